@@ -1,0 +1,57 @@
+package org.flowlab.api.config;
+
+import java.util.Collection;
+
+/** Range checks for config records; each throws {@link InvalidValueException} naming the key. */
+public final class Require {
+  private Require() {}
+
+  /** Requires {@code value >= min}. */
+  public static int atLeast(String key, int value, int min) {
+    if (value < min) {
+      throw new InvalidValueException(key, "must be >= " + min + ", got " + value);
+    }
+    return value;
+  }
+
+  /** Requires {@code value >= min}. */
+  public static long atLeast(String key, long value, long min) {
+    if (value < min) {
+      throw new InvalidValueException(key, "must be >= " + min + ", got " + value);
+    }
+    return value;
+  }
+
+  /** Requires {@code min <= value <= max}. */
+  public static double between(String key, double value, double min, double max) {
+    if (!(value >= min && value <= max)) {
+      throw new InvalidValueException(
+          key, "must be between " + min + " and " + max + ", got " + value);
+    }
+    return value;
+  }
+
+  /** Requires {@code value > 0} and finite. */
+  public static double positive(String key, double value) {
+    if (!(value > 0) || Double.isInfinite(value)) {
+      throw new InvalidValueException(key, "must be a positive number, got " + value);
+    }
+    return value;
+  }
+
+  /** Requires {@code value >= 0} and finite. */
+  public static double nonNegative(String key, double value) {
+    if (!(value >= 0) || Double.isInfinite(value)) {
+      throw new InvalidValueException(key, "must be >= 0, got " + value);
+    }
+    return value;
+  }
+
+  /** Requires the value to be one of {@code allowed}. */
+  public static String oneOf(String key, String value, Collection<String> allowed) {
+    if (!allowed.contains(value)) {
+      throw new InvalidValueException(key, "must be one of " + allowed + ", got '" + value + "'");
+    }
+    return value;
+  }
+}

@@ -1,0 +1,31 @@
+package org.flowlab.api.distribution;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.util.SplittableRandom;
+import org.flowlab.api.nn.Activation;
+
+/**
+ * The standard logistic distribution, NICE's prior: log p(z) = −softplus(z) − softplus(−z) per
+ * element; temperature T scales samples by T.
+ */
+public final class StandardLogistic implements BaseDistribution {
+  @Override
+  public NDArray logProb(NDArray z) {
+    return BaseDistribution.sumEvent(
+        Activation.softplus(z).add(Activation.softplus(z.neg())).neg());
+  }
+
+  @Override
+  public NDArray sample(
+      NDManager manager, Shape eventShape, int n, double temperature, SplittableRandom rng) {
+    Shape shape = new Shape(n).addAll(eventShape);
+    float[] values = new float[Math.toIntExact(shape.size())];
+    for (int i = 0; i < values.length; i++) {
+      double u = Math.min(Math.max(rng.nextDouble(), 1e-7), 1 - 1e-7);
+      values[i] = (float) (temperature * Math.log(u / (1 - u)));
+    }
+    return manager.create(values, shape);
+  }
+}

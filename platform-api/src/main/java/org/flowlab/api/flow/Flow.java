@@ -1,0 +1,111 @@
+package org.flowlab.api.flow;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.flowlab.api.distribution.BaseDistribution;
+import org.flowlab.api.nn.Parameter;
+
+/**
+ * A normalizing flow: a base distribution and a chain of bijectors. Direction: {@link #encode} runs
+ * the bijectors data → latent in order; {@link #decode} runs their inverses latent → data in
+ * reverse order. log p(x) = log p_Z(f(x)) + Σ_k log|det ∂f_k|.
+ */
+public final class Flow {
+  private final Shape eventShape;
+  private final BaseDistribution base;
+  private final List<Bijector> bijectors;
+  private final List<Parameter> parameters;
+
+  /**
+   * @param eventShape the shape of one data point (without the batch axis)
+   * @param base the latent distribution
+   * @param bijectors data → latent, in order
+   * @param parameters every parameter the bijectors own (usually {@code scope.parameters()})
+   */
+  public Flow(
+      Shape eventShape,
+      BaseDistribution base,
+      List<Bijector> bijectors,
+      List<Parameter> parameters) {
+    this.eventShape = eventShape;
+    this.base = base;
+    this.bijectors = List.copyOf(bijectors);
+    this.parameters = List.copyOf(parameters);
+  }
+
+  /**
+   * The result of {@link #logProb(NDArray, LogDetMode)}: per-sample log p(x) and how log-dets were
+   * computed.
+   */
+  public record LogProb(NDArray value, LogDetMode mode) {}
+
+  /** Data → latent through every bijector; the log-det is the sum over bijectors. */
+  public Transformed encode(NDArray x, LogDetMode mode) {
+    NDArray logDet = x.getManager().zeros(new Shape(x.getShape().get(0)), x.getDataType());
+    LogDetMode used = LogDetMode.EXACT;
+    for (Bijector bijector : bijectors) {
+      Transformed step = bijector.forward(x, mode);
+      x = step.value();
+      logDet = logDet.add(step.logDet());
+      if (step.mode() == LogDetMode.ESTIMATE) {
+        used = LogDetMode.ESTIMATE;
+      }
+    }
+    return new Transformed(x, logDet, used);
+  }
+
+  /** Latent → data through every bijector's inverse, last bijector first. */
+  public NDArray decode(NDArray z) {
+    for (int i = bijectors.size() - 1; i >= 0; i--) {
+      z = bijectors.get(i).inverse(z);
+    }
+    return z;
+  }
+
+  /** Per-sample log p(x), shape (batch). */
+  public LogProb logProb(NDArray x, LogDetMode mode) {
+    Transformed t = encode(x, mode);
+    return new LogProb(base.logProb(t.value()).add(t.logDet()), t.mode());
+  }
+
+  /** Per-sample exact log p(x) (or the closest the family allows; see {@link LogProb#mode}). */
+  public NDArray logProb(NDArray x) {
+    return logProb(x, LogDetMode.EXACT).value();
+  }
+
+  /** Draws {@code n} samples: latents from the base at {@code temperature}, decoded to data. */
+  public NDArray sample(NDManager manager, int n, double temperature, SplittableRandom rng) {
+    return decode(base.sample(manager, eventShape, n, temperature, rng));
+  }
+
+  /** Runs data-dependent initialisation (actnorm) on the first training batch. */
+  public void initialize(NDArray firstBatch) {
+    NDArray x = firstBatch;
+    for (Bijector bijector : bijectors) {
+      x = bijector.initialize(x);
+    }
+  }
+
+  /** The shape of one data point. */
+  public Shape eventShape() {
+    return eventShape;
+  }
+
+  /** The latent distribution. */
+  public BaseDistribution base() {
+    return base;
+  }
+
+  /** The bijectors, data → latent order. */
+  public List<Bijector> bijectors() {
+    return bijectors;
+  }
+
+  /** Every parameter and buffer, in creation order. */
+  public List<Parameter> parameters() {
+    return parameters;
+  }
+}

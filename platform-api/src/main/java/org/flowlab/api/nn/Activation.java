@@ -1,0 +1,103 @@
+package org.flowlab.api.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Pointwise nonlinearities with their derivatives, so each is a {@link Layer} with an exact JVP.
+ */
+public enum Activation implements Layer {
+  /** tanh(x). */
+  TANH {
+    @Override
+    public NDArray forward(NDArray x) {
+      return x.tanh();
+    }
+
+    @Override
+    NDArray derivative(NDArray x, NDArray y) {
+      return y.square().neg().add(1);
+    }
+  },
+  /** max(x, 0). */
+  RELU {
+    @Override
+    public NDArray forward(NDArray x) {
+      return x.maximum(0);
+    }
+
+    @Override
+    NDArray derivative(NDArray x, NDArray y) {
+      return x.gt(0).toType(x.getDataType(), false);
+    }
+  },
+  /** x for x > 0, exp(x) − 1 otherwise. */
+  ELU {
+    @Override
+    public NDArray forward(NDArray x) {
+      return NDArrays.where(x.gt(0), x, x.minimum(0).exp().sub(1));
+    }
+
+    @Override
+    NDArray derivative(NDArray x, NDArray y) {
+      return NDArrays.where(x.gt(0), x.onesLike(), x.minimum(0).exp());
+    }
+  },
+  /** log(1 + exp(x)). */
+  SOFTPLUS {
+    @Override
+    public NDArray forward(NDArray x) {
+      return softplus(x);
+    }
+
+    @Override
+    NDArray derivative(NDArray x, NDArray y) {
+      return sigmoid(x);
+    }
+  },
+  /** x·sigmoid(x), also called swish. */
+  SILU {
+    @Override
+    public NDArray forward(NDArray x) {
+      return x.mul(sigmoid(x));
+    }
+
+    @Override
+    NDArray derivative(NDArray x, NDArray y) {
+      NDArray s = sigmoid(x);
+      return s.add(x.mul(s).mul(s.neg().add(1)));
+    }
+  };
+
+  /** f'(x), given x and y = f(x). */
+  abstract NDArray derivative(NDArray x, NDArray y);
+
+  @Override
+  public Jvp jvp(NDArray x, NDArray v) {
+    NDArray y = forward(x);
+    return new Jvp(y, v.mul(derivative(x, y)));
+  }
+
+  /** The activation named in YAML ({@code tanh, relu, elu, softplus, silu}). */
+  public static Activation named(String name) {
+    return valueOf(name.toUpperCase(Locale.ROOT));
+  }
+
+  /** The names accepted by {@link #named}. */
+  public static List<String> names() {
+    return Arrays.stream(values()).map(a -> a.name().toLowerCase(Locale.ROOT)).toList();
+  }
+
+  /** Numerically stable sigmoid. */
+  public static NDArray sigmoid(NDArray x) {
+    return ai.djl.nn.Activation.sigmoid(x);
+  }
+
+  /** Numerically stable softplus, log(1 + exp(x)). */
+  public static NDArray softplus(NDArray x) {
+    return x.maximum(0).add(x.abs().neg().exp().add(1).log());
+  }
+}

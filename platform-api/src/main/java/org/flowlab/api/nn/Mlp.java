@@ -1,0 +1,56 @@
+package org.flowlab.api.nn;
+
+import ai.djl.ndarray.NDArray;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A multilayer perceptron: Linear → activation → … → Linear. The last layer can start at zero, so
+ * that a coupling whose conditioner is this MLP starts as the identity.
+ */
+public final class Mlp implements Layer {
+  private final List<Layer> layers = new ArrayList<>();
+
+  /**
+   * @param scope where the layers register their weights ({@code 0.weight}, {@code 1.weight}, …)
+   * @param in input features
+   * @param hidden width of each hidden layer (its size is the number of hidden layers)
+   * @param out output features
+   * @param activation nonlinearity between layers
+   * @param zeroLast whether the last linear layer starts at zero
+   */
+  public Mlp(
+      ParameterScope scope,
+      int in,
+      List<Integer> hidden,
+      int out,
+      Activation activation,
+      boolean zeroLast) {
+    int width = in;
+    int index = 0;
+    for (int h : hidden) {
+      layers.add(new Linear(scope.child(Integer.toString(index++)), width, h, false));
+      layers.add(activation);
+      width = h;
+    }
+    layers.add(new Linear(scope.child(Integer.toString(index)), width, out, zeroLast));
+  }
+
+  @Override
+  public NDArray forward(NDArray x) {
+    for (Layer layer : layers) {
+      x = layer.forward(x);
+    }
+    return x;
+  }
+
+  @Override
+  public Jvp jvp(NDArray x, NDArray v) {
+    for (Layer layer : layers) {
+      Jvp step = layer.jvp(x, v);
+      x = step.value();
+      v = step.tangent();
+    }
+    return new Jvp(x, v);
+  }
+}

@@ -1,0 +1,28 @@
+package org.flowlab.api.spi;
+
+import org.flowlab.api.flow.Flow;
+import org.pf4j.ExtensionPoint;
+
+/**
+ * The extension point every flow-family plugin implements (annotate the class with
+ * {@code @Extension}). The host finds families by {@link #name()}, binds the YAML {@code
+ * model.params} block to {@link #configType()} — unknown or ill-typed keys are errors that name the
+ * key and line — and calls {@link #build}. Extensions are created by Guice, so a family may
+ * {@code @Inject} host services.
+ *
+ * @param <C> the family's config record; its compact constructor fills defaults and validates
+ *     ranges with {@link org.flowlab.api.config.Require}
+ */
+public interface FlowFamily<C> extends ExtensionPoint {
+  /** The name used in YAML {@code model.family}, e.g. {@code realnvp}. */
+  String name();
+
+  /** One line for {@code flowlab plugins}. */
+  String description();
+
+  /** The record type bound from {@code model.params}. */
+  Class<C> configType();
+
+  /** Builds an untrained flow for data of {@code context.eventShape()}. */
+  Flow build(C config, BuildContext context);
+}

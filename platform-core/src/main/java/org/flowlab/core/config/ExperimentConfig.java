@@ -1,0 +1,163 @@
+package org.flowlab.core.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+import org.flowlab.api.config.InvalidValueException;
+import org.flowlab.api.config.Require;
+
+/**
+ * One experiment, bound from YAML (snake_case keys). Every record fills its defaults in its compact
+ * constructor and checks ranges with {@link Require}; {@link ConfigLoader} turns each failure into
+ * a located message.
+ */
+public record ExperimentConfig(
+    String name,
+    Long seed,
+    DataConfig data,
+    ModelConfig model,
+    TrainingConfig training,
+    EvaluationConfig evaluation,
+    TrackingConfig tracking) {
+
+  public ExperimentConfig {
+    if (name == null || name.isBlank()) {
+      throw new InvalidValueException("name", "is required");
+    }
+    if (!name.matches("[A-Za-z0-9_.-]+")) {
+      throw new InvalidValueException("name", "may hold only letters, digits, '_', '.', '-'");
+    }
+    seed = seed == null ? 0L : Require.atLeast("seed", seed, 0L);
+    if (data == null) {
+      throw new InvalidValueException("data", "is required");
+    }
+    if (model == null) {
+      throw new InvalidValueException("model", "is required");
+    }
+    training = training == null ? TrainingConfig.defaults() : training;
+    evaluation = evaluation == null ? EvaluationConfig.defaults() : evaluation;
+    tracking = tracking == null ? new TrackingConfig(null, null) : tracking;
+  }
+
+  /** {@code data}: which dataset and how many points per split. */
+  public record DataConfig(String name, Integer trainSize, Integer valSize, Integer testSize) {
+    public DataConfig {
+      if (name == null) {
+        throw new InvalidValueException("name", "is required");
+      }
+      trainSize = Require.atLeast("train_size", trainSize == null ? 50_000 : trainSize, 1);
+      valSize = Require.atLeast("val_size", valSize == null ? 5_000 : valSize, 1);
+      testSize = Require.atLeast("test_size", testSize == null ? 20_000 : testSize, 1);
+    }
+  }
+
+  /**
+   * {@code model}: the family and its own {@code params} block, bound later by the family's config
+   * type.
+   */
+  public record ModelConfig(String family, JsonNode params) {
+    public ModelConfig {
+      if (family == null || family.isBlank()) {
+        throw new InvalidValueException("family", "is required");
+      }
+    }
+  }
+
+  /**
+   * {@code training}: device, batch size, length, optimiser, schedule, clipping and checkpoints.
+   */
+  public record TrainingConfig(
+      String device,
+      Integer batchSize,
+      Long steps,
+      Integer epochs,
+      OptimizerConfig optimizer,
+      ScheduleConfig schedule,
+      Double gradClip,
+      Long checkpointEvery,
+      Long validateEvery,
+      Long logEvery) {
+    public TrainingConfig {
+      device = device == null ? "auto" : device;
+      if (!device.matches("auto|cpu|gpu(:\\d+)?")) {
+        throw new InvalidValueException(
+            "device", "must be auto, cpu, gpu or gpu:N, got '" + device + "'");
+      }
+      batchSize = Require.atLeast("batch_size", batchSize == null ? 256 : batchSize, 1);
+      if (steps != null && epochs != null) {
+        throw new InvalidValueException("steps", "give steps or epochs, not both");
+      }
+      if (steps == null && epochs == null) {
+        steps = 1000L;
+      }
+      if (steps != null) {
+        Require.atLeast("steps", steps, 1L);
+      }
+      if (epochs != null) {
+        Require.atLeast("epochs", epochs, 1);
+      }
+      optimizer = optimizer == null ? new OptimizerConfig(null, null, null, null, null) : optimizer;
+      schedule = schedule == null ? new ScheduleConfig(null, null, null) : schedule;
+      gradClip = gradClip == null ? 10.0 : Require.nonNegative("grad_clip", gradClip);
+      checkpointEvery =
+          checkpointEvery == null ? 500L : Require.atLeast("checkpoint_every", checkpointEvery, 1L);
+      if (validateEvery != null) {
+        Require.atLeast("validate_every", validateEvery, 1L);
+      }
+      logEvery = logEvery == null ? 50L : Require.atLeast("log_every", logEvery, 1L);
+    }
+
+    static TrainingConfig defaults() {
+      return new TrainingConfig(null, null, null, null, null, null, null, null, null, null);
+    }
+  }
+
+  /** {@code training.optimizer}: Adam with decoupled weight decay (AdamW when weight_decay > 0). */
+  public record OptimizerConfig(
+      String name, Double lr, Double weightDecay, List<Double> betas, Double eps) {
+    public OptimizerConfig {
+      name = name == null ? "adam" : Require.oneOf("name", name, List.of("adam"));
+      lr = lr == null ? 1e-3 : Require.positive("lr", lr);
+      weightDecay = weightDecay == null ? 0.0 : Require.nonNegative("weight_decay", weightDecay);
+      betas = betas == null ? List.of(0.9, 0.999) : List.copyOf(betas);
+      if (betas.size() != 2) {
+        throw new InvalidValueException("betas", "must hold two numbers, got " + betas.size());
+      }
+      for (double b : betas) {
+        Require.between("betas", b, 0.0, 0.999999);
+      }
+      eps = eps == null ? 1e-8 : Require.positive("eps", eps);
+    }
+  }
+
+  /**
+   * {@code training.schedule}: linear warmup, then cosine decay to {@code min_lr_ratio}·lr (or
+   * constant).
+   */
+  public record ScheduleConfig(String kind, Long warmupSteps, Double minLrRatio) {
+    public ScheduleConfig {
+      kind = kind == null ? "cosine" : Require.oneOf("kind", kind, List.of("cosine", "constant"));
+      warmupSteps = warmupSteps == null ? 0L : Require.atLeast("warmup_steps", warmupSteps, 0L);
+      minLrRatio = minLrRatio == null ? 0.0 : Require.between("min_lr_ratio", minLrRatio, 0.0, 1.0);
+    }
+  }
+
+  /** {@code evaluation}: how many samples to draw and whether to plot. */
+  public record EvaluationConfig(Integer samples, Boolean plots, Integer gridSize) {
+    public EvaluationConfig {
+      samples = samples == null ? 2000 : Require.atLeast("samples", samples, 0);
+      plots = plots == null ? Boolean.TRUE : plots;
+      gridSize = gridSize == null ? 200 : Require.atLeast("grid_size", gridSize, 10);
+    }
+
+    static EvaluationConfig defaults() {
+      return new EvaluationConfig(null, null, null);
+    }
+  }
+
+  /**
+   * {@code tracking}: {@code uri} null or a folder path for the local run store (default {@code
+   * runs/}), or an {@code http(s)://} MLflow server; {@code experiment} defaults to the
+   * experiment's name.
+   */
+  public record TrackingConfig(String uri, String experiment) {}
+}

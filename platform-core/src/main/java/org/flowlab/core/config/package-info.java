@@ -1,0 +1,5 @@
+/**
+ * Experiment configuration: typed records bound from YAML, command-line overrides, and located
+ * error messages.
+ */
+package org.flowlab.core.config;
