@@ -1,0 +1,33 @@
+package org.flowlab.core.cli;
+
+import java.util.concurrent.Callable;
+import org.flowlab.api.spi.FlowFamily;
+import org.flowlab.core.plugins.PluginHost;
+import org.flowlab.core.plugins.PluginSummary;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code flowlab plugins}: the installed plugins, their families, and the ones that failed to load. */
+@Command(
+    name = "plugins",
+    mixinStandardHelpOptions = true,
+    description = "List installed plugins and the flow families they provide.")
+final class PluginsCommand implements Callable<Integer> {
+  @ParentCommand Main main;
+
+  @Override
+  public Integer call() {
+    PluginHost host = main.injector().getInstance(PluginHost.class);
+    System.out.printf("%-12s %-10s %-10s %s%n", "PLUGIN", "VERSION", "STATE", "FAMILIES");
+    for (PluginSummary p : host.plugins()) {
+      System.out.printf("%-12s %-10s %-10s %s%n", p.id(), p.version(), p.state(), String.join(", ", p.families()));
+    }
+    for (FlowFamily<?> f : host.families().values()) {
+      System.out.printf("  %-10s %s%n", f.name(), f.description());
+    }
+    for (PluginSummary p : host.failures()) {
+      System.out.println("failed: " + p.id() + ": " + p.error());
+    }
+    return host.failures().isEmpty() ? 0 : 1;
+  }
+}

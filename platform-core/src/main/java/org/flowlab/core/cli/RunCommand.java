@@ -1,0 +1,59 @@
+package org.flowlab.core.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.flowlab.core.config.ConfigException;
+import org.flowlab.core.config.ConfigLoader;
+import org.flowlab.core.config.LoadedConfig;
+import org.flowlab.core.experiment.ExperimentRunner;
+import org.flowlab.core.experiment.TrackerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code flowlab run <yaml> [key=value ...] [--resume RUN]}. */
+@Command(
+    name = "run",
+    mixinStandardHelpOptions = true,
+    description = "Train, evaluate and track one experiment.")
+final class RunCommand implements Callable<Integer> {
+  @ParentCommand Main main;
+
+  @Parameters(
+      paramLabel = "ARGS",
+      description =
+          "The experiment YAML, then dotted overrides such as training.optimizer.lr=3e-4 "
+              + "(with --resume the YAML may be left out: the run's own resolved config is used).")
+  List<String> args = new ArrayList<>();
+
+  @Option(
+      names = "--resume",
+      paramLabel = "RUN",
+      description = "Continue an interrupted run (id or unique id prefix) from its last checkpoint.")
+  String resume;
+
+  @Override
+  public Integer call() throws Exception {
+    List<String> overrides = new ArrayList<>(args);
+    Path yaml = null;
+    if (!overrides.isEmpty() && !overrides.get(0).contains("=")) {
+      yaml = Path.of(overrides.remove(0));
+    }
+    if (yaml == null) {
+      if (resume == null) {
+        throw new ConfigException("flowlab run: give an experiment YAML (or --resume RUN)");
+      }
+      yaml = main.injector().getInstance(TrackerFactory.class).localStore().runDir(resume).resolve("config.yaml");
+      if (!Files.exists(yaml)) {
+        throw new ConfigException("run " + resume + " has no config.yaml to resume from");
+      }
+    }
+    LoadedConfig loaded = ConfigLoader.load(yaml, overrides);
+    main.injector().getInstance(ExperimentRunner.class).run(loaded, resume, System.out);
+    return 0;
+  }
+}

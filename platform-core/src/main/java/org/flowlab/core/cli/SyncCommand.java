@@ -1,0 +1,33 @@
+package org.flowlab.core.cli;
+
+import java.util.concurrent.Callable;
+import org.flowlab.core.config.ConfigException;
+import org.flowlab.core.experiment.TrackerFactory;
+import org.flowlab.core.tracking.Tracker;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code flowlab sync}: sends run records that are still pending to the MLflow server. */
+@Command(
+    name = "sync",
+    mixinStandardHelpOptions = true,
+    description = "Send run records spooled while the MLflow server was unreachable.")
+final class SyncCommand implements Callable<Integer> {
+  @ParentCommand Main main;
+
+  @Option(names = "--uri", description = "MLflow tracking URI (default: $MLFLOW_TRACKING_URI).")
+  String uri;
+
+  @Override
+  public Integer call() throws Exception {
+    String target = uri != null ? uri : System.getenv("MLFLOW_TRACKING_URI");
+    if (target == null || !target.startsWith("http")) {
+      throw new ConfigException("flowlab sync: give --uri http://HOST:PORT or set MLFLOW_TRACKING_URI");
+    }
+    try (Tracker tracker = main.injector().getInstance(TrackerFactory.class).forUri(target)) {
+      System.out.println(tracker.sync());
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,51 @@
+package org.flowlab.core.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.flowlab.api.spi.FlowFamily;
+import org.flowlab.core.config.ConfigLoader;
+import org.flowlab.core.config.LoadedConfig;
+import org.flowlab.core.data.Datasets;
+import org.flowlab.core.experiment.ResolvedModel;
+import org.flowlab.core.plugins.PluginHost;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code flowlab validate <yaml> [key=value ...]}: every check {@code run} makes before training. */
+@Command(
+    name = "validate",
+    mixinStandardHelpOptions = true,
+    description = "Check an experiment YAML (keys, types, ranges, family, params, dataset) without running it.")
+final class ValidateCommand implements Callable<Integer> {
+  @ParentCommand Main main;
+
+  @Parameters(index = "0", paramLabel = "EXPERIMENT.yaml")
+  Path yaml;
+
+  @Parameters(index = "1..*", paramLabel = "KEY=VALUE", description = "Dotted overrides.")
+  List<String> overrides = new ArrayList<>();
+
+  @Option(names = "--print", description = "Print the resolved config, defaults filled in.")
+  boolean print;
+
+  @Override
+  public Integer call() {
+    LoadedConfig loaded = ConfigLoader.load(yaml, overrides);
+    ResolvedModel model = ResolvedModel.resolve(loaded, main.injector().getInstance(PluginHost.class));
+    FlowFamily<?> family = model.family();
+    String dataset = loaded.config().data().name();
+    if (!Datasets.names().contains(dataset)) {
+      throw loaded.invalidValue("data.name", Datasets.unknownNameMessage(dataset));
+    }
+    if (print) {
+      System.out.print(loaded.resolvedYaml());
+    }
+    System.out.println(
+        "ok: " + yaml + " (family " + family.name() + ", config hash " + loaded.configHash().substring(0, 12) + ")");
+    return 0;
+  }
+}

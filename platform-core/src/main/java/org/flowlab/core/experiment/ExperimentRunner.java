@@ -1,0 +1,197 @@
+package org.flowlab.core.experiment;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.flowlab.api.flow.Flow;
+import org.flowlab.core.config.ConfigException;
+import org.flowlab.core.config.ExperimentConfig;
+import org.flowlab.core.config.LoadedConfig;
+import org.flowlab.core.data.DataSplits;
+import org.flowlab.core.data.Datasets;
+import org.flowlab.core.eval.Evaluation;
+import org.flowlab.core.eval.Plots;
+import org.flowlab.core.plugins.PluginHost;
+import org.flowlab.core.plugins.PluginSummary;
+import org.flowlab.core.tracking.RunTags;
+import org.flowlab.core.tracking.TrackedRun;
+import org.flowlab.core.tracking.Tracker;
+import org.flowlab.core.train.Checkpoint;
+import org.flowlab.core.train.Devices;
+import org.flowlab.core.train.Trainer;
+import org.flowlab.core.train.TrainingDivergedException;
+
+/**
+ * {@code flowlab run}: resolves {@code model.family} through the plugin host, builds the dataset and the flow on
+ * the chosen device, trains with checkpoints, evaluates the best checkpoint on the test split, and records
+ * params, metrics, tags and artifacts in the tracker.
+ */
+public final class ExperimentRunner {
+  private final PluginHost plugins;
+  private final TrackerFactory trackers;
+
+  /** Wired by Guice. */
+  @Inject
+  public ExperimentRunner(PluginHost plugins, TrackerFactory trackers) {
+    this.plugins = plugins;
+    this.trackers = trackers;
+  }
+
+  /**
+   * The result of a run.
+   *
+   * @param runId the tracked run's id
+   * @param runDir its local folder
+   * @param metrics final metrics
+   */
+  public record Outcome(String runId, Path runDir, Map<String, Double> metrics) {}
+
+  /**
+   * Runs an experiment. With {@code resumeRunId} set, continues that run from its last checkpoint.
+   *
+   * @throws ConfigException for bad input (exit code 2)
+   * @throws TrainingDivergedException when training diverged (the run is marked FAILED)
+   */
+  public Outcome run(LoadedConfig loaded, String resumeRunId, PrintStream out) throws IOException {
+    ExperimentConfig config = loaded.config();
+    ResolvedModel model = ResolvedModel.resolve(loaded, plugins);
+    DataSplits data = loadData(loaded);
+    Device device = resolveDevice(loaded);
+    Engine.getInstance().setRandomSeed((int) (config.seed() % Integer.MAX_VALUE));
+
+    try (Tracker tracker = trackers.create(config.tracking());
+        NDManager manager = NDManager.newBaseManager(device)) {
+      TrackedRun run =
+          resumeRunId == null
+              ? tracker.start(config.tracking().experiment(), config.name(), null)
+              : tracker
+                  .resume(resumeRunId)
+                  .orElseThrow(() -> new ConfigException("no run '" + resumeRunId + "' to resume in " + tracker.describe()));
+      out.println("run " + run.id() + " (" + tracker.describe() + ")");
+      try {
+        Outcome outcome = execute(loaded, model, data, device, manager, run, resumeRunId != null, out);
+        run.finish(Tracker.Status.FINISHED);
+        return outcome;
+      } catch (TrainingDivergedException e) {
+        run.setTags(Map.of("flowlab.failure", e.getMessage()));
+        run.finish(Tracker.Status.FAILED);
+        throw e;
+      } catch (RuntimeException | IOException e) {
+        run.setTags(Map.of("flowlab.failure", String.valueOf(e)));
+        run.finish(Tracker.Status.FAILED);
+        throw e;
+      }
+    }
+  }
+
+  private Outcome execute(
+      LoadedConfig loaded,
+      ResolvedModel model,
+      DataSplits data,
+      Device device,
+      NDManager manager,
+      TrackedRun run,
+      boolean resuming,
+      PrintStream out)
+      throws IOException {
+    ExperimentConfig config = loaded.config();
+    Flow flow = model.build(data.eventShape(), manager, config.seed());
+    Path runDir = run.dir();
+    Path configFile = runDir.resolve("config.yaml");
+    if (!resuming) {
+      Files.writeString(configFile, loaded.resolvedYaml(), StandardCharsets.UTF_8);
+      run.logArtifact(configFile, "");
+      run.logParams(loaded.flatParams());
+      Map<String, String> tags = new LinkedHashMap<>(RunTags.collect(Path.of(".")));
+      tags.put("flowlab.config_hash", loaded.configHash());
+      tags.put("flowlab.family", model.family().name());
+      tags.put("flowlab.device", device.toString());
+      tags.put("flowlab.seed", Long.toString(config.seed()));
+      tags.put("flowlab.config_file", String.valueOf(loaded.source()));
+      for (PluginSummary p : plugins.plugins()) {
+        tags.put("flowlab.plugin." + p.id(), p.version());
+      }
+      run.setTags(tags);
+    }
+    Trainer trainer =
+        new Trainer(
+            config.training(),
+            config.seed(),
+            flow,
+            data,
+            manager,
+            runDir.resolve("checkpoints"),
+            loaded.configHash(),
+            loaded.resolvedYaml());
+    TrainingProgress progress = new TrainingProgress(run, config.training().logEvery(), out);
+    Trainer.Result result;
+    try (progress) {
+      result = trainer.train(progress, resuming);
+    }
+    out.printf(
+        "trained %d steps in %.1f s; best val NLL %.4f nats at step %d%n",
+        result.steps(), progress.seconds(), result.bestValNll(), result.bestStep());
+
+    Checkpoint best = Checkpoint.read(result.bestCheckpoint(), manager);
+    Trainer.restore(flow, best.params());
+    Evaluation.Report report =
+        Evaluation.evaluate(
+            flow,
+            data,
+            manager,
+            config.seed(),
+            config.evaluation().samples(),
+            config.evaluation().plots(),
+            config.evaluation().gridSize(),
+            runDir.resolve("evaluation"));
+    for (var m : report.metrics().entrySet()) {
+      run.logMetric(m.getKey(), m.getValue(), result.steps());
+    }
+    run.logMetric("train/seconds", progress.seconds(), result.steps());
+    run.logMetric("train/steps_per_second", progress.stepsPerSecond(), result.steps());
+    for (Path file : report.files()) {
+      run.logArtifact(file, "evaluation");
+    }
+    if (config.evaluation().plots()) {
+      Path curves = runDir.resolve("evaluation").resolve("loss.png");
+      Plots.curves(curves, config.name() + ": loss", "step", "NLL (nats)", progress.curves());
+      run.logArtifact(curves, "evaluation");
+    }
+    run.logArtifact(result.bestCheckpoint(), "checkpoints");
+    printSummary(out, run, report, result);
+    return new Outcome(run.id(), runDir, report.metrics());
+  }
+
+  static DataSplits loadData(LoadedConfig loaded) {
+    var d = loaded.config().data();
+    try {
+      return Datasets.load(d.name(), d.trainSize(), d.valSize(), d.testSize(), loaded.config().seed());
+    } catch (IllegalArgumentException e) {
+      throw loaded.invalidValue("data.name", e.getMessage());
+    }
+  }
+
+  static Device resolveDevice(LoadedConfig loaded) {
+    try {
+      return Devices.resolve(loaded.config().training().device());
+    } catch (IllegalArgumentException e) {
+      throw loaded.invalidValue("training.device", e.getMessage());
+    }
+  }
+
+  private static void printSummary(
+      PrintStream out, TrackedRun run, Evaluation.Report report, Trainer.Result result) {
+    report.metrics().forEach((k, v) -> out.printf("  %-26s %.4f%n", k, v));
+    out.println("run:        " + run.dir());
+    out.println("plots:      " + run.dir().resolve("evaluation"));
+    out.println("checkpoint: " + result.bestCheckpoint() + " (best), " + result.lastCheckpoint() + " (last)");
+  }
+}

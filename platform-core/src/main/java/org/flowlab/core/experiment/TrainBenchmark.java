@@ -1,0 +1,74 @@
+package org.flowlab.core.experiment;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.flowlab.api.flow.Flow;
+import org.flowlab.core.config.ExperimentConfig.TrainingConfig;
+import org.flowlab.core.config.LoadedConfig;
+import org.flowlab.core.data.DataSplits;
+import org.flowlab.core.plugins.PluginHost;
+import org.flowlab.core.train.Trainer;
+
+/** Times training steps of an experiment's model: the figure behind {@code flowlab bench}. */
+public final class TrainBenchmark {
+  private final PluginHost plugins;
+
+  /** Wired by Guice. */
+  @Inject
+  public TrainBenchmark(PluginHost plugins) {
+    this.plugins = plugins;
+  }
+
+  /** Runs {@code warmup} untimed steps, then {@code repeats} × {@code steps} timed ones; reports the median. */
+  public String measure(LoadedConfig loaded, int warmup, int steps, int repeats, Path scratch)
+      throws IOException {
+    var config = loaded.config();
+    ResolvedModel model = ResolvedModel.resolve(loaded, plugins);
+    DataSplits data = ExperimentRunner.loadData(loaded);
+    Device device = ExperimentRunner.resolveDevice(loaded);
+    long total = warmup + (long) steps * repeats;
+    TrainingConfig t = config.training();
+    TrainingConfig timed =
+        new TrainingConfig(
+            t.device(), t.batchSize(), total, null, t.optimizer(), t.schedule(), t.gradClip(), total, total, total);
+    double[] rates = new double[repeats];
+    try (NDManager manager = NDManager.newBaseManager(device)) {
+      Flow flow = model.build(data.eventShape(), manager, config.seed());
+      Trainer trainer =
+          new Trainer(timed, config.seed(), flow, data, manager, scratch, loaded.configHash(), loaded.resolvedYaml());
+      long[] marks = new long[repeats + 1];
+      trainer.train(
+          new Trainer.Listener() {
+            @Override
+            public void onStep(long step, double loss, double lr, double gradNorm) {
+              long done = step + 1 - warmup;
+              if (done >= 0 && done % steps == 0) {
+                marks[(int) (done / steps)] = System.nanoTime();
+              }
+            }
+          },
+          false);
+      for (int r = 0; r < repeats; r++) {
+        rates[r] = steps / ((marks[r + 1] - marks[r]) / 1e9);
+      }
+    }
+    double[] sorted = rates.clone();
+    Arrays.sort(sorted);
+    return String.format(
+        "%s: family %s, batch %d, device %s: %.1f train steps/s (median of %d × %d steps after %d warmup; runs %s)",
+        config.name(),
+        model.family().name(),
+        t.batchSize(),
+        device,
+        sorted[repeats / 2],
+        repeats,
+        steps,
+        warmup,
+        Arrays.toString(Arrays.stream(rates).map(r -> Math.round(r * 10) / 10.0).toArray()));
+  }
+
+}

@@ -1,0 +1,140 @@
+package org.flowlab.core.experiment;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.flowlab.core.tracking.TrackedRun;
+import org.flowlab.core.train.Trainer;
+
+/**
+ * Shows a progress bar (loss, steps/s, ETA) and records training metrics: {@code train/loss}, {@code train/lr}
+ * and {@code train/grad_norm} every {@code log_every} steps, {@code val/nll} at every validation.
+ */
+final class TrainingProgress implements Trainer.Listener, AutoCloseable {
+  private final TrackedRun run;
+  private final long logEvery;
+  private final PrintStream out;
+  private final List<double[]> trainCurve = new ArrayList<>();
+  private final List<double[]> valCurve = new ArrayList<>();
+  private ProgressBar bar;
+  private long startNanos;
+  private long startStep;
+  private long lastStep;
+  private double lossSum;
+  private long lossCount;
+
+  TrainingProgress(TrackedRun run, long logEvery, PrintStream out) {
+    this.run = run;
+    this.logEvery = logEvery;
+    this.out = out;
+  }
+
+  @Override
+  public void onStart(long startStep, long totalSteps) {
+    this.startStep = startStep;
+    this.lastStep = startStep;
+    this.startNanos = System.nanoTime();
+    if (startStep > 0) {
+      out.println("resuming at step " + startStep + " of " + totalSteps);
+    }
+    boolean interactive = System.console() != null;
+    bar =
+        new ProgressBarBuilder()
+            .setTaskName("train")
+            .setInitialMax(totalSteps)
+            .startsFrom(startStep, Duration.ZERO)
+            .setStyle(ProgressBarStyle.ASCII)
+            .setUpdateIntervalMillis(interactive ? 250 : 10_000)
+            .showSpeed()
+            .setUnit(" steps", 1)
+            .setConsumer(
+                interactive
+                    ? new me.tongfei.progressbar.ConsoleProgressBarConsumer(out)
+                    : new me.tongfei.progressbar.DelegatingProgressBarConsumer(out::println))
+            .build();
+  }
+
+  @Override
+  public void onStep(long step, double loss, double lr, double gradNorm) {
+    lossSum += loss;
+    lossCount++;
+    lastStep = step + 1;
+    bar.stepTo(step + 1);
+    if ((step + 1) % logEvery == 0) {
+      double mean = lossSum / lossCount;
+      lossSum = 0;
+      lossCount = 0;
+      bar.setExtraMessage(String.format(" loss %.4f", mean));
+      trainCurve.add(new double[] {step + 1, mean});
+      log(Map.of("train/loss", mean, "train/lr", lr, "train/grad_norm", gradNorm), step + 1);
+    }
+  }
+
+  @Override
+  public void onValidation(long step, double valNll, boolean improved) {
+    valCurve.add(new double[] {step, valNll});
+    log(Map.of("val/nll", valNll), step);
+  }
+
+  @Override
+  public void onCheckpoint(long step, Path file) {
+    try {
+      run.flush();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Seconds of training in this process. */
+  double seconds() {
+    return (System.nanoTime() - startNanos) / 1e9;
+  }
+
+  /** Steps per second in this process. */
+  double stepsPerSecond() {
+    return (lastStep - startStep) / Math.max(1e-9, seconds());
+  }
+
+  /** Loss curves for the plot: series name to {steps[], values[]}. */
+  Map<String, double[][]> curves() {
+    Map<String, double[][]> series = new LinkedHashMap<>();
+    series.put("train loss", columns(trainCurve));
+    series.put("val NLL", columns(valCurve));
+    return series;
+  }
+
+  private void log(Map<String, Double> metrics, long step) {
+    try {
+      for (var m : new java.util.TreeMap<>(metrics).entrySet()) {
+        run.logMetric(m.getKey(), m.getValue(), step);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static double[][] columns(List<double[]> points) {
+    double[][] c = new double[2][points.size()];
+    for (int i = 0; i < points.size(); i++) {
+      c[0][i] = points.get(i)[0];
+      c[1][i] = points.get(i)[1];
+    }
+    return c;
+  }
+
+  @Override
+  public void close() {
+    if (bar != null) {
+      bar.close();
+    }
+  }
+}

@@ -1,0 +1,57 @@
+package org.flowlab.core.io;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Atomic file replacement: write a temporary file in the target's folder, fsync it, rename it over
+ * the target, fsync the folder. A reader sees the old file or the new one, never a torn one — also
+ * after {@code kill -9}.
+ */
+public final class AtomicFiles {
+  private AtomicFiles() {}
+
+  /** Writes whatever {@code body} emits to {@code target} atomically. */
+  public static void write(Path target, Body body) throws IOException {
+    Path dir = target.toAbsolutePath().getParent();
+    Files.createDirectories(dir);
+    Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+    try {
+      try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE);
+          OutputStream out = java.nio.channels.Channels.newOutputStream(channel)) {
+        body.writeTo(out);
+        out.flush();
+        channel.force(true);
+      }
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      fsyncDirectory(dir);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  /** Writes {@code bytes} to {@code target} atomically. */
+  public static void write(Path target, byte[] bytes) throws IOException {
+    write(target, out -> out.write(bytes));
+  }
+
+  private static void fsyncDirectory(Path dir) {
+    try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+      channel.force(true);
+    } catch (IOException ignored) {
+      // Some file systems cannot open a directory for reading; the rename itself is still atomic.
+    }
+  }
+
+  /** The content of an atomic write. */
+  @FunctionalInterface
+  public interface Body {
+    /** Writes the whole content. */
+    void writeTo(OutputStream out) throws IOException;
+  }
+}

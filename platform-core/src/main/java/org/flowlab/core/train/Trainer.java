@@ -1,0 +1,355 @@
+package org.flowlab.core.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.flowlab.api.flow.Flow;
+import org.flowlab.api.flow.LogDetMode;
+import org.flowlab.api.nn.Parameter;
+import org.flowlab.api.random.Seeds;
+import org.flowlab.core.config.ExperimentConfig.TrainingConfig;
+import org.flowlab.core.data.DataSplits;
+
+/**
+ * Maximum-likelihood training of a flow: minibatches of {@code −mean log p(x)} with AdamW, warmup +
+ * cosine learning rate, global gradient-norm clipping, validation NLL every epoch (or {@code
+ * validate_every} steps), {@code last.ckpt} every {@code checkpoint_every} steps and {@code
+ * best.ckpt} on every validation improvement.
+ *
+ * <p>The loop is deterministic: the batch of step {@code s} depends only on (seed, s), so a run
+ * resumed from {@code last.ckpt} replays exactly what an uninterrupted run would have done (bitwise
+ * on CPU). A non-finite loss or gradient stops training with a diagnosis before anything is
+ * written.
+ */
+public final class Trainer {
+  /** Hooks for progress and tracking. */
+  public interface Listener {
+    /** Called once, before the first step runs; {@code startStep} &gt; 0 when resuming. */
+    default void onStart(long startStep, long totalSteps) {}
+
+    /**
+     * Called after every step with its loss (−mean log p, nats), learning rate and pre-clip
+     * gradient norm.
+     */
+    default void onStep(long step, double loss, double lr, double gradNorm) {}
+
+    /** Called after each validation. */
+    default void onValidation(long step, double valNll, boolean improved) {}
+
+    /** Called after a checkpoint was written. */
+    default void onCheckpoint(long step, Path file) {}
+  }
+
+  /**
+   * What training produced.
+   *
+   * @param steps steps completed
+   * @param bestValNll best validation NLL (nats)
+   * @param bestStep the step it was reached at
+   * @param lastCheckpoint the final checkpoint
+   * @param bestCheckpoint the checkpoint with the best validation NLL
+   */
+  public record Result(
+      long steps, double bestValNll, long bestStep, Path lastCheckpoint, Path bestCheckpoint) {}
+
+  private final TrainingConfig config;
+  private final long seed;
+  private final Flow flow;
+  private final DataSplits data;
+  private final NDManager manager;
+  private final Path checkpointDir;
+  private final String configHash;
+  private final String configYaml;
+  private final List<Parameter> trainable;
+  private final int batchSize;
+  private final long batchesPerEpoch;
+  private final long totalSteps;
+  private final long validateEvery;
+
+  /**
+   * @param config the training block
+   * @param seed the run seed
+   * @param flow the flow to train (its parameters live on {@code manager}'s device)
+   * @param data the dataset
+   * @param manager the run's manager
+   * @param checkpointDir where {@code last.ckpt} and {@code best.ckpt} go
+   * @param configHash the resolved config's hash, stored in checkpoints
+   * @param configYaml the resolved config, stored in checkpoints
+   */
+  public Trainer(
+      TrainingConfig config,
+      long seed,
+      Flow flow,
+      DataSplits data,
+      NDManager manager,
+      Path checkpointDir,
+      String configHash,
+      String configYaml) {
+    this.config = config;
+    this.seed = seed;
+    this.flow = flow;
+    this.data = data;
+    this.manager = manager;
+    this.checkpointDir = checkpointDir;
+    this.configHash = configHash;
+    this.configYaml = configYaml;
+    this.trainable = flow.parameters().stream().filter(Parameter::trainable).toList();
+    int trainCount = DataSplits.count(data.train(), data.eventShape());
+    this.batchSize = Math.min(config.batchSize(), trainCount);
+    this.batchesPerEpoch = Math.max(1, trainCount / batchSize);
+    this.totalSteps = config.steps() != null ? config.steps() : config.epochs() * batchesPerEpoch;
+    this.validateEvery = config.validateEvery() != null ? config.validateEvery() : batchesPerEpoch;
+  }
+
+  /** Steps this training runs in all. */
+  public long totalSteps() {
+    return totalSteps;
+  }
+
+  /** Path of the last checkpoint. */
+  public Path lastCheckpoint() {
+    return checkpointDir.resolve("last.ckpt");
+  }
+
+  /** Path of the best checkpoint. */
+  public Path bestCheckpoint() {
+    return checkpointDir.resolve("best.ckpt");
+  }
+
+  /**
+   * Trains to the end, starting from {@code last.ckpt} when {@code resume} is set and it exists.
+   *
+   * @throws TrainingDivergedException when the loss or a gradient is not finite
+   */
+  public Result train(Listener listener, boolean resume) throws IOException {
+    Files.createDirectories(checkpointDir);
+    var optimizer = config.optimizer();
+    AdamW adam =
+        new AdamW(
+            trainable,
+            manager,
+            optimizer.betas().get(0),
+            optimizer.betas().get(1),
+            optimizer.eps(),
+            optimizer.weightDecay());
+    var schedule = new LearningRateSchedule(optimizer.lr(), config.schedule(), totalSteps);
+    long step = 0;
+    double bestVal = Double.NaN;
+    long bestStep = -1;
+    if (resume && Files.exists(lastCheckpoint())) {
+      try (NDManager loading = manager.newSubManager()) {
+        Checkpoint c = Checkpoint.read(lastCheckpoint(), loading);
+        restoreParameters(c.params());
+        adam.load(c.optimizer());
+        step = c.step();
+        bestVal = c.bestValNll();
+        bestStep = c.bestStep();
+      }
+    } else {
+      try (NDManager init = manager.newSubManager()) {
+        flow.initialize(batch(init, 0));
+      }
+    }
+    listener.onStart(step, totalSteps);
+    while (step < totalSteps) {
+      double lr = schedule.at(step);
+      double[] lossAndNorm = trainStep(adam, step, lr);
+      listener.onStep(step, lossAndNorm[0], lr, lossAndNorm[1]);
+      step++;
+      boolean validate = step % validateEvery == 0 || step == totalSteps;
+      if (validate) {
+        double val = nll(data.val());
+        boolean improved = Double.isNaN(bestVal) || val < bestVal;
+        if (improved) {
+          bestVal = val;
+          bestStep = step;
+          save(bestCheckpoint(), adam, step, bestVal, bestStep);
+          listener.onCheckpoint(step, bestCheckpoint());
+        }
+        listener.onValidation(step, val, improved);
+      }
+      if (step % config.checkpointEvery() == 0 || step == totalSteps) {
+        save(lastCheckpoint(), adam, step, bestVal, bestStep);
+        listener.onCheckpoint(step, lastCheckpoint());
+      }
+    }
+    return new Result(step, bestVal, bestStep, lastCheckpoint(), bestCheckpoint());
+  }
+
+  /**
+   * Mean negative log-likelihood (nats) of a split under the current parameters, exact where
+   * possible.
+   */
+  public double nll(float[] split) {
+    return meanNll(flow, split, data.eventShape(), manager);
+  }
+
+  /** Mean −log p(x) in nats over {@code points}, evaluated in chunks without gradients. */
+  public static double meanNll(Flow flow, float[] points, Shape eventShape, NDManager manager) {
+    int dim = Math.toIntExact(eventShape.size());
+    int n = points.length / dim;
+    int chunk = Math.max(1, 8192 / Math.max(1, dim / 2));
+    double sum = 0;
+    for (int start = 0; start < n; start += chunk) {
+      int count = Math.min(chunk, n - start);
+      try (NDScope scope = new NDScope();
+          NDManager sub = manager.newSubManager()) {
+        scope.suppressNotUsedWarning();
+        float[] slice = java.util.Arrays.copyOfRange(points, start * dim, (start + count) * dim);
+        NDArray x = sub.create(slice, new Shape(count).addAll(eventShape));
+        sum -=
+            flow.logProb(x, LogDetMode.EXACT)
+                .value()
+                .sum()
+                .toType(ai.djl.ndarray.types.DataType.FLOAT64, false)
+                .getDouble();
+      }
+    }
+    return sum / n;
+  }
+
+  /** Copies checkpointed values into the flow's parameters (and buffers) by name. */
+  public static void restore(Flow flow, NDList params) {
+    for (Parameter p : flow.parameters()) {
+      NDArray saved = params.get(p.name());
+      if (saved == null) {
+        throw new IllegalStateException("checkpoint lacks parameter " + p.name());
+      }
+      p.assign(saved);
+    }
+  }
+
+  private void restoreParameters(NDList params) {
+    restore(flow, params);
+  }
+
+  private double[] trainStep(AdamW adam, long step, double lr) {
+    // NDScope closes every temporary the step creates, whichever manager an op attached it to.
+    try (NDScope scope = new NDScope();
+        NDManager sub = manager.newSubManager()) {
+      scope.suppressNotUsedWarning();
+      NDArray x = batch(sub, step);
+      List<NDArray> grads = new ArrayList<>(trainable.size());
+      double loss;
+      try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+        NDArray lossArray = flow.logProb(x, LogDetMode.ESTIMATE).value().mean().neg();
+        loss = lossArray.getFloat();
+        if (!Double.isFinite(loss)) {
+          throw new TrainingDivergedException(
+              step, "loss is " + loss + " (lr " + lr + ")" + nonFiniteParameter());
+        }
+        collector.backward(lossArray);
+      }
+      NDArray sumSquares = null;
+      for (Parameter p : trainable) {
+        NDArray g = p.value().getGradient();
+        grads.add(g);
+        NDArray s = g.square().sum();
+        sumSquares = sumSquares == null ? s : sumSquares.add(s);
+      }
+      double norm = Math.sqrt(sumSquares.getFloat());
+      if (!Double.isFinite(norm)) {
+        throw new TrainingDivergedException(
+            step, "gradient norm is " + norm + " with loss " + loss + nonFiniteGradient(grads));
+      }
+      double clip = config.gradClip();
+      if (clip > 0 && norm > clip) {
+        double scale = clip / (norm + 1e-6);
+        grads.replaceAll(g -> g.mul(scale));
+      }
+      adam.step(grads, lr);
+      for (Parameter p : trainable) {
+        p.value().getGradient().set(new NDIndex(":"), 0f);
+      }
+      return new double[] {loss, norm};
+    }
+  }
+
+  private String nonFiniteParameter() {
+    for (Parameter p : flow.parameters()) {
+      if (!isFinite(p.value())) {
+        return "; parameter " + p.name() + " holds non-finite values";
+      }
+    }
+    return "; every parameter is finite (the data or the log-det overflowed)";
+  }
+
+  private String nonFiniteGradient(List<NDArray> grads) {
+    for (int i = 0; i < grads.size(); i++) {
+      if (!isFinite(grads.get(i))) {
+        return "; first non-finite gradient: " + trainable.get(i).name();
+      }
+    }
+    return "";
+  }
+
+  private static boolean isFinite(NDArray a) {
+    return !a.isNaN().any().getBoolean() && !a.isInfinite().any().getBoolean();
+  }
+
+  /** The minibatch of 0-based step {@code step}: a slice of the epoch's seeded permutation. */
+  private NDArray batch(NDManager target, long step) {
+    long epoch = step / batchesPerEpoch;
+    int index = Math.toIntExact(step % batchesPerEpoch);
+    int[] order = permutation(epoch);
+    int dim = data.dim();
+    float[] values = new float[batchSize * dim];
+    float[] train = data.train();
+    for (int i = 0; i < batchSize; i++) {
+      System.arraycopy(train, order[index * batchSize + i] * dim, values, i * dim, dim);
+    }
+    return target.create(values, new Shape(batchSize).addAll(data.eventShape()));
+  }
+
+  private int[] cachedOrder;
+  private long cachedEpoch = -1;
+
+  private int[] permutation(long epoch) {
+    if (epoch != cachedEpoch) {
+      int n = DataSplits.count(data.train(), data.eventShape());
+      int[] order = new int[n];
+      for (int i = 0; i < n; i++) {
+        order[i] = i;
+      }
+      SplittableRandom rng = Seeds.stream(seed, "shuffle", epoch);
+      for (int i = n - 1; i > 0; i--) {
+        int j = rng.nextInt(i + 1);
+        int t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+      }
+      cachedOrder = order;
+      cachedEpoch = epoch;
+    }
+    return cachedOrder;
+  }
+
+  private void save(Path file, AdamW adam, long step, double bestVal, long bestStep)
+      throws IOException {
+    try (NDManager sub = manager.newSubManager()) {
+      NDList params = new NDList();
+      for (Parameter p : flow.parameters()) {
+        NDArray copy = p.value().duplicate();
+        copy.attach(sub);
+        copy.setName(p.name());
+        params.add(copy);
+      }
+      NDList state = adam.state(sub);
+      for (NDArray a : state) {
+        a.attach(sub);
+      }
+      new Checkpoint(step, bestVal, bestStep, configHash, configYaml, params, state).write(file);
+    }
+  }
+}
