@@ -38,8 +38,10 @@ final class ValidateCommand implements Callable<Integer> {
     ResolvedModel model = ResolvedModel.resolve(loaded, main.injector().getInstance(PluginHost.class));
     FlowFamily<?> family = model.family();
     String dataset = loaded.config().data().name();
-    if (!Datasets.names().contains(dataset)) {
-      throw loaded.invalidValue("data.name", Datasets.unknownNameMessage(dataset));
+    try {
+      Datasets.density(dataset);
+    } catch (IllegalArgumentException e) {
+      throw loaded.invalidValue("data.name", e.getMessage());
     }
     if (print) {
       System.out.print(loaded.resolvedYaml());

@@ -101,9 +101,9 @@ public final class Evaluation {
       hi[i % 2] = Math.max(hi[i % 2], test[i]);
     }
     double pad = 0.1 * Math.max(hi[0] - lo[0], hi[1] - lo[1]);
-    double[] xs = grid(lo[0] - pad, hi[0] + pad, gridSize);
-    double[] ys = grid(lo[1] - pad, hi[1] + pad, gridSize);
-    double[][] logDensity = new double[gridSize][gridSize];
+    double[] xs = Plots.linspace(lo[0] - pad, hi[0] + pad, gridSize);
+    double[] ys = Plots.linspace(lo[1] - pad, hi[1] + pad, gridSize);
+    double[][] logDensity = new double[gridSize][gridSize]; // [i][j] = log p(xs[i], ys[j])
     float[] points = new float[gridSize * 2];
     for (int j = 0; j < gridSize; j++) {
       for (int i = 0; i < gridSize; i++) {
@@ -118,7 +118,7 @@ public final class Evaluation {
                 .toType(DataType.FLOAT32, false)
                 .toFloatArray();
         for (int i = 0; i < gridSize; i++) {
-          logDensity[j][i] = row[i];
+          logDensity[i][j] = row[i];
         }
       }
     }
@@ -133,11 +133,4 @@ public final class Evaluation {
         data.name());
   }
 
-  private static double[] grid(double from, double to, int n) {
-    double[] g = new double[n];
-    for (int i = 0; i < n; i++) {
-      g[i] = from + (to - from) * i / (n - 1);
-    }
-    return g;
-  }
 }
