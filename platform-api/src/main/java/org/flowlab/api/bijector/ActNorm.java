@@ -78,13 +78,10 @@ public final class ActNorm implements Bijector {
         throw new IllegalArgumentException(
             "actnorm expects events of shape " + eventShape + ", got " + x.getShape());
       }
-      int[] axes = new int[eventShape.dimension()];
-      axes[0] = 0;
-      for (int i = 1; i < axes.length; i++) {
-        axes[i] = i + 1;
-      }
-      NDArray mean = x.mean(axes, true);
-      NDArray std = x.sub(mean).square().mean(axes).sqrt();
+      long features = eventShape.get(0);
+      NDArray perFeature = x.swapAxes(0, 1).reshape(features, -1); // (c, n·h·w)
+      NDArray mean = perFeature.mean(new int[] {1}, true);
+      NDArray std = perFeature.sub(mean).square().mean(new int[] {1}).sqrt();
       bias.set(mean.neg().toType(bias.getDataType(), false).toFloatArray());
       logScale.set(std.add(EPS).log().neg().toType(logScale.getDataType(), false).toFloatArray());
       initialized.set(new float[] {1f});

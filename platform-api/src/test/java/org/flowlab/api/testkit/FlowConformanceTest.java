@@ -113,24 +113,34 @@ public abstract class FlowConformanceTest<C> {
     for (Named<C> named : configs()) {
       C config = named.getPayload();
       for (Shape shape : shapes()) {
+        String label = family().name() + "[" + named.getName() + "] " + shape;
         List<DynamicTest> tests = new ArrayList<>();
-        tests.add(DynamicTest.dynamicTest("invertibility", () -> invertibility(config, shape)));
-        tests.add(DynamicTest.dynamicTest("log-det", () -> logDet(config, shape)));
+        tests.add(test(label, "invertibility", () -> invertibility(config, shape)));
+        tests.add(test(label, "log-det", () -> logDet(config, shape)));
         if (shape.dimension() == 1 && shape.get(0) == 2) {
-          tests.add(
-              DynamicTest.dynamicTest(
-                  "density integrates to 1", () -> densityIntegrates(config, shape)));
+          tests.add(test(label, "density integrates to 1", () -> densityIntegrates(config, shape)));
         }
         if (!estimatedLogDet()) {
-          tests.add(DynamicTest.dynamicTest("exact mode", () -> exactMode(config, shape)));
+          tests.add(test(label, "exact mode", () -> exactMode(config, shape)));
         }
-        tests.add(DynamicTest.dynamicTest("seed determinism", () -> seeds(config, shape)));
-        nodes.add(
-            DynamicContainer.dynamicContainer(
-                family().name() + "[" + named.getName() + "] " + shape, tests.stream()));
+        tests.add(test(label, "seed determinism", () -> seeds(config, shape)));
+        nodes.add(DynamicContainer.dynamicContainer(label, tests.stream()));
       }
     }
     return nodes.stream();
+  }
+
+  /** A dynamic test whose failure message names the family, config and shape. */
+  private static DynamicTest test(String label, String check, Runnable body) {
+    return DynamicTest.dynamicTest(
+        check,
+        () -> {
+          try {
+            body.run();
+          } catch (AssertionError e) {
+            throw new AssertionError(label + " " + check + ": " + e.getMessage(), e);
+          }
+        });
   }
 
   private void invertibility(C config, Shape shape) {
