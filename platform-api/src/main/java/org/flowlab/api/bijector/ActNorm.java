@@ -2,6 +2,7 @@ package org.flowlab.api.bijector;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import java.util.Arrays;
 import org.flowlab.api.flow.Bijector;
 import org.flowlab.api.flow.LogDetMode;
 import org.flowlab.api.flow.Transformed;
@@ -47,7 +48,7 @@ public final class ActNorm implements Bijector {
     this.logScale = scope.trainable("log_scale", new Shape(features), Initializer.ZEROS);
     this.initialized = scope.buffer("initialized", new Shape(1), Initializer.ZEROS);
     long[] dims = new long[eventShape.dimension()];
-    java.util.Arrays.fill(dims, 1);
+    Arrays.fill(dims, 1);
     dims[0] = features;
     this.broadcastShape = new Shape(dims);
   }

@@ -3,6 +3,7 @@ package org.flowlab.api.testkit;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import java.util.function.UnaryOperator;
@@ -25,8 +26,7 @@ public final class FlowChecks {
       if (!p.trainable()) {
         continue;
       }
-      float[] values =
-          p.value().toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+      float[] values = p.value().toType(DataType.FLOAT32, false).toFloatArray();
       float[] noise = Seeds.normal(Seeds.stream(seed, "perturb/" + p.name()), values.length);
       for (int i = 0; i < values.length; i++) {
         values[i] += (float) (std * noise[i]);
@@ -48,7 +48,7 @@ public final class FlowChecks {
   public static double[][][] jacobians(UnaryOperator<NDArray> f, NDArray x) {
     int n = Math.toIntExact(x.getShape().get(0));
     int dIn = Math.toIntExact(x.getShape().size() / n);
-    float[] data = x.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+    float[] data = x.toType(DataType.FLOAT32, false).toFloatArray();
     double[][][] jac = null;
     int dOut = -1;
     for (int i = 0; dOut < 0 || i < dOut; i++) {
@@ -117,8 +117,8 @@ public final class FlowChecks {
 
   /** The largest absolute elementwise difference of two arrays of the same shape. */
   public static double maxAbsDiff(NDArray a, NDArray b) {
-    float[] x = a.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
-    float[] y = b.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+    float[] x = a.toType(DataType.FLOAT32, false).toFloatArray();
+    float[] y = b.toType(DataType.FLOAT32, false).toFloatArray();
     if (x.length != y.length) {
       throw new IllegalArgumentException(a.getShape() + " vs " + b.getShape());
     }
