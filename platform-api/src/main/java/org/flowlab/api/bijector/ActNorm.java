@@ -1,0 +1,97 @@
+package org.flowlab.api.bijector;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import java.util.Arrays;
+import org.flowlab.api.flow.Bijector;
+import org.flowlab.api.flow.LogDetMode;
+import org.flowlab.api.flow.Transformed;
+import org.flowlab.api.nn.Initializer;
+import org.flowlab.api.nn.ParameterScope;
+
+/**
+ * Activation normalisation (Glow): a per-feature affine map, forward (data → latent) {@code z = (x
+ * + bias) · exp(log_scale)}. The feature axis is the first event axis: features for vectors {@code
+ * (d)}, channels for images {@code (c, h, w)}, where every spatial position shares its channel's
+ * scale and bias, so the log-det is {@code h·w·Σ log_scale} per sample.
+ *
+ * <p>{@link #initialize} sets bias and scale from the first batch so that the outputs have zero
+ * mean and unit variance per feature. The "initialized" flag is a buffer registered with the
+ * parameters, so a flow restored from a checkpoint is never re-initialised; calling {@link
+ * #initialize} again is a plain forward pass.
+ *
+ * <p>Parameters (relative to the scope): {@code bias} and {@code log_scale}, shape {@code (c)},
+ * both start at zero (the identity); buffer {@code initialized}, shape {@code (1)}, 0 or 1.
+ */
+public final class ActNorm implements Bijector {
+  private static final double EPS = 1e-6;
+
+  private final Shape eventShape;
+  private final NDArray bias;
+  private final NDArray logScale;
+  private final NDArray initialized;
+  private final Shape broadcastShape;
+  private final long spatial;
+
+  /**
+   * @param scope where {@code bias}, {@code log_scale} and {@code initialized} are registered
+   * @param eventShape the shape of one input, {@code (d)} or {@code (c, h, w)}
+   */
+  public ActNorm(ParameterScope scope, Shape eventShape) {
+    if (eventShape.dimension() < 1) {
+      throw new IllegalArgumentException("actnorm needs at least one event axis");
+    }
+    this.eventShape = eventShape;
+    long features = eventShape.get(0);
+    this.spatial = eventShape.size() / features;
+    this.bias = scope.trainable("bias", new Shape(features), Initializer.ZEROS);
+    this.logScale = scope.trainable("log_scale", new Shape(features), Initializer.ZEROS);
+    this.initialized = scope.buffer("initialized", new Shape(1), Initializer.ZEROS);
+    long[] dims = new long[eventShape.dimension()];
+    Arrays.fill(dims, 1);
+    dims[0] = features;
+    this.broadcastShape = new Shape(dims);
+  }
+
+  @Override
+  public Transformed forward(NDArray x, LogDetMode mode) {
+    NDArray z = x.add(bias.reshape(broadcastShape)).mul(logScale.exp().reshape(broadcastShape));
+    long n = x.getShape().get(0);
+    NDArray logDet =
+        x.getManager().zeros(new Shape(n), x.getDataType()).add(logScale.sum().mul(spatial));
+    return new Transformed(z, logDet, LogDetMode.EXACT);
+  }
+
+  @Override
+  public NDArray inverse(NDArray z) {
+    return z.mul(logScale.neg().exp().reshape(broadcastShape)).sub(bias.reshape(broadcastShape));
+  }
+
+  /**
+   * Sets {@code bias = −mean} and {@code log_scale = −log(std + ε)} per feature from {@code x}
+   * (statistics over the batch and spatial axes), marks the layer initialised and returns its
+   * output. Does nothing but the forward pass when the layer is already initialised.
+   */
+  @Override
+  public NDArray initialize(NDArray x) {
+    if (!isInitialized()) {
+      if (!x.getShape().slice(1).equals(eventShape)) {
+        throw new IllegalArgumentException(
+            "actnorm expects events of shape " + eventShape + ", got " + x.getShape());
+      }
+      long features = eventShape.get(0);
+      NDArray perFeature = x.swapAxes(0, 1).reshape(features, -1); // (c, n·h·w)
+      NDArray mean = perFeature.mean(new int[] {1}, true);
+      NDArray std = perFeature.sub(mean).square().mean(new int[] {1}).sqrt();
+      bias.set(mean.neg().toType(bias.getDataType(), false).toFloatArray());
+      logScale.set(std.add(EPS).log().neg().toType(logScale.getDataType(), false).toFloatArray());
+      initialized.set(new float[] {1f});
+    }
+    return forward(x, LogDetMode.EXACT).value();
+  }
+
+  /** Whether data-dependent initialisation has run (or a checkpoint set the flag). */
+  public boolean isInitialized() {
+    return initialized.getFloat(0) > 0.5f;
+  }
+}

@@ -1,0 +1,131 @@
+package org.flowlab.api.testkit;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import java.util.function.UnaryOperator;
+import org.flowlab.api.flow.Flow;
+import org.flowlab.api.nn.Parameter;
+import org.flowlab.api.random.Seeds;
+
+/** Numerical helpers for flow tests: perturbation, reverse-mode Jacobians, exact log-dets. */
+public final class FlowChecks {
+  private FlowChecks() {}
+
+  /**
+   * Adds seeded normal noise of standard deviation {@code std} to every trainable parameter (in
+   * place, via {@link Parameter#assign}), moving a freshly built flow away from its identity
+   * initialisation. Buffers are left alone. Noise for a parameter depends only on {@code seed} and
+   * its name.
+   */
+  public static void perturb(Flow flow, long seed, double std) {
+    for (Parameter p : flow.parameters()) {
+      if (!p.trainable()) {
+        continue;
+      }
+      float[] values = p.value().toType(DataType.FLOAT32, false).toFloatArray();
+      float[] noise = Seeds.normal(Seeds.stream(seed, "perturb/" + p.name()), values.length);
+      for (int i = 0; i < values.length; i++) {
+        values[i] += (float) (std * noise[i]);
+      }
+      try (NDManager scratch = p.value().getManager().newSubManager()) {
+        p.assign(scratch.create(values, p.value().getShape()));
+      }
+    }
+  }
+
+  /**
+   * Per-sample Jacobians {@code ∂f(x)_i/∂x_j} of a map that treats samples independently, by
+   * reverse-mode autodiff: one backward pass per output index. Event axes are flattened.
+   *
+   * @param f the map, batch first (for a flow: {@code x -> flow.encode(x, EXACT).value()})
+   * @param x the points, shape {@code (n, event...)}
+   * @return {@code [n][dOut][dIn]} in double precision
+   */
+  public static double[][][] jacobians(UnaryOperator<NDArray> f, NDArray x) {
+    int n = Math.toIntExact(x.getShape().get(0));
+    int dIn = Math.toIntExact(x.getShape().size() / n);
+    float[] data = x.toType(DataType.FLOAT32, false).toFloatArray();
+    double[][][] jac = null;
+    int dOut = -1;
+    for (int i = 0; dOut < 0 || i < dOut; i++) {
+      try (NDManager scratch = x.getManager().newSubManager()) {
+        NDArray leaf = scratch.create(data, x.getShape());
+        leaf.setRequiresGradient(true);
+        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+          NDArray y = f.apply(leaf);
+          NDArray flat = y.reshape(n, -1);
+          if (dOut < 0) {
+            dOut = Math.toIntExact(flat.getShape().get(1));
+            jac = new double[n][dOut][dIn];
+          }
+          float[] onehot = new float[dOut];
+          onehot[i] = 1f;
+          gc.backward(flat.mul(scratch.create(onehot, new Shape(1, dOut))).sum());
+        }
+        float[] grad = leaf.getGradient().toFloatArray();
+        for (int s = 0; s < n; s++) {
+          for (int j = 0; j < dIn; j++) {
+            jac[s][i][j] = grad[s * dIn + j];
+          }
+        }
+      }
+    }
+    return jac;
+  }
+
+  /**
+   * {@code log|det A|} of a square matrix, by LU decomposition with partial pivoting in double
+   * precision; {@code -Infinity} when A is singular.
+   */
+  public static double logAbsDet(double[][] matrix) {
+    int d = matrix.length;
+    double[][] a = new double[d][];
+    for (int i = 0; i < d; i++) {
+      if (matrix[i].length != d) {
+        throw new IllegalArgumentException("matrix is not square");
+      }
+      a[i] = matrix[i].clone();
+    }
+    double logDet = 0;
+    for (int k = 0; k < d; k++) {
+      int pivot = k;
+      for (int i = k + 1; i < d; i++) {
+        if (Math.abs(a[i][k]) > Math.abs(a[pivot][k])) {
+          pivot = i;
+        }
+      }
+      if (a[pivot][k] == 0) {
+        return Double.NEGATIVE_INFINITY;
+      }
+      double[] row = a[k];
+      a[k] = a[pivot];
+      a[pivot] = row;
+      logDet += Math.log(Math.abs(a[k][k]));
+      for (int i = k + 1; i < d; i++) {
+        double factor = a[i][k] / a[k][k];
+        for (int j = k; j < d; j++) {
+          a[i][j] -= factor * a[k][j];
+        }
+      }
+    }
+    return logDet;
+  }
+
+  /** The largest absolute elementwise difference of two arrays of the same shape. */
+  public static double maxAbsDiff(NDArray a, NDArray b) {
+    float[] x = a.toType(DataType.FLOAT32, false).toFloatArray();
+    float[] y = b.toType(DataType.FLOAT32, false).toFloatArray();
+    if (x.length != y.length) {
+      throw new IllegalArgumentException(a.getShape() + " vs " + b.getShape());
+    }
+    double max = 0;
+    for (int i = 0; i < x.length; i++) {
+      max = Math.max(max, Math.abs((double) x[i] - y[i]));
+    }
+    return max;
+  }
+}

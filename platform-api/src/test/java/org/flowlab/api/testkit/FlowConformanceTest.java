@@ -1,0 +1,275 @@
+package org.flowlab.api.testkit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.flowlab.api.flow.Flow;
+import org.flowlab.api.flow.LogDetMode;
+import org.flowlab.api.flow.Transformed;
+import org.flowlab.api.nn.ParameterScope;
+import org.flowlab.api.random.Seeds;
+import org.flowlab.api.spi.BuildContext;
+import org.flowlab.api.spi.FlowFamily;
+import org.junit.jupiter.api.DynamicContainer;
+import org.junit.jupiter.api.DynamicNode;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Named;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * The conformance tests every flow family must pass. A plugin's test extends this class, names its
+ * family, a few small configs (few layers, small hidden sizes) and event shapes; every config ×
+ * shape then gets:
+ *
+ * <ul>
+ *   <li>{@code invertibility}: decode(encode(x)) ≈ x and encode(decode(z)) ≈ z within {@link
+ *       #inverseTolerance()}, on a flow perturbed away from its identity initialisation (the test
+ *       first asserts that the perturbed flow is not the identity);
+ *   <li>{@code log-det}: the log-det from {@code encode(x, EXACT)} equals {@code log|det ∂z/∂x|} of
+ *       the full Jacobian from reverse-mode autodiff, computed by LU in double precision, within
+ *       {@link #logDetTolerance()};
+ *   <li>{@code density integrates to 1} (2D shapes only): the midpoint rule over a 240 × 240 grid
+ *       covering the flow's samples gives 1 ± {@link #densityTolerance()};
+ *   <li>{@code exact mode}: {@code logProb(x, EXACT).mode() == EXACT}, unless {@link
+ *       #estimatedLogDet()};
+ *   <li>{@code seed determinism}: the same seed builds bitwise-identical parameters and log-probs,
+ *       another seed builds different parameters.
+ * </ul>
+ *
+ * <p>Flows are built with {@code ParameterScope.root(manager, seed)}, initialised on a standard
+ * normal batch ({@link Flow#initialize}, for data-dependent layers) and perturbed with {@link
+ * FlowChecks#perturb}.
+ *
+ * @param <C> the family's config record
+ */
+public abstract class FlowConformanceTest<C> {
+  private static final long SEED = 20240607L;
+
+  /** The family under test. */
+  protected abstract FlowFamily<C> family();
+
+  /** Small named configs, e.g. {@code Named.of("actnorm", new MyConfig(...))}. */
+  protected abstract List<Named<C>> configs();
+
+  /**
+   * Event shapes to test, e.g. {@code (2)} and {@code (5)}; 2D shapes also get the density test.
+   */
+  protected abstract List<Shape> shapes();
+
+  /** True for families whose log-det is estimated: skips the exact-mode check. */
+  protected boolean estimatedLogDet() {
+    return false;
+  }
+
+  /** Standard deviation of the noise {@link FlowChecks#perturb} adds to every trainable weight. */
+  protected double perturbation() {
+    return 0.2;
+  }
+
+  /** Largest accepted absolute round-trip error (float32, inputs of order 1). */
+  protected double inverseTolerance() {
+    return 1e-4;
+  }
+
+  /** Largest accepted absolute error of the log-det against the brute-force Jacobian. */
+  protected double logDetTolerance() {
+    return 1e-3;
+  }
+
+  /** Largest accepted deviation of the 2D density's integral from 1. */
+  protected double densityTolerance() {
+    return 0.02;
+  }
+
+  /** Builds a flow for {@code shape} with the given parameter seed. */
+  protected Flow build(NDManager manager, C config, Shape shape, long seed) {
+    return family().build(config, new BuildContext(shape, ParameterScope.root(manager, seed)));
+  }
+
+  /**
+   * Builds a flow, runs data-dependent initialisation on a standard normal batch and perturbs its
+   * weights: the flow every numerical test runs on.
+   */
+  protected Flow buildPerturbed(NDManager manager, C config, Shape shape) {
+    Flow flow = build(manager, config, shape, SEED);
+    flow.initialize(normal(manager, shape, 256, "init-batch"));
+    FlowChecks.perturb(flow, SEED, perturbation());
+    return flow;
+  }
+
+  /** One container per config × shape, each holding the conformance checks. */
+  @TestFactory
+  Stream<DynamicNode> conformance() {
+    List<DynamicNode> nodes = new ArrayList<>();
+    for (Named<C> named : configs()) {
+      C config = named.getPayload();
+      for (Shape shape : shapes()) {
+        String label = family().name() + "[" + named.getName() + "] " + shape;
+        List<DynamicTest> tests = new ArrayList<>();
+        tests.add(test(label, "invertibility", () -> invertibility(config, shape)));
+        tests.add(test(label, "log-det", () -> logDet(config, shape)));
+        if (shape.dimension() == 1 && shape.get(0) == 2) {
+          tests.add(test(label, "density integrates to 1", () -> densityIntegrates(config, shape)));
+        }
+        if (!estimatedLogDet()) {
+          tests.add(test(label, "exact mode", () -> exactMode(config, shape)));
+        }
+        tests.add(test(label, "seed determinism", () -> seeds(config, shape)));
+        nodes.add(DynamicContainer.dynamicContainer(label, tests.stream()));
+      }
+    }
+    return nodes.stream();
+  }
+
+  /** A dynamic test whose failure message names the family, config and shape. */
+  private static DynamicTest test(String label, String check, Runnable body) {
+    return DynamicTest.dynamicTest(
+        check,
+        () -> {
+          try {
+            body.run();
+          } catch (AssertionError e) {
+            throw new AssertionError(label + " " + check + ": " + e.getMessage(), e);
+          }
+        });
+  }
+
+  private void invertibility(C config, Shape shape) {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      Flow flow = buildPerturbed(manager, config, shape);
+      NDArray x = normal(manager, shape, 64, "x");
+      NDArray z = flow.encode(x, LogDetMode.EXACT).value();
+      assertEquals(x.getShape(), z.getShape(), "encode keeps the shape");
+      double moved = FlowChecks.maxAbsDiff(z, x);
+      assertTrue(
+          moved > 1e-2,
+          "the perturbed flow must not be the identity (max |encode(x) - x| = " + moved + ")");
+      double dataErr = FlowChecks.maxAbsDiff(flow.decode(z), x);
+      assertTrue(dataErr <= inverseTolerance(), "max |decode(encode(x)) - x| = " + dataErr);
+
+      NDArray z0 = flow.base().sample(manager, shape, 64, 1.0, Seeds.stream(SEED, "z"));
+      double latentErr =
+          FlowChecks.maxAbsDiff(flow.encode(flow.decode(z0), LogDetMode.EXACT).value(), z0);
+      assertTrue(latentErr <= inverseTolerance(), "max |encode(decode(z)) - z| = " + latentErr);
+    }
+  }
+
+  private void logDet(C config, Shape shape) {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      Flow flow = buildPerturbed(manager, config, shape);
+      NDArray x = normal(manager, shape, 6, "jacobian-x");
+      Transformed t = flow.encode(x, LogDetMode.EXACT);
+      float[] reported = t.logDet().toFloatArray();
+      double[][][] jac = FlowChecks.jacobians(in -> flow.encode(in, LogDetMode.EXACT).value(), x);
+      for (int s = 0; s < reported.length; s++) {
+        double brute = FlowChecks.logAbsDet(jac[s]);
+        assertEquals(
+            brute,
+            reported[s],
+            logDetTolerance(),
+            "sample " + s + ": reported log-det vs log|det J| of the autodiff Jacobian");
+      }
+      double spread = 0;
+      for (float r : reported) {
+        spread = Math.max(spread, Math.abs(r - reported[0]));
+      }
+      assertTrue(
+          spread > 0 || Math.abs(reported[0]) > 1e-3,
+          "the perturbed flow must change volume (all log-dets are 0), or the test is vacuous");
+    }
+  }
+
+  private void densityIntegrates(C config, Shape shape) {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      Flow flow = buildPerturbed(manager, config, shape);
+      float[] samples =
+          flow.sample(manager, 20_000, 1.0, Seeds.stream(SEED, "density")).toFloatArray();
+      double[] lo = new double[2];
+      double[] hi = new double[2];
+      for (int axis = 0; axis < 2; axis++) {
+        double[] values = new double[samples.length / 2];
+        for (int i = 0; i < values.length; i++) {
+          values[i] = samples[2 * i + axis];
+        }
+        Arrays.sort(values);
+        double q0 = values[(int) (0.001 * values.length)];
+        double q1 = values[(int) (0.999 * values.length)];
+        lo[axis] = q0 - 0.5 * (q1 - q0);
+        hi[axis] = q1 + 0.5 * (q1 - q0);
+      }
+      int points = 240;
+      double hx = (hi[0] - lo[0]) / points;
+      double hy = (hi[1] - lo[1]) / points;
+      float[] grid = new float[2 * points * points];
+      for (int i = 0; i < points; i++) {
+        for (int j = 0; j < points; j++) {
+          grid[2 * (i * points + j)] = (float) (lo[0] + (i + 0.5) * hx);
+          grid[2 * (i * points + j) + 1] = (float) (lo[1] + (j + 0.5) * hy);
+        }
+      }
+      float[] logp =
+          flow.logProb(manager.create(grid, new Shape(points * points, 2))).toFloatArray();
+      double integral = 0;
+      for (float lp : logp) {
+        integral += Math.exp(lp);
+      }
+      integral *= hx * hy;
+      assertEquals(
+          1.0,
+          integral,
+          densityTolerance(),
+          "∫ exp(logProb) over [" + lo[0] + ", " + hi[0] + "] × [" + lo[1] + ", " + hi[1] + "]");
+    }
+  }
+
+  private void exactMode(C config, Shape shape) {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      Flow flow = buildPerturbed(manager, config, shape);
+      Flow.LogProb lp = flow.logProb(normal(manager, shape, 8, "mode-x"), LogDetMode.EXACT);
+      assertEquals(LogDetMode.EXACT, lp.mode());
+      assertEquals(new Shape(8), lp.value().getShape(), "logProb is per sample");
+    }
+  }
+
+  private void seeds(C config, Shape shape) {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      Flow a = build(manager, config, shape, 7);
+      Flow b = build(manager, config, shape, 7);
+      Flow other = build(manager, config, shape, 8);
+      assertEquals(a.parameters().size(), b.parameters().size());
+      boolean anyDiffers = false;
+      for (int i = 0; i < a.parameters().size(); i++) {
+        assertEquals(a.parameters().get(i).name(), b.parameters().get(i).name());
+        float[] va = a.parameters().get(i).value().toFloatArray();
+        assertArrayEquals(
+            va,
+            b.parameters().get(i).value().toFloatArray(),
+            "same seed, parameter " + a.parameters().get(i).name());
+        anyDiffers |= !Arrays.equals(va, other.parameters().get(i).value().toFloatArray());
+      }
+      assertTrue(anyDiffers, "another seed must give other initial parameters");
+
+      NDArray x = normal(manager, shape, 16, "seed-x");
+      FlowChecks.perturb(a, 3, perturbation());
+      FlowChecks.perturb(b, 3, perturbation());
+      assertArrayEquals(
+          a.logProb(x).toFloatArray(), b.logProb(x).toFloatArray(), "same seed, same log-prob");
+    }
+  }
+
+  /** A standard normal batch of {@code n} events of {@code shape}, seeded by purpose. */
+  protected static NDArray normal(NDManager manager, Shape shape, int n, String purpose) {
+    SplittableRandom rng = Seeds.stream(SEED, purpose);
+    Shape full = new Shape(n).addAll(shape);
+    return manager.create(Seeds.normal(rng, Math.toIntExact(full.size())), full);
+  }
+}

@@ -1,0 +1,138 @@
+package org.flowlab.plugins.realnvp;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import org.flowlab.api.bijector.ActNorm;
+import org.flowlab.api.config.InvalidValueException;
+import org.flowlab.api.flow.Flow;
+import org.flowlab.api.flow.LogDetMode;
+import org.flowlab.api.flow.Transformed;
+import org.flowlab.api.nn.Parameter;
+import org.flowlab.api.nn.ParameterScope;
+import org.flowlab.api.random.Seeds;
+import org.flowlab.api.spi.BuildContext;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+
+class RealNvpConfigTest {
+  private static RealNvpConfig with(Integer couplings, List<Integer> hidden, String activation) {
+    return new RealNvpConfig(couplings, hidden, activation, null, null, null, null, null);
+  }
+
+  @Test
+  void defaults() {
+    RealNvpConfig c = RealNvpConfig.defaults();
+    assertEquals(8, c.couplings());
+    assertEquals(List.of(64, 64), c.hidden());
+    assertEquals("elu", c.activation());
+    assertEquals("tanh", c.scale());
+    assertEquals(2.0, c.scaleBound());
+    assertEquals("actnorm", c.normalization());
+    assertEquals("normal", c.base());
+    assertEquals("alternating", c.mask());
+  }
+
+  @Test
+  void outOfRangeValuesNameTheirKey() {
+    InvalidValueException e = assertThrows(InvalidValueException.class, () -> with(0, null, null));
+    assertEquals("couplings: must be >= 1, got 0", e.getMessage());
+    assertEquals(
+        "hidden",
+        assertThrows(InvalidValueException.class, () -> with(null, List.of(8, 0), null)).key());
+    e = assertThrows(InvalidValueException.class, () -> with(null, null, "sigmoid"));
+    assertEquals("activation", e.key());
+    assertTrue(e.getMessage().contains("[tanh, relu, elu, softplus, silu]"), e.getMessage());
+    e =
+        assertThrows(
+            InvalidValueException.class,
+            () -> new RealNvpConfig(null, null, null, null, -1.0, null, null, null));
+    assertEquals("scale_bound", e.key());
+    Map<String, Executable> badChoices =
+        Map.of(
+            "scale", () -> new RealNvpConfig(null, null, null, "exp", null, null, null, null),
+            "normalization",
+                () -> new RealNvpConfig(null, null, null, null, null, "batchnorm", null, null),
+            "base", () -> new RealNvpConfig(null, null, null, null, null, null, "cauchy", null),
+            "mask", () -> new RealNvpConfig(null, null, null, null, null, null, null, "random"));
+    badChoices.forEach(
+        (key, build) -> assertEquals(key, assertThrows(InvalidValueException.class, build).key()));
+  }
+
+  @Test
+  void masksAlternateAndCoverOddDimensions() {
+    assertArrayEquals(new float[] {1, 1, 0}, RealNvpFamily.mask("alternating", 3, false));
+    assertArrayEquals(new float[] {0, 0, 1}, RealNvpFamily.mask("alternating", 3, true));
+    assertArrayEquals(new float[] {1, 0, 1, 0, 1}, RealNvpFamily.mask("checkerboard", 5, false));
+    assertArrayEquals(new float[] {0, 1, 0, 1, 0}, RealNvpFamily.mask("checkerboard", 5, true));
+  }
+
+  @Test
+  void defaultFlowStartsAsTheIdentityWithActnormBeforeEachCoupling() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      ParameterScope scope = ParameterScope.root(m, 1);
+      Flow flow =
+          new RealNvpFamily()
+              .build(RealNvpConfig.defaults(), new BuildContext(new Shape(2), scope));
+      assertEquals(16, flow.bijectors().size());
+      assertTrue(flow.bijectors().get(0) instanceof ActNorm);
+      assertTrue(flow.bijectors().get(1) instanceof AffineCoupling);
+      List<String> names = flow.parameters().stream().map(Parameter::name).toList();
+      assertTrue(names.contains("step.0.actnorm.initialized"), names.toString());
+      assertTrue(names.contains("step.7.coupling.net.2.weight"), names.toString());
+      assertTrue(names.contains("step.7.coupling.scale_factor"), names.toString());
+
+      NDArray x = m.create(Seeds.normal(Seeds.stream(1, "x"), 20), new Shape(10, 2));
+      Transformed t = flow.encode(x, LogDetMode.EXACT);
+      assertArrayEquals(x.toFloatArray(), t.value().toFloatArray(), "zero-init: the identity");
+      assertArrayEquals(new float[10], t.logDet().toFloatArray());
+    }
+  }
+
+  @Test
+  void unsupportedShapesGiveAOneLineError() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      RealNvpFamily family = new RealNvpFamily();
+      IllegalArgumentException image =
+          assertThrows(
+              IllegalArgumentException.class,
+              () ->
+                  family.build(
+                      RealNvpConfig.defaults(),
+                      new BuildContext(new Shape(1, 8, 8), ParameterScope.root(m, 1))));
+      assertTrue(image.getMessage().contains("(1, 8, 8)"), image.getMessage());
+      assertThrows(
+          IllegalArgumentException.class,
+          () ->
+              family.build(
+                  RealNvpConfig.defaults(),
+                  new BuildContext(new Shape(1), ParameterScope.root(m, 1))));
+    }
+  }
+
+  @Test
+  void theExtensionIsIndexedForPf4j() throws IOException {
+    // Several jars on the test classpath carry an index; the plugin's own must list the family.
+    StringBuilder indexes = new StringBuilder();
+    for (URL url :
+        Collections.list(getClass().getClassLoader().getResources("META-INF/extensions.idx"))) {
+      try (InputStream in = url.openStream()) {
+        indexes.append(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+      }
+    }
+    assertTrue(indexes.toString().contains(RealNvpFamily.class.getName()), indexes.toString());
+    assertEquals("realnvp", new RealNvpFamily().name());
+  }
+}
