@@ -1,0 +1,199 @@
+package org.flowlab.core.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalDouble;
+import org.flowlab.api.bijector.ActNorm;
+import org.flowlab.api.distribution.StandardNormal;
+import org.flowlab.api.flow.Bijector;
+import org.flowlab.api.flow.Flow;
+import org.flowlab.api.flow.LogDetMode;
+import org.flowlab.api.flow.Transformed;
+import org.flowlab.api.nn.Initializer;
+import org.flowlab.api.nn.Parameter;
+import org.flowlab.api.nn.ParameterScope;
+import org.flowlab.core.config.ExperimentConfig.OptimizerConfig;
+import org.flowlab.core.config.ExperimentConfig.ScheduleConfig;
+import org.flowlab.core.config.ExperimentConfig.TrainingConfig;
+import org.flowlab.core.data.DataSplits;
+import org.flowlab.core.data.Datasets;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TrainerTest {
+  @TempDir Path tmp;
+
+  /** z = x·a with log-det Σ log a — deliberately not log|a|: a driven negative gives NaN. */
+  static final class FragileScale implements Bijector {
+    final NDArray a;
+
+    FragileScale(ParameterScope scope, int dim) {
+      a = scope.trainable("a", new Shape(dim), Initializer.ONES);
+    }
+
+    @Override
+    public Transformed forward(NDArray x, LogDetMode mode) {
+      NDArray logDet = a.log().sum().broadcast(new Shape(x.getShape().get(0)));
+      return new Transformed(x.mul(a), logDet, LogDetMode.EXACT);
+    }
+
+    @Override
+    public NDArray inverse(NDArray z) {
+      return z.div(a);
+    }
+  }
+
+  static Flow flow(NDManager manager, long seed) {
+    ParameterScope scope = ParameterScope.root(manager, seed);
+    Shape shape = new Shape(2);
+    List<Bijector> steps =
+        List.of(
+            new ActNorm(scope.child("norm"), shape),
+            new FragileScale(scope.child("scale"), 2),
+            new ActNorm(scope.child("norm2"), shape));
+    return new Flow(shape, new StandardNormal(), steps, scope.parameters());
+  }
+
+  static TrainingConfig training(long steps, double lr) {
+    return new TrainingConfig(
+        "cpu",
+        64,
+        steps,
+        null,
+        new OptimizerConfig(null, lr, 1e-4, null, null),
+        new ScheduleConfig("cosine", 5L, 0.1),
+        5.0,
+        20L,
+        20L,
+        null);
+  }
+
+  static DataSplits data() {
+    return Datasets.load("gaussian", 1000, 200, 200, 3);
+  }
+
+  static List<float[]> values(Flow flow) {
+    List<float[]> out = new ArrayList<>();
+    for (Parameter p : flow.parameters()) {
+      out.add(p.value().toFloatArray());
+    }
+    return out;
+  }
+
+  @Test
+  void resumedRunEndsBitwiseEqualToUninterruptedRun() throws Exception {
+    DataSplits data = data();
+    List<float[]> uninterrupted;
+    double bestUninterrupted;
+    try (NDManager m = NDManager.newBaseManager()) {
+      Flow f = flow(m, 7);
+      Trainer t = new Trainer(training(60, 0.05), 7, f, data, m, tmp.resolve("a"), "h", "cfg");
+      bestUninterrupted = t.train(new Trainer.Listener() {}, false).bestValNll();
+      uninterrupted = values(f);
+    }
+    try (NDManager m = NDManager.newBaseManager()) {
+      Flow f = flow(m, 7);
+      Trainer t = new Trainer(training(60, 0.05), 7, f, data, m, tmp.resolve("b"), "h", "cfg");
+      RuntimeException killed = new RuntimeException("killed");
+      Trainer.Listener dieAt33 =
+          new Trainer.Listener() {
+            @Override
+            public void onStep(long step, double loss, double lr, double gradNorm) {
+              if (step == 33) {
+                throw killed;
+              }
+            }
+          };
+      assertThrows(RuntimeException.class, () -> t.train(dieAt33, false));
+    }
+    try (NDManager m = NDManager.newBaseManager()) {
+      Flow f = flow(m, 7);
+      Trainer t = new Trainer(training(60, 0.05), 7, f, data, m, tmp.resolve("b"), "h", "cfg");
+      long[] firstStep = {-1};
+      Trainer.Result r =
+          t.train(
+              new Trainer.Listener() {
+                @Override
+                public void onStart(long startStep, long totalSteps) {
+                  firstStep[0] = startStep;
+                }
+              },
+              true);
+      assertEquals(20, firstStep[0], "resumes from the last checkpoint, written at step 20");
+      assertEquals(bestUninterrupted, r.bestValNll());
+      List<float[]> resumed = values(f);
+      for (int i = 0; i < resumed.size(); i++) {
+        assertArrayEquals(uninterrupted.get(i), resumed.get(i), "parameter " + i);
+      }
+    }
+  }
+
+  @Test
+  void trainingReducesNllTowardsTheEntropy() throws Exception {
+    DataSplits data = data();
+    try (NDManager m = NDManager.newBaseManager()) {
+      Flow f = flow(m, 1);
+      Trainer t = new Trainer(training(200, 0.05), 1, f, data, m, tmp, "h", "cfg");
+      double before = t.nll(data.test());
+      t.train(new Trainer.Listener() {}, false);
+      double after = t.nll(data.test());
+      double entropy = data.entropy().getAsDouble();
+      assertTrue(after < before, "NLL " + before + " -> " + after);
+      // A diagonal affine flow cannot capture the correlation, so the gap stays positive but bounded.
+      assertTrue(after - entropy > -0.05 && after - entropy < 0.6, "gap " + (after - entropy));
+    }
+  }
+
+  @Test
+  void divergenceStopsWithADiagnosisAndLeavesTheLastCheckpointIntact() throws Exception {
+    DataSplits data = data();
+    try (NDManager m = NDManager.newBaseManager()) {
+      Flow f = flow(m, 2);
+      Trainer t = new Trainer(training(400, 50.0), 2, f, data, m, tmp, "h", "cfg");
+      TrainingDivergedException e =
+          assertThrows(TrainingDivergedException.class, () -> t.train(new Trainer.Listener() {}, false));
+      assertTrue(e.getMessage().startsWith("training diverged at step " + e.step()), e.getMessage());
+      assertTrue(e.getMessage().contains("NaN") || e.getMessage().contains("Infinity"), e.getMessage());
+      if (Files.exists(t.lastCheckpoint())) {
+        Checkpoint c = Checkpoint.read(t.lastCheckpoint(), m);
+        assertTrue(c.step() <= e.step());
+        for (NDArray p : c.params()) {
+          assertFalse(p.isNaN().any().getBoolean(), p.getName() + " is finite in the checkpoint");
+        }
+      }
+    }
+  }
+
+  @Test
+  void checkpointRoundTripsParametersBitForBit() throws Exception {
+    DataSplits data = data();
+    try (NDManager m = NDManager.newBaseManager()) {
+      Flow f = flow(m, 4);
+      Trainer t = new Trainer(training(20, 0.05), 4, f, data, m, tmp, "hash-1", "name: x\n");
+      t.train(new Trainer.Listener() {}, false);
+      Checkpoint c = Checkpoint.read(t.lastCheckpoint(), m);
+      assertEquals(20, c.step());
+      assertEquals("hash-1", c.configHash());
+      assertEquals("name: x\n", c.configYaml());
+      Flow g = flow(m, 99);
+      Trainer.restore(g, c.params());
+      List<float[]> a = values(f);
+      List<float[]> b = values(g);
+      for (int i = 0; i < a.size(); i++) {
+        assertArrayEquals(a.get(i), b.get(i));
+      }
+      assertEquals(OptionalDouble.of(t.nll(data.test())).getAsDouble(), Trainer.meanNll(g, data.test(), data.eventShape(), m));
+    }
+  }
+}
