@@ -10,6 +10,8 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 
@@ -30,6 +32,7 @@ final class YamlTrees {
   private final String text;
   private final Locator locator;
   private final Locations index;
+  private final Map<String, String> firstSeen = new HashMap<>();
 
   private YamlTrees(YAMLFactory factory, String text, Locator locator, Locations index) {
     this.factory = factory;
@@ -81,14 +84,15 @@ final class YamlTrees {
           for (JsonToken k = p.nextToken(); k != JsonToken.END_OBJECT; k = p.nextToken()) {
             String name = p.currentName();
             String child = Locations.child(path, name);
-            String here = where(p.currentTokenLocation());
+            JsonLocation loc = p.currentTokenLocation();
             if (node.has(name)) {
               throw new ConfigException(
-                  here,
+                  where(loc),
                   child,
-                  "duplicate key '" + name + "' (first given at " + index.exact(child) + ")");
+                  "duplicate key '" + name + "' (first given at " + firstSeen.get(child) + ")");
             }
-            index.put(child, here);
+            firstSeen.put(child, loc.getLineNr() + ":" + loc.getColumnNr());
+            index.put(child, where(loc));
             node.set(name, value(p, p.nextToken(), child));
           }
           return node;
@@ -107,6 +111,12 @@ final class YamlTrees {
       case VALUE_STRING:
         {
           String s = p.getText();
+          if (startsWith(p.currentTokenLocation(), '*')) {
+            throw new ConfigException(
+                where(p.currentTokenLocation()),
+                path,
+                "YAML aliases (*" + s + ") are not supported; write the value out");
+          }
           boolean plain = isPlain(p.currentTokenLocation());
           if (plain && s.isEmpty()) {
             return NODES.nullNode(); // "key:" with nothing after it
@@ -163,6 +173,11 @@ final class YamlTrees {
     }
   }
 
+  private boolean startsWith(JsonLocation loc, char c) {
+    long offset = loc.getCharOffset();
+    return offset >= 0 && offset < text.length() && text.charAt((int) offset) == c;
+  }
+
   /** A plain scalar starts with none of the characters that quote, tag or fold it. */
   private boolean isPlain(JsonLocation loc) {
     long offset = loc.getCharOffset();
@@ -198,6 +213,6 @@ final class YamlTrees {
     return new ConfigException(
         loc == null ? locator.at(1, 1) : where(loc),
         "",
-        "YAML syntax error: " + e.getOriginalMessage());
+        "YAML syntax error: " + e.getOriginalMessage().replaceAll(", got this instead: .*", ""));
   }
 }
