@@ -77,6 +77,11 @@ final class TypeChecker {
       }
       node.set(name, check(node.get(name), c.getGenericType(), child, false));
     }
+    for (Map.Entry<String, RecordComponent> e : keys.entrySet()) {
+      if (e.getValue().getType().isPrimitive() && !node.has(e.getKey())) {
+        throw fail(Locations.child(path, e.getKey()), "is required");
+      }
+    }
   }
 
   private JsonNode check(JsonNode v, Type type, String path, boolean element) {
@@ -203,7 +208,7 @@ final class TypeChecker {
             + shown
             + ", got "
             + describe(v)
-            + (v.isTextual() ? Suggest.hint(v.asText().toLowerCase(), shown) : ""));
+            + (v.isTextual() ? Suggest.didYouMean(v.asText().toLowerCase(), shown) : ""));
   }
 
   /** How a value reads in a message: {@code a string 'abc'}, {@code a list}, {@code null}. */
@@ -279,6 +284,12 @@ final class TypeChecker {
         return " (did you mean '" + best + "'?)";
       }
       return candidates.isEmpty() ? "" : " (valid keys: " + String.join(", ", candidates) + ")";
+    }
+
+    /** {@code " (did you mean 'x'?)"} when a candidate is close, else "". */
+    static String didYouMean(String given, Collection<String> candidates) {
+      String best = closest(given, candidates);
+      return best == null ? "" : " (did you mean '" + best + "'?)";
     }
 
     /** The candidate nearest to {@code given}, or null when none is near enough to suggest. */
