@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
@@ -92,10 +93,17 @@ public final class ConfigLoader {
   }
 
   /**
-   * Loads a config from YAML text, e.g. one a sweep generated; messages name {@code sourceName}.
+   * Loads a config from YAML text, e.g. one a sweep generated; messages name {@code sourceName},
+   * and {@link LoadedConfig#source()} is {@code Path.of(sourceName)} (null if that is no path).
    */
   public static LoadedConfig parse(String yamlText, String sourceName, List<String> overrides) {
-    return parse(yamlText, sourceName, Path.of(sourceName), overrides);
+    Path path;
+    try {
+      path = Path.of(sourceName);
+    } catch (InvalidPathException e) {
+      path = null;
+    }
+    return parse(yamlText, sourceName, path, overrides);
   }
 
   private static LoadedConfig parse(String text, String source, Path path, List<String> overrides) {
