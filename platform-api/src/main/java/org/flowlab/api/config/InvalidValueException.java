@@ -6,7 +6,10 @@ package org.flowlab.api.config;
  * model.params.hidden: must be >= 1}.
  */
 public class InvalidValueException extends IllegalArgumentException {
+  private static final long serialVersionUID = 1L;
+
   private final String key;
+  private final String problem;
 
   /**
    * @param key the record component's name, as written in YAML
@@ -15,6 +18,7 @@ public class InvalidValueException extends IllegalArgumentException {
   public InvalidValueException(String key, String message) {
     super(key + ": " + message);
     this.key = key;
+    this.problem = message;
   }
 
   /** The key as written in YAML, relative to the record that threw. */
@@ -24,6 +28,6 @@ public class InvalidValueException extends IllegalArgumentException {
 
   /** What is wrong with the value, without the key. */
   public String problem() {
-    return getMessage().substring(key.length() + 2);
+    return problem;
   }
 }

@@ -1,6 +1,7 @@
 package org.flowlab.api.config;
 
 import java.util.Collection;
+import java.util.List;
 
 /** Range checks for config records; each throws {@link InvalidValueException} naming the key. */
 public final class Require {
@@ -53,5 +54,37 @@ public final class Require {
       throw new InvalidValueException(key, "must be one of " + allowed + ", got '" + value + "'");
     }
     return value;
+  }
+
+  /** Requires a value: null (key absent or written as null) fails with "is required". */
+  public static <T> T present(String key, T value) {
+    if (value == null) {
+      throw new InvalidValueException(key, "is required");
+    }
+    return value;
+  }
+
+  /** Requires {@code value <= max}. */
+  public static int atMost(String key, int value, int max) {
+    if (value > max) {
+      throw new InvalidValueException(key, "must be <= " + max + ", got " + value);
+    }
+    return value;
+  }
+
+  /** Requires {@code value <= max}. */
+  public static long atMost(String key, long value, long max) {
+    if (value > max) {
+      throw new InvalidValueException(key, "must be <= " + max + ", got " + value);
+    }
+    return value;
+  }
+
+  /** Requires a list with at least one element; returns an unmodifiable copy. */
+  public static <T> List<T> nonEmpty(String key, List<T> values) {
+    if (values == null || values.isEmpty()) {
+      throw new InvalidValueException(key, "must hold at least one value");
+    }
+    return List.copyOf(values);
   }
 }

@@ -1,6 +1,7 @@
 package org.flowlab.core.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.util.List;
 import org.flowlab.api.config.InvalidValueException;
 import org.flowlab.api.config.Require;
@@ -36,12 +37,15 @@ public record ExperimentConfig(
     training = training == null ? TrainingConfig.defaults() : training;
     evaluation = evaluation == null ? EvaluationConfig.defaults() : evaluation;
     tracking = tracking == null ? new TrackingConfig(null, null) : tracking;
+    if (tracking.experiment() == null) {
+      tracking = new TrackingConfig(tracking.uri(), name);
+    }
   }
 
   /** {@code data}: which dataset and how many points per split. */
   public record DataConfig(String name, Integer trainSize, Integer valSize, Integer testSize) {
     public DataConfig {
-      if (name == null) {
+      if (name == null || name.isBlank()) {
         throw new InvalidValueException("name", "is required");
       }
       trainSize = Require.atLeast("train_size", trainSize == null ? 50_000 : trainSize, 1);
@@ -51,13 +55,18 @@ public record ExperimentConfig(
   }
 
   /**
-   * {@code model}: the family and its own {@code params} block, bound later by the family's config
-   * type.
+   * {@code model}: the family and its own {@code params} block (a mapping; absent means all
+   * defaults), bound later by the family's config type through {@link LoadedConfig#bindParams}.
    */
   public record ModelConfig(String family, JsonNode params) {
     public ModelConfig {
       if (family == null || family.isBlank()) {
         throw new InvalidValueException("family", "is required");
+      }
+      if (params == null || params.isNull() || params.isMissingNode()) {
+        params = JsonNodeFactory.instance.objectNode();
+      } else if (!params.isObject()) {
+        throw new InvalidValueException("params", "must be a mapping of the family's parameters");
       }
     }
   }
@@ -159,5 +168,14 @@ public record ExperimentConfig(
    * runs/}), or an {@code http(s)://} MLflow server; {@code experiment} defaults to the
    * experiment's name.
    */
-  public record TrackingConfig(String uri, String experiment) {}
+  public record TrackingConfig(String uri, String experiment) {
+    public TrackingConfig {
+      if (uri != null && uri.isBlank()) {
+        uri = null;
+      }
+      if (experiment != null && experiment.isBlank()) {
+        throw new InvalidValueException("experiment", "must not be blank");
+      }
+    }
+  }
 }
