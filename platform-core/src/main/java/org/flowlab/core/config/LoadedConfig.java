@@ -58,6 +58,28 @@ public final class LoadedConfig {
     return resolved.deepCopy();
   }
 
+  /**
+   * The resolved config flattened to dotted keys ({@code training.optimizer.lr} → {@code 0.001}): the params a
+   * tracker records. Lists stay whole ({@code [64, 64]}).
+   */
+  public java.util.Map<String, String> flatParams() {
+    java.util.Map<String, String> flat = new java.util.TreeMap<>();
+    flatten("", resolvedTree(), flat);
+    return flat;
+  }
+
+  private static void flatten(String prefix, JsonNode node, java.util.Map<String, String> out) {
+    if (node.isObject()) {
+      node.fields()
+          .forEachRemaining(
+              e -> flatten(prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey(), e.getValue(), out));
+    } else if (node.isArray()) {
+      out.put(prefix, node.toString().replace(",", ", "));
+    } else if (!node.isNull()) {
+      out.put(prefix, node.asText());
+    }
+  }
+
   /** The resolved config as YAML; loading it again gives an equal config. */
   public String resolvedYaml() {
     try {
