@@ -69,7 +69,8 @@ public final class PluginHost implements AutoCloseable {
       try {
         manager.load(candidate);
       } catch (RuntimeException | LinkageError e) {
-        summaries.add(failure(candidate.getFileName().toString(), "?", Reasons.of(null, e)));
+        summaries.add(
+            failure(candidate.getFileName().toString(), "?", Reasons.of("cannot load", e)));
       }
     }
     manager.resolve();
