@@ -200,7 +200,12 @@ final class FlowlabPluginManager extends DefaultPluginManager {
   }
 
   private List<Path> sourceModules() {
-    return list(p -> Files.isDirectory(p) && Files.isRegularFile(p.resolve("plugin.properties")));
+    // A folder PF4J expanded from <name>.zip is a deployed plugin, not a source module.
+    return list(
+        p ->
+            Files.isDirectory(p)
+                && Files.isRegularFile(p.resolve("plugin.properties"))
+                && !Files.exists(p.resolveSibling(p.getFileName() + ".zip")));
   }
 
   private List<Path> list(java.util.function.Predicate<Path> accept) {

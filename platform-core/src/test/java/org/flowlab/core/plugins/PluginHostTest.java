@@ -217,6 +217,24 @@ class PluginHostTest {
   }
 
   @Test
+  void zipPluginsLoadInDeploymentModeAndTheirExpandedFolderIsNotASourceModule() throws Exception {
+    PluginJars.plugin("zipped")
+        .source(
+            "org.flowlab.plugins.zipped.ZippedFamily",
+            PluginJars.family("org.flowlab.plugins.zipped", "ZippedFamily", "zipped", "z"))
+        .writeZip(plugins);
+
+    try (PluginHost host = PluginHost.start(plugins, false, hostInjector())) {
+      assertEquals(Set.of("zipped"), host.families().keySet());
+      assertEquals(List.of(), host.failures());
+    }
+    assertTrue(Files.isDirectory(plugins.resolve("flowlab-zipped")), "PF4J expands the zip");
+    try (PluginHost host = PluginHost.start(plugins, true, hostInjector())) {
+      assertEquals(List.of(), host.plugins(), "development mode loads source modules only");
+    }
+  }
+
+  @Test
   void aSecondPluginDeclaringTheSameFamilyNameIsAFailureNotACrash() throws Exception {
     for (String id : List.of("alpha", "beta")) {
       PluginJars.plugin(id)

@@ -142,6 +142,25 @@ final class PluginJars {
       return jar;
     }
 
+    /**
+     * Writes {@code <dir>/flowlab-<id>.zip} in PF4J's zip layout: classes under {@code classes/}.
+     */
+    Path writeZip(Path dir) throws IOException {
+      Path classes = Files.createTempDirectory("plugin-classes");
+      compile(classes);
+      Path zip = dir.resolve("flowlab-" + id + ".zip");
+      try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(zip))) {
+        put(out, "plugin.properties", properties().getBytes(UTF_8));
+        for (Path file : files(classes)) {
+          put(
+              out,
+              "classes/" + classes.relativize(file).toString().replace('\\', '/'),
+              Files.readAllBytes(file));
+        }
+      }
+      return zip;
+    }
+
     /** Writes a development-mode module: {@code <dir>/<id>/plugin.properties} and classes. */
     Path writeSourceModule(Path dir) throws IOException {
       Path module = Files.createDirectories(dir.resolve(id));
