@@ -10,6 +10,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -56,6 +57,7 @@ public final class PluginHost implements AutoCloseable {
    * @throws IllegalArgumentException when {@code pluginsDir} is not a directory
    */
   public static PluginHost start(Path pluginsDir, boolean development, Injector hostInjector) {
+    Objects.requireNonNull(hostInjector, "hostInjector");
     if (!Files.isDirectory(pluginsDir)) {
       throw new IllegalArgumentException("plugins directory not found: " + pluginsDir);
     }
@@ -65,9 +67,15 @@ public final class PluginHost implements AutoCloseable {
 
     FlowlabPluginManager manager = new FlowlabPluginManager(pluginsDir, development, hostInjector);
     List<PluginSummary> summaries = new ArrayList<>();
+    List<PluginWrapper> loaded = new ArrayList<>();
     for (Path candidate : manager.candidatePaths()) {
       try {
-        manager.load(candidate);
+        PluginWrapper plugin = manager.load(candidate);
+        if (plugin == null) { // PF4J could not expand a zip
+          summaries.add(failure(candidate.getFileName().toString(), "?", "cannot load: bad zip"));
+        } else {
+          loaded.add(plugin);
+        }
       } catch (RuntimeException | LinkageError e) {
         summaries.add(
             failure(candidate.getFileName().toString(), "?", Reasons.of("cannot load", e)));
@@ -77,7 +85,6 @@ public final class PluginHost implements AutoCloseable {
 
     SortedMap<String, FlowFamily<?>> families = new TreeMap<>();
     Map<String, String> familyOwners = new LinkedHashMap<>();
-    List<PluginWrapper> loaded = new ArrayList<>(manager.getPlugins());
     loaded.sort(Comparator.comparing(PluginWrapper::getPluginId));
     for (PluginWrapper plugin : loaded) {
       summaries.add(startOne(manager, plugin, families, familyOwners));
@@ -96,8 +103,13 @@ public final class PluginHost implements AutoCloseable {
     if (plugin.getPluginState() == PluginState.DISABLED) {
       return new PluginSummary(id, version, PluginState.DISABLED.toString(), List.of(), null);
     }
-    if (!manager.getResolvedPlugins().contains(plugin)) {
-      String reason = "unresolved dependencies: " + plugin.getDescriptor().getDependencies();
+    // PF4J drops a plugin whose dependencies it cannot resolve (and keeps going with the others).
+    if (manager.getPlugin(id) != plugin || !manager.getResolvedPlugins().contains(plugin)) {
+      String reason =
+          "unresolved dependencies: "
+              + plugin.getDescriptor().getDependencies().stream()
+                  .map(d -> d.getPluginId() + "@" + d.getPluginVersionSupport())
+                  .toList();
       return failure(id, version, reason);
     }
     try {
@@ -121,8 +133,10 @@ public final class PluginHost implements AutoCloseable {
       Class<?> type;
       try {
         type = Class.forName(className, false, plugin.getPluginClassLoader());
-      } catch (ClassNotFoundException | LinkageError e) {
+      } catch (ClassNotFoundException e) {
         return fail(plugin, e, "extension class " + className + " not found");
+      } catch (LinkageError e) {
+        return fail(plugin, e, Reasons.of("extension class " + className + " cannot be loaded", e));
       }
       if (!FlowFamily.class.isAssignableFrom(type)) {
         continue; // an extension of some other extension point

@@ -253,6 +253,23 @@ class PluginHostTest {
   }
 
   @Test
+  void aPluginWithAMissingDependencyFailsAloneAndTheOthersStillResolve() throws Exception {
+    greeterPlugin().writeJar(plugins);
+    PluginJars.plugin("needy")
+        .rawProperties("plugin.id=needy\nplugin.version=1.0.0\nplugin.dependencies=ghost\n")
+        .source(
+            "org.flowlab.plugins.needy.NeedyFamily",
+            PluginJars.family("org.flowlab.plugins.needy", "NeedyFamily", "needy", "n"))
+        .writeJar(plugins);
+
+    try (PluginHost host = PluginHost.start(plugins, false, hostInjector())) {
+      assertEquals(Set.of("greeter"), host.families().keySet());
+      assertEquals(List.of("needy"), host.failures().stream().map(PluginSummary::id).toList());
+      assertContains(host.failures().get(0).error(), "unresolved dependencies", "ghost");
+    }
+  }
+
+  @Test
   void aMissingPluginsFolderIsAClearError() {
     Path nowhere = plugins.resolve("nowhere");
     IllegalArgumentException e =
