@@ -1,0 +1,64 @@
+package org.flowlab.api.testkit;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchRule;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The architecture rule every plugin module checks in its tests: a plugin's classes depend only on
+ * its own package, platform-api, DJL, PF4J, the JDK and {@code jakarta.inject} — never on the host,
+ * the registry or another plugin. Use it from a plugin test:
+ *
+ * <pre>{@code
+ * @Test
+ * void seesOnlyTheApi() {
+ *   PluginArchitecture.check("org.flowlab.plugins.realnvp");
+ * }
+ * }</pre>
+ */
+public final class PluginArchitecture {
+  /** The packages (ArchUnit syntax) a plugin may use besides its own. */
+  public static final List<String> ALLOWED =
+      List.of("org.flowlab.api..", "ai.djl..", "org.pf4j..", "java..", "jakarta.inject..");
+
+  private PluginArchitecture() {}
+
+  /** The rule for the classes in {@code pluginPackage} and its subpackages. */
+  public static ArchRule seesOnlyTheApi(String pluginPackage) {
+    List<String> allowed = new ArrayList<>(ALLOWED);
+    allowed.add(pluginPackage + "..");
+    return classes()
+        .that()
+        .resideInAPackage(pluginPackage + "..")
+        .should()
+        .onlyDependOnClassesThat()
+        .resideInAnyPackage(allowed.toArray(String[]::new))
+        .because("a plugin compiles against platform-api only and gets host services by injection");
+  }
+
+  /** Imports the plugin's main classes (not its tests) from the class path. */
+  public static JavaClasses importMainClasses(String pluginPackage) {
+    return new ClassFileImporter()
+        .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+        .importPackages(pluginPackage);
+  }
+
+  /**
+   * Checks the plugin's main classes against {@link #seesOnlyTheApi}.
+   *
+   * @throws AssertionError listing each forbidden dependency, or when no class was found
+   */
+  public static void check(String pluginPackage) {
+    JavaClasses plugin = importMainClasses(pluginPackage);
+    if (plugin.isEmpty()) {
+      throw new AssertionError(
+          "no main classes in " + pluginPackage + " on the class path: compile the plugin first");
+    }
+    seesOnlyTheApi(pluginPackage).check(plugin);
+  }
+}

@@ -1,0 +1,72 @@
+package org.flowlab.core;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.core.importer.Location;
+import java.net.URISyntaxException;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.flowlab.api.spi.FlowFamily;
+import org.flowlab.core.plugins.PluginHost;
+import org.flowlab.registry.ModelStore;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The layering the design promises: no package cycles, and platform-api never reaches into the host
+ * or the registry. (That plugins see only platform-api is checked in each plugin module with {@code
+ * org.flowlab.api.testkit.PluginArchitecture}, since plugins build after this module.)
+ */
+class ArchitectureTest {
+  private static JavaClasses flowlab;
+
+  @BeforeAll
+  static void importClasses() {
+    // Import the three modules' class folders (or jars) only: scanning the whole class path (the
+    // PyTorch natives jar included) for these packages is several times slower.
+    flowlab =
+        new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importLocations(
+                Stream.of(FlowFamily.class, PluginHost.class, ModelStore.class)
+                    .map(ArchitectureTest::locationOf)
+                    .collect(Collectors.toSet()));
+  }
+
+  private static Location locationOf(Class<?> type) {
+    try {
+      return Location.of(type.getProtectionDomain().getCodeSource().getLocation().toURI());
+    } catch (URISyntaxException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
+  void coreAndApiPackagesAreFreeOfCycles() {
+    slices().matching("org.flowlab.(core|api).(*)..").should().beFreeOfCycles().check(flowlab);
+  }
+
+  @Test
+  void apiDependsOnNeitherHostNorRegistry() {
+    noClasses()
+        .that()
+        .resideInAPackage("org.flowlab.api..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("org.flowlab.core..", "org.flowlab.registry..")
+        .check(flowlab);
+  }
+
+  @Test
+  void theImportSawBothModules() {
+    // Guards the rules above against passing on an empty import.
+    org.junit.jupiter.api.Assertions.assertTrue(
+        flowlab.containPackage("org.flowlab.api.spi")
+            && flowlab.containPackage("org.flowlab.core.plugins"),
+        "expected platform-api, platform-core and registry classes on the class path");
+  }
+}
