@@ -47,7 +47,12 @@ final class RunCommand implements Callable<Integer> {
       if (resume == null) {
         throw new ConfigException("flowlab run: give an experiment YAML (or --resume RUN)");
       }
-      yaml = main.injector().getInstance(TrackerFactory.class).localStore().runDir(resume).resolve("config.yaml");
+      var store = main.injector().getInstance(TrackerFactory.class).localStore();
+      String runId =
+          store
+              .resolveId(resume)
+              .orElseThrow(() -> new ConfigException("no run '" + resume + "' in " + store.root()));
+      yaml = store.runDir(runId).resolve("config.yaml");
       if (!Files.exists(yaml)) {
         throw new ConfigException("run " + resume + " has no config.yaml to resume from");
       }

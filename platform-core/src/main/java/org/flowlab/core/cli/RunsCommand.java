@@ -26,7 +26,7 @@ final class RunsCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     var store = main.injector().getInstance(TrackerFactory.class).localStore();
-    System.out.print(store.table(experiment, sort, descending));
+    System.out.print(store.table(sort, descending, experiment));
     return 0;
   }
 }

@@ -29,7 +29,7 @@ public final class TrackerFactory {
   /** The tracker for a URI: null for the default local store. */
   public Tracker forUri(String uri) {
     if (uri != null && (uri.startsWith("http://") || uri.startsWith("https://"))) {
-      return new MlflowTracker(uri, new LocalRunStore(runsDir));
+      return new MlflowTracker(new LocalRunStore(runsDir), uri);
     }
     return new LocalRunStore(uri == null || uri.isBlank() ? runsDir : Path.of(uri.replaceFirst("^file:", "")));
   }
