@@ -546,7 +546,7 @@ public class MlflowTracker implements Tracker {
     if (cached != null) {
       return cached;
     }
-    Optional<Service.Experiment> exp = client.getExperimentByName(name);
+    Optional<Service.Experiment> exp = findExperiment(name);
     String id;
     if (exp.isPresent()) {
       id = exp.get().getExperimentId();
@@ -555,15 +555,24 @@ public class MlflowTracker implements Tracker {
         id = client.createExperiment(name);
       } catch (MlflowHttpException e) {
         // Created concurrently by someone else.
-        id =
-            client
-                .getExperimentByName(name)
-                .map(Service.Experiment::getExperimentId)
-                .orElseThrow(() -> e);
+        id = findExperiment(name).map(Service.Experiment::getExperimentId).orElseThrow(() -> e);
       }
     }
     experimentIds.put(name, id);
     return id;
+  }
+
+  /**
+   * Looks an experiment up by name with a search, which answers 200 when there is none (the Java
+   * client retries every error status with back-off, so a 404 from get-by-name costs seconds).
+   */
+  private Optional<Service.Experiment> findExperiment(String name) {
+    if (name.contains("'") || name.contains("\\")) {
+      return client.getExperimentByName(name);
+    }
+    return client.searchExperiments("name = '" + name + "'").getItems().stream()
+        .filter(e -> e.getName().equals(name))
+        .findFirst();
   }
 
   /** Tags set when the MLflow run is created: its name, the local id and the parent link. */
