@@ -174,6 +174,23 @@ public class MlflowTracker implements Tracker {
   }
 
   /**
+   * Marks a run recorded by the local store alone as mirrored, so the next {@link #sync()} sends
+   * all of it. Does nothing for a run that is mirrored already.
+   *
+   * @return the full run id, or empty when no run matches
+   * @throws IllegalArgumentException when the prefix is ambiguous
+   */
+  public synchronized Optional<String> adopt(String runIdOrPrefix) throws IOException {
+    Optional<String> id = store.resolveId(runIdOrPrefix);
+    if (id.isPresent() && !MlflowSyncState.exists(store.runDir(id.get()))) {
+      MlflowSyncState state = new MlflowSyncState();
+      state.trackingUri = trackingUri;
+      state.write(store.runDir(id.get()));
+    }
+    return id;
+  }
+
+  /**
    * Sends everything pending for every mirrored run in the store.
    *
    * @return e.g. {@code sent 3 runs, 1200 metric points, 4 artifacts; 0 pending}
@@ -198,24 +215,16 @@ public class MlflowTracker implements Tracker {
           "sent 0 runs, 0 metric points, 0 artifacts; %d pending (MLflow at %s unreachable: %s)",
           pending, trackingUri, down);
     }
-    int runs = 0;
-    long points = 0;
-    int artifacts = 0;
+    Stats stats = new Stats();
     int pending = 0;
     for (String id : mirrored) {
-      PushResult r = pushRun(id, false, new HashSet<>());
-      if (r.sentSomething()) {
-        runs++;
-      }
-      points += r.points();
-      artifacts += r.artifacts();
-      if (!r.complete()) {
+      if (!pushRun(id, new HashSet<>(), stats)) {
         pending++;
       }
     }
     return String.format(
         "sent %d runs, %d metric points, %d artifacts; %d pending",
-        runs, points, artifacts, pending);
+        stats.runs.size(), stats.points, stats.artifacts, pending);
   }
 
   @Override
@@ -229,7 +238,7 @@ public class MlflowTracker implements Tracker {
     try {
       if (!openRuns.isEmpty() && probe() == null) {
         for (String id : new ArrayList<>(openRuns.keySet())) {
-          pushRun(id, false, new HashSet<>());
+          pushRun(id, new HashSet<>(), new Stats());
         }
       }
     } finally {
@@ -343,7 +352,7 @@ public class MlflowTracker implements Tracker {
 
     void push() {
       lastPush = System.currentTimeMillis();
-      PushResult r;
+      boolean complete;
       synchronized (MlflowTracker.this) {
         String down = probe();
         if (down != null) {
@@ -351,36 +360,30 @@ public class MlflowTracker implements Tracker {
           lastPushOk = false;
           return;
         }
-        r = pushRun(local.id(), false, new HashSet<>());
+        complete = pushRun(local.id(), new HashSet<>(), new Stats());
       }
-      lastPushOk = r.complete();
+      lastPushOk = complete;
     }
   }
 
   // ---- sending
   // ------------------------------------------------------------------------------------
 
-  /** What one push of a run did. */
-  private record PushResult(boolean sentSomething, long points, int artifacts, boolean complete) {}
+  /** What pushes sent: the runs that received anything, metric points and artifacts. */
+  private static final class Stats {
+    final Set<String> runs = new HashSet<>();
+    long points;
+    int artifacts;
+  }
 
   /** Sends what is pending of one run; never throws for server trouble (it warns once per run). */
-  private synchronized PushResult pushRun(String runId, boolean probeFirst, Set<String> visiting) {
-    long[] points = {0};
-    int[] artifacts = {0};
-    boolean[] sent = {false};
+  private synchronized boolean pushRun(String runId, Set<String> visiting, Stats stats) {
     try {
-      if (probeFirst) {
-        String down = probe();
-        if (down != null) {
-          warnOnce(runId, "MLflow at " + trackingUri + " unreachable (" + down + ")");
-          return new PushResult(false, 0, 0, false);
-        }
-      }
       visiting.add(runId);
       Path dir = store.runDir(runId);
       MlflowSyncState loaded = MlflowSyncState.read(dir);
       if (loaded == null) {
-        return new PushResult(false, 0, 0, true);
+        return true;
       }
       if (!trackingUri.equals(loaded.trackingUri)) {
         if (loaded.mlflowRunId != null) {
@@ -392,7 +395,7 @@ public class MlflowTracker implements Tracker {
       }
       final MlflowSyncState s = loaded;
       LocalRunStore.Meta meta = LocalRunStore.Meta.read(dir);
-      ensureRun(dir, meta, s, visiting, sent);
+      ensureRun(dir, meta, s, visiting, stats);
 
       // Params and tags.
       Map<String, String> params = JsonFiles.readStringMap(dir.resolve(LocalRunStore.PARAMS));
@@ -409,7 +412,7 @@ public class MlflowTracker implements Tracker {
         client.logBatch(s.mlflowRunId, List.of(), batch, List.of());
         batch.forEach(p -> s.paramsSent.put(p.getKey(), p.getValue()));
         s.write(dir);
-        sent[0] = true;
+        stats.runs.add(runId);
       }
       List<Service.RunTag> newTags = new ArrayList<>();
       for (Map.Entry<String, String> e : remoteTags(meta, dir).entrySet()) {
@@ -424,13 +427,14 @@ public class MlflowTracker implements Tracker {
         client.logBatch(s.mlflowRunId, List.of(), List.of(), batch);
         batch.forEach(t -> s.tagsSent.put(t.getKey(), t.getValue()));
         s.write(dir);
-        sent[0] = true;
+        stats.runs.add(runId);
       }
 
       // Metrics, in batches of at most 1000 points, offsets saved after each batch.
-      points[0] += sendMetrics(dir, s);
-      if (points[0] > 0) {
-        sent[0] = true;
+      long points = sendMetrics(dir, s);
+      stats.points += points;
+      if (points > 0) {
+        stats.runs.add(runId);
       }
 
       // Artifacts.
@@ -444,8 +448,8 @@ public class MlflowTracker implements Tracker {
           uploadArtifact(base, a.getKey(), a.getValue());
           s.artifactsSent.put(a.getKey(), sig);
           s.write(dir);
-          artifacts[0]++;
-          sent[0] = true;
+          stats.artifacts++;
+          stats.runs.add(runId);
         }
       } else if (!artifactFiles(dir).isEmpty()) {
         warnOnce(
@@ -471,9 +475,9 @@ public class MlflowTracker implements Tracker {
         s.statusSent = meta.status().name();
         s.endTimeSent = meta.endTime();
         s.write(dir);
-        sent[0] = true;
+        stats.runs.add(runId);
       }
-      return new PushResult(sent[0], points[0], artifacts[0], true);
+      return true;
     } catch (MlflowHttpException e) {
       boolean transientError = e.getStatusCode() >= 500 || e.getStatusCode() == 429;
       warnOnce(
@@ -484,13 +488,13 @@ public class MlflowTracker implements Tracker {
               + ": "
               + firstLine(e.getBodyMessage() != null ? e.getBodyMessage() : e.getMessage())
               + ")");
-      return new PushResult(sent[0], points[0], artifacts[0], false);
+      return false;
     } catch (MlflowClientException | IOException | UncheckedIOException e) {
       warnOnce(runId, "MLflow at " + trackingUri + " unreachable (" + reason(e) + ")");
-      return new PushResult(sent[0], points[0], artifacts[0], false);
+      return false;
     } catch (RuntimeException e) {
       warnOnce(runId, "sending to MLflow failed (" + reason(e) + ")");
-      return new PushResult(sent[0], points[0], artifacts[0], false);
+      return false;
     } finally {
       visiting.remove(runId);
     }
@@ -498,7 +502,7 @@ public class MlflowTracker implements Tracker {
 
   /** Gets or creates the experiment and the MLflow run of a local run; records the ids. */
   private void ensureRun(
-      Path dir, LocalRunStore.Meta meta, MlflowSyncState s, Set<String> visiting, boolean[] sent)
+      Path dir, LocalRunStore.Meta meta, MlflowSyncState s, Set<String> visiting, Stats stats)
       throws IOException {
     if (s.experimentId == null) {
       s.experimentId = experimentId(meta.experiment());
@@ -522,11 +526,11 @@ public class MlflowTracker implements Tracker {
               .setRunName(meta.name())
               .setStartTime(meta.startTime())
               .setUserId(System.getProperty("user.name", ""));
-      for (Map.Entry<String, String> t : identityTags(meta, visiting).entrySet()) {
+      for (Map.Entry<String, String> t : identityTags(meta, visiting, stats).entrySet()) {
         create.addTags(Service.RunTag.newBuilder().setKey(t.getKey()).setValue(t.getValue()));
       }
       info = client.createRun(create.build());
-      sent[0] = true;
+      stats.runs.add(meta.id());
     }
     s.mlflowRunId = info.getRunId();
     s.artifactUri = info.getArtifactUri();
@@ -576,14 +580,14 @@ public class MlflowTracker implements Tracker {
   }
 
   /** Tags set when the MLflow run is created: its name, the local id and the parent link. */
-  private Map<String, String> identityTags(LocalRunStore.Meta meta, Set<String> visiting)
-      throws IOException {
+  private Map<String, String> identityTags(
+      LocalRunStore.Meta meta, Set<String> visiting, Stats stats) throws IOException {
     Map<String, String> tags = new LinkedHashMap<>();
     tags.put("mlflow.runName", meta.name());
     tags.put(TAG_LOCAL_RUN_ID, meta.id());
     if (meta.parentRunId() != null) {
       tags.put(TAG_LOCAL_PARENT_ID, meta.parentRunId());
-      String parentMlflow = parentMlflowRunId(meta.parentRunId(), visiting);
+      String parentMlflow = parentMlflowRunId(meta.parentRunId(), visiting, stats);
       if (parentMlflow != null) {
         tags.put("mlflow.parentRunId", parentMlflow);
       }
@@ -592,7 +596,8 @@ public class MlflowTracker implements Tracker {
   }
 
   /** The parent's MLflow run id, creating the parent's MLflow run first when needed. */
-  private String parentMlflowRunId(String parentLocalId, Set<String> visiting) throws IOException {
+  private String parentMlflowRunId(String parentLocalId, Set<String> visiting, Stats stats)
+      throws IOException {
     Optional<String> pid;
     try {
       pid = store.resolveId(parentLocalId);
@@ -608,7 +613,7 @@ public class MlflowTracker implements Tracker {
       return null;
     }
     if (ps.mlflowRunId == null || !trackingUri.equals(ps.trackingUri)) {
-      pushRun(pid.get(), false, visiting);
+      pushRun(pid.get(), visiting, stats);
       ps = MlflowSyncState.read(pdir);
     }
     return ps != null && trackingUri.equals(ps.trackingUri) ? ps.mlflowRunId : null;

@@ -165,6 +165,35 @@ class MlflowTrackerTest {
     assertEquals(1, runsWithLocalId(run.at("/info/experiment_id").asText(), runId));
   }
 
+  @Test
+  void adoptedLocalRunIsSentWithItsParentLink() throws Exception {
+    LocalRunStore store = new LocalRunStore(tmp.resolve("runs"));
+    String parentId;
+    String childId;
+    try (LocalRun parent = store.start("adopt-exp", "sweep", null);
+        LocalRun child = store.start("adopt-exp", "trial", parent.id())) {
+      parentId = parent.id();
+      childId = child.id();
+      for (int step = 0; step < 3; step++) {
+        child.logMetric("nll", 5.0 - step, step);
+      }
+    }
+    try (MlflowTracker tracker = new MlflowTracker(store, SERVER.uri())) {
+      assertEquals("sent 0 runs, 0 metric points, 0 artifacts; 0 pending", tracker.sync());
+      assertEquals(childId, tracker.adopt(childId).orElseThrow());
+      tracker.adopt(parentId);
+      assertEquals("sent 2 runs, 3 metric points, 0 artifacts; 0 pending", tracker.sync());
+    }
+    String parentMlflow =
+        store.run(parentId).orElseThrow().tags().get(MlflowTracker.TAG_MLFLOW_RUN_ID);
+    String childMlflow =
+        store.run(childId).orElseThrow().tags().get(MlflowTracker.TAG_MLFLOW_RUN_ID);
+    JsonNode child = get("/api/2.0/mlflow/runs/get?run_id=" + childMlflow).get("run");
+    assertEquals(parentMlflow, keyValues(child.at("/data/tags")).get("mlflow.parentRunId"));
+    assertEquals("FINISHED", child.at("/info/status").asText());
+    assertEquals(3, metricHistory(childMlflow, "nll").size());
+  }
+
   // ---- REST helpers: read what the server really holds
   // -------------------------------------------
 
