@@ -62,9 +62,13 @@ final class MlflowServer implements BeforeAllCallback, AfterAllCallback {
               "--artifacts-destination",
               dir.resolve("artifacts").toAbsolutePath().toString(),
               "--serve-artifacts"));
+      ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+      pb.redirectOutput(log.toFile());
+      // MLflow 3 starts a background job runner (several worker processes) that tracking does not
+      // need; leaving it off makes startup quicker and lighter.
+      pb.environment().put("MLFLOW_SERVER_ENABLE_JOB_EXECUTION", "false");
       try {
-        process =
-            new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        process = pb.start();
       } catch (IOException e) {
         why = String.join(" ", mlflow) + ": " + e.getMessage();
         continue;
