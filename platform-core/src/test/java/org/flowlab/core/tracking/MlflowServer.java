@@ -18,6 +18,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
@@ -25,12 +26,13 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * with a SQLite backend and proxied artifacts ({@code --serve-artifacts}) in a temp folder. Tests
  * are skipped (not failed) when mlflow is not installed ({@code pip install mlflow}).
  */
-final class MlflowServer implements BeforeAllCallback, AfterAllCallback {
+final class MlflowServer implements BeforeAllCallback, BeforeEachCallback, AfterAllCallback {
   private static final Duration STARTUP = Duration.ofSeconds(90);
 
   private Process process;
   private Path dir;
   private int port;
+  private String unavailable;
 
   /** The tracking URI, e.g. {@code http://127.0.0.1:5123}. */
   String uri() {
@@ -93,8 +95,14 @@ final class MlflowServer implements BeforeAllCallback, AfterAllCallback {
       why = String.join(" ", mlflow) + ": " + tail.lines().reduce((a, b) -> b).orElse("");
     }
     afterAll(context);
-    Assumptions.assumeTrue(
-        false, "mlflow is not installed (pip install mlflow); MLflow tests skipped (" + why + ")");
+    unavailable =
+        "mlflow is not installed (pip install mlflow); MLflow tests skipped (" + why + ")";
+  }
+
+  /** Skips each test, with the reason, when no server could be started for lack of mlflow. */
+  @Override
+  public void beforeEach(ExtensionContext context) {
+    Assumptions.assumeTrue(unavailable == null, unavailable);
   }
 
   /** True once /health answers 200; false when the process died first. */
