@@ -59,6 +59,8 @@ public class MlflowTracker implements Tracker {
   static final int MAX_METRICS_PER_BATCH = 1000;
   static final int MAX_PARAMS_PER_BATCH = 100;
   static final int MAX_TAGS_PER_BATCH = 100;
+  static final int MAX_PARAM_VALUE = 6000;
+  static final int MAX_TAG_VALUE = 8000;
   private static final long AUTO_PUSH_INTERVAL_MS = 15_000;
 
   private final LocalRunStore store;
@@ -397,35 +399,50 @@ public class MlflowTracker implements Tracker {
       LocalRunStore.Meta meta = LocalRunStore.Meta.read(dir);
       ensureRun(dir, meta, s, visiting, stats);
 
-      // Params and tags.
+      // Params and tags (keys made MLflow-safe and values cut to MLflow's limits on the way; the
+      // local record keeps them as logged).
       Map<String, String> params = JsonFiles.readStringMap(dir.resolve(LocalRunStore.PARAMS));
-      List<Service.Param> newParams = new ArrayList<>();
+      List<Map.Entry<String, String>> newParams = new ArrayList<>();
       for (Map.Entry<String, String> e : params.entrySet()) {
         if (!e.getValue().equals(s.paramsSent.get(e.getKey()))) {
-          newParams.add(
-              Service.Param.newBuilder().setKey(e.getKey()).setValue(e.getValue()).build());
+          newParams.add(e);
         }
       }
       for (int i = 0; i < newParams.size(); i += MAX_PARAMS_PER_BATCH) {
-        List<Service.Param> batch =
+        List<Map.Entry<String, String>> batch =
             newParams.subList(i, Math.min(newParams.size(), i + MAX_PARAMS_PER_BATCH));
-        client.logBatch(s.mlflowRunId, List.of(), batch, List.of());
-        batch.forEach(p -> s.paramsSent.put(p.getKey(), p.getValue()));
+        List<Service.Param> protos = new ArrayList<>();
+        for (Map.Entry<String, String> e : batch) {
+          protos.add(
+              Service.Param.newBuilder()
+                  .setKey(mlflowKey(e.getKey()))
+                  .setValue(cut(e.getValue(), MAX_PARAM_VALUE))
+                  .build());
+        }
+        client.logBatch(s.mlflowRunId, List.of(), protos, List.of());
+        batch.forEach(e -> s.paramsSent.put(e.getKey(), e.getValue()));
         s.write(dir);
         stats.runs.add(runId);
       }
-      List<Service.RunTag> newTags = new ArrayList<>();
+      List<Map.Entry<String, String>> newTags = new ArrayList<>();
       for (Map.Entry<String, String> e : remoteTags(meta, dir).entrySet()) {
         if (!e.getValue().equals(s.tagsSent.get(e.getKey()))) {
-          newTags.add(
-              Service.RunTag.newBuilder().setKey(e.getKey()).setValue(e.getValue()).build());
+          newTags.add(e);
         }
       }
       for (int i = 0; i < newTags.size(); i += MAX_TAGS_PER_BATCH) {
-        List<Service.RunTag> batch =
+        List<Map.Entry<String, String>> batch =
             newTags.subList(i, Math.min(newTags.size(), i + MAX_TAGS_PER_BATCH));
-        client.logBatch(s.mlflowRunId, List.of(), List.of(), batch);
-        batch.forEach(t -> s.tagsSent.put(t.getKey(), t.getValue()));
+        List<Service.RunTag> protos = new ArrayList<>();
+        for (Map.Entry<String, String> e : batch) {
+          protos.add(
+              Service.RunTag.newBuilder()
+                  .setKey(mlflowKey(e.getKey()))
+                  .setValue(cut(e.getValue(), MAX_TAG_VALUE))
+                  .build());
+        }
+        client.logBatch(s.mlflowRunId, List.of(), List.of(), protos);
+        batch.forEach(e -> s.tagsSent.put(e.getKey(), e.getValue()));
         s.write(dir);
         stats.runs.add(runId);
       }
@@ -664,7 +681,7 @@ public class MlflowTracker implements Tracker {
       for (Pending p : batch) {
         metrics.add(
             Service.Metric.newBuilder()
-                .setKey(p.point().key())
+                .setKey(mlflowKey(p.point().key()))
                 .setValue(p.point().value())
                 .setStep(p.point().step())
                 .setTimestamp(p.point().timestamp())
@@ -749,6 +766,18 @@ public class MlflowTracker implements Tracker {
               + store.root()
               + "/ and stays pending until `flowlab sync` (or the next flush) sends it");
     }
+  }
+
+  /**
+   * MLflow accepts only letters, digits, '_', '-', '.', ' ', ':' and '/' in keys: others become
+   * '_'.
+   */
+  static String mlflowKey(String key) {
+    return key.replaceAll("[^A-Za-z0-9_\\-. /:]", "_");
+  }
+
+  private static String cut(String value, int max) {
+    return value.length() <= max ? value : value.substring(0, max);
   }
 
   private static String reason(Throwable e) {

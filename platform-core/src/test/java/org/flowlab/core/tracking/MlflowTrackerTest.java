@@ -54,6 +54,7 @@ class MlflowTrackerTest {
       }
       child.flush();
       child.logMetric("val/nll", 1.25, 4);
+      child.logMetric("acc@1", 0.5, 4); // '@' is not allowed by MLflow: sent as acc_1
       child.logArtifact(config, "config");
       child.finish(Tracker.Status.FINISHED);
       parent.finish(Tracker.Status.FAILED);
@@ -88,6 +89,7 @@ class MlflowTrackerTest {
       assertEquals(p.timestamp(), m.get("timestamp").asLong());
     }
     assertEquals(1, metricHistory(mlflowId, "val/nll").size());
+    assertEquals(0.5, metricHistory(mlflowId, "acc_1").get(0).get("value").asDouble());
 
     JsonNode files = get("/api/2.0/mlflow/artifacts/list?run_id=" + mlflowId + "&path=config");
     assertEquals("config/config.yaml", files.at("/files/0/path").asText());
