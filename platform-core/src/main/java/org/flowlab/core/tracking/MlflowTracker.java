@@ -8,9 +8,13 @@ import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -22,6 +26,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 import org.mlflow.api.proto.Service;
 import org.mlflow.tracking.MlflowClient;
@@ -59,6 +64,8 @@ public class MlflowTracker implements Tracker {
   static final int MAX_METRICS_PER_BATCH = 1000;
   static final int MAX_PARAMS_PER_BATCH = 100;
   static final int MAX_TAGS_PER_BATCH = 100;
+  static final String LOCK_FILE = ".mlflow-sync.lock";
+  private static final Map<Path, ReentrantLock> RUN_LOCKS = new ConcurrentHashMap<>();
   static final int MAX_PARAM_VALUE = 6000;
   static final int MAX_TAG_VALUE = 8000;
   private static final long AUTO_PUSH_INTERVAL_MS = 15_000;
@@ -378,8 +385,36 @@ public class MlflowTracker implements Tracker {
     int artifacts;
   }
 
-  /** Sends what is pending of one run; never throws for server trouble (it warns once per run). */
+  /**
+   * Sends what is pending of one run; never throws for server trouble (it warns once per run).
+   * Holds the run's sync lock (in this JVM and, through a file lock, across processes) so that a
+   * {@code flowlab sync} and a training process never send the same records twice; when another
+   * sender holds it, this push is skipped and the run stays pending.
+   *
+   * @return true when nothing is left to send
+   */
   private synchronized boolean pushRun(String runId, Set<String> visiting, Stats stats) {
+    Path lockFile = store.runDir(runId).resolve(LOCK_FILE).toAbsolutePath().normalize();
+    ReentrantLock jvmLock = RUN_LOCKS.computeIfAbsent(lockFile, k -> new ReentrantLock());
+    if (!jvmLock.tryLock()) {
+      return false;
+    }
+    try (FileChannel ch =
+            FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock fileLock = ch.tryLock()) {
+      if (fileLock == null) {
+        return false;
+      }
+      return pushRunLocked(runId, visiting, stats);
+    } catch (IOException | OverlappingFileLockException e) {
+      warnOnce(runId, "cannot lock " + lockFile + " (" + reason(e) + ")");
+      return false;
+    } finally {
+      jvmLock.unlock();
+    }
+  }
+
+  private boolean pushRunLocked(String runId, Set<String> visiting, Stats stats) {
     try {
       visiting.add(runId);
       Path dir = store.runDir(runId);
