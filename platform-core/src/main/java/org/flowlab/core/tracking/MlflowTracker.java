@@ -76,6 +76,7 @@ public class MlflowTracker implements Tracker {
   private final HttpClient http;
   private final String authHeader;
   private final PrintStream warnings;
+  private final Duration probeTimeout;
   private final Set<String> warnedRuns = ConcurrentHashMap.newKeySet();
   private final Map<String, String> experimentIds = new ConcurrentHashMap<>();
   private final Map<String, LocalRun> openRuns = new ConcurrentHashMap<>();
@@ -112,6 +113,8 @@ public class MlflowTracker implements Tracker {
     this.store = store;
     this.trackingUri = trackingUri.replaceAll("/+$", "");
     this.warnings = warnings;
+    // A server that accepts connections but does not answer must not stall training either.
+    this.probeTimeout = connectTimeout.plusSeconds(1);
     String token = System.getenv("MLFLOW_TRACKING_TOKEN");
     String user = System.getenv("MLFLOW_TRACKING_USERNAME");
     String password = System.getenv("MLFLOW_TRACKING_PASSWORD");
@@ -773,9 +776,7 @@ public class MlflowTracker implements Tracker {
   /** Null when the server answers (any status below 500), else a short reason. */
   private String probe() {
     HttpRequest.Builder req =
-        HttpRequest.newBuilder(URI.create(trackingUri + "/health"))
-            .timeout(Duration.ofSeconds(5))
-            .GET();
+        HttpRequest.newBuilder(URI.create(trackingUri + "/health")).timeout(probeTimeout).GET();
     if (authHeader != null) {
       req.header("Authorization", authHeader);
     }
