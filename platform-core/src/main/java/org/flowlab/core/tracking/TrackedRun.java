@@ -40,6 +40,10 @@ public interface TrackedRun extends AutoCloseable {
   /** Ends the run with a status and flushes. */
   void finish(Tracker.Status status) throws IOException;
 
+  /**
+   * Releases the run; a run still {@code RUNNING} is finished as {@code FINISHED}, so call {@link
+   * #finish} with {@code FAILED} or {@code KILLED} first when the run did not end normally.
+   */
   @Override
   void close() throws IOException;
 }

@@ -1,5 +1,9 @@
 /**
- * Run tracking: a local run store that needs nothing installed, and an MLflow mirror over REST that
- * spools while the server is unreachable.
+ * Run tracking. {@link org.flowlab.core.tracking.LocalRunStore} is the embedded store and the
+ * source of truth: a folder per run ({@code runs/<id>/meta.json, params.json, tags.json,
+ * metrics/*.jsonl, artifacts/}) written atomically. {@link org.flowlab.core.tracking.MlflowTracker}
+ * writes the same store and mirrors it to an MLflow server over REST, spooling while the server is
+ * unreachable; {@code flowlab sync} sends what is pending. {@link
+ * org.flowlab.core.tracking.RunTags} collects provenance tags.
  */
 package org.flowlab.core.tracking;

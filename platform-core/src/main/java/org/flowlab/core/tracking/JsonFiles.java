@@ -1,0 +1,98 @@
+package org.flowlab.core.tracking;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** Small JSON helpers for the run store: atomic writes and lenient reads. */
+final class JsonFiles {
+  static final ObjectMapper MAPPER =
+      JsonMapper.builder()
+          .enable(JsonParser.Feature.ALLOW_NON_NUMERIC_NUMBERS)
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .build();
+
+  /** Compact mapper for one-line records (metric lines). */
+  static final ObjectMapper LINE_MAPPER =
+      JsonMapper.builder().enable(JsonParser.Feature.ALLOW_NON_NUMERIC_NUMBERS).build();
+
+  private JsonFiles() {}
+
+  /** Writes {@code value} as JSON to {@code target} atomically: temp file, fsync, rename. */
+  static void writeAtomic(Path target, Object value) throws IOException {
+    writeAtomic(target, MAPPER.writeValueAsBytes(value));
+  }
+
+  /** Writes bytes to {@code target} atomically: temp file in the same folder, fsync, rename. */
+  static void writeAtomic(Path target, byte[] bytes) throws IOException {
+    Path dir = target.toAbsolutePath().getParent();
+    Files.createDirectories(dir);
+    Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+    try {
+      try (FileChannel ch =
+          FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+        ByteBuffer buf = ByteBuffer.wrap(bytes);
+        while (buf.hasRemaining()) {
+          ch.write(buf);
+        }
+        ch.force(true);
+      }
+      try {
+        Files.move(
+            tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+      }
+      fsyncDir(dir);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  /**
+   * Best-effort fsync of a folder so a rename survives a crash (works on Linux, no-op elsewhere).
+   */
+  static void fsyncDir(Path dir) {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException | RuntimeException e) {
+      // Not supported on every OS/file system; the rename itself is still atomic.
+    }
+  }
+
+  /** Reads a JSON tree, or null when the file does not exist. */
+  static JsonNode readTree(Path file) throws IOException {
+    if (!Files.exists(file)) {
+      return null;
+    }
+    return MAPPER.readTree(file.toFile());
+  }
+
+  /** Reads a flat JSON object of strings (params, tags); empty when the file does not exist. */
+  static Map<String, String> readStringMap(Path file) throws IOException {
+    JsonNode node = readTree(file);
+    Map<String, String> map = new TreeMap<>();
+    if (node != null && node.isObject()) {
+      node.fields().forEachRemaining(e -> map.put(e.getKey(), e.getValue().asText()));
+    }
+    return map;
+  }
+
+  /** Writes a flat JSON object of strings, keys sorted, atomically. */
+  static void writeStringMap(Path file, Map<String, String> map) throws IOException {
+    writeAtomic(file, new LinkedHashMap<>(new TreeMap<>(map)));
+  }
+}
