@@ -14,13 +14,14 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /**
- * {@code flowlab bench <yaml>}: training throughput of an experiment's model, in steps/s at its batch size,
- * measured after warmup steps, with nothing tracked.
+ * {@code flowlab bench <yaml>}: training throughput of an experiment's model, in steps/s at its
+ * batch size, measured after warmup steps, with nothing tracked.
  */
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
-    description = "Measure train steps/s of an experiment's model (after warmup; nothing is tracked).")
+    description =
+        "Measure train steps/s of an experiment's model (after warmup; nothing is tracked).")
 final class BenchCommand implements Callable<Integer> {
   @ParentCommand Main main;
 
@@ -36,7 +37,9 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--steps", description = "Timed steps (default: ${DEFAULT-VALUE}).")
   int steps = 300;
 
-  @Option(names = "--repeats", description = "Timed repetitions; the median is reported (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--repeats",
+      description = "Timed repetitions; the median is reported (default: ${DEFAULT-VALUE}).")
   int repeats = 3;
 
   @Override

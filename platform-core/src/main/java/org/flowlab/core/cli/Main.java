@@ -13,8 +13,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code flowlab}: exit code 0 on success, 2 for bad input (config, file, family, usage) with one located
- * message and no stack trace, 1 when a run fails (e.g. diverged).
+ * {@code flowlab}: exit code 0 on success, 2 for bad input (config, file, family, usage) with one
+ * located message and no stack trace, 1 when a run fails (e.g. diverged).
  */
 @Command(
     name = "flowlab",
@@ -41,7 +41,8 @@ public final class Main implements Runnable {
 
   @Option(
       names = "--dev",
-      description = "Development mode: load plugins from the source tree (plugins/*/target/classes).")
+      description =
+          "Development mode: load plugins from the source tree (plugins/*/target/classes).")
   boolean development;
 
   @Option(names = "--runs-dir", description = "Local run store (default: ./runs).")
@@ -61,7 +62,10 @@ public final class Main implements Runnable {
   /** The object graph, built on first use from the global options. */
   Injector injector() {
     if (injector == null) {
-      Path home = Path.of(System.getProperty("flowlab.home", System.getenv().getOrDefault("FLOWLAB_HOME", ".")));
+      Path home =
+          Path.of(
+              System.getProperty(
+                  "flowlab.home", System.getenv().getOrDefault("FLOWLAB_HOME", ".")));
       Path plugins = pluginsDir != null ? pluginsDir : home.resolve("plugins");
       Path runs = runsDir != null ? runsDir : Path.of("runs");
       injector = Guice.createInjector(new CoreModule(runs), new PluginModule(plugins, development));

@@ -7,7 +7,9 @@ import org.flowlab.core.plugins.PluginSummary;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ParentCommand;
 
-/** {@code flowlab plugins}: the installed plugins, their families, and the ones that failed to load. */
+/**
+ * {@code flowlab plugins}: the installed plugins, their families, and the ones that failed to load.
+ */
 @Command(
     name = "plugins",
     mixinStandardHelpOptions = true,
@@ -20,7 +22,9 @@ final class PluginsCommand implements Callable<Integer> {
     PluginHost host = main.injector().getInstance(PluginHost.class);
     System.out.printf("%-12s %-10s %-10s %s%n", "PLUGIN", "VERSION", "STATE", "FAMILIES");
     for (PluginSummary p : host.plugins()) {
-      System.out.printf("%-12s %-10s %-10s %s%n", p.id(), p.version(), p.state(), String.join(", ", p.families()));
+      System.out.printf(
+          "%-12s %-10s %-10s %s%n",
+          p.id(), p.version(), p.state(), String.join(", ", p.families()));
     }
     for (FlowFamily<?> f : host.families().values()) {
       System.out.printf("  %-10s %s%n", f.name(), f.description());

@@ -10,6 +10,7 @@ import org.flowlab.core.config.ConfigLoader;
 import org.flowlab.core.config.LoadedConfig;
 import org.flowlab.core.experiment.ExperimentRunner;
 import org.flowlab.core.experiment.TrackerFactory;
+import org.flowlab.core.tracking.LocalRunStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -33,7 +34,8 @@ final class RunCommand implements Callable<Integer> {
   @Option(
       names = "--resume",
       paramLabel = "RUN",
-      description = "Continue an interrupted run (id or unique id prefix) from its last checkpoint.")
+      description =
+          "Continue an interrupted run (id or unique id prefix) from its last checkpoint.")
   String resume;
 
   @Override
@@ -45,20 +47,35 @@ final class RunCommand implements Callable<Integer> {
     }
     if (yaml == null) {
       if (resume == null) {
-        throw new ConfigException("flowlab run: give an experiment YAML (or --resume RUN)");
+        throw new ConfigException("flowlab run", "", "give an experiment YAML (or --resume RUN)");
       }
       var store = main.injector().getInstance(TrackerFactory.class).localStore();
-      String runId =
-          store
-              .resolveId(resume)
-              .orElseThrow(() -> new ConfigException("no run '" + resume + "' in " + store.root()));
+      String runId = resolveRun(store, resume);
       yaml = store.runDir(runId).resolve("config.yaml");
       if (!Files.exists(yaml)) {
-        throw new ConfigException("run " + resume + " has no config.yaml to resume from");
+        throw new ConfigException(
+            "--resume " + resume, "", "the run has no config.yaml to resume from");
       }
     }
     LoadedConfig loaded = ConfigLoader.load(yaml, overrides);
     main.injector().getInstance(ExperimentRunner.class).run(loaded, resume, System.out);
     return 0;
+  }
+
+  /**
+   * The full id of a run given by id or unique prefix; a bad or ambiguous one is bad input (exit
+   * 2).
+   */
+  static String resolveRun(LocalRunStore store, String idOrPrefix) throws java.io.IOException {
+    try {
+      return store
+          .resolveId(idOrPrefix)
+          .orElseThrow(
+              () ->
+                  new ConfigException(
+                      "--resume " + idOrPrefix, "", "no such run in " + store.root()));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("--resume " + idOrPrefix, "", e.getMessage());
+    }
   }
 }

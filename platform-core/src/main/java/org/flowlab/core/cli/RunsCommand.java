@@ -17,7 +17,10 @@ final class RunsCommand implements Callable<Integer> {
   @Option(names = "--experiment", description = "Only this experiment's runs.")
   String experiment;
 
-  @Option(names = "--sort", paramLabel = "METRIC", description = "Sort by a metric's latest value, e.g. test/nll.")
+  @Option(
+      names = "--sort",
+      paramLabel = "METRIC",
+      description = "Sort by a metric's latest value, e.g. test/nll.")
   String sort;
 
   @Option(names = "--desc", description = "Sort descending.")

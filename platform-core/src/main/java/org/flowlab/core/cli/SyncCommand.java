@@ -23,7 +23,8 @@ final class SyncCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     String target = uri != null ? uri : System.getenv("MLFLOW_TRACKING_URI");
     if (target == null || !target.startsWith("http")) {
-      throw new ConfigException("flowlab sync: give --uri http://HOST:PORT or set MLFLOW_TRACKING_URI");
+      throw new ConfigException(
+          "flowlab sync", "", "give --uri http://HOST:PORT or set MLFLOW_TRACKING_URI");
     }
     try (Tracker tracker = main.injector().getInstance(TrackerFactory.class).forUri(target)) {
       System.out.println(tracker.sync());

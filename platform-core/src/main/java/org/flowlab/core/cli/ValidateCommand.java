@@ -15,11 +15,14 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-/** {@code flowlab validate <yaml> [key=value ...]}: every check {@code run} makes before training. */
+/**
+ * {@code flowlab validate <yaml> [key=value ...]}: every check {@code run} makes before training.
+ */
 @Command(
     name = "validate",
     mixinStandardHelpOptions = true,
-    description = "Check an experiment YAML (keys, types, ranges, family, params, dataset) without running it.")
+    description =
+        "Check an experiment YAML (keys, types, ranges, family, params, dataset) without running it.")
 final class ValidateCommand implements Callable<Integer> {
   @ParentCommand Main main;
 
@@ -35,7 +38,8 @@ final class ValidateCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     LoadedConfig loaded = ConfigLoader.load(yaml, overrides);
-    ResolvedModel model = ResolvedModel.resolve(loaded, main.injector().getInstance(PluginHost.class));
+    ResolvedModel model =
+        ResolvedModel.resolve(loaded, main.injector().getInstance(PluginHost.class));
     FlowFamily<?> family = model.family();
     String dataset = loaded.config().data().name();
     try {
@@ -47,7 +51,13 @@ final class ValidateCommand implements Callable<Integer> {
       System.out.print(loaded.resolvedYaml());
     }
     System.out.println(
-        "ok: " + yaml + " (family " + family.name() + ", config hash " + loaded.configHash().substring(0, 12) + ")");
+        "ok: "
+            + yaml
+            + " (family "
+            + family.name()
+            + ", config hash "
+            + loaded.configHash().substring(0, 12)
+            + ")");
     return 0;
   }
 }

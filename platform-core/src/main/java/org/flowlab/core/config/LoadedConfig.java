@@ -59,8 +59,8 @@ public final class LoadedConfig {
   }
 
   /**
-   * The resolved config flattened to dotted keys ({@code training.optimizer.lr} → {@code 0.001}): the params a
-   * tracker records. Lists stay whole ({@code [64, 64]}).
+   * The resolved config flattened to dotted keys ({@code training.optimizer.lr} → {@code 0.001}):
+   * the params a tracker records. Lists stay whole ({@code [64, 64]}).
    */
   public java.util.Map<String, String> flatParams() {
     java.util.Map<String, String> flat = new java.util.TreeMap<>();
@@ -72,7 +72,11 @@ public final class LoadedConfig {
     if (node.isObject()) {
       node.fields()
           .forEachRemaining(
-              e -> flatten(prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey(), e.getValue(), out));
+              e ->
+                  flatten(
+                      prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey(),
+                      e.getValue(),
+                      out));
     } else if (node.isArray()) {
       out.put(prefix, node.toString().replace(",", ", "));
     } else if (!node.isNull()) {

@@ -20,8 +20,8 @@ import org.flowlab.core.data.DataSplits;
 import org.flowlab.core.train.Trainer;
 
 /**
- * Evaluates a trained flow: test NLL in nats (exact where the family allows), the gap to the true entropy
- * where it is known, samples, and for 2D data a density heatmap beside samples and data.
+ * Evaluates a trained flow: test NLL in nats (exact where the family allows), the gap to the true
+ * entropy where it is known, samples, and for 2D data a density heatmap beside samples and data.
  */
 public final class Evaluation {
   private Evaluation() {}
@@ -29,7 +29,8 @@ public final class Evaluation {
   /**
    * What evaluation measured and wrote.
    *
-   * @param metrics {@code test/nll}, and {@code test/nll_minus_entropy} and {@code data/entropy} when known
+   * @param metrics {@code test/nll}, and {@code test/nll_minus_entropy} and {@code data/entropy}
+   *     when known
    * @param files the files written (plots, samples)
    */
   public record Report(Map<String, Double> metrics, List<Path> files) {}
@@ -124,13 +125,6 @@ public final class Evaluation {
     }
     int shown = Math.min(test.length, drawn.length);
     Plots.density2d(
-        out,
-        xs,
-        ys,
-        logDensity,
-        drawn,
-        java.util.Arrays.copyOf(test, shown),
-        data.name());
+        out, xs, ys, logDensity, drawn, java.util.Arrays.copyOf(test, shown), data.name());
   }
-
 }

@@ -30,9 +30,9 @@ import org.flowlab.core.train.Trainer;
 import org.flowlab.core.train.TrainingDivergedException;
 
 /**
- * {@code flowlab run}: resolves {@code model.family} through the plugin host, builds the dataset and the flow on
- * the chosen device, trains with checkpoints, evaluates the best checkpoint on the test split, and records
- * params, metrics, tags and artifacts in the tracker.
+ * {@code flowlab run}: resolves {@code model.family} through the plugin host, builds the dataset
+ * and the flow on the chosen device, trains with checkpoints, evaluates the best checkpoint on the
+ * test split, and records params, metrics, tags and artifacts in the tracker.
  */
 public final class ExperimentRunner {
   private final PluginHost plugins;
@@ -74,10 +74,16 @@ public final class ExperimentRunner {
               ? tracker.start(config.tracking().experiment(), config.name(), null)
               : tracker
                   .resume(resumeRunId)
-                  .orElseThrow(() -> new ConfigException("no run '" + resumeRunId + "' to resume in " + tracker.describe()));
+                  .orElseThrow(
+                      () ->
+                          new ConfigException(
+                              "--resume " + resumeRunId,
+                              "",
+                              "no such run in " + tracker.describe()));
       out.println("run " + run.id() + " (" + tracker.describe() + ")");
       try {
-        Outcome outcome = execute(loaded, model, data, device, manager, run, resumeRunId != null, out);
+        Outcome outcome =
+            execute(loaded, model, data, device, manager, run, resumeRunId != null, out);
         run.finish(Tracker.Status.FINISHED);
         return outcome;
       } catch (TrainingDivergedException e) {
@@ -173,7 +179,8 @@ public final class ExperimentRunner {
   static DataSplits loadData(LoadedConfig loaded) {
     var d = loaded.config().data();
     try {
-      return Datasets.load(d.name(), d.trainSize(), d.valSize(), d.testSize(), loaded.config().seed());
+      return Datasets.load(
+          d.name(), d.trainSize(), d.valSize(), d.testSize(), loaded.config().seed());
     } catch (IllegalArgumentException e) {
       throw loaded.invalidValue("data.name", e.getMessage());
     }
@@ -192,6 +199,11 @@ public final class ExperimentRunner {
     report.metrics().forEach((k, v) -> out.printf("  %-26s %.4f%n", k, v));
     out.println("run:        " + run.dir());
     out.println("plots:      " + run.dir().resolve("evaluation"));
-    out.println("checkpoint: " + result.bestCheckpoint() + " (best), " + result.lastCheckpoint() + " (last)");
+    out.println(
+        "checkpoint: "
+            + result.bestCheckpoint()
+            + " (best), "
+            + result.lastCheckpoint()
+            + " (last)");
   }
 }

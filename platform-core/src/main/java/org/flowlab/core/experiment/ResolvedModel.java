@@ -10,8 +10,8 @@ import org.flowlab.core.config.LoadedConfig;
 import org.flowlab.core.plugins.PluginHost;
 
 /**
- * An experiment's {@code model} block resolved: the family found through the plugin host and its {@code params}
- * bound to the family's config record.
+ * An experiment's {@code model} block resolved: the family found through the plugin host and its
+ * {@code params} bound to the family's config record.
  *
  * @param family the installed family named by {@code model.family}
  * @param params the bound {@code model.params} record
@@ -21,7 +21,8 @@ public record ResolvedModel(FlowFamily<?> family, Object params) {
   /**
    * Finds {@code model.family} and binds {@code model.params}.
    *
-   * @throws org.flowlab.core.config.ConfigException for an unknown family or bad params, located in the YAML
+   * @throws org.flowlab.core.config.ConfigException for an unknown family or bad params, located in
+   *     the YAML
    */
   public static ResolvedModel resolve(LoadedConfig loaded, PluginHost plugins) {
     FlowFamily<?> family =
@@ -31,13 +32,17 @@ public record ResolvedModel(FlowFamily<?> family, Object params) {
     return new ResolvedModel(family, loaded.bindParams(family.configType()));
   }
 
-  /** Builds an untrained flow whose parameters live on {@code manager}'s device, initialised from {@code seed}. */
+  /**
+   * Builds an untrained flow whose parameters live on {@code manager}'s device, initialised from
+   * {@code seed}.
+   */
   public Flow build(Shape eventShape, NDManager manager, long seed) {
     return buildTyped(family, eventShape, manager, seed);
   }
 
   @SuppressWarnings("unchecked")
   private <C> Flow buildTyped(FlowFamily<C> typed, Shape eventShape, NDManager manager, long seed) {
-    return typed.build((C) params, new BuildContext(eventShape, ParameterScope.root(manager, seed)));
+    return typed.build(
+        (C) params, new BuildContext(eventShape, ParameterScope.root(manager, seed)));
   }
 }

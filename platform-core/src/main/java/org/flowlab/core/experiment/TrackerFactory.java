@@ -9,13 +9,16 @@ import org.flowlab.core.tracking.MlflowTracker;
 import org.flowlab.core.tracking.Tracker;
 
 /**
- * Chooses the tracking backend: an {@code http(s)://} URI (from the config, else {@code MLFLOW_TRACKING_URI})
- * mirrors to MLflow; anything else is the local run store (a folder; default {@code runs/}).
+ * Chooses the tracking backend: an {@code http(s)://} URI (from the config, else {@code
+ * MLFLOW_TRACKING_URI}) mirrors to MLflow; anything else is the local run store (a folder; default
+ * {@code runs/}).
  */
 public final class TrackerFactory {
   private final Path runsDir;
 
-  /** @param runsDir the local run store's folder */
+  /**
+   * @param runsDir the local run store's folder
+   */
   @Inject
   public TrackerFactory(@Named("runsDir") Path runsDir) {
     this.runsDir = runsDir;
@@ -31,7 +34,8 @@ public final class TrackerFactory {
     if (uri != null && (uri.startsWith("http://") || uri.startsWith("https://"))) {
       return new MlflowTracker(new LocalRunStore(runsDir), uri);
     }
-    return new LocalRunStore(uri == null || uri.isBlank() ? runsDir : Path.of(uri.replaceFirst("^file:", "")));
+    return new LocalRunStore(
+        uri == null || uri.isBlank() ? runsDir : Path.of(uri.replaceFirst("^file:", "")));
   }
 
   /** The local run store every backend writes first. */

@@ -23,7 +23,10 @@ public final class TrainBenchmark {
     this.plugins = plugins;
   }
 
-  /** Runs {@code warmup} untimed steps, then {@code repeats} × {@code steps} timed ones; reports the median. */
+  /**
+   * Runs {@code warmup} untimed steps, then {@code repeats} × {@code steps} timed ones; reports the
+   * median.
+   */
   public String measure(LoadedConfig loaded, int warmup, int steps, int repeats, Path scratch)
       throws IOException {
     var config = loaded.config();
@@ -34,12 +37,29 @@ public final class TrainBenchmark {
     TrainingConfig t = config.training();
     TrainingConfig timed =
         new TrainingConfig(
-            t.device(), t.batchSize(), total, null, t.optimizer(), t.schedule(), t.gradClip(), total, total, total);
+            t.device(),
+            t.batchSize(),
+            total,
+            null,
+            t.optimizer(),
+            t.schedule(),
+            t.gradClip(),
+            total,
+            total,
+            total);
     double[] rates = new double[repeats];
     try (NDManager manager = NDManager.newBaseManager(device)) {
       Flow flow = model.build(data.eventShape(), manager, config.seed());
       Trainer trainer =
-          new Trainer(timed, config.seed(), flow, data, manager, scratch, loaded.configHash(), loaded.resolvedYaml());
+          new Trainer(
+              timed,
+              config.seed(),
+              flow,
+              data,
+              manager,
+              scratch,
+              loaded.configHash(),
+              loaded.resolvedYaml());
       long[] marks = new long[repeats + 1];
       trainer.train(
           new Trainer.Listener() {
@@ -70,5 +90,4 @@ public final class TrainBenchmark {
         warmup,
         Arrays.toString(Arrays.stream(rates).map(r -> Math.round(r * 10) / 10.0).toArray()));
   }
-
 }

@@ -16,8 +16,9 @@ import org.flowlab.core.tracking.TrackedRun;
 import org.flowlab.core.train.Trainer;
 
 /**
- * Shows a progress bar (loss, steps/s, ETA) and records training metrics: {@code train/loss}, {@code train/lr}
- * and {@code train/grad_norm} every {@code log_every} steps, {@code val/nll} at every validation.
+ * Shows a progress bar (loss, steps/s, ETA) and records training metrics: {@code train/loss},
+ * {@code train/lr} and {@code train/grad_norm} every {@code log_every} steps, {@code val/nll} at
+ * every validation.
  */
 final class TrainingProgress implements Trainer.Listener, AutoCloseable {
   private final TrackedRun run;

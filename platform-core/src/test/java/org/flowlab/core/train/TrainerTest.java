@@ -150,7 +150,8 @@ class TrainerTest {
       double after = t.nll(data.test());
       double entropy = data.entropy().getAsDouble();
       assertTrue(after < before, "NLL " + before + " -> " + after);
-      // A diagonal affine flow cannot capture the correlation, so the gap stays positive but bounded.
+      // A diagonal affine flow cannot capture the correlation, so the gap stays positive but
+      // bounded.
       assertTrue(after - entropy > -0.05 && after - entropy < 0.6, "gap " + (after - entropy));
     }
   }
@@ -162,9 +163,12 @@ class TrainerTest {
       Flow f = flow(m, 2);
       Trainer t = new Trainer(training(400, 50.0), 2, f, data, m, tmp, "h", "cfg");
       TrainingDivergedException e =
-          assertThrows(TrainingDivergedException.class, () -> t.train(new Trainer.Listener() {}, false));
-      assertTrue(e.getMessage().startsWith("training diverged at step " + e.step()), e.getMessage());
-      assertTrue(e.getMessage().contains("NaN") || e.getMessage().contains("Infinity"), e.getMessage());
+          assertThrows(
+              TrainingDivergedException.class, () -> t.train(new Trainer.Listener() {}, false));
+      assertTrue(
+          e.getMessage().startsWith("training diverged at step " + e.step()), e.getMessage());
+      assertTrue(
+          e.getMessage().contains("NaN") || e.getMessage().contains("Infinity"), e.getMessage());
       if (Files.exists(t.lastCheckpoint())) {
         Checkpoint c = Checkpoint.read(t.lastCheckpoint(), m);
         assertTrue(c.step() <= e.step());
@@ -193,7 +197,9 @@ class TrainerTest {
       for (int i = 0; i < a.size(); i++) {
         assertArrayEquals(a.get(i), b.get(i));
       }
-      assertEquals(OptionalDouble.of(t.nll(data.test())).getAsDouble(), Trainer.meanNll(g, data.test(), data.eventShape(), m));
+      assertEquals(
+          OptionalDouble.of(t.nll(data.test())).getAsDouble(),
+          Trainer.meanNll(g, data.test(), data.eventShape(), m));
     }
   }
 }
