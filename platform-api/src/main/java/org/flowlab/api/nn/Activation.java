@@ -26,7 +26,7 @@ public enum Activation implements Layer {
   RELU {
     @Override
     public NDArray forward(NDArray x) {
-      return x.maximum(0);
+      return ai.djl.nn.Activation.relu(x);
     }
 
     @Override
@@ -38,7 +38,7 @@ public enum Activation implements Layer {
   ELU {
     @Override
     public NDArray forward(NDArray x) {
-      return NDArrays.where(x.gt(0), x, x.minimum(0).exp().sub(1));
+      return ai.djl.nn.Activation.elu(x, 1f);
     }
 
     @Override
@@ -50,7 +50,7 @@ public enum Activation implements Layer {
   SOFTPLUS {
     @Override
     public NDArray forward(NDArray x) {
-      return softplus(x);
+      return ai.djl.nn.Activation.softPlus(x);
     }
 
     @Override

@@ -23,12 +23,12 @@ public final class Linear implements Layer {
 
   @Override
   public NDArray forward(NDArray x) {
-    return x.matMul(weight.transpose()).add(bias);
+    return ai.djl.nn.core.Linear.linear(x, weight, bias).singletonOrThrow(); // one fused addmm
   }
 
   @Override
   public Jvp jvp(NDArray x, NDArray v) {
-    return new Jvp(forward(x), v.matMul(weight.transpose()));
+    return new Jvp(forward(x), ai.djl.nn.core.Linear.linear(v, weight).singletonOrThrow());
   }
 
   /** The weight, shape (out, in). */

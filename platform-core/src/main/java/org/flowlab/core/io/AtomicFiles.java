@@ -22,10 +22,23 @@ public final class AtomicFiles {
     Files.createDirectories(dir);
     Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
     try {
-      try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE);
-          OutputStream out = java.nio.channels.Channels.newOutputStream(channel)) {
-        body.writeTo(out);
-        out.flush();
+      try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+        // The body may close its stream (a ZipOutputStream does); the channel stays open for fsync.
+        OutputStream out =
+            new java.io.FilterOutputStream(java.nio.channels.Channels.newOutputStream(channel)) {
+              @Override
+              public void write(byte[] b, int off, int len) throws IOException {
+                this.out.write(b, off, len);
+              }
+
+              @Override
+              public void close() throws IOException {
+                flush();
+              }
+            };
+        OutputStream buffered = new java.io.BufferedOutputStream(out, 1 << 16);
+        body.writeTo(buffered);
+        buffered.flush();
         channel.force(true);
       }
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -40,7 +53,8 @@ public final class AtomicFiles {
     write(target, out -> out.write(bytes));
   }
 
-  private static void fsyncDirectory(Path dir) {
+  /** Best-effort fsync of a folder, so that a rename or a new entry in it survives a crash. */
+  public static void fsyncDirectory(Path dir) {
     try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
       channel.force(true);
     } catch (IOException ignored) {

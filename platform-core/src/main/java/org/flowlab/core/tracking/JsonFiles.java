@@ -6,16 +6,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
+import org.flowlab.core.io.AtomicFiles;
 
 /** Small JSON helpers for the run store: atomic writes and lenient reads. */
 final class JsonFiles {
@@ -38,39 +34,7 @@ final class JsonFiles {
 
   /** Writes bytes to {@code target} atomically: temp file in the same folder, fsync, rename. */
   static void writeAtomic(Path target, byte[] bytes) throws IOException {
-    Path dir = target.toAbsolutePath().getParent();
-    Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
-    try {
-      try (FileChannel ch =
-          FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-        ByteBuffer buf = ByteBuffer.wrap(bytes);
-        while (buf.hasRemaining()) {
-          ch.write(buf);
-        }
-        ch.force(true);
-      }
-      try {
-        Files.move(
-            tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-      }
-      fsyncDir(dir);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
-  }
-
-  /**
-   * Best-effort fsync of a folder so a rename survives a crash (works on Linux, no-op elsewhere).
-   */
-  static void fsyncDir(Path dir) {
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true);
-    } catch (IOException | RuntimeException e) {
-      // Not supported on every OS/file system; the rename itself is still atomic.
-    }
+    AtomicFiles.write(target, bytes);
   }
 
   /** Reads a JSON tree, or null when the file does not exist. */

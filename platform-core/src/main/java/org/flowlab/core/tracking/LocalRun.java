@@ -5,13 +5,13 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import org.flowlab.core.io.AtomicFiles;
 
 /** A run in the {@link LocalRunStore}: every call writes to the run folder at once. Thread-safe. */
 public final class LocalRun implements TrackedRun {
@@ -190,17 +190,7 @@ public final class LocalRun implements TrackedRun {
   }
 
   private static void copyAtomic(Path src, Path dest) throws IOException {
-    Files.createDirectories(dest.getParent());
-    Path tmp = Files.createTempFile(dest.getParent(), "." + dest.getFileName(), ".tmp");
-    try {
-      Files.copy(src, tmp, StandardCopyOption.REPLACE_EXISTING);
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-        ch.force(true);
-      }
-      Files.move(tmp, dest, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    AtomicFiles.write(dest, out -> Files.copy(src, out));
   }
 
   /** Forces appended metric lines to disk. */

@@ -113,7 +113,7 @@ public class LocalRunStore implements Tracker {
     meta.write(dir);
     JsonFiles.writeStringMap(dir.resolve(PARAMS), Map.of());
     JsonFiles.writeStringMap(dir.resolve(TAGS), Map.of());
-    JsonFiles.fsyncDir(root);
+    org.flowlab.core.io.AtomicFiles.fsyncDirectory(root);
     return new LocalRun(this, dir, meta);
   }
 

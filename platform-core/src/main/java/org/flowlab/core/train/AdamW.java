@@ -8,8 +8,8 @@ import java.util.List;
 import org.flowlab.api.nn.Parameter;
 
 /**
- * Adam with decoupled weight decay (Loshchilov &amp; Hutter): {@code p ← p − lr·(m̂/(√v̂ + ε) +
- * wd·p)}. Its moment estimates are part of every checkpoint, so a resumed run continues exactly.
+ * Adam with decoupled weight decay (Loshchilov &amp; Hutter). Its moment estimates are part of
+ * every checkpoint, so a resumed run continues exactly.
  */
 final class AdamW {
   private final List<Parameter> params;
@@ -39,21 +39,33 @@ final class AdamW {
     }
   }
 
-  /** Applies one update with the given gradients (already clipped) at learning rate {@code lr}. */
-  void step(List<NDArray> grads, double lr) {
+  /**
+   * Applies one update at learning rate {@code lr}, each gradient first multiplied by {@code
+   * rescale} (global-norm clipping). Uses DJL's fused native update, one call per parameter: with
+   * bias corrections c₁ = 1 − β₁ᵗ and c₂ = 1 − β₂ᵗ it computes {@code p ← p·(1 − lr·wd) − lr·√c₂/c₁
+   * · m/(√v + ε)}, Adam's "ε̂" form.
+   */
+  void step(List<NDArray> grads, double lr, double rescale) {
     t++;
     double c1 = 1 - Math.pow(beta1, t);
     double c2 = 1 - Math.pow(beta2, t);
+    float biasCorrectedLr = (float) (lr * Math.sqrt(c2) / c1);
     for (int i = 0; i < params.size(); i++) {
-      NDArray g = grads.get(i);
       NDArray p = params.get(i).value();
-      m.get(i).muli(beta1).addi(g.mul(1 - beta1));
-      v.get(i).muli(beta2).addi(g.square().mul(1 - beta2));
-      NDArray update = m.get(i).div(c1).div(v.get(i).div(c2).sqrt().add(eps));
-      if (weightDecay > 0) {
-        update = update.add(p.mul(weightDecay));
-      }
-      p.subi(update.mul(lr));
+      p.getNDArrayInternal()
+          .adamUpdate(
+              new NDList(p, grads.get(i), m.get(i), v.get(i)),
+              new NDList(p),
+              (float) lr,
+              biasCorrectedLr,
+              (float) weightDecay,
+              (float) rescale,
+              Float.MAX_VALUE,
+              (float) beta1,
+              (float) beta2,
+              (float) eps,
+              true,
+              true);
     }
   }
 

@@ -2,6 +2,7 @@ package org.flowlab.core.train;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -251,26 +252,21 @@ public final class Trainer {
         }
         collector.backward(lossArray);
       }
-      NDArray sumSquares = null;
+      NDList flat = new NDList(trainable.size());
       for (Parameter p : trainable) {
         NDArray g = p.value().getGradient();
         grads.add(g);
-        NDArray s = g.square().sum();
-        sumSquares = sumSquares == null ? s : sumSquares.add(s);
+        flat.add(g.reshape(-1));
       }
-      double norm = Math.sqrt(sumSquares.getFloat());
+      double norm = Math.sqrt(NDArrays.concat(flat).square().sum().getFloat());
       if (!Double.isFinite(norm)) {
         throw new TrainingDivergedException(
             step, "gradient norm is " + norm + " with loss " + loss + nonFiniteGradient(grads));
       }
       double clip = config.gradClip();
-      if (clip > 0 && norm > clip) {
-        double scale = clip / (norm + 1e-6);
-        grads.replaceAll(g -> g.mul(scale));
-      }
-      adam.step(grads, lr);
-      for (Parameter p : trainable) {
-        p.value().getGradient().set(new NDIndex(":"), 0f);
+      adam.step(grads, lr, clip > 0 && norm > clip ? clip / (norm + 1e-6) : 1.0);
+      for (NDArray g : grads) {
+        g.set(new NDIndex(":"), 0f);
       }
       return new double[] {loss, norm};
     }
