@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import org.flowlab.core.config.ConfigException;
 import org.flowlab.core.inject.CoreModule;
 import org.flowlab.core.inject.PluginModule;
+import org.flowlab.core.train.Trainer;
 import org.flowlab.core.train.TrainingDivergedException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -75,6 +76,11 @@ public final class Main implements Runnable {
 
   /** Runs the CLI and returns its exit code. */
   public static int execute(String... args) {
+    if (!Trainer.bitwiseReproducible()) {
+      System.err.println(
+          "warning: started without -Dsun.nio.PageAlignDirectMemory=true: CPU results are not bitwise"
+              + " reproducible (use the ./flowlab launcher)");
+    }
     Main main = new Main();
     CommandLine cli = new CommandLine(main);
     cli.setExecutionExceptionHandler(

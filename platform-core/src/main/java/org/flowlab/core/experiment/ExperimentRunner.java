@@ -121,6 +121,7 @@ public final class ExperimentRunner {
       tags.put("flowlab.family", model.family().name());
       tags.put("flowlab.device", device.toString());
       tags.put("flowlab.seed", Long.toString(config.seed()));
+      tags.put("flowlab.bitwise_reproducible", Boolean.toString(Trainer.bitwiseReproducible()));
       tags.put("flowlab.config_file", String.valueOf(loaded.source()));
       for (PluginSummary p : plugins.plugins()) {
         tags.put("flowlab.plugin." + p.id(), p.version());

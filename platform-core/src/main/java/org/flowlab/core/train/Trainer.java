@@ -113,6 +113,16 @@ public final class Trainer {
     this.validateEvery = config.validateEvery() != null ? config.validateEvery() : batchesPerEpoch;
   }
 
+  /**
+   * Whether this JVM allocates page-aligned direct buffers. Tensors built from Java arrays wrap
+   * such buffers and vectorised kernels reduce in an alignment-dependent order, so without it two
+   * identical CPU runs can differ in the last bit. The launcher and the build set {@code
+   * -Dsun.nio.PageAlignDirectMemory=true}.
+   */
+  public static boolean bitwiseReproducible() {
+    return Boolean.getBoolean("sun.nio.PageAlignDirectMemory");
+  }
+
   /** Steps this training runs in all. */
   public long totalSteps() {
     return totalSteps;

@@ -24,9 +24,10 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 /**
  * A real MLflow tracking server for a test class: {@code mlflow server} on a free loopback port
  * with a SQLite backend and proxied artifacts ({@code --serve-artifacts}) in a temp folder. Tests
- * are skipped (not failed) when mlflow is not installed ({@code pip install mlflow}).
+ * are skipped (not failed) when mlflow is not installed ({@code pip install mlflow}). Shipped in
+ * platform-core's test-jar for end-to-end tests in plugin modules.
  */
-final class MlflowServer implements BeforeAllCallback, BeforeEachCallback, AfterAllCallback {
+public final class MlflowServer implements BeforeAllCallback, BeforeEachCallback, AfterAllCallback {
   private static final Duration STARTUP = Duration.ofSeconds(90);
 
   private Process process;
@@ -35,7 +36,7 @@ final class MlflowServer implements BeforeAllCallback, BeforeEachCallback, After
   private String unavailable;
 
   /** The tracking URI, e.g. {@code http://127.0.0.1:5123}. */
-  String uri() {
+  public String uri() {
     return "http://127.0.0.1:" + port;
   }
 
@@ -152,7 +153,7 @@ final class MlflowServer implements BeforeAllCallback, BeforeEachCallback, After
   }
 
   /** A TCP port on 127.0.0.1 that nothing listens on right now. */
-  static int freePort() throws IOException {
+  public static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     }

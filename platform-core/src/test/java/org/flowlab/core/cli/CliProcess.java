@@ -1,0 +1,61 @@
+package org.flowlab.core.cli;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs {@code flowlab} in a child JVM on the test classpath, as a user's shell would: real exit
+ * codes, real stdout and stderr, and a process that can be killed with SIGKILL. Shipped in
+ * platform-core's test-jar.
+ */
+public final class CliProcess {
+  private final List<String> globalOptions;
+
+  /**
+   * @param globalOptions options placed before the command, e.g. {@code --dev --runs-dir DIR}
+   */
+  public CliProcess(List<String> globalOptions) {
+    this.globalOptions = List.copyOf(globalOptions);
+  }
+
+  /** A finished command. */
+  public record Result(int exitCode, String stdout, String stderr) {}
+
+  /** Starts {@code flowlab <args>} without waiting; output goes to files in {@code logDir}. */
+  public Process start(Path logDir, String... args) throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-Dai.djl.offline=true");
+    command.add("-Dsun.nio.PageAlignDirectMemory=true");
+    command.add("-Xmx2g");
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(Main.class.getName());
+    command.addAll(globalOptions);
+    command.addAll(List.of(args));
+    Files.createDirectories(logDir);
+    return new ProcessBuilder(command)
+        .redirectOutput(logDir.resolve("stdout.txt").toFile())
+        .redirectError(logDir.resolve("stderr.txt").toFile())
+        .start();
+  }
+
+  /** Runs {@code flowlab <args>} to the end (at most 5 minutes). */
+  public Result run(Path logDir, String... args) throws IOException, InterruptedException {
+    Process p = start(logDir, args);
+    if (!p.waitFor(5, TimeUnit.MINUTES)) {
+      p.destroyForcibly();
+      throw new IllegalStateException(
+          "flowlab " + String.join(" ", args) + " did not finish in 5 minutes");
+    }
+    return new Result(
+        p.exitValue(),
+        Files.readString(logDir.resolve("stdout.txt"), StandardCharsets.UTF_8),
+        Files.readString(logDir.resolve("stderr.txt"), StandardCharsets.UTF_8));
+  }
+}
