@@ -120,7 +120,11 @@ public final class Trainer {
    * -Dsun.nio.PageAlignDirectMemory=true}.
    */
   public static boolean bitwiseReproducible() {
-    return Boolean.getBoolean("sun.nio.PageAlignDirectMemory");
+    // The JDK reads this property at startup and then removes it, so look at the JVM's own
+    // arguments.
+    return java.lang.management.ManagementFactory.getRuntimeMXBean()
+        .getInputArguments()
+        .contains("-Dsun.nio.PageAlignDirectMemory=true");
   }
 
   /** Steps this training runs in all. */
