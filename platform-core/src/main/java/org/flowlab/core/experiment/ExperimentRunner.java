@@ -116,7 +116,8 @@ public final class ExperimentRunner {
       Files.writeString(configFile, loaded.resolvedYaml(), StandardCharsets.UTF_8);
       run.logArtifact(configFile, "");
       run.logParams(loaded.flatParams());
-      Map<String, String> tags = new LinkedHashMap<>(RunTags.collect(Path.of(".")));
+      Map<String, String> tags =
+          new LinkedHashMap<>(RunTags.collect(Path.of(System.getProperty("flowlab.home", "."))));
       tags.put("flowlab.config_hash", loaded.configHash());
       tags.put("flowlab.family", model.family().name());
       tags.put("flowlab.device", device.toString());

@@ -19,6 +19,7 @@ import org.flowlab.api.flow.Flow;
 import org.flowlab.api.flow.LogDetMode;
 import org.flowlab.api.nn.Parameter;
 import org.flowlab.api.random.Seeds;
+import org.flowlab.core.config.ConfigException;
 import org.flowlab.core.config.ExperimentConfig.TrainingConfig;
 import org.flowlab.core.data.DataSplits;
 
@@ -165,6 +166,16 @@ public final class Trainer {
     if (resume && Files.exists(lastCheckpoint())) {
       try (NDManager loading = manager.newSubManager()) {
         Checkpoint c = Checkpoint.read(lastCheckpoint(), loading);
+        if (!c.configHash().equals(configHash)) {
+          throw new ConfigException(
+              "--resume",
+              "",
+              "the run's last checkpoint was written with config "
+                  + c.configHash().substring(0, Math.min(12, c.configHash().length()))
+                  + ", this config is "
+                  + configHash.substring(0, Math.min(12, configHash.length()))
+                  + "; resume with the run's own config (flowlab run --resume RUN, no YAML)");
+        }
         restoreParameters(c.params());
         adam.load(c.optimizer());
         step = c.step();

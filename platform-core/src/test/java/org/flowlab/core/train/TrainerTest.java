@@ -140,6 +140,21 @@ class TrainerTest {
   }
 
   @Test
+  void resumingWithAnotherConfigIsRefused() throws Exception {
+    DataSplits data = data();
+    try (NDManager m = NDManager.newBaseManager()) {
+      new Trainer(training(20, 0.05), 7, flow(m, 7), data, m, tmp, "hash-a", "cfg")
+          .train(new Trainer.Listener() {}, false);
+      Trainer other = new Trainer(training(40, 0.05), 7, flow(m, 7), data, m, tmp, "hash-b", "cfg");
+      var e =
+          assertThrows(
+              org.flowlab.core.config.ConfigException.class,
+              () -> other.train(new Trainer.Listener() {}, true));
+      assertTrue(e.getMessage().contains("written with config hash-a"), e.getMessage());
+    }
+  }
+
+  @Test
   void trainingReducesNllTowardsTheEntropy() throws Exception {
     DataSplits data = data();
     try (NDManager m = NDManager.newBaseManager()) {
