@@ -2,15 +2,12 @@ package org.flowlab.core.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
-import org.flowlab.core.config.ConfigLoader;
 import org.flowlab.core.config.LoadedConfig;
 import org.flowlab.core.experiment.TrainBenchmark;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /**
@@ -25,11 +22,7 @@ import picocli.CommandLine.ParentCommand;
 final class BenchCommand implements Callable<Integer> {
   @ParentCommand Main main;
 
-  @Parameters(index = "0", paramLabel = "EXPERIMENT.yaml")
-  Path yaml;
-
-  @Parameters(index = "1..*", paramLabel = "KEY=VALUE", description = "Dotted overrides.")
-  List<String> overrides = new ArrayList<>();
+  @Mixin ExperimentArgs experiment;
 
   @Option(names = "--warmup", description = "Untimed steps first (default: ${DEFAULT-VALUE}).")
   int warmup = 50;
@@ -44,7 +37,7 @@ final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    LoadedConfig loaded = ConfigLoader.load(yaml, overrides);
+    LoadedConfig loaded = experiment.load();
     Path scratch = Files.createTempDirectory("flowlab-bench");
     var bench = main.injector().getInstance(TrainBenchmark.class);
     System.out.println(bench.measure(loaded, warmup, steps, repeats, scratch));

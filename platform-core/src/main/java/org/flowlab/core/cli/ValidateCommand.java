@@ -1,18 +1,14 @@
 package org.flowlab.core.cli;
 
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import org.flowlab.api.spi.FlowFamily;
-import org.flowlab.core.config.ConfigLoader;
 import org.flowlab.core.config.LoadedConfig;
 import org.flowlab.core.data.Datasets;
 import org.flowlab.core.experiment.ResolvedModel;
 import org.flowlab.core.plugins.PluginHost;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /**
@@ -26,18 +22,14 @@ import picocli.CommandLine.ParentCommand;
 final class ValidateCommand implements Callable<Integer> {
   @ParentCommand Main main;
 
-  @Parameters(index = "0", paramLabel = "EXPERIMENT.yaml")
-  Path yaml;
-
-  @Parameters(index = "1..*", paramLabel = "KEY=VALUE", description = "Dotted overrides.")
-  List<String> overrides = new ArrayList<>();
+  @Mixin ExperimentArgs experiment;
 
   @Option(names = "--print", description = "Print the resolved config, defaults filled in.")
   boolean print;
 
   @Override
   public Integer call() {
-    LoadedConfig loaded = ConfigLoader.load(yaml, overrides);
+    LoadedConfig loaded = experiment.load();
     ResolvedModel model =
         ResolvedModel.resolve(loaded, main.injector().getInstance(PluginHost.class));
     FlowFamily<?> family = model.family();
@@ -52,7 +44,7 @@ final class ValidateCommand implements Callable<Integer> {
     }
     System.out.println(
         "ok: "
-            + yaml
+            + experiment.yaml
             + " (family "
             + family.name()
             + ", config hash "
