@@ -21,6 +21,8 @@ import org.flowlab.core.eval.Evaluation;
 import org.flowlab.core.eval.Plots;
 import org.flowlab.core.plugins.PluginHost;
 import org.flowlab.core.plugins.PluginSummary;
+import org.flowlab.core.tracking.LocalRunStore;
+import org.flowlab.core.tracking.MetricPoint;
 import org.flowlab.core.tracking.RunTags;
 import org.flowlab.core.tracking.TrackedRun;
 import org.flowlab.core.tracking.Tracker;
@@ -170,12 +172,36 @@ public final class ExperimentRunner {
     }
     if (config.evaluation().plots()) {
       Path curves = runDir.resolve("evaluation").resolve("loss.png");
-      Plots.curves(curves, config.name() + ": loss", "step", "NLL (nats)", progress.curves());
+      Plots.curves(curves, config.name() + ": loss", "step", "NLL (nats)", lossCurves(run.id()));
       run.logArtifact(curves, "evaluation");
     }
     run.logArtifact(result.bestCheckpoint(), "checkpoints");
     printSummary(out, run, report, result);
     return new Outcome(run.id(), runDir, report.metrics());
+  }
+
+  /**
+   * The run's whole {@code train/loss} and {@code val/nll} history from the local store, one value
+   * per step (the last logged: steps replayed after a resume are logged twice), as {steps[],
+   * values[]} per series.
+   */
+  private Map<String, double[][]> lossCurves(String runId) throws IOException {
+    LocalRunStore store = trackers.localStore();
+    Map<String, double[][]> series = new LinkedHashMap<>();
+    for (var entry : Map.of("train loss", "train/loss", "val NLL", "val/nll").entrySet()) {
+      java.util.TreeMap<Long, Double> byStep = new java.util.TreeMap<>();
+      for (MetricPoint p : store.metricHistory(runId, entry.getValue())) {
+        byStep.put(p.step(), p.value());
+      }
+      double[][] columns = new double[2][byStep.size()];
+      int i = 0;
+      for (var point : byStep.entrySet()) {
+        columns[0][i] = point.getKey();
+        columns[1][i++] = point.getValue();
+      }
+      series.put(entry.getKey(), columns);
+    }
+    return series;
   }
 
   static DataSplits loadData(LoadedConfig loaded) {

@@ -5,9 +5,6 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -24,8 +21,6 @@ final class TrainingProgress implements Trainer.Listener, AutoCloseable {
   private final TrackedRun run;
   private final long logEvery;
   private final PrintStream out;
-  private final List<double[]> trainCurve = new ArrayList<>();
-  private final List<double[]> valCurve = new ArrayList<>();
   private ProgressBar bar;
   private long startNanos;
   private long startStep;
@@ -75,14 +70,12 @@ final class TrainingProgress implements Trainer.Listener, AutoCloseable {
       lossSum = 0;
       lossCount = 0;
       bar.setExtraMessage(String.format(" loss %.4f", mean));
-      trainCurve.add(new double[] {step + 1, mean});
       log(Map.of("train/loss", mean, "train/lr", lr, "train/grad_norm", gradNorm), step + 1);
     }
   }
 
   @Override
   public void onValidation(long step, double valNll, boolean improved) {
-    valCurve.add(new double[] {step, valNll});
     log(Map.of("val/nll", valNll), step);
   }
 
@@ -105,14 +98,6 @@ final class TrainingProgress implements Trainer.Listener, AutoCloseable {
     return (lastStep - startStep) / Math.max(1e-9, seconds());
   }
 
-  /** Loss curves for the plot: series name to {steps[], values[]}. */
-  Map<String, double[][]> curves() {
-    Map<String, double[][]> series = new LinkedHashMap<>();
-    series.put("train loss", columns(trainCurve));
-    series.put("val NLL", columns(valCurve));
-    return series;
-  }
-
   private void log(Map<String, Double> metrics, long step) {
     try {
       for (var m : new java.util.TreeMap<>(metrics).entrySet()) {
@@ -121,15 +106,6 @@ final class TrainingProgress implements Trainer.Listener, AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-  }
-
-  private static double[][] columns(List<double[]> points) {
-    double[][] c = new double[2][points.size()];
-    for (int i = 0; i < points.size(); i++) {
-      c[0][i] = points.get(i)[0];
-      c[1][i] = points.get(i)[1];
-    }
-    return c;
   }
 
   @Override
