@@ -83,6 +83,8 @@ public final class Main implements Runnable {
     }
     Main main = new Main();
     CommandLine cli = new CommandLine(main);
+    // "--plugins-dir plugins" names a folder, not the plugins command.
+    cli.setAllowSubcommandsAsOptionParameters(true);
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
           PrintWriter err = commandLine.getErr();
