@@ -39,6 +39,10 @@ public final class LoadedConfig {
     this.raw = raw;
     this.index = index;
     this.resolved = ConfigLoader.MAPPER.valueToTree(config);
+    if (config.sweep() == null) {
+      // A config without a sweep block resolves (and hashes) as it did before sweeps existed.
+      resolved.remove("sweep");
+    }
   }
 
   /**
@@ -138,7 +142,8 @@ public final class LoadedConfig {
             model,
             config.training(),
             config.evaluation(),
-            config.tracking());
+            config.tracking(),
+            config.sweep());
     resolved.withObject("/model").set("params", boundTree.deepCopy());
     return bound;
   }

@@ -63,6 +63,35 @@ public final class ExperimentRunner {
    * @throws TrainingDivergedException when training diverged (the run is marked FAILED)
    */
   public Outcome run(LoadedConfig loaded, String resumeRunId, PrintStream out) throws IOException {
+    return run(loaded, new Target(resumeRunId, null, null, Map.of()), out);
+  }
+
+  /**
+   * Where a run goes: an existing run to continue, or a new one with a name, parent and tags.
+   *
+   * @param existingRunId continue this run (from its last checkpoint when it has one), or null
+   * @param runName the new run's name, or null for the experiment's name
+   * @param parentRunId the new run's parent (a sweep), or null
+   * @param tags tags set on the run as soon as it exists
+   */
+  public record Target(
+      String existingRunId, String runName, String parentRunId, Map<String, String> tags) {
+    /** Defensive copy. */
+    public Target {
+      tags = Map.copyOf(tags);
+    }
+  }
+
+  /**
+   * Runs an experiment into {@code target}: a new run (with parent and tags, e.g. a sweep trial or
+   * a reproduction), or an existing one continued from its last checkpoint. The config file, params
+   * and tags are recorded for a continued run too when it never got that far.
+   *
+   * @throws ConfigException for bad input (exit code 2)
+   * @throws TrainingDivergedException when training diverged (the run is marked FAILED)
+   */
+  public Outcome run(LoadedConfig loaded, Target target, PrintStream out) throws IOException {
+    String resumeRunId = target.existingRunId();
     ExperimentConfig config = loaded.config();
     ResolvedModel model = ResolvedModel.resolve(loaded, plugins);
     DataSplits data = loadData(loaded);
@@ -73,7 +102,10 @@ public final class ExperimentRunner {
         NDManager manager = NDManager.newBaseManager(device)) {
       TrackedRun run =
           resumeRunId == null
-              ? tracker.start(config.tracking().experiment(), config.name(), null)
+              ? tracker.start(
+                  config.tracking().experiment(),
+                  target.runName() == null ? config.name() : target.runName(),
+                  target.parentRunId())
               : tracker
                   .resume(resumeRunId)
                   .orElseThrow(
@@ -82,6 +114,9 @@ public final class ExperimentRunner {
                               "--resume " + resumeRunId,
                               "",
                               "no such run in " + tracker.describe()));
+      if (!target.tags().isEmpty()) {
+        run.setTags(target.tags());
+      }
       out.println("run " + run.id() + " (" + tracker.describe() + ")");
       try {
         Outcome outcome =
@@ -114,7 +149,7 @@ public final class ExperimentRunner {
     Flow flow = model.build(data.eventShape(), manager, config.seed());
     Path runDir = run.dir();
     Path configFile = runDir.resolve("config.yaml");
-    if (!resuming) {
+    if (!resuming || !Files.exists(configFile)) {
       Files.writeString(configFile, loaded.resolvedYaml(), StandardCharsets.UTF_8);
       run.logArtifact(configFile, "");
       run.logParams(loaded.flatParams());
