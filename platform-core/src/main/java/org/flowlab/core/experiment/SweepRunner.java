@@ -24,6 +24,7 @@ import org.flowlab.core.config.SweepConfig;
 import org.flowlab.core.eval.Plots;
 import org.flowlab.core.plugins.PluginHost;
 import org.flowlab.core.tracking.LocalRunStore;
+import org.flowlab.core.tracking.MlflowTracker;
 import org.flowlab.core.tracking.RunSummary;
 import org.flowlab.core.tracking.TrackedRun;
 import org.flowlab.core.tracking.Tracker;
@@ -176,6 +177,10 @@ public final class SweepRunner {
         pool.shutdownNow();
       }
 
+      if (tracker instanceof MlflowTracker) {
+        // Children finished before a crash may still have records to send (e.g. their status).
+        out.println("MLflow: " + tracker.sync());
+      }
       List<TrialResult> results = summarize(store, parent.id(), trials, sweep, noRun);
       String table = table(results, sweep);
       out.print(table);
