@@ -103,8 +103,16 @@ public final class LoadedConfig {
    * written or defaulted.
    */
   public String configHash() {
+    return hash(resolved);
+  }
+
+  /**
+   * SHA-256 (lower-case hex) of a config tree written as JSON with keys sorted at every level, as
+   * {@link #configHash()} computes it; e.g. for a resolved tree with some keys left out.
+   */
+  public static String hash(JsonNode tree) {
     try {
-      byte[] canonical = JSON.writeValueAsString(sorted(resolved)).getBytes(StandardCharsets.UTF_8);
+      byte[] canonical = JSON.writeValueAsString(sorted(tree)).getBytes(StandardCharsets.UTF_8);
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(canonical));
     } catch (JsonProcessingException e) {
       throw new UncheckedIOException(e);

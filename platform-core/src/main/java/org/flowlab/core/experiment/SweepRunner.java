@@ -40,7 +40,10 @@ import org.flowlab.core.tracking.Tracker;
  * starts a second child for a trial.
  */
 public final class SweepRunner {
-  /** Parent tag: the hash of the sweep's resolved config. */
+  /**
+   * Parent tag: the hash of the sweep's resolved config without {@code sweep.workers} (a sweep
+   * continued with more or fewer workers is the same sweep).
+   */
   public static final String SWEEP_HASH = "flowlab.sweep_hash";
 
   /** Child tag: the hash of the trial's resolved config. */
@@ -106,7 +109,10 @@ public final class SweepRunner {
       ResolvedModel.resolve(t.config(), plugins); // validates the family; hash covers its params
     }
     SweepConfig sweep = base.config().sweep();
-    String sweepHash = base.configHash();
+    // The sweep's identity: its resolved config, less how many workers run it.
+    com.fasterxml.jackson.databind.node.ObjectNode identity = base.resolvedTree();
+    identity.withObject("/sweep").remove("workers");
+    String sweepHash = LoadedConfig.hash(identity);
     String parentName = "sweep-" + sweepHash.substring(0, 12);
     LocalRunStore store = trackers.localStore();
 
@@ -434,6 +440,7 @@ public final class SweepRunner {
     private final PrintStream target;
     private final String prefix;
     private final ByteArrayOutputStream line = new ByteArrayOutputStream();
+    private boolean carriageReturn;
 
     PrefixedLines(PrintStream target, String prefix) {
       this.target = target;
@@ -442,11 +449,20 @@ public final class SweepRunner {
 
     @Override
     public synchronized void write(int b) {
-      if (b == '\n' || b == '\r') {
+      // A terminal progress bar redraws its line after '\r': keep only the last drawing, so each
+      // trial prints whole lines (the bar's final state when it closes) and trials never mix.
+      if (b == '\n') {
         emit();
+      } else if (b == '\r') {
+        carriageReturn = true;
+        return;
       } else {
+        if (carriageReturn) {
+          line.reset();
+        }
         line.write(b);
       }
+      carriageReturn = false;
     }
 
     private void emit() {

@@ -139,12 +139,24 @@ class RealNvpSweepTest {
     assertTrue(finishedBefore.size() >= 2 && finishedBefore.size() < 8, finishedBefore.toString());
     assertTrue(!interrupted.isEmpty(), "a trial was interrupted");
 
-    CliProcess.Result rerun = cli(runs).run(tmp.resolve("log-b"), args);
+    // The same sweep, continued with one worker: the worker count is not part of its identity.
+    String[] rerunArgs =
+        java.util.stream.Stream.concat(
+                java.util.Arrays.stream(args), java.util.stream.Stream.of("sweep.workers=1"))
+            .toArray(String[]::new);
+    CliProcess.Result rerun = cli(runs).run(tmp.resolve("log-b"), rerunArgs);
     assertEquals(0, rerun.exitCode(), rerun.stdout() + rerun.stderr());
     int missing = 8 - finishedBefore.size();
     assertTrue(rerun.stdout().contains("continuing sweep " + parent.id()), rerun.stdout());
     assertTrue(
-        rerun.stdout().contains("8 trials: " + missing + " to run, " + finishedBefore.size()),
+        rerun
+            .stdout()
+            .contains(
+                "8 trials: "
+                    + missing
+                    + " to run, "
+                    + finishedBefore.size()
+                    + " done before; 1 workers"),
         rerun.stdout());
 
     // Local store: one parent, exactly 8 FINISHED children, one per trial.
