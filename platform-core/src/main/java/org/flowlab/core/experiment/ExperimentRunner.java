@@ -37,6 +37,14 @@ import org.flowlab.core.train.TrainingDivergedException;
  * test split, and records params, metrics, tags and artifacts in the tracker.
  */
 public final class ExperimentRunner {
+  private static final java.util.concurrent.ExecutorService COMPUTE =
+      java.util.concurrent.Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "flowlab-compute");
+            t.setDaemon(true);
+            return t;
+          });
+
   private final PluginHost plugins;
   private final TrackerFactory trackers;
 
@@ -96,7 +104,6 @@ public final class ExperimentRunner {
     ResolvedModel model = ResolvedModel.resolve(loaded, plugins);
     DataSplits data = loadData(loaded);
     Device device = resolveDevice(loaded);
-    Engine.getInstance().setRandomSeed((int) (config.seed() % Integer.MAX_VALUE));
 
     try (Tracker tracker = trackers.create(config.tracking());
         NDManager manager = NDManager.newBaseManager(device)) {
@@ -119,8 +126,17 @@ public final class ExperimentRunner {
       }
       out.println("run " + run.id() + " (" + tracker.describe() + ")");
       try {
+        // Every run computes on one JVM-wide thread, one run at a time: the engine's random
+        // generator is global, and CPU kernels (OpenMP, MKL) keep per-thread state, so runs
+        // computing side by side or on changing threads are not bitwise reproducible. Parallel
+        // sweep workers overlap setup and tracking, not training.
+        boolean resuming = resumeRunId != null;
         Outcome outcome =
-            execute(loaded, model, data, device, manager, run, resumeRunId != null, out);
+            onComputeThread(
+                () -> {
+                  Engine.getInstance().setRandomSeed((int) (config.seed() % Integer.MAX_VALUE));
+                  return execute(loaded, model, data, device, manager, run, resuming, out);
+                });
         run.finish(Tracker.Status.FINISHED);
         return outcome;
       } catch (TrainingDivergedException e) {
@@ -132,6 +148,31 @@ public final class ExperimentRunner {
         run.finish(Tracker.Status.FAILED);
         throw e;
       }
+    }
+  }
+
+  /** Runs {@code task} on the compute thread and waits for it (its exceptions rethrown). */
+  private static Outcome onComputeThread(java.util.concurrent.Callable<Outcome> task)
+      throws IOException {
+    java.util.concurrent.Future<Outcome> f = COMPUTE.submit(task);
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      f.cancel(true);
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof IOException io) {
+        throw io;
+      }
+      if (c instanceof RuntimeException re) {
+        throw re;
+      }
+      if (c instanceof Error err) {
+        throw err;
+      }
+      throw new IOException(c);
     }
   }
 

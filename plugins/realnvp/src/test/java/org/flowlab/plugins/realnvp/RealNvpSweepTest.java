@@ -257,6 +257,13 @@ class RealNvpSweepTest {
       assertTrue(files.contains("evaluation/density.png"), files.toString());
     }
     assertEquals(8, trialHashes.size());
+
+    // Trials that ran beside another one reproduce bitwise on their own.
+    for (String id : finishedBefore.keySet().stream().sorted().limit(2).toList()) {
+      CliProcess.Result rep = cli(runs).run(tmp.resolve("log-rep-" + id), "reproduce", id);
+      assertEquals(0, rep.exitCode(), rep.stdout() + rep.stderr());
+      assertTrue(rep.stdout().contains("identical: run "), rep.stdout());
+    }
   }
 
   @Test
