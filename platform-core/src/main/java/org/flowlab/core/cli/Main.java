@@ -29,6 +29,8 @@ import picocli.CommandLine.Option;
       RunsCommand.class,
       SyncCommand.class,
       BenchCommand.class,
+      SweepCommand.class,
+      ReproduceCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

@@ -9,7 +9,8 @@ import org.flowlab.api.config.Require;
 /**
  * One experiment, bound from YAML (snake_case keys). Every record fills its defaults in its compact
  * constructor and checks ranges with {@link Require}; {@link ConfigLoader} turns each failure into
- * a located message.
+ * a located message. {@code sweep} is null unless the file has a {@code sweep:} block (read by
+ * {@code flowlab sweep}; {@code flowlab run} ignores it).
  */
 public record ExperimentConfig(
     String name,
@@ -18,7 +19,8 @@ public record ExperimentConfig(
     ModelConfig model,
     TrainingConfig training,
     EvaluationConfig evaluation,
-    TrackingConfig tracking) {
+    TrackingConfig tracking,
+    SweepConfig sweep) {
 
   public ExperimentConfig {
     if (name == null || name.isBlank()) {

@@ -39,6 +39,10 @@ public final class LoadedConfig {
     this.raw = raw;
     this.index = index;
     this.resolved = ConfigLoader.MAPPER.valueToTree(config);
+    if (config.sweep() == null) {
+      // A config without a sweep block resolves (and hashes) as it did before sweeps existed.
+      resolved.remove("sweep");
+    }
   }
 
   /**
@@ -99,8 +103,16 @@ public final class LoadedConfig {
    * written or defaulted.
    */
   public String configHash() {
+    return hash(resolved);
+  }
+
+  /**
+   * SHA-256 (lower-case hex) of a config tree written as JSON with keys sorted at every level, as
+   * {@link #configHash()} computes it; e.g. for a resolved tree with some keys left out.
+   */
+  public static String hash(JsonNode tree) {
     try {
-      byte[] canonical = JSON.writeValueAsString(sorted(resolved)).getBytes(StandardCharsets.UTF_8);
+      byte[] canonical = JSON.writeValueAsString(sorted(tree)).getBytes(StandardCharsets.UTF_8);
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(canonical));
     } catch (JsonProcessingException e) {
       throw new UncheckedIOException(e);
@@ -138,7 +150,8 @@ public final class LoadedConfig {
             model,
             config.training(),
             config.evaluation(),
-            config.tracking());
+            config.tracking(),
+            config.sweep());
     resolved.withObject("/model").set("params", boundTree.deepCopy());
     return bound;
   }

@@ -131,6 +131,39 @@ public final class Plots {
     write(out, BitmapEncoder.getBufferedImage(chart));
   }
 
+  /**
+   * Writes a scatter plot of {@code ys} against {@code xs} (one marker per point), e.g. a sweep's
+   * metric against one swept parameter; the x axis is logarithmic when every x is positive and they
+   * span two decades or more.
+   */
+  public static void scatter(
+      Path out, String title, String xLabel, String yLabel, double[] xs, double[] ys) {
+    headless();
+    if (xs.length != ys.length || xs.length == 0) {
+      throw new IllegalArgumentException("scatter: xs and ys must have equal, non-zero length");
+    }
+    XYChart chart =
+        new XYChartBuilder()
+            .width(CURVE_WIDTH)
+            .height(CURVE_HEIGHT)
+            .title(title)
+            .xAxisTitle(xLabel)
+            .yAxisTitle(yLabel)
+            .build();
+    chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+    chart.getStyler().setLegendVisible(false);
+    chart.getStyler().setChartBackgroundColor(Color.WHITE);
+    double min = Double.POSITIVE_INFINITY;
+    double max = Double.NEGATIVE_INFINITY;
+    for (double x : xs) {
+      min = Math.min(min, x);
+      max = Math.max(max, x);
+    }
+    chart.getStyler().setXAxisLogarithmic(min > 0 && max / min >= 100);
+    chart.addSeries(yLabel, xs, ys).setMarker(SeriesMarkers.CIRCLE);
+    write(out, BitmapEncoder.getBufferedImage(chart));
+  }
+
   /** Writes a single scatter plot of 2D points (row-major n × 2), axes fitted to the points. */
   public static void samplesScatter(Path out, float[] samples, String title) {
     headless();

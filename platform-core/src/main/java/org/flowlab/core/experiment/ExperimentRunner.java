@@ -37,6 +37,14 @@ import org.flowlab.core.train.TrainingDivergedException;
  * test split, and records params, metrics, tags and artifacts in the tracker.
  */
 public final class ExperimentRunner {
+  private static final java.util.concurrent.ExecutorService COMPUTE =
+      java.util.concurrent.Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "flowlab-compute");
+            t.setDaemon(true);
+            return t;
+          });
+
   private final PluginHost plugins;
   private final TrackerFactory trackers;
 
@@ -63,17 +71,48 @@ public final class ExperimentRunner {
    * @throws TrainingDivergedException when training diverged (the run is marked FAILED)
    */
   public Outcome run(LoadedConfig loaded, String resumeRunId, PrintStream out) throws IOException {
+    return run(loaded, new Target(resumeRunId, null, null, Map.of()), out);
+  }
+
+  /**
+   * Where a run goes: an existing run to continue, or a new one with a name, parent and tags.
+   *
+   * @param existingRunId continue this run (from its last checkpoint when it has one), or null
+   * @param runName the new run's name, or null for the experiment's name
+   * @param parentRunId the new run's parent (a sweep), or null
+   * @param tags tags set on the run as soon as it exists
+   */
+  public record Target(
+      String existingRunId, String runName, String parentRunId, Map<String, String> tags) {
+    /** Defensive copy. */
+    public Target {
+      tags = Map.copyOf(tags);
+    }
+  }
+
+  /**
+   * Runs an experiment into {@code target}: a new run (with parent and tags, e.g. a sweep trial or
+   * a reproduction), or an existing one continued from its last checkpoint. The config file, params
+   * and tags are recorded for a continued run too when it never got that far.
+   *
+   * @throws ConfigException for bad input (exit code 2)
+   * @throws TrainingDivergedException when training diverged (the run is marked FAILED)
+   */
+  public Outcome run(LoadedConfig loaded, Target target, PrintStream out) throws IOException {
+    String resumeRunId = target.existingRunId();
     ExperimentConfig config = loaded.config();
     ResolvedModel model = ResolvedModel.resolve(loaded, plugins);
     DataSplits data = loadData(loaded);
     Device device = resolveDevice(loaded);
-    Engine.getInstance().setRandomSeed((int) (config.seed() % Integer.MAX_VALUE));
 
     try (Tracker tracker = trackers.create(config.tracking());
         NDManager manager = NDManager.newBaseManager(device)) {
       TrackedRun run =
           resumeRunId == null
-              ? tracker.start(config.tracking().experiment(), config.name(), null)
+              ? tracker.start(
+                  config.tracking().experiment(),
+                  target.runName() == null ? config.name() : target.runName(),
+                  target.parentRunId())
               : tracker
                   .resume(resumeRunId)
                   .orElseThrow(
@@ -82,10 +121,22 @@ public final class ExperimentRunner {
                               "--resume " + resumeRunId,
                               "",
                               "no such run in " + tracker.describe()));
+      if (!target.tags().isEmpty()) {
+        run.setTags(target.tags());
+      }
       out.println("run " + run.id() + " (" + tracker.describe() + ")");
       try {
+        // Every run computes on one JVM-wide thread, one run at a time: the engine's random
+        // generator is global, and CPU kernels (OpenMP, MKL) keep per-thread state, so runs
+        // computing side by side or on changing threads are not bitwise reproducible. Parallel
+        // sweep workers overlap setup and tracking, not training.
+        boolean resuming = resumeRunId != null;
         Outcome outcome =
-            execute(loaded, model, data, device, manager, run, resumeRunId != null, out);
+            onComputeThread(
+                () -> {
+                  Engine.getInstance().setRandomSeed((int) (config.seed() % Integer.MAX_VALUE));
+                  return execute(loaded, model, data, device, manager, run, resuming, out);
+                });
         run.finish(Tracker.Status.FINISHED);
         return outcome;
       } catch (TrainingDivergedException e) {
@@ -97,6 +148,31 @@ public final class ExperimentRunner {
         run.finish(Tracker.Status.FAILED);
         throw e;
       }
+    }
+  }
+
+  /** Runs {@code task} on the compute thread and waits for it (its exceptions rethrown). */
+  private static Outcome onComputeThread(java.util.concurrent.Callable<Outcome> task)
+      throws IOException {
+    java.util.concurrent.Future<Outcome> f = COMPUTE.submit(task);
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      f.cancel(true);
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof IOException io) {
+        throw io;
+      }
+      if (c instanceof RuntimeException re) {
+        throw re;
+      }
+      if (c instanceof Error err) {
+        throw err;
+      }
+      throw new IOException(c);
     }
   }
 
@@ -114,7 +190,7 @@ public final class ExperimentRunner {
     Flow flow = model.build(data.eventShape(), manager, config.seed());
     Path runDir = run.dir();
     Path configFile = runDir.resolve("config.yaml");
-    if (!resuming) {
+    if (!resuming || !Files.exists(configFile)) {
       Files.writeString(configFile, loaded.resolvedYaml(), StandardCharsets.UTF_8);
       run.logArtifact(configFile, "");
       run.logParams(loaded.flatParams());

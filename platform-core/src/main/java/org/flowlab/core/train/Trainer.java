@@ -260,6 +260,9 @@ public final class Trainer {
     restore(flow, params);
   }
 
+  private static final java.util.concurrent.locks.ReentrantLock GRADIENT_LOCK =
+      new java.util.concurrent.locks.ReentrantLock();
+
   private double[] trainStep(AdamW adam, long step, double lr) {
     // NDScope closes every temporary the step creates, whichever manager an op attached it to.
     try (NDScope scope = new NDScope();
@@ -268,6 +271,9 @@ public final class Trainer {
       NDArray x = batch(sub, step);
       List<NDArray> grads = new ArrayList<>(trainable.size());
       double loss;
+      // DJL's PyTorch engine allows one gradient collector per JVM at a time: trainers running in
+      // parallel (sweep workers) take turns for the forward and backward pass.
+      GRADIENT_LOCK.lock();
       try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
         NDArray lossArray = flow.logProb(x, LogDetMode.ESTIMATE).value().mean().neg();
         loss = lossArray.getFloat();
@@ -276,6 +282,8 @@ public final class Trainer {
               step, "loss is " + loss + " (lr " + lr + ")" + nonFiniteParameter());
         }
         collector.backward(lossArray);
+      } finally {
+        GRADIENT_LOCK.unlock();
       }
       NDList flat = new NDList(trainable.size());
       for (Parameter p : trainable) {

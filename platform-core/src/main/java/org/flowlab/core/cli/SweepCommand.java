@@ -1,0 +1,42 @@
+package org.flowlab.core.cli;
+
+import java.util.concurrent.Callable;
+import org.flowlab.core.experiment.SweepRunner;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code flowlab sweep <yaml> [key=value ...] [--retry-failed]}. */
+@Command(
+    name = "sweep",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run the trials of the experiment's sweep block as child runs of one parent run.",
+      "Rerunning the same command continues the sweep: finished trials are skipped, interrupted"
+          + " ones continue from their last checkpoint. Exit code 1 when a trial failed."
+    })
+final class SweepCommand implements Callable<Integer> {
+  @ParentCommand Main main;
+
+  @Mixin ExperimentArgs experiment;
+
+  @Option(
+      names = "--retry-failed",
+      description = "Also rerun trials that FAILED before (continuing their own run).")
+  boolean retryFailed;
+
+  @Override
+  public Integer call() throws Exception {
+    SweepRunner.Result result =
+        main.injector()
+            .getInstance(SweepRunner.class)
+            .run(experiment.load(), retryFailed, System.out);
+    if (result.failed() > 0) {
+      System.err.println(
+          "error: " + result.failed() + " of " + result.trials().size() + " trials did not finish");
+      return 1;
+    }
+    return 0;
+  }
+}

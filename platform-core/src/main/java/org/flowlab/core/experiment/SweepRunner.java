@@ -1,0 +1,483 @@
+package org.flowlab.core.experiment;
+
+import jakarta.inject.Inject;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.flowlab.core.config.LoadedConfig;
+import org.flowlab.core.config.SweepConfig;
+import org.flowlab.core.eval.Plots;
+import org.flowlab.core.plugins.PluginHost;
+import org.flowlab.core.tracking.LocalRunStore;
+import org.flowlab.core.tracking.MlflowTracker;
+import org.flowlab.core.tracking.RunSummary;
+import org.flowlab.core.tracking.TrackedRun;
+import org.flowlab.core.tracking.Tracker;
+
+/**
+ * {@code flowlab sweep}: runs the trials of a {@link SweepPlan} as child runs of one parent run,
+ * with {@code sweep.workers} trials at a time, each through {@link ExperimentRunner} in this JVM.
+ *
+ * <p>Resumable: the parent is found again by its tag {@value #SWEEP_HASH} (or its name {@code
+ * sweep-<hash>}, written atomically with the run), and each trial's child by {@value #TRIAL_HASH}
+ * (or its name {@code trial-<i>-<hash>}). A rerun skips FINISHED trials, continues RUNNING (killed)
+ * ones from their last checkpoint, leaves FAILED ones alone unless asked to retry them, and never
+ * starts a second child for a trial.
+ */
+public final class SweepRunner {
+  /**
+   * Parent tag: the hash of the sweep's resolved config without {@code sweep.workers} (a sweep
+   * continued with more or fewer workers is the same sweep).
+   */
+  public static final String SWEEP_HASH = "flowlab.sweep_hash";
+
+  /** Child tag: the hash of the trial's resolved config. */
+  public static final String TRIAL_HASH = "flowlab.trial_hash";
+
+  /** Parent tag: the best trial's run id. */
+  public static final String BEST_RUN_ID = "flowlab.best_run_id";
+
+  /** Parent tag: the best trial's metric value. */
+  public static final String BEST_METRIC = "flowlab.best_metric";
+
+  /** Tag holding why a run failed. */
+  public static final String FAILURE = "flowlab.failure";
+
+  private final ExperimentRunner runner;
+  private final TrackerFactory trackers;
+  private final PluginHost plugins;
+
+  /** Wired by Guice. */
+  @Inject
+  public SweepRunner(ExperimentRunner runner, TrackerFactory trackers, PluginHost plugins) {
+    this.runner = runner;
+    this.trackers = trackers;
+    this.plugins = plugins;
+  }
+
+  /**
+   * One trial in the summary.
+   *
+   * @param trial the trial
+   * @param runId its child run's id, or null when it never got a run
+   * @param status the child's status (FAILED when it never got a run)
+   * @param metric the sweep metric's final value, or null
+   * @param failure why it failed, or null
+   */
+  public record TrialResult(
+      SweepPlan.Trial trial, String runId, Tracker.Status status, Double metric, String failure) {}
+
+  /**
+   * A finished sweep.
+   *
+   * @param parentRunId the parent run's id
+   * @param trials every trial, best first (failed and unfinished last)
+   * @param ran how many trials this invocation ran (the others were finished or failed before)
+   * @param summaryCsv the summary file in the parent run's folder
+   */
+  public record Result(String parentRunId, List<TrialResult> trials, int ran, Path summaryCsv) {
+    /** The trials that did not finish. */
+    public long failed() {
+      return trials.stream().filter(t -> t.status() != Tracker.Status.FINISHED).count();
+    }
+  }
+
+  /**
+   * Runs (or continues) the sweep of {@code base}.
+   *
+   * @param retryFailed also rerun trials whose child run FAILED (continuing that same run)
+   */
+  public Result run(LoadedConfig base, boolean retryFailed, PrintStream out) throws Exception {
+    List<SweepPlan.Trial> trials = SweepPlan.expand(base);
+    ResolvedModel.resolve(base, plugins);
+    for (SweepPlan.Trial t : trials) {
+      ResolvedModel.resolve(t.config(), plugins); // validates the family; hash covers its params
+    }
+    SweepConfig sweep = base.config().sweep();
+    // The sweep's identity: its resolved config, less how many workers run it.
+    com.fasterxml.jackson.databind.node.ObjectNode identity = base.resolvedTree();
+    identity.withObject("/sweep").remove("workers");
+    String sweepHash = LoadedConfig.hash(identity);
+    String parentName = "sweep-" + sweepHash.substring(0, 12);
+    LocalRunStore store = trackers.localStore();
+
+    try (Tracker tracker = trackers.create(base.config().tracking())) {
+      Optional<RunSummary> existing =
+          store.listRuns().stream()
+              .filter(r -> r.parentRunId() == null)
+              .filter(
+                  r -> sweepHash.equals(r.tags().get(SWEEP_HASH)) || parentName.equals(r.name()))
+              .findFirst();
+      TrackedRun parent;
+      if (existing.isPresent()) {
+        parent = tracker.resume(existing.get().id()).orElseThrow();
+        out.println("continuing sweep " + parent.id() + " (" + tracker.describe() + ")");
+      } else {
+        parent = tracker.start(base.config().tracking().experiment(), parentName, null);
+        out.println("sweep " + parent.id() + " (" + tracker.describe() + ")");
+      }
+      Map<String, String> tags = new LinkedHashMap<>();
+      tags.put(SWEEP_HASH, sweepHash);
+      tags.put("flowlab.sweep_trials", Integer.toString(trials.size()));
+      tags.put("flowlab.sweep_metric", sweep.metric());
+      tags.put("flowlab.sweep_goal", sweep.goal());
+      parent.setTags(tags);
+      Path configFile = parent.dir().resolve("config.yaml");
+      if (!Files.exists(configFile)) {
+        Files.writeString(configFile, base.resolvedYaml(), StandardCharsets.UTF_8);
+        parent.logArtifact(configFile, "");
+        parent.logParams(base.flatParams());
+      }
+
+      Map<String, RunSummary> children = children(store, parent.id(), trials);
+      List<SweepPlan.Trial> todo = new ArrayList<>();
+      for (SweepPlan.Trial t : trials) {
+        RunSummary child = children.get(t.hash());
+        if (child == null
+            || child.status() == Tracker.Status.RUNNING
+            || child.status() == Tracker.Status.KILLED
+            || (child.status() == Tracker.Status.FAILED && retryFailed)) {
+          todo.add(t);
+        }
+      }
+      out.printf(
+          Locale.ROOT,
+          "%d trials: %d to run, %d done before; %d workers%n",
+          trials.size(),
+          todo.size(),
+          trials.size() - todo.size(),
+          sweep.workers());
+      Map<Integer, String> noRun = new java.util.concurrent.ConcurrentHashMap<>();
+      ExecutorService pool = Executors.newFixedThreadPool(sweep.workers());
+      try {
+        List<Future<?>> futures = new ArrayList<>();
+        for (SweepPlan.Trial t : todo) {
+          RunSummary child = children.get(t.hash());
+          String existingId = child == null ? null : child.id();
+          futures.add(
+              pool.submit(
+                  () -> {
+                    runTrial(t, existingId, parent.id(), trials.size(), out, noRun);
+                    return null;
+                  }));
+        }
+        for (Future<?> f : futures) {
+          f.get();
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+
+      if (tracker instanceof MlflowTracker) {
+        // Children finished before a crash may still have records to send (e.g. their status).
+        out.println("MLflow: " + tracker.sync());
+      }
+      List<TrialResult> results = summarize(store, parent.id(), trials, sweep, noRun);
+      String table = table(results, sweep);
+      out.print(table);
+      Path csv = parent.dir().resolve("summary.csv");
+      Files.writeString(csv, csv(results, sweep), StandardCharsets.UTF_8);
+      parent.logArtifact(csv, "");
+      for (Path png : plots(parent.dir().resolve("plots"), results, sweep)) {
+        parent.logArtifact(png, "plots");
+      }
+      TrialResult best = results.isEmpty() ? null : results.get(0);
+      if (best != null && best.metric() != null) {
+        parent.setTags(
+            Map.of(BEST_RUN_ID, best.runId(), BEST_METRIC, Double.toString(best.metric())));
+        parent.logMetric("best/" + sweep.metric(), best.metric(), 0);
+        out.printf(
+            Locale.ROOT,
+            "best: trial %d, run %s, %s %.6g%n",
+            best.trial().index(),
+            best.runId(),
+            sweep.metric(),
+            best.metric());
+      }
+      long failed = results.stream().filter(r -> r.status() != Tracker.Status.FINISHED).count();
+      parent.setTags(Map.of("flowlab.sweep_failed", Long.toString(failed)));
+      out.println("summary: " + csv);
+      parent.finish(Tracker.Status.FINISHED);
+      return new Result(parent.id(), results, todo.size(), csv);
+    }
+  }
+
+  private void runTrial(
+      SweepPlan.Trial t,
+      String existingId,
+      String parentId,
+      int total,
+      PrintStream out,
+      Map<Integer, String> noRun) {
+    String prefix = String.format(Locale.ROOT, "[trial %d/%d] ", t.index() + 1, total);
+    try (PrintStream trialOut =
+        new PrintStream(new PrefixedLines(out, prefix), true, StandardCharsets.UTF_8)) {
+      trialOut.println(
+          (existingId == null ? "starting " : "continuing " + existingId + " ") + t.values());
+      try {
+        ExperimentRunner.Outcome o =
+            runner.run(
+                t.config(),
+                new ExperimentRunner.Target(
+                    existingId, t.runName(), parentId, Map.of(TRIAL_HASH, t.hash())),
+                trialOut);
+        trialOut.println("finished " + o.runId());
+      } catch (Exception e) {
+        String why = e.getMessage() == null ? e.toString() : e.getMessage();
+        noRun.put(t.index(), why);
+        trialOut.println("FAILED: " + why);
+      }
+    }
+  }
+
+  /** The parent's children by trial hash (tag, else the hash in the run name). */
+  private static Map<String, RunSummary> children(
+      LocalRunStore store, String parentId, List<SweepPlan.Trial> trials) throws IOException {
+    Map<String, String> byShort = new LinkedHashMap<>();
+    for (SweepPlan.Trial t : trials) {
+      byShort.put(t.runName(), t.hash());
+    }
+    Map<String, RunSummary> out = new LinkedHashMap<>();
+    for (RunSummary r : store.listRuns()) {
+      if (!parentId.equals(r.parentRunId())) {
+        continue;
+      }
+      String hash = r.tags().get(TRIAL_HASH);
+      if (hash == null) {
+        hash = byShort.get(r.name());
+      }
+      if (hash == null) {
+        continue;
+      }
+      RunSummary seen = out.get(hash);
+      // Never expected twice; should it happen, a FINISHED run wins, else the oldest.
+      if (seen == null
+          || (seen.status() != Tracker.Status.FINISHED && r.status() == Tracker.Status.FINISHED)) {
+        out.put(hash, r);
+      }
+    }
+    return out;
+  }
+
+  private static List<TrialResult> summarize(
+      LocalRunStore store,
+      String parentId,
+      List<SweepPlan.Trial> trials,
+      SweepConfig sweep,
+      Map<Integer, String> noRun)
+      throws IOException {
+    Map<String, RunSummary> children = children(store, parentId, trials);
+    List<TrialResult> results = new ArrayList<>();
+    for (SweepPlan.Trial t : trials) {
+      RunSummary r = children.get(t.hash());
+      if (r == null) {
+        results.add(
+            new TrialResult(
+                t, null, Tracker.Status.FAILED, null, noRun.getOrDefault(t.index(), "no run")));
+      } else {
+        Double metric =
+            r.status() == Tracker.Status.FINISHED ? r.latestMetrics().get(sweep.metric()) : null;
+        results.add(new TrialResult(t, r.id(), r.status(), metric, r.tags().get(FAILURE)));
+      }
+    }
+    Comparator<Double> values = Comparator.naturalOrder();
+    if (sweep.maximize()) {
+      values = values.reversed();
+    }
+    results.sort(
+        Comparator.comparing(TrialResult::metric, Comparator.nullsLast(values))
+            .thenComparing(r -> r.trial().index()));
+    return results;
+  }
+
+  private static List<String> sweptKeys(List<TrialResult> results) {
+    LinkedHashSet<String> keys = new LinkedHashSet<>();
+    results.stream()
+        .sorted(Comparator.comparing(r -> r.trial().index()))
+        .forEach(r -> keys.addAll(r.trial().values().keySet()));
+    return new ArrayList<>(keys);
+  }
+
+  static String table(List<TrialResult> results, SweepConfig sweep) {
+    List<String> keys = sweptKeys(results);
+    List<List<String>> rows = new ArrayList<>();
+    List<String> header = new ArrayList<>(List.of("RANK", "TRIAL", "RUN", "STATUS"));
+    header.addAll(keys);
+    header.add(sweep.metric());
+    rows.add(header);
+    int rank = 1;
+    for (TrialResult r : results) {
+      List<String> row = new ArrayList<>();
+      row.add(r.metric() == null ? "-" : Integer.toString(rank++));
+      row.add(Integer.toString(r.trial().index()));
+      row.add(r.runId() == null ? "-" : r.runId());
+      row.add(r.status().name());
+      for (String k : keys) {
+        row.add(r.trial().values().getOrDefault(k, ""));
+      }
+      row.add(r.metric() == null ? "-" : String.format(Locale.ROOT, "%.6g", r.metric()));
+      rows.add(row);
+    }
+    int[] w = new int[header.size()];
+    for (List<String> row : rows) {
+      for (int i = 0; i < row.size(); i++) {
+        w[i] = Math.max(w[i], row.get(i).length());
+      }
+    }
+    StringBuilder sb = new StringBuilder();
+    for (List<String> row : rows) {
+      StringBuilder line = new StringBuilder();
+      for (int i = 0; i < row.size(); i++) {
+        line.append(String.format(Locale.ROOT, "%-" + w[i] + "s  ", row.get(i)));
+      }
+      sb.append(line.toString().stripTrailing()).append('\n');
+    }
+    for (TrialResult r : results) {
+      if (r.failure() != null && r.status() != Tracker.Status.FINISHED) {
+        sb.append("trial ")
+            .append(r.trial().index())
+            .append(' ')
+            .append(r.status())
+            .append(": ")
+            .append(r.failure())
+            .append('\n');
+      }
+    }
+    return sb.toString();
+  }
+
+  static String csv(List<TrialResult> results, SweepConfig sweep) {
+    List<String> keys = sweptKeys(results);
+    StringBuilder sb = new StringBuilder("trial,run_id,status,trial_hash");
+    for (String k : keys) {
+      sb.append(',').append(cell(k));
+    }
+    sb.append(',').append(cell(sweep.metric())).append(",failure\n");
+    for (TrialResult r : results) {
+      sb.append(r.trial().index())
+          .append(',')
+          .append(r.runId() == null ? "" : r.runId())
+          .append(',')
+          .append(r.status())
+          .append(',')
+          .append(r.trial().hash());
+      for (String k : keys) {
+        sb.append(',').append(cell(r.trial().values().getOrDefault(k, "")));
+      }
+      sb.append(',')
+          .append(r.metric() == null ? "" : Double.toString(r.metric()))
+          .append(',')
+          .append(r.failure() == null ? "" : cell(r.failure()))
+          .append('\n');
+    }
+    return sb.toString();
+  }
+
+  private static String cell(String s) {
+    return s.contains(",") || s.contains("\"") || s.contains("\n")
+        ? "\"" + s.replace("\"", "\"\"").replace("\n", " ") + "\""
+        : s;
+  }
+
+  /** One PNG per swept parameter: the metric of each finished trial against its value. */
+  static List<Path> plots(Path dir, List<TrialResult> results, SweepConfig sweep) {
+    List<Path> files = new ArrayList<>();
+    List<TrialResult> done = results.stream().filter(r -> r.metric() != null).toList();
+    if (done.isEmpty()) {
+      return files;
+    }
+    for (String key : sweptKeys(results)) {
+      List<String> raw = done.stream().map(r -> r.trial().values().getOrDefault(key, "")).toList();
+      boolean numeric = raw.stream().allMatch(SweepRunner::isNumber);
+      List<String> categories = raw.stream().distinct().sorted().toList();
+      double[] xs = new double[done.size()];
+      double[] ys = new double[done.size()];
+      for (int i = 0; i < done.size(); i++) {
+        xs[i] = numeric ? Double.parseDouble(raw.get(i)) : categories.indexOf(raw.get(i));
+        ys[i] = done.get(i).metric();
+      }
+      String xLabel = numeric ? key : key + " (" + String.join(", ", indexed(categories)) + ")";
+      Path png = dir.resolve("metric_vs_" + key.replaceAll("[^A-Za-z0-9_.-]", "_") + ".png");
+      Plots.scatter(png, sweep.metric() + " vs " + key, xLabel, sweep.metric(), xs, ys);
+      files.add(png);
+    }
+    return files;
+  }
+
+  private static List<String> indexed(List<String> categories) {
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < categories.size(); i++) {
+      out.add(i + "=" + categories.get(i));
+    }
+    return out;
+  }
+
+  private static boolean isNumber(String s) {
+    try {
+      return Double.isFinite(Double.parseDouble(s));
+    } catch (NumberFormatException e) {
+      return false;
+    }
+  }
+
+  /** Writes whole lines to a shared stream, each with a prefix, so parallel trials don't mix. */
+  static final class PrefixedLines extends OutputStream {
+    private final PrintStream target;
+    private final String prefix;
+    private final ByteArrayOutputStream line = new ByteArrayOutputStream();
+    private boolean carriageReturn;
+
+    PrefixedLines(PrintStream target, String prefix) {
+      this.target = target;
+      this.prefix = prefix;
+    }
+
+    @Override
+    public synchronized void write(int b) {
+      // A terminal progress bar redraws its line after '\r': keep only the last drawing, so each
+      // trial prints whole lines (the bar's final state when it closes) and trials never mix.
+      if (b == '\n') {
+        emit();
+      } else if (b == '\r') {
+        carriageReturn = true;
+        return;
+      } else {
+        if (carriageReturn) {
+          line.reset();
+        }
+        line.write(b);
+      }
+      carriageReturn = false;
+    }
+
+    private void emit() {
+      if (line.size() > 0) {
+        String text = line.toString(StandardCharsets.UTF_8);
+        line.reset();
+        synchronized (target) {
+          target.println(prefix + text);
+        }
+      }
+    }
+
+    @Override
+    public synchronized void close() {
+      emit();
+    }
+  }
+}

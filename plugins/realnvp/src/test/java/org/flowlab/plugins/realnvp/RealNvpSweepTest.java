@@ -1,0 +1,364 @@
+package org.flowlab.plugins.realnvp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.StreamSupport;
+import org.flowlab.core.cli.CliProcess;
+import org.flowlab.core.tracking.LocalRunStore;
+import org.flowlab.core.tracking.MlflowServer;
+import org.flowlab.core.tracking.RunSummary;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code flowlab sweep} and {@code flowlab reproduce} through the real CLI in child JVMs with the
+ * RealNVP plugin from the source tree: a sweep on a real MLflow server killed with {@code kill -9}
+ * and rerun, a sweep with a diverging trial, and a bitwise reproduction of a trial.
+ */
+class RealNvpSweepTest {
+  @RegisterExtension static final MlflowServer MLFLOW = new MlflowServer();
+
+  private static final Path REPO = Path.of(System.getProperty("flowlab.repo.root", "../.."));
+  private static final String BASE =
+      """
+      name: sw
+      seed: 11
+      data: {name: 8gaussians, train_size: 1000, val_size: 200, test_size: 500}
+      model:
+        family: realnvp
+        params: {couplings: 2, hidden: [8, 8]}
+      training:
+        device: cpu
+        batch_size: 64
+        steps: %d
+        optimizer: {lr: 3.0e-3}
+        checkpoint_every: 20
+        validate_every: 20
+        log_every: 10
+      evaluation: {samples: 200, grid_size: 20}
+      sweep:
+      %s
+      """;
+
+  @TempDir Path tmp;
+
+  private CliProcess cli(Path runs) {
+    return new CliProcess(
+        List.of(
+            "--dev",
+            "--plugins-dir",
+            REPO.resolve("plugins").toString(),
+            "--runs-dir",
+            runs.toString()));
+  }
+
+  private Path yaml(String name, int steps, String sweep) throws IOException {
+    Path file = tmp.resolve(name);
+    Files.writeString(file, BASE.formatted(steps, sweep.indent(2).stripTrailing()));
+    return file;
+  }
+
+  private static List<RunSummary> children(LocalRunStore store, String parentId)
+      throws IOException {
+    return store.listRuns().stream().filter(r -> parentId.equals(r.parentRunId())).toList();
+  }
+
+  @Test
+  void sweepOnMlflowKilledMidwayAndRerunEndsWithEightFinishedChildrenAndNoDuplicates()
+      throws Exception {
+    Path config =
+        yaml(
+            "sweep.yaml",
+            80,
+            """
+            grid:
+              training.optimizer.lr: [2.0e-3, 4.0e-3]
+              model.params.couplings: [2, 3]
+            seeds: [0, 1]
+            workers: 2
+            """);
+    Path runs = tmp.resolve("runs");
+    String[] args = {
+      "sweep", config.toString(), "tracking.uri=" + MLFLOW.uri(), "tracking.experiment=sweep-e2e"
+    };
+    Process host = cli(runs).start(tmp.resolve("log-a"), args);
+    LocalRunStore store = new LocalRunStore(runs);
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+    boolean ready = false;
+    while (!ready && host.isAlive() && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+      List<RunSummary> all;
+      try {
+        all = store.listRuns();
+      } catch (IOException notYet) {
+        continue; // a run folder being created
+      }
+      long finished =
+          all.stream()
+              .filter(r -> r.parentRunId() != null && r.status().toString().equals("FINISHED"))
+              .count();
+      long running =
+          all.stream()
+              .filter(r -> r.parentRunId() != null && r.status().toString().equals("RUNNING"))
+              .count();
+      ready = finished >= 2 && running >= 1;
+    }
+    assertTrue(ready && host.isAlive(), "killed after 2 trials finished, while others ran");
+    host.destroyForcibly().waitFor(); // SIGKILL
+    RunSummary parent =
+        store.listRuns().stream().filter(r -> r.parentRunId() == null).findFirst().orElseThrow();
+    Map<String, Long> finishedBefore =
+        children(store, parent.id()).stream()
+            .filter(r -> r.status().toString().equals("FINISHED"))
+            .collect(Collectors.toMap(RunSummary::id, RunSummary::endTimeMs));
+    Set<String> interrupted =
+        children(store, parent.id()).stream()
+            .filter(r -> r.status().toString().equals("RUNNING"))
+            .map(RunSummary::id)
+            .collect(Collectors.toSet());
+    assertTrue(finishedBefore.size() >= 2 && finishedBefore.size() < 8, finishedBefore.toString());
+    assertTrue(!interrupted.isEmpty(), "a trial was interrupted");
+
+    // The same sweep, continued with one worker: the worker count is not part of its identity.
+    String[] rerunArgs =
+        java.util.stream.Stream.concat(
+                java.util.Arrays.stream(args), java.util.stream.Stream.of("sweep.workers=1"))
+            .toArray(String[]::new);
+    CliProcess.Result rerun = cli(runs).run(tmp.resolve("log-b"), rerunArgs);
+    assertEquals(0, rerun.exitCode(), rerun.stdout() + rerun.stderr());
+    int missing = 8 - finishedBefore.size();
+    assertTrue(rerun.stdout().contains("continuing sweep " + parent.id()), rerun.stdout());
+    assertTrue(
+        rerun
+            .stdout()
+            .contains(
+                "8 trials: "
+                    + missing
+                    + " to run, "
+                    + finishedBefore.size()
+                    + " done before; 1 workers"),
+        rerun.stdout());
+
+    // Local store: one parent, exactly 8 FINISHED children, one per trial.
+    List<RunSummary> all = store.listRuns();
+    assertEquals(9, all.size(), "one parent and 8 children, no duplicates");
+    List<RunSummary> kids = children(store, parent.id());
+    assertEquals(8, kids.size());
+    assertTrue(kids.stream().allMatch(r -> r.status().toString().equals("FINISHED")));
+    assertEquals(8, kids.stream().map(r -> r.tags().get("flowlab.trial_hash")).distinct().count());
+    Set<String> kidIds = kids.stream().map(RunSummary::id).collect(Collectors.toSet());
+    assertTrue(kidIds.containsAll(interrupted), "interrupted trials continued in their own runs");
+    for (var done : finishedBefore.entrySet()) {
+      assertEquals(
+          done.getValue(), store.run(done.getKey()).orElseThrow().endTimeMs(), "not run again");
+    }
+    RunSummary finalParent = store.run(parent.id()).orElseThrow();
+    assertEquals("FINISHED", finalParent.status().toString());
+    String best = finalParent.tags().get("flowlab.best_run_id");
+    double bestNll = store.run(best).orElseThrow().latestMetrics().get("test/nll");
+    for (RunSummary k : kids) {
+      assertTrue(bestNll <= k.latestMetrics().get("test/nll"), "best is the lowest test/nll");
+    }
+    List<String> csv = Files.readAllLines(store.runDir(parent.id()).resolve("summary.csv"));
+    assertEquals(9, csv.size(), "header and 8 trials");
+    assertTrue(csv.get(1).contains(best), "best trial first: " + csv.get(1));
+    assertTrue(
+        Files.size(
+                store
+                    .runDir(parent.id())
+                    .resolve("artifacts/plots/metric_vs_training.optimizer.lr.png"))
+            > 0);
+
+    // The MLflow server: the same parent, 8 FINISHED children linked to it, each with its records.
+    ObjectMapper json = new ObjectMapper();
+    HttpClient http = HttpClient.newHttpClient();
+    String experimentId =
+        get(http, json, "/api/2.0/mlflow/experiments/get-by-name?experiment_name=sweep-e2e")
+            .get("experiment")
+            .get("experiment_id")
+            .asText();
+    JsonNode search =
+        post(
+            http,
+            json,
+            "/api/2.0/mlflow/runs/search",
+            Map.of("experiment_ids", List.of(experimentId), "max_results", 100));
+    List<JsonNode> remote = new ArrayList<>();
+    search.get("runs").forEach(remote::add);
+    assertEquals(9, remote.size(), "no duplicate runs on the server");
+    JsonNode remoteParent =
+        remote.stream()
+            .filter(r -> !tags(r).containsKey("mlflow.parentRunId"))
+            .findFirst()
+            .orElseThrow();
+    String parentMlflowId = remoteParent.get("info").get("run_id").asText();
+    assertEquals(best, tags(remoteParent).get("flowlab.best_run_id"));
+    assertEquals(
+        parent.tags().get("flowlab.sweep_hash"), tags(remoteParent).get("flowlab.sweep_hash"));
+    List<String> parentFiles =
+        get(http, json, "/api/2.0/mlflow/artifacts/list?run_id=" + parentMlflowId)
+            .get("files")
+            .findValuesAsText("path");
+    assertTrue(
+        parentFiles.contains("summary.csv") && parentFiles.contains("plots"),
+        parentFiles.toString());
+    Set<String> trialHashes = new HashSet<>();
+    for (JsonNode r : remote) {
+      if (r == remoteParent) {
+        continue;
+      }
+      Map<String, String> t = tags(r);
+      String runId = r.get("info").get("run_id").asText();
+      assertEquals(parentMlflowId, t.get("mlflow.parentRunId"));
+      assertEquals("FINISHED", r.get("info").get("status").asText(), t.toString());
+      trialHashes.add(t.get("flowlab.trial_hash"));
+      Map<String, String> params = pairs(r.get("data").get("params"));
+      assertTrue(
+          Set.of("2", "3").contains(params.get("model.params.couplings")), params.toString());
+      JsonNode history =
+          get(
+              http,
+              json,
+              "/api/2.0/mlflow/metrics/get-history?run_id="
+                  + runId
+                  + "&metric_key="
+                  + URLEncoder.encode("train/loss", StandardCharsets.UTF_8));
+      int points = history.get("metrics").size();
+      String local = t.get("flowlab.local_run_id");
+      if (finishedBefore.containsKey(local)) {
+        assertEquals(8, points, "train/loss every 10 of 80 steps");
+      } else {
+        assertTrue(points >= 8, "a continued trial logs replayed steps again: " + points);
+      }
+      List<String> files =
+          get(http, json, "/api/2.0/mlflow/artifacts/list?run_id=" + runId + "&path=evaluation")
+              .get("files")
+              .findValuesAsText("path");
+      assertTrue(files.contains("evaluation/density.png"), files.toString());
+    }
+    assertEquals(8, trialHashes.size());
+
+    // Trials that ran beside another one reproduce bitwise on their own.
+    for (String id : finishedBefore.keySet().stream().sorted().limit(2).toList()) {
+      CliProcess.Result rep = cli(runs).run(tmp.resolve("log-rep-" + id), "reproduce", id);
+      assertEquals(0, rep.exitCode(), rep.stdout() + rep.stderr());
+      assertTrue(rep.stdout().contains("identical: run "), rep.stdout());
+    }
+  }
+
+  @Test
+  void divergingTrialFailsAloneAndAFinishedTrialReproducesBitwise() throws Exception {
+    Path config =
+        yaml(
+            "diverge.yaml",
+            60,
+            """
+            grid:
+              training.optimizer.lr: [3.0e-3, 1.0e+9]
+            workers: 2
+            """);
+    Path runs = tmp.resolve("runs");
+    CliProcess.Result r = cli(runs).run(tmp.resolve("log-a"), "sweep", config.toString());
+    assertEquals(1, r.exitCode(), "a failed trial makes the sweep exit 1: " + r.stderr());
+    assertTrue(r.stderr().contains("error: 1 of 2 trials did not finish"), r.stderr());
+    LocalRunStore store = new LocalRunStore(runs);
+    RunSummary parent =
+        store.listRuns().stream().filter(p -> p.parentRunId() == null).findFirst().orElseThrow();
+    List<RunSummary> kids = children(store, parent.id());
+    assertEquals(2, kids.size());
+    RunSummary ok =
+        kids.stream()
+            .filter(k -> k.status().toString().equals("FINISHED"))
+            .findFirst()
+            .orElseThrow();
+    RunSummary failed =
+        kids.stream().filter(k -> k.status().toString().equals("FAILED")).findFirst().orElseThrow();
+    assertEquals("0.003", ok.params().get("training.optimizer.lr"));
+    assertTrue(
+        failed.tags().get("flowlab.failure").startsWith("training diverged at step"),
+        failed.tags().toString());
+    assertTrue(
+        r.stdout().lines().anyMatch(l -> l.contains(failed.id()) && l.contains("FAILED")),
+        r.stdout());
+    assertEquals(ok.id(), store.run(parent.id()).orElseThrow().tags().get("flowlab.best_run_id"));
+    String csv = Files.readString(store.runDir(parent.id()).resolve("summary.csv"));
+    assertTrue(csv.contains(failed.id() + ",FAILED,"), csv);
+
+    // Rerunning leaves the failed trial alone unless asked; a retry continues its own run.
+    CliProcess.Result again = cli(runs).run(tmp.resolve("log-b"), "sweep", config.toString());
+    assertEquals(1, again.exitCode());
+    assertTrue(again.stdout().contains("2 trials: 0 to run, 2 done before"), again.stdout());
+    CliProcess.Result retry =
+        cli(runs).run(tmp.resolve("log-c"), "sweep", config.toString(), "--retry-failed");
+    assertEquals(1, retry.exitCode());
+    assertTrue(retry.stdout().contains("2 trials: 1 to run, 1 done before"), retry.stdout());
+    assertTrue(retry.stdout().contains("continuing " + failed.id()), retry.stdout());
+    assertEquals(2, children(store, parent.id()).size(), "no duplicate child");
+
+    // flowlab reproduce: same config and seed into a new run, bitwise equal final metrics.
+    CliProcess.Result rep = cli(runs).run(tmp.resolve("log-d"), "reproduce", ok.id());
+    assertEquals(0, rep.exitCode(), rep.stdout() + rep.stderr());
+    assertTrue(rep.stdout().contains("identical: run "), rep.stdout());
+    RunSummary copy =
+        store.listRuns().stream()
+            .filter(x -> ok.id().equals(x.tags().get("flowlab.reproduces")))
+            .findFirst()
+            .orElseThrow();
+    assertEquals(ok.latestMetrics().get("test/nll"), copy.latestMetrics().get("test/nll"));
+    assertEquals(ok.tags().get("flowlab.config_hash"), copy.tags().get("flowlab.config_hash"));
+  }
+
+  private static Map<String, String> tags(JsonNode run) {
+    return pairs(run.get("data").get("tags"));
+  }
+
+  private static Map<String, String> pairs(JsonNode list) {
+    if (list == null) {
+      return Map.of();
+    }
+    return StreamSupport.stream(list.spliterator(), false)
+        .collect(Collectors.toMap(n -> n.get("key").asText(), n -> n.get("value").asText()));
+  }
+
+  private static JsonNode get(HttpClient http, ObjectMapper json, String path) throws Exception {
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(URI.create(MLFLOW.uri() + path)).build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, r.statusCode(), path + ": " + r.body());
+    return json.readTree(r.body());
+  }
+
+  private static JsonNode post(HttpClient http, ObjectMapper json, String path, Object body)
+      throws Exception {
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(URI.create(MLFLOW.uri() + path))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body)))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, r.statusCode(), path + ": " + r.body());
+    return json.readTree(r.body());
+  }
+}
