@@ -107,16 +107,8 @@ public final class Plots {
     if (series.isEmpty()) {
       throw new IllegalArgumentException("curves: no series to plot");
     }
-    XYChart chart =
-        new XYChartBuilder()
-            .width(CURVE_WIDTH)
-            .height(CURVE_HEIGHT)
-            .title(title)
-            .xAxisTitle(xLabel)
-            .yAxisTitle(yLabel)
-            .build();
+    XYChart chart = lineChart(title, xLabel, yLabel);
     chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
-    chart.getStyler().setChartBackgroundColor(Color.WHITE);
     for (Map.Entry<String, double[][]> e : series.entrySet()) {
       double[][] sv = e.getValue();
       if (sv == null || sv.length != 2 || sv[0].length != sv[1].length || sv[0].length == 0) {
@@ -131,6 +123,20 @@ public final class Plots {
     write(out, BitmapEncoder.getBufferedImage(chart));
   }
 
+  /** An empty white-background chart of the curve size, with its title and axis labels. */
+  private static XYChart lineChart(String title, String xLabel, String yLabel) {
+    XYChart chart =
+        new XYChartBuilder()
+            .width(CURVE_WIDTH)
+            .height(CURVE_HEIGHT)
+            .title(title)
+            .xAxisTitle(xLabel)
+            .yAxisTitle(yLabel)
+            .build();
+    chart.getStyler().setChartBackgroundColor(Color.WHITE);
+    return chart;
+  }
+
   /**
    * Writes a scatter plot of {@code ys} against {@code xs} (one marker per point), e.g. a sweep's
    * metric against one swept parameter; the x axis is logarithmic when every x is positive and they
@@ -142,17 +148,9 @@ public final class Plots {
     if (xs.length != ys.length || xs.length == 0) {
       throw new IllegalArgumentException("scatter: xs and ys must have equal, non-zero length");
     }
-    XYChart chart =
-        new XYChartBuilder()
-            .width(CURVE_WIDTH)
-            .height(CURVE_HEIGHT)
-            .title(title)
-            .xAxisTitle(xLabel)
-            .yAxisTitle(yLabel)
-            .build();
+    XYChart chart = lineChart(title, xLabel, yLabel);
     chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
     chart.getStyler().setLegendVisible(false);
-    chart.getStyler().setChartBackgroundColor(Color.WHITE);
     double min = Double.POSITIVE_INFINITY;
     double max = Double.NEGATIVE_INFINITY;
     for (double x : xs) {

@@ -35,6 +35,10 @@ public final class MlflowServer implements BeforeAllCallback, BeforeEachCallback
   private int port;
   private String unavailable;
 
+  private static final HttpClient REST = HttpClient.newHttpClient();
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
+
   /** The tracking URI, e.g. {@code http://127.0.0.1:5123}. */
   public String uri() {
     return "http://127.0.0.1:" + port;
@@ -166,5 +170,40 @@ public final class MlflowServer implements BeforeAllCallback, BeforeEachCallback
     } catch (IOException e) {
       return "(no log)";
     }
+  }
+
+  /**
+   * GET {@code path} on the server's REST API and parse the JSON answer; fails the test unless 200.
+   */
+  public com.fasterxml.jackson.databind.JsonNode get(String path) throws Exception {
+    return send(HttpRequest.newBuilder(URI.create(uri() + path)).build(), path);
+  }
+
+  /** POST {@code body} as JSON to {@code path} and parse the answer; fails the test unless 200. */
+  public com.fasterxml.jackson.databind.JsonNode post(String path, Object body) throws Exception {
+    return send(
+        HttpRequest.newBuilder(URI.create(uri() + path))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
+            .build(),
+        path);
+  }
+
+  /** MLflow's [{key, value}, ...] lists (params, tags) as a map; empty for a missing list. */
+  public static java.util.Map<String, String> pairs(com.fasterxml.jackson.databind.JsonNode list) {
+    if (list == null) {
+      return java.util.Map.of();
+    }
+    return java.util.stream.StreamSupport.stream(list.spliterator(), false)
+        .collect(
+            java.util.stream.Collectors.toMap(
+                n -> n.get("key").asText(), n -> n.get("value").asText()));
+  }
+
+  private static com.fasterxml.jackson.databind.JsonNode send(HttpRequest request, String path)
+      throws Exception {
+    HttpResponse<String> r = REST.send(request, HttpResponse.BodyHandlers.ofString());
+    org.junit.jupiter.api.Assertions.assertEquals(200, r.statusCode(), path + ": " + r.body());
+    return JSON.readTree(r.body());
   }
 }

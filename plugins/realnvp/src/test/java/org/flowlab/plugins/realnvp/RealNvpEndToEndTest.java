@@ -5,13 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -210,68 +205,34 @@ class RealNvpEndToEndTest {
                 "tracking.uri=" + MLFLOW.uri(),
                 "tracking.experiment=e2e");
     assertEquals(0, r.exitCode(), r.stderr());
-    ObjectMapper json = new ObjectMapper();
-    HttpClient http = HttpClient.newHttpClient();
     JsonNode experiment =
-        get(http, json, "/api/2.0/mlflow/experiments/get-by-name?experiment_name=e2e")
-            .get("experiment");
+        MLFLOW.get("/api/2.0/mlflow/experiments/get-by-name?experiment_name=e2e").get("experiment");
     JsonNode search =
-        post(
-            http,
-            json,
+        MLFLOW.post(
             "/api/2.0/mlflow/runs/search",
             Map.of("experiment_ids", List.of(experiment.get("experiment_id").asText())));
     JsonNode run = search.get("runs").get(0);
     String runId = run.get("info").get("run_id").asText();
     assertEquals("FINISHED", run.get("info").get("status").asText());
-    Map<String, String> params = pairs(run.get("data").get("params"));
-    Map<String, String> tags = pairs(run.get("data").get("tags"));
+    Map<String, String> params = MlflowServer.pairs(run.get("data").get("params"));
+    Map<String, String> tags = MlflowServer.pairs(run.get("data").get("tags"));
     assertEquals("4", params.get("model.params.couplings"));
     assertEquals("realnvp", tags.get("flowlab.family"));
     assertTrue(
         tags.containsKey("flowlab.git.commit") && tags.containsKey("flowlab.engine"),
         tags.toString());
     JsonNode history =
-        get(
-            http,
-            json,
+        MLFLOW.get(
             "/api/2.0/mlflow/metrics/get-history?run_id="
                 + runId
                 + "&metric_key="
                 + URLEncoder.encode("train/loss", StandardCharsets.UTF_8));
     assertEquals(8, history.get("metrics").size(), "train/loss every 5 of 40 steps");
     JsonNode artifacts =
-        get(http, json, "/api/2.0/mlflow/artifacts/list?run_id=" + runId + "&path=evaluation");
+        MLFLOW.get("/api/2.0/mlflow/artifacts/list?run_id=" + runId + "&path=evaluation");
     List<String> files = artifacts.get("files").findValuesAsText("path");
     assertTrue(
         files.contains("evaluation/density.png") && files.contains("evaluation/loss.png"),
         files.toString());
-  }
-
-  private static Map<String, String> pairs(JsonNode list) {
-    return java.util.stream.StreamSupport.stream(list.spliterator(), false)
-        .collect(Collectors.toMap(n -> n.get("key").asText(), n -> n.get("value").asText()));
-  }
-
-  private static JsonNode get(HttpClient http, ObjectMapper json, String path) throws Exception {
-    HttpResponse<String> r =
-        http.send(
-            HttpRequest.newBuilder(URI.create(MLFLOW.uri() + path)).build(),
-            HttpResponse.BodyHandlers.ofString());
-    assertEquals(200, r.statusCode(), path + ": " + r.body());
-    return json.readTree(r.body());
-  }
-
-  private static JsonNode post(HttpClient http, ObjectMapper json, String path, Object body)
-      throws Exception {
-    HttpResponse<String> r =
-        http.send(
-            HttpRequest.newBuilder(URI.create(MLFLOW.uri() + path))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body)))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    assertEquals(200, r.statusCode(), path + ": " + r.body());
-    return json.readTree(r.body());
   }
 }

@@ -4,13 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +16,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import java.util.stream.StreamSupport;
 import org.flowlab.core.cli.CliProcess;
 import org.flowlab.core.tracking.LocalRunStore;
 import org.flowlab.core.tracking.MlflowServer;
@@ -190,17 +184,14 @@ class RealNvpSweepTest {
             > 0);
 
     // The MLflow server: the same parent, 8 FINISHED children linked to it, each with its records.
-    ObjectMapper json = new ObjectMapper();
-    HttpClient http = HttpClient.newHttpClient();
     String experimentId =
-        get(http, json, "/api/2.0/mlflow/experiments/get-by-name?experiment_name=sweep-e2e")
+        MLFLOW
+            .get("/api/2.0/mlflow/experiments/get-by-name?experiment_name=sweep-e2e")
             .get("experiment")
             .get("experiment_id")
             .asText();
     JsonNode search =
-        post(
-            http,
-            json,
+        MLFLOW.post(
             "/api/2.0/mlflow/runs/search",
             Map.of("experiment_ids", List.of(experimentId), "max_results", 100));
     List<JsonNode> remote = new ArrayList<>();
@@ -216,7 +207,8 @@ class RealNvpSweepTest {
     assertEquals(
         parent.tags().get("flowlab.sweep_hash"), tags(remoteParent).get("flowlab.sweep_hash"));
     List<String> parentFiles =
-        get(http, json, "/api/2.0/mlflow/artifacts/list?run_id=" + parentMlflowId)
+        MLFLOW
+            .get("/api/2.0/mlflow/artifacts/list?run_id=" + parentMlflowId)
             .get("files")
             .findValuesAsText("path");
     assertTrue(
@@ -232,13 +224,11 @@ class RealNvpSweepTest {
       assertEquals(parentMlflowId, t.get("mlflow.parentRunId"));
       assertEquals("FINISHED", r.get("info").get("status").asText(), t.toString());
       trialHashes.add(t.get("flowlab.trial_hash"));
-      Map<String, String> params = pairs(r.get("data").get("params"));
+      Map<String, String> params = MlflowServer.pairs(r.get("data").get("params"));
       assertTrue(
           Set.of("2", "3").contains(params.get("model.params.couplings")), params.toString());
       JsonNode history =
-          get(
-              http,
-              json,
+          MLFLOW.get(
               "/api/2.0/mlflow/metrics/get-history?run_id="
                   + runId
                   + "&metric_key="
@@ -251,7 +241,8 @@ class RealNvpSweepTest {
         assertTrue(points >= 8, "a continued trial logs replayed steps again: " + points);
       }
       List<String> files =
-          get(http, json, "/api/2.0/mlflow/artifacts/list?run_id=" + runId + "&path=evaluation")
+          MLFLOW
+              .get("/api/2.0/mlflow/artifacts/list?run_id=" + runId + "&path=evaluation")
               .get("files")
               .findValuesAsText("path");
       assertTrue(files.contains("evaluation/density.png"), files.toString());
@@ -329,36 +320,6 @@ class RealNvpSweepTest {
   }
 
   private static Map<String, String> tags(JsonNode run) {
-    return pairs(run.get("data").get("tags"));
-  }
-
-  private static Map<String, String> pairs(JsonNode list) {
-    if (list == null) {
-      return Map.of();
-    }
-    return StreamSupport.stream(list.spliterator(), false)
-        .collect(Collectors.toMap(n -> n.get("key").asText(), n -> n.get("value").asText()));
-  }
-
-  private static JsonNode get(HttpClient http, ObjectMapper json, String path) throws Exception {
-    HttpResponse<String> r =
-        http.send(
-            HttpRequest.newBuilder(URI.create(MLFLOW.uri() + path)).build(),
-            HttpResponse.BodyHandlers.ofString());
-    assertEquals(200, r.statusCode(), path + ": " + r.body());
-    return json.readTree(r.body());
-  }
-
-  private static JsonNode post(HttpClient http, ObjectMapper json, String path, Object body)
-      throws Exception {
-    HttpResponse<String> r =
-        http.send(
-            HttpRequest.newBuilder(URI.create(MLFLOW.uri() + path))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body)))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    assertEquals(200, r.statusCode(), path + ": " + r.body());
-    return json.readTree(r.body());
+    return MlflowServer.pairs(run.get("data").get("tags"));
   }
 }
