@@ -3,7 +3,10 @@ package org.flowlab.api.flow;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import org.flowlab.api.distribution.BaseDistribution;
 import org.flowlab.api.nn.Parameter;
@@ -15,11 +18,14 @@ import org.flowlab.api.nn.Parameter;
  */
 public final class Flow {
   private final Shape eventShape;
+  private final Shape latentShape;
   private final BaseDistribution base;
   private final List<Bijector> bijectors;
   private final List<Parameter> parameters;
 
   /**
+   * A flow whose latent has the shape of its data.
+   *
    * @param eventShape the shape of one data point (without the batch axis)
    * @param base the latent distribution
    * @param bijectors data → latent, in order
@@ -30,10 +36,44 @@ public final class Flow {
       BaseDistribution base,
       List<Bijector> bijectors,
       List<Parameter> parameters) {
+    this(eventShape, eventShape, base, bijectors, parameters);
+  }
+
+  /**
+   * A flow whose bijectors change the shape: squeezes, factor-out, flattening.
+   *
+   * @param eventShape the shape of one data point (without the batch axis)
+   * @param latentShape the shape of one latent point, what {@link #encode} returns per sample
+   * @param base the latent distribution
+   * @param bijectors data → latent, in order
+   * @param parameters every parameter the bijectors own (usually {@code scope.parameters()})
+   */
+  public Flow(
+      Shape eventShape,
+      Shape latentShape,
+      BaseDistribution base,
+      List<Bijector> bijectors,
+      List<Parameter> parameters) {
+    if (eventShape.size() != latentShape.size()) {
+      throw new IllegalArgumentException(
+          "a bijection keeps the dimension: event " + eventShape + ", latent " + latentShape);
+    }
     this.eventShape = eventShape;
+    this.latentShape = latentShape;
     this.base = base;
     this.bijectors = List.copyOf(bijectors);
     this.parameters = List.copyOf(parameters);
+  }
+
+  /**
+   * The same flow behind fixed preprocessing steps (the logit transform of image data): {@code
+   * steps} run first in the data → latent direction and their log-dets count in {@link #logProb},
+   * so the density is that of the data before preprocessing. Steps must keep the event shape.
+   */
+  public Flow withPreprocessing(List<Bijector> steps) {
+    List<Bijector> all = new ArrayList<>(steps);
+    all.addAll(bijectors);
+    return new Flow(eventShape, latentShape, base, all, parameters);
   }
 
   /**
@@ -78,7 +118,7 @@ public final class Flow {
 
   /** Draws {@code n} samples: latents from the base at {@code temperature}, decoded to data. */
   public NDArray sample(NDManager manager, int n, double temperature, SplittableRandom rng) {
-    return decode(base.sample(manager, eventShape, n, temperature, rng));
+    return decode(base.sample(manager, latentShape, n, temperature, rng));
   }
 
   /** Runs data-dependent initialisation (actnorm) on the first training batch. */
@@ -92,6 +132,42 @@ public final class Flow {
   /** The shape of one data point. */
   public Shape eventShape() {
     return eventShape;
+  }
+
+  /** The shape of one latent point. */
+  public Shape latentShape() {
+    return latentShape;
+  }
+
+  /**
+   * Figures the bijectors report about their most recent calls ({@link Instrumented}), summed per
+   * key over bijectors: e.g. {@code nfe} of every ODE block together.
+   */
+  public Map<String, Double> figures() {
+    Map<String, Double> sum = new LinkedHashMap<>();
+    for (Bijector b : bijectors) {
+      if (b instanceof Instrumented instrumented) {
+        instrumented.figures().forEach((k, v) -> sum.merge(k, v, Double::sum));
+      }
+    }
+    return sum;
+  }
+
+  /**
+   * The sum of the regularisation penalties of the most recent {@link #encode} ({@link
+   * Regularized}), a scalar in that pass's graph; null when no bijector is regularised.
+   */
+  public NDArray penalty() {
+    NDArray total = null;
+    for (Bijector b : bijectors) {
+      if (b instanceof Regularized regularized) {
+        NDArray p = regularized.penalty();
+        if (p != null) {
+          total = total == null ? p : total.add(p);
+        }
+      }
+    }
+    return total;
   }
 
   /** The latent distribution. */
