@@ -3,8 +3,7 @@ package org.flowlab.registry;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -96,13 +95,18 @@ public final class ModelStore {
         int version = existing.isEmpty() ? 1 : existing.get(existing.size() - 1) + 1;
         ModelCard stored = card.withVersion(name, version);
         Files.writeString(tmp.resolve(CARD_FILE), stored.toJson(), StandardCharsets.UTF_8);
+        Path target = versionDir(name, version);
         try {
-          Files.move(tmp, versionDir(name, version), StandardCopyOption.ATOMIC_MOVE);
+          Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
           return stored;
-        } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
-          // another export took this version first: try the next one
         } catch (AtomicMoveNotSupportedException e) {
           throw new IOException("the model store needs atomic renames: " + root, e);
+        } catch (FileSystemException e) {
+          // rename(2) onto a version another export created first fails (ENOTEMPTY, reported as
+          // a plain FileSystemException): try the next version; anything else is a real error
+          if (!Files.isDirectory(target)) {
+            throw e;
+          }
         }
       }
       throw new IOException("could not allocate a version of " + name + " in " + root);
