@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -24,7 +23,7 @@ import org.flowlab.core.config.ConfigException;
 import org.flowlab.core.config.ConfigLoader;
 import org.flowlab.core.config.LoadedConfig;
 import org.flowlab.core.data.DataSplits;
-import org.flowlab.core.data.Datasets;
+import org.flowlab.core.experiment.ExperimentRunner;
 import org.flowlab.core.experiment.ResolvedModel;
 import org.flowlab.core.experiment.TrackerFactory;
 import org.flowlab.core.plugins.PluginHost;
@@ -90,9 +89,8 @@ public final class RunExporter {
     }
     LoadedConfig loaded = ConfigLoader.load(configFile);
     ResolvedModel model = ResolvedModel.resolve(loaded, plugins);
-    var d = loaded.config().data();
     long seed = loaded.config().seed();
-    DataSplits data = Datasets.load(d.name(), d.trainSize(), d.valSize(), d.testSize(), seed);
+    DataSplits data = ExperimentRunner.loadData(loaded);
     String modelName = name != null ? name : loaded.config().name();
     Map<String, Double> metrics = new TreeMap<>();
     runs.run(runId).map(RunSummary::latestMetrics).ifPresent(metrics::putAll);
@@ -103,8 +101,12 @@ public final class RunExporter {
       OnnxModels models = flow.toOnnx();
 
       Shape event = flow.eventShape();
-      int points = Math.min(PARITY_POINTS, DataSplits.count(data.test(), event));
-      float[] x = Arrays.copyOf(data.test(), Math.toIntExact(points * event.size()));
+      // Held-out points in data space, as evaluation sees them (pixels with the test split's
+      // fixed dequantisation noise).
+      int points = Math.min(PARITY_POINTS, data.test().count());
+      float[] x = new float[Math.toIntExact(points * event.size())];
+      data.test()
+          .copyRange(0, points, x, data.quantization(), Trainer.evaluationNoise(seed, "test"));
       float[] jvmLogProb =
           flow.logProb(manager.create(x, new Shape(points).addAll(event))).toFloatArray();
 
@@ -141,7 +143,7 @@ public final class RunExporter {
               event.getShape(),
               flow.latentShape().getShape(),
               models.noise(),
-              preprocessing(flow),
+              preprocessing(flow, data),
               metrics,
               runId,
               models.opset(),
@@ -152,8 +154,16 @@ public final class RunExporter {
   }
 
   /** The fixed preprocessing steps at the front of the flow, described. */
-  private static List<String> preprocessing(Flow flow) {
+  private static List<String> preprocessing(Flow flow, DataSplits data) {
     List<String> steps = new ArrayList<>();
+    if (data.quantized()) {
+      steps.add(
+          "dequantize(n_bits="
+              + data.quantization().nBits()
+              + "): x = (bin + u)/"
+              + data.quantization().bins()
+              + ", u ~ U(0,1); log_prob is the density of x in [0,1)^D");
+    }
     for (Bijector b : flow.bijectors()) {
       if (b instanceof Logit logit) {
         steps.add("logit(alpha=" + logit.alpha() + ")");
