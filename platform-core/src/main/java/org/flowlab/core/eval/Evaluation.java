@@ -16,9 +16,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.flowlab.api.flow.Flow;
+import org.flowlab.api.flow.LogDetMode;
 import org.flowlab.api.random.Seeds;
 import org.flowlab.core.config.ExperimentConfig.EvaluationConfig;
 import org.flowlab.core.data.DataSplits;
+import org.flowlab.core.data.Points;
 import org.flowlab.core.train.Trainer;
 
 /**
@@ -32,8 +34,8 @@ public final class Evaluation {
   /**
    * What evaluation measured and wrote.
    *
-   * @param metrics {@code test/nll}; {@code test/bits_per_dim} for images; {@code
-   *     test/nll_minus_entropy} and {@code data/entropy} when known
+   * @param metrics {@code test/nll}; {@code test/inverse_error}; {@code test/bits_per_dim} for
+   *     images; {@code test/nll_minus_entropy} and {@code data/entropy} when known
    * @param files the files written (plots, samples)
    */
   public record Report(Map<String, Double> metrics, List<Path> files) {}
@@ -65,6 +67,7 @@ public final class Evaluation {
     if (data.quantized()) {
       metrics.put("test/bits_per_dim", data.quantization().bitsPerDim(nll, data.dim()));
     }
+    metrics.put("test/inverse_error", inverseError(flow, data, manager, seed));
     if (data.entropy().isPresent()) {
       metrics.put("data/entropy", data.entropy().getAsDouble());
       metrics.put("test/nll_minus_entropy", nll - data.entropy().getAsDouble());
@@ -92,6 +95,27 @@ public final class Evaluation {
     }
     return new Report(metrics, files);
   }
+
+  /**
+   * The largest {@code |decode(encode(x)) − x|} over the first {@value #INVERSE_CHECK_POINTS} test
+   * points (dequantised with the test split's fixed noise): how exactly the trained flow inverts on
+   * real data, in data space.
+   */
+  public static double inverseError(Flow flow, DataSplits data, NDManager manager, long seed) {
+    Points head = data.test().head(Math.min(INVERSE_CHECK_POINTS, data.test().count()));
+    float[] values = new float[head.count() * data.dim()];
+    head.copyRange(
+        0, head.count(), values, data.quantization(), Trainer.evaluationNoise(seed, "test"));
+    try (NDScope scope = new NDScope();
+        NDManager sub = manager.newSubManager()) {
+      scope.suppressNotUsedWarning();
+      NDArray x = sub.create(values, new Shape(head.count()).addAll(data.eventShape()));
+      NDArray back = flow.decode(flow.encode(x, LogDetMode.EXACT).value());
+      return back.sub(x).abs().max().toType(DataType.FLOAT64, false).getDouble();
+    }
+  }
+
+  private static final int INVERSE_CHECK_POINTS = 256;
 
   /** The file-name form of a temperature: 0, 0.7, 1. */
   public static String temperatureLabel(double t) {

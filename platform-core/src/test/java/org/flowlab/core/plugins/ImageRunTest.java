@@ -104,6 +104,8 @@ class ImageRunTest {
       assertTrue(Double.isFinite(bpd), "bits/dim " + bpd);
       assertEquals(q.bitsPerDim(m.get("test/nll"), 16), bpd, 1e-12);
       assertEquals(bpd, b.metrics().get("test/bits_per_dim"), 0.0, "same seed, same figure");
+      double inverseError = m.get("test/inverse_error");
+      assertTrue(inverseError < 1e-4, "decode(encode(x)) on test images, error " + inverseError);
 
       List<MetricPoint> val = trackers.localStore().metricHistory(a.runId(), "val/bits_per_dim");
       List<MetricPoint> valNll = trackers.localStore().metricHistory(a.runId(), "val/nll");
