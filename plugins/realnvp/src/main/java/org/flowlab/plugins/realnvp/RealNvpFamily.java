@@ -14,10 +14,13 @@ import org.flowlab.api.spi.FlowFamily;
 import org.pf4j.Extension;
 
 /**
- * The {@code realnvp} family: for vector data of shape {@code (d)}, d ≥ 2, a stack of {@code
- * couplings} steps, each an optional {@link ActNorm} followed by an affine coupling whose mask
- * flips from one step to the next. Parameters are named {@code step.K.actnorm.*} and {@code
- * step.K.coupling.*}.
+ * The {@code realnvp} family. For vector data of shape {@code (d)}, d ≥ 2: a stack of {@code
+ * couplings} steps, each an optional {@link ActNorm} followed by an affine coupling with an MLP
+ * conditioner whose mask flips from one step to the next; parameters {@code step.K.actnorm.*} and
+ * {@code step.K.coupling.*}. For images {@code (c, h, w)}: the paper's multi-scale model ({@link
+ * MultiScale}: checkerboard and channel-wise couplings with ResNet conditioners, squeeze,
+ * factor-out), whose latent has the shape of the data. Logit preprocessing is not part of the
+ * family: the host prepends it when the experiment sets {@code data.logit_alpha}.
  */
 @Extension
 public final class RealNvpFamily implements FlowFamily<RealNvpConfig> {
@@ -28,7 +31,8 @@ public final class RealNvpFamily implements FlowFamily<RealNvpConfig> {
 
   @Override
   public String description() {
-    return "RealNVP (Dinh et al. 2017): affine couplings with alternating masks, for vectors";
+    return "RealNVP (Dinh et al. 2017): affine couplings; MLP couplings for vectors, the multi-scale"
+        + " model with ResNet couplings for images";
   }
 
   @Override
@@ -39,9 +43,12 @@ public final class RealNvpFamily implements FlowFamily<RealNvpConfig> {
   @Override
   public Flow build(RealNvpConfig config, BuildContext context) {
     Shape shape = context.eventShape();
+    if (shape.dimension() == 3) {
+      return buildImage(config, context);
+    }
     if (shape.dimension() != 1) {
       throw new IllegalArgumentException(
-          "realnvp supports vector data of shape (d) only, got event shape " + shape);
+          "realnvp supports vectors (d) and images (c, h, w), got event shape " + shape);
     }
     int d = Math.toIntExact(shape.get(0));
     if (d < 2) {
@@ -65,6 +72,17 @@ public final class RealNvpFamily implements FlowFamily<RealNvpConfig> {
               activation,
               learnedScale,
               config.scaleBound()));
+    }
+    return new Flow(shape, BaseDistribution.named(config.base()), steps, root.parameters());
+  }
+
+  private static Flow buildImage(RealNvpConfig config, BuildContext context) {
+    Shape shape = context.eventShape();
+    ParameterScope root = context.parameters();
+    MultiScale.Built built = MultiScale.build(root, shape, config);
+    List<Bijector> steps = new ArrayList<>(built.bijectors());
+    if (!built.latentShape().equals(shape)) {
+      steps.add(new Unflatten(shape));
     }
     return new Flow(shape, BaseDistribution.named(config.base()), steps, root.parameters());
   }

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.function.Executable;
 
 class RealNvpConfigTest {
   private static RealNvpConfig with(Integer couplings, List<Integer> hidden, String activation) {
-    return new RealNvpConfig(couplings, hidden, activation, null, null, null, null, null);
+    return RealNvpConfig.vector(couplings, hidden, activation, null, null, null, null, null);
   }
 
   @Test
@@ -43,6 +43,9 @@ class RealNvpConfigTest {
     assertEquals("actnorm", c.normalization());
     assertEquals("normal", c.base());
     assertEquals("alternating", c.mask());
+    assertEquals(2, c.scales());
+    assertEquals(4, c.resnetBlocks());
+    assertEquals(64, c.resnetChannels());
   }
 
   @Test
@@ -58,17 +61,53 @@ class RealNvpConfigTest {
     e =
         assertThrows(
             InvalidValueException.class,
-            () -> new RealNvpConfig(null, null, null, null, -1.0, null, null, null));
+            () -> RealNvpConfig.vector(null, null, null, null, -1.0, null, null, null));
     assertEquals("scale_bound", e.key());
     Map<String, Executable> badChoices =
         Map.of(
-            "scale", () -> new RealNvpConfig(null, null, null, "exp", null, null, null, null),
+            "scale", () -> RealNvpConfig.vector(null, null, null, "exp", null, null, null, null),
             "normalization",
-                () -> new RealNvpConfig(null, null, null, null, null, "batchnorm", null, null),
-            "base", () -> new RealNvpConfig(null, null, null, null, null, null, "cauchy", null),
-            "mask", () -> new RealNvpConfig(null, null, null, null, null, null, null, "random"));
+                () -> RealNvpConfig.vector(null, null, null, null, null, "layernorm", null, null),
+            "base", () -> RealNvpConfig.vector(null, null, null, null, null, null, "cauchy", null),
+            "mask", () -> RealNvpConfig.vector(null, null, null, null, null, null, null, "random"));
     badChoices.forEach(
         (key, build) -> assertEquals(key, assertThrows(InvalidValueException.class, build).key()));
+  }
+
+  @Test
+  void badImageKeysNameTheirKey() {
+    assertEquals(
+        "scales: must be >= 1, got 0",
+        assertThrows(
+                InvalidValueException.class,
+                () -> RealNvpConfig.image(0, 1, 8, null, null, null, null))
+            .getMessage());
+    assertEquals(
+        "resnet_blocks",
+        assertThrows(
+                InvalidValueException.class,
+                () -> RealNvpConfig.image(2, 0, 8, null, null, null, null))
+            .key());
+    assertEquals(
+        "resnet_channels",
+        assertThrows(
+                InvalidValueException.class,
+                () -> RealNvpConfig.image(2, 1, -4, null, null, null, null))
+            .key());
+  }
+
+  @Test
+  void batchNormIsRejectedWithTheReason() {
+    for (String name : List.of("batchnorm", "batch_norm", "BatchNorm")) {
+      InvalidValueException e =
+          assertThrows(
+              InvalidValueException.class,
+              () -> RealNvpConfig.image(2, 1, 8, null, null, name, null));
+      assertEquals("normalization", e.key());
+      assertTrue(e.getMessage().contains("train and eval modes"), e.getMessage());
+      assertTrue(e.getMessage().contains("use actnorm"), e.getMessage());
+      assertTrue(!e.getMessage().contains("\n"), "one line");
+    }
   }
 
   @Test
@@ -105,14 +144,14 @@ class RealNvpConfigTest {
   void unsupportedShapesGiveAOneLineError() {
     try (NDManager m = NDManager.newBaseManager()) {
       RealNvpFamily family = new RealNvpFamily();
-      IllegalArgumentException image =
+      IllegalArgumentException matrix =
           assertThrows(
               IllegalArgumentException.class,
               () ->
                   family.build(
                       RealNvpConfig.defaults(),
-                      new BuildContext(new Shape(1, 8, 8), ParameterScope.root(m, 1))));
-      assertTrue(image.getMessage().contains("(1, 8, 8)"), image.getMessage());
+                      new BuildContext(new Shape(8, 8), ParameterScope.root(m, 1))));
+      assertTrue(matrix.getMessage().contains("(8, 8)"), matrix.getMessage());
       assertThrows(
           IllegalArgumentException.class,
           () ->

@@ -1,0 +1,55 @@
+package org.flowlab.plugins.realnvp;
+
+/**
+ * The two masks of the RealNVP image couplings, as row-major {@code (c, h, w)} arrays with 1 for
+ * the values a coupling keeps.
+ */
+final class ImageMasks {
+  private ImageMasks() {}
+
+  /**
+   * A checkerboard over pixels, the same in every channel: keeps pixel {@code (i, j)} when {@code i
+   * + j} is odd, or when it is even if {@code flipped}.
+   */
+  static float[] checkerboard(int c, int h, int w, boolean flipped) {
+    float[] mask = new float[c * h * w];
+    for (int ch = 0; ch < c; ch++) {
+      for (int i = 0; i < h; i++) {
+        for (int j = 0; j < w; j++) {
+          boolean keep = ((i + j) % 2 == 1) != flipped;
+          mask[(ch * h + i) * w + j] = keep ? 1f : 0f;
+        }
+      }
+    }
+    return mask;
+  }
+
+  /**
+   * A split of the channels: keeps the first ⌊c/2⌋ channels, or the others if {@code flipped}.
+   * Needs c ≥ 2.
+   */
+  static float[] channels(int c, int h, int w, boolean flipped) {
+    float[] mask = new float[c * h * w];
+    for (int ch = 0; ch < c; ch++) {
+      boolean keep = (ch < c / 2) != flipped;
+      for (int p = 0; p < h * w; p++) {
+        mask[ch * h * w + p] = keep ? 1f : 0f;
+      }
+    }
+    return mask;
+  }
+
+  /** The first channel of {@code mask}: {@code h·w} values. */
+  static float[] firstChannel(float[] mask, int h, int w) {
+    float[] first = new float[h * w];
+    System.arraycopy(mask, 0, first, 0, h * w);
+    return first;
+  }
+
+  /** {@code h·w} ones. */
+  static float[] ones(int h, int w) {
+    float[] ones = new float[h * w];
+    java.util.Arrays.fill(ones, 1f);
+    return ones;
+  }
+}
