@@ -238,7 +238,7 @@ public final class DormandPrince implements OdeSolver {
       NDArray sum = y.get(j);
       for (int s = 0; s < a.length; s++) {
         if (a[s] != 0) {
-          sum = sum.add(k[s].get(j).mul((float) (step * a[s])));
+          sum = sum.add(Scaling.times(k[s].get(j), step * a[s]));
         }
       }
       out.add(sum);

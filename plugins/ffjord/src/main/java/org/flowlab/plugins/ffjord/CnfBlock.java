@@ -19,6 +19,7 @@ import org.flowlab.api.nn.Jvp;
 import org.flowlab.api.nn.ParameterScope;
 import org.flowlab.api.ode.Dynamics;
 import org.flowlab.api.ode.OdeSolver;
+import org.flowlab.api.ode.Scaling;
 import org.flowlab.api.ode.Solution;
 
 /**
@@ -125,7 +126,7 @@ final class CnfBlock implements Bijector, Instrumented, Regularized {
       NDArray eye = m.eye(d).toType(x.getDataType(), false).reshape(d, 1, d);
       dynamics =
           (s, y) -> {
-            Jvp jac = net.jacobian(y.get(0), endTime.mul((float) s));
+            Jvp jac = net.jacobian(y.get(0), Scaling.times(endTime, s));
             NDArray tangents = jac.tangent(); // (d, n, d): J e_i for each i
             NDArray trace = tangents.mul(eye).sum(new int[] {0, 2});
             return derivatives(endTime, jac.value(), trace, regularized ? tangents : null, true);
@@ -134,7 +135,7 @@ final class CnfBlock implements Bijector, Instrumented, Regularized {
       NDArray eps = probe(m, x.getShape(), x.getDataType());
       dynamics =
           (s, y) -> {
-            NDArray t = endTime.mul((float) s);
+            NDArray t = Scaling.times(endTime, s);
             Jvp jvp = net.jvp(y.get(0), t, eps);
             NDArray trace = jvp.tangent().mul(eps).sum(new int[] {1});
             return derivatives(
@@ -148,10 +149,10 @@ final class CnfBlock implements Bijector, Instrumented, Regularized {
     if (regularized) {
       NDArray p = null;
       if (kineticWeight > 0) {
-        p = y1.get(2).mean().mul((float) kineticWeight);
+        p = Scaling.times(y1.get(2).mean(), kineticWeight);
       }
       if (jacobianWeight > 0) {
-        NDArray j = y1.get(3).mean().mul((float) jacobianWeight);
+        NDArray j = Scaling.times(y1.get(3).mean(), jacobianWeight);
         p = p == null ? j : p.add(j);
       }
       penalty = p;
@@ -186,7 +187,7 @@ final class CnfBlock implements Bijector, Instrumented, Regularized {
   public NDArray inverse(NDArray z) {
     NDArray endTime = endTime();
     Dynamics dynamics =
-        (s, y) -> new NDList(net.forward(y.get(0), endTime.mul((float) s)).mul(endTime));
+        (s, y) -> new NDList(net.forward(y.get(0), Scaling.times(endTime, s)).mul(endTime));
     Solution sol = evalSolver.solve(dynamics, new NDList(z), 1, 0);
     record(sol, endTime);
     return sol.state().get(0);

@@ -76,6 +76,30 @@ class FfjordConfigTest {
     return (List<Integer>) o;
   }
 
+  private static FfjordConfig with3BlocksActnorm() {
+    FfjordConfig a = with("actnorm", true);
+    return new FfjordConfig(
+        3,
+        a.hidden(),
+        a.activation(),
+        a.layer(),
+        a.timeLength(),
+        a.trainEndTime(),
+        a.solver(),
+        a.atol(),
+        a.rtol(),
+        a.evalAtol(),
+        a.evalRtol(),
+        a.steps(),
+        a.maxSteps(),
+        a.trace(),
+        a.noise(),
+        a.exactMaxDim(),
+        true,
+        a.kineticEnergy(),
+        a.jacobianNorm());
+  }
+
   @Test
   void defaults() {
     FfjordConfig c = FfjordConfig.defaults();
@@ -95,7 +119,7 @@ class FfjordConfigTest {
     assertEquals("hutchinson", c.trace());
     assertEquals("rademacher", c.noise());
     assertEquals(16, c.exactMaxDim());
-    assertTrue(c.actnorm());
+    assertEquals(false, c.actnorm());
     assertEquals(0.0, c.kineticEnergy());
     assertEquals(0.0, c.jacobianNorm());
   }
@@ -139,7 +163,8 @@ class FfjordConfigTest {
     try (NDManager m = NDManager.newBaseManager()) {
       Flow flow =
           new FfjordFamily()
-              .build(with("blocks", 3), new BuildContext(new Shape(2), ParameterScope.root(m, 1)));
+              .build(
+                  with3BlocksActnorm(), new BuildContext(new Shape(2), ParameterScope.root(m, 1)));
       assertEquals(6, flow.bijectors().size());
       assertTrue(flow.bijectors().get(0) instanceof ActNorm);
       assertTrue(flow.bijectors().get(1) instanceof CnfBlock);
