@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -20,7 +19,7 @@ public final class Flow {
   private final Shape eventShape;
   private final Shape latentShape;
   private final BaseDistribution base;
-  private final List<Bijector> bijectors;
+  private final Chain chain;
   private final List<Parameter> parameters;
 
   /**
@@ -61,7 +60,7 @@ public final class Flow {
     this.eventShape = eventShape;
     this.latentShape = latentShape;
     this.base = base;
-    this.bijectors = List.copyOf(bijectors);
+    this.chain = new Chain(bijectors);
     this.parameters = List.copyOf(parameters);
   }
 
@@ -72,7 +71,7 @@ public final class Flow {
    */
   public Flow withPreprocessing(List<Bijector> steps) {
     List<Bijector> all = new ArrayList<>(steps);
-    all.addAll(bijectors);
+    all.addAll(chain.bijectors());
     return new Flow(eventShape, latentShape, base, all, parameters);
   }
 
@@ -84,25 +83,12 @@ public final class Flow {
 
   /** Data → latent through every bijector; the log-det is the sum over bijectors. */
   public Transformed encode(NDArray x, LogDetMode mode) {
-    NDArray logDet = x.getManager().zeros(new Shape(x.getShape().get(0)), x.getDataType());
-    LogDetMode used = LogDetMode.EXACT;
-    for (Bijector bijector : bijectors) {
-      Transformed step = bijector.forward(x, mode);
-      x = step.value();
-      logDet = logDet.add(step.logDet());
-      if (step.mode() == LogDetMode.ESTIMATE) {
-        used = LogDetMode.ESTIMATE;
-      }
-    }
-    return new Transformed(x, logDet, used);
+    return chain.forward(x, mode);
   }
 
   /** Latent → data through every bijector's inverse, last bijector first. */
   public NDArray decode(NDArray z) {
-    for (int i = bijectors.size() - 1; i >= 0; i--) {
-      z = bijectors.get(i).inverse(z);
-    }
-    return z;
+    return chain.inverse(z);
   }
 
   /** Per-sample log p(x), shape (batch). */
@@ -123,10 +109,7 @@ public final class Flow {
 
   /** Runs data-dependent initialisation (actnorm) on the first training batch. */
   public void initialize(NDArray firstBatch) {
-    NDArray x = firstBatch;
-    for (Bijector bijector : bijectors) {
-      x = bijector.initialize(x);
-    }
+    chain.initialize(firstBatch);
   }
 
   /** The shape of one data point. */
@@ -144,13 +127,7 @@ public final class Flow {
    * key over bijectors: e.g. {@code nfe} of every ODE block together.
    */
   public Map<String, Double> figures() {
-    Map<String, Double> sum = new LinkedHashMap<>();
-    for (Bijector b : bijectors) {
-      if (b instanceof Instrumented instrumented) {
-        instrumented.figures().forEach((k, v) -> sum.merge(k, v, Double::sum));
-      }
-    }
-    return sum;
+    return chain.figures();
   }
 
   /**
@@ -158,16 +135,7 @@ public final class Flow {
    * Regularized}), a scalar in that pass's graph; null when no bijector is regularised.
    */
   public NDArray penalty() {
-    NDArray total = null;
-    for (Bijector b : bijectors) {
-      if (b instanceof Regularized regularized) {
-        NDArray p = regularized.penalty();
-        if (p != null) {
-          total = total == null ? p : total.add(p);
-        }
-      }
-    }
-    return total;
+    return chain.penalty();
   }
 
   /** The latent distribution. */
@@ -177,7 +145,7 @@ public final class Flow {
 
   /** The bijectors, data → latent order. */
   public List<Bijector> bijectors() {
-    return bijectors;
+    return chain.bijectors();
   }
 
   /** Every parameter and buffer, in creation order. */
