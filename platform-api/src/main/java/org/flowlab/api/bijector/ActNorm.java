@@ -8,6 +8,10 @@ import org.flowlab.api.flow.LogDetMode;
 import org.flowlab.api.flow.Transformed;
 import org.flowlab.api.nn.Initializer;
 import org.flowlab.api.nn.ParameterScope;
+import org.flowlab.api.onnx.OnnxBijector;
+import org.flowlab.api.onnx.OnnxGraph;
+import org.flowlab.api.onnx.OnnxTensor;
+import org.flowlab.api.onnx.OnnxTransformed;
 
 /**
  * Activation normalisation (Glow): a per-feature affine map, forward (data → latent) {@code z = (x
@@ -23,7 +27,7 @@ import org.flowlab.api.nn.ParameterScope;
  * <p>Parameters (relative to the scope): {@code bias} and {@code log_scale}, shape {@code (c)},
  * both start at zero (the identity); buffer {@code initialized}, shape {@code (1)}, 0 or 1.
  */
-public final class ActNorm implements Bijector {
+public final class ActNorm implements Bijector, OnnxBijector {
   private static final double EPS = 1e-6;
 
   private final Shape eventShape;
@@ -65,6 +69,32 @@ public final class ActNorm implements Bijector {
   @Override
   public NDArray inverse(NDArray z) {
     return z.mul(logScale.neg().exp().reshape(broadcastShape)).sub(bias.reshape(broadcastShape));
+  }
+
+  /** Emits {@code z = (x + bias)·exp(log_scale)}; log-det {@code h·w·Σ log_scale} per sample. */
+  @Override
+  public OnnxTransformed emitForward(OnnxGraph graph, OnnxTensor x) {
+    String b = broadcast(graph, graph.initializer("bias", bias));
+    String ls = graph.initializer("log_scale", logScale);
+    String z = graph.mul(graph.add(x.name(), b), broadcast(graph, graph.exp(ls)));
+    String logDet = graph.mulScalar(graph.reduceSum(ls, true, 0), spatial);
+    return new OnnxTransformed(x.with(z), graph.perSample(x, logDet));
+  }
+
+  /** Emits {@code x = z·exp(−log_scale) − bias}. */
+  @Override
+  public OnnxTensor emitInverse(OnnxGraph graph, OnnxTensor z) {
+    String b = broadcast(graph, graph.initializer("bias", bias));
+    String ls = graph.initializer("log_scale", logScale);
+    String scale = broadcast(graph, graph.exp(graph.neg(ls)));
+    return z.with(graph.sub(graph.mul(z.name(), scale), b));
+  }
+
+  /** Reshapes a per-feature vector {@code (c)} so it broadcasts over {@code (N, c, h, w)}. */
+  private String broadcast(OnnxGraph graph, String perFeature) {
+    return broadcastShape.dimension() == 1
+        ? perFeature
+        : graph.reshape(perFeature, broadcastShape.getShape());
   }
 
   /**

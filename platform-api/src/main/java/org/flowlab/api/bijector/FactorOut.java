@@ -12,6 +12,10 @@ import org.flowlab.api.flow.Instrumented;
 import org.flowlab.api.flow.LogDetMode;
 import org.flowlab.api.flow.Regularized;
 import org.flowlab.api.flow.Transformed;
+import org.flowlab.api.onnx.OnnxBijector;
+import org.flowlab.api.onnx.OnnxGraph;
+import org.flowlab.api.onnx.OnnxTensor;
+import org.flowlab.api.onnx.OnnxTransformed;
 
 /**
  * The factor-out of multi-scale flows (RealNVP, Glow): forward (data → latent) keeps the first
@@ -21,7 +25,7 @@ import org.flowlab.api.flow.Transformed;
  * bijectors' sum. A learned prior for the factored-out half (Glow's split) is an affine coupling
  * placed before this step, conditioned on the kept channels.
  */
-public final class FactorOut implements Bijector, Instrumented, Regularized {
+public final class FactorOut implements Bijector, Instrumented, Regularized, OnnxBijector {
   private final Shape eventShape;
   private final long kept;
   private final Chain inner;
@@ -78,6 +82,35 @@ public final class FactorOut implements Bijector, Instrumented, Regularized {
         z.get(new NDIndex(":, {}:", innerSize))
             .reshape(n, eventShape.get(0) - kept, eventShape.get(1), eventShape.get(2));
     return NDArrays.concat(new NDList(x, rest), 1);
+  }
+
+  /** Emits the inner chain on the kept channels and concatenates both halves, flattened. */
+  @Override
+  public OnnxTransformed emitForward(OnnxGraph graph, OnnxTensor x) {
+    long c = eventShape.get(0);
+    long h = eventShape.get(1);
+    long w = eventShape.get(2);
+    OnnxTensor keptPart = new OnnxTensor(graph.slice(x.name(), 1, 0, kept), new Shape(kept, h, w));
+    OnnxTransformed t = inner.emitForward(graph, keptPart);
+    OnnxTensor rest = new OnnxTensor(graph.slice(x.name(), 1, kept, c), new Shape(c - kept, h, w));
+    String out = graph.concat(1, graph.flatten(t.value()).name(), graph.flatten(rest).name());
+    return new OnnxTransformed(new OnnxTensor(out, outputShape()), t.logDet());
+  }
+
+  /** Emits the inner chain's inverse on the first part of z and rebuilds the image. */
+  @Override
+  public OnnxTensor emitInverse(OnnxGraph graph, OnnxTensor z) {
+    long c = eventShape.get(0);
+    long h = eventShape.get(1);
+    long w = eventShape.get(2);
+    long innerSize = innerLatentShape.size();
+    OnnxTensor innerZ =
+        graph.reshape(
+            new OnnxTensor(graph.slice(z.name(), 1, 0, innerSize), new Shape(innerSize)),
+            innerLatentShape);
+    OnnxTensor x = inner.emitInverse(graph, innerZ);
+    String rest = graph.reshape(graph.slice(z.name(), 1, innerSize, z.size()), -1, c - kept, h, w);
+    return new OnnxTensor(graph.concat(1, x.name(), rest), eventShape);
   }
 
   @Override

@@ -4,6 +4,10 @@ import ai.djl.ndarray.NDArray;
 import org.flowlab.api.flow.Bijector;
 import org.flowlab.api.flow.LogDetMode;
 import org.flowlab.api.flow.Transformed;
+import org.flowlab.api.onnx.OnnxBijector;
+import org.flowlab.api.onnx.OnnxGraph;
+import org.flowlab.api.onnx.OnnxTensor;
+import org.flowlab.api.onnx.OnnxTransformed;
 
 /**
  * The logit preprocessing of image data (RealNVP): forward (data → latent) {@code z = logit(α +
@@ -11,7 +15,7 @@ import org.flowlab.api.flow.Transformed;
  * [log(1−α) − log y − log(1−y)]} with {@code y = α + (1−α)·x} counts in the density, which is
  * therefore the density of x.
  */
-public final class Logit implements Bijector {
+public final class Logit implements Bijector, OnnxBijector {
   private final double alpha;
 
   /**
@@ -39,6 +43,24 @@ public final class Logit implements Bijector {
   @Override
   public NDArray inverse(NDArray z) {
     return org.flowlab.api.nn.Activation.sigmoid(z).sub(alpha).div(1 - alpha);
+  }
+
+  /** Emits the logit and its log-det, the same formulas as {@link #forward}. */
+  @Override
+  public OnnxTransformed emitForward(OnnxGraph graph, OnnxTensor x) {
+    String y = graph.addScalar(graph.mulScalar(x.name(), 1 - alpha), alpha);
+    String logY = graph.log(y);
+    String log1mY = graph.log(graph.addScalar(graph.neg(y), 1));
+    OnnxTensor both = x.with(graph.neg(graph.add(logY, log1mY)));
+    String logDet = graph.addScalar(graph.sumPerSample(both), x.size() * Math.log(1 - alpha));
+    return new OnnxTransformed(x.with(graph.sub(logY, log1mY)), logDet);
+  }
+
+  /** Emits {@code x = (sigmoid(z) − α)/(1 − α)}. */
+  @Override
+  public OnnxTensor emitInverse(OnnxGraph graph, OnnxTensor z) {
+    String s = graph.sigmoid(z.name());
+    return z.with(graph.mulScalar(graph.addScalar(s, -alpha), 1 / (1 - alpha)));
   }
 
   /** The margin α. */

@@ -5,6 +5,10 @@ import ai.djl.ndarray.types.Shape;
 import org.flowlab.api.flow.Bijector;
 import org.flowlab.api.flow.LogDetMode;
 import org.flowlab.api.flow.Transformed;
+import org.flowlab.api.onnx.OnnxBijector;
+import org.flowlab.api.onnx.OnnxGraph;
+import org.flowlab.api.onnx.OnnxTensor;
+import org.flowlab.api.onnx.OnnxTransformed;
 
 /**
  * The space-to-channel reshuffle of multi-scale image flows (RealNVP, Glow): forward (data →
@@ -12,7 +16,7 @@ import org.flowlab.api.flow.Transformed;
  * w/2)}. A permutation of the values, so its log-det is 0. Output channel {@code 4·ch + 2·i + j}
  * holds pixel {@code (2y + i, 2x + j)} of input channel ch.
  */
-public final class Squeeze implements Bijector {
+public final class Squeeze implements Bijector, OnnxBijector {
   private final long c;
   private final long h;
   private final long w;
@@ -44,6 +48,23 @@ public final class Squeeze implements Bijector {
             .reshape(n, 4 * c, h / 2, w / 2);
     return new Transformed(
         z, x.getManager().zeros(new Shape(n), x.getDataType()), LogDetMode.EXACT);
+  }
+
+  /** Emits the reshuffle as Reshape → Transpose → Reshape; log-det 0. */
+  @Override
+  public OnnxTransformed emitForward(OnnxGraph graph, OnnxTensor x) {
+    String r = graph.reshape(x.name(), -1, c, h / 2, 2, w / 2, 2);
+    String t = graph.transpose(r, 0, 1, 3, 5, 2, 4);
+    String z = graph.reshape(t, -1, 4 * c, h / 2, w / 2);
+    return new OnnxTransformed(new OnnxTensor(z, outputShape()), graph.zerosPerSample(x));
+  }
+
+  /** Emits the inverse reshuffle. */
+  @Override
+  public OnnxTensor emitInverse(OnnxGraph graph, OnnxTensor z) {
+    String r = graph.reshape(z.name(), -1, c, 2, 2, h / 2, w / 2);
+    String t = graph.transpose(r, 0, 1, 4, 2, 5, 3);
+    return new OnnxTensor(graph.reshape(t, -1, c, h, w), new Shape(c, h, w));
   }
 
   @Override

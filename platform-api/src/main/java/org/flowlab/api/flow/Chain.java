@@ -5,6 +5,10 @@ import ai.djl.ndarray.types.Shape;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.flowlab.api.onnx.OnnxBijector;
+import org.flowlab.api.onnx.OnnxGraph;
+import org.flowlab.api.onnx.OnnxTensor;
+import org.flowlab.api.onnx.OnnxTransformed;
 
 /**
  * Bijectors composed in order: forward (data → latent) runs them first to last and sums their
@@ -13,7 +17,7 @@ import java.util.Map;
  * nested in another bijector (the next scales behind a {@link org.flowlab.api.bijector.FactorOut})
  * still reports them.
  */
-public final class Chain implements Bijector, Instrumented, Regularized {
+public final class Chain implements Bijector, Instrumented, Regularized, OnnxBijector {
   private final List<Bijector> bijectors;
 
   /**
@@ -79,6 +83,30 @@ public final class Chain implements Bijector, Instrumented, Regularized {
       }
     }
     return total;
+  }
+
+  /**
+   * Emits every member's forward map in order and sums their log-dets; a member that cannot be
+   * exported fails the export with its name.
+   */
+  @Override
+  public OnnxTransformed emitForward(OnnxGraph graph, OnnxTensor x) {
+    String logDet = graph.zerosPerSample(x);
+    for (Bijector bijector : bijectors) {
+      OnnxTransformed step = OnnxBijector.forward(bijector, graph, x);
+      x = step.value();
+      logDet = graph.add(logDet, step.logDet());
+    }
+    return new OnnxTransformed(x, logDet);
+  }
+
+  /** Emits every member's inverse, last member first. */
+  @Override
+  public OnnxTensor emitInverse(OnnxGraph graph, OnnxTensor z) {
+    for (int i = bijectors.size() - 1; i >= 0; i--) {
+      z = OnnxBijector.inverse(bijectors.get(i), graph, z);
+    }
+    return z;
   }
 
   /** The members, data → latent order. */

@@ -9,6 +9,12 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.flowlab.api.distribution.BaseDistribution;
 import org.flowlab.api.nn.Parameter;
+import org.flowlab.api.onnx.OnnxDistribution;
+import org.flowlab.api.onnx.OnnxExportException;
+import org.flowlab.api.onnx.OnnxGraph;
+import org.flowlab.api.onnx.OnnxModels;
+import org.flowlab.api.onnx.OnnxTensor;
+import org.flowlab.api.onnx.OnnxTransformed;
 
 /**
  * A normalizing flow: a base distribution and a chain of bijectors. Direction: {@link #encode} runs
@@ -105,6 +111,37 @@ public final class Flow {
   /** Draws {@code n} samples: latents from the base at {@code temperature}, decoded to data. */
   public NDArray sample(NDManager manager, int n, double temperature, SplittableRandom rng) {
     return decode(base.sample(manager, latentShape, n, temperature, rng));
+  }
+
+  /**
+   * Writes the flow as two ONNX models (see {@link OnnxModels}): {@code log_prob}, x → log p(x)
+   * through every bijector's forward emission (preprocessing included) and the base log-density;
+   * {@code sample}, standard latents and a temperature → x through the inverse emissions, last
+   * bijector first.
+   *
+   * @throws OnnxExportException naming the first bijector (or the base) that cannot be exported
+   */
+  public OnnxModels toOnnx() {
+    if (!(base instanceof OnnxDistribution dist)) {
+      throw OnnxExportException.notExportable(base, OnnxDistribution.class);
+    }
+    OnnxGraph logProb = new OnnxGraph(OnnxModels.LOG_PROB);
+    OnnxTransformed t = chain.emitForward(logProb, logProb.input(OnnxModels.X, eventShape));
+    OnnxTensor z = t.value();
+    if (!z.eventShape().equals(latentShape)) {
+      z = logProb.reshape(z, latentShape);
+    }
+    logProb.output(OnnxModels.LOG_PROB, logProb.add(dist.emitLogProb(logProb, z), t.logDet()));
+
+    OnnxGraph sample = new OnnxGraph("sample");
+    OnnxTensor standard = sample.input(OnnxModels.Z, latentShape);
+    String temperature = sample.scalarInput(OnnxModels.TEMPERATURE);
+    OnnxTensor x = chain.emitInverse(sample, dist.emitTemperature(sample, standard, temperature));
+    if (!x.eventShape().equals(eventShape)) {
+      x = sample.reshape(x, eventShape);
+    }
+    sample.output(OnnxModels.X, x);
+    return new OnnxModels(logProb.toBytes(), sample.toBytes(), dist.noise(), OnnxGraph.OPSET);
   }
 
   /** Runs data-dependent initialisation (actnorm) on the first training batch. */

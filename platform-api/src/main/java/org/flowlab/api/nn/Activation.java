@@ -5,16 +5,24 @@ import ai.djl.ndarray.NDArrays;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import org.flowlab.api.onnx.OnnxGraph;
+import org.flowlab.api.onnx.OnnxLayer;
+import org.flowlab.api.onnx.OnnxTensor;
 
 /**
  * Pointwise nonlinearities with their derivatives, so each is a {@link Layer} with an exact JVP.
  */
-public enum Activation implements Layer {
+public enum Activation implements Layer, OnnxLayer {
   /** tanh(x). */
   TANH {
     @Override
     public NDArray forward(NDArray x) {
       return x.tanh();
+    }
+
+    @Override
+    String emit(OnnxGraph graph, String x) {
+      return graph.tanh(x);
     }
 
     @Override
@@ -30,6 +38,11 @@ public enum Activation implements Layer {
     }
 
     @Override
+    String emit(OnnxGraph graph, String x) {
+      return graph.relu(x);
+    }
+
+    @Override
     NDArray derivative(NDArray x, NDArray y) {
       return x.gt(0).toType(x.getDataType(), false);
     }
@@ -39,6 +52,11 @@ public enum Activation implements Layer {
     @Override
     public NDArray forward(NDArray x) {
       return ai.djl.nn.Activation.elu(x, 1f);
+    }
+
+    @Override
+    String emit(OnnxGraph graph, String x) {
+      return graph.elu(x, 1.0);
     }
 
     @Override
@@ -54,6 +72,11 @@ public enum Activation implements Layer {
     }
 
     @Override
+    String emit(OnnxGraph graph, String x) {
+      return graph.softplus(x);
+    }
+
+    @Override
     NDArray derivative(NDArray x, NDArray y) {
       return sigmoid(x);
     }
@@ -66,11 +89,25 @@ public enum Activation implements Layer {
     }
 
     @Override
+    String emit(OnnxGraph graph, String x) {
+      return graph.mul(x, graph.sigmoid(x));
+    }
+
+    @Override
     NDArray derivative(NDArray x, NDArray y) {
       NDArray s = sigmoid(x);
       return s.add(x.mul(s).mul(s.neg().add(1)));
     }
   };
+
+  /** Emits f for the value named {@code x}. */
+  abstract String emit(OnnxGraph graph, String x);
+
+  /** Emits the pointwise nonlinearity (Tanh, Relu, Elu, Softplus; SiLU as x·Sigmoid(x)). */
+  @Override
+  public OnnxTensor emit(OnnxGraph graph, OnnxTensor x) {
+    return x.with(emit(graph, x.name()));
+  }
 
   /** f'(x), given x and y = f(x). */
   abstract NDArray derivative(NDArray x, NDArray y);

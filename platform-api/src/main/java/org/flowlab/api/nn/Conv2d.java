@@ -2,13 +2,16 @@ package org.flowlab.api.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import org.flowlab.api.onnx.OnnxGraph;
+import org.flowlab.api.onnx.OnnxLayer;
+import org.flowlab.api.onnx.OnnxTensor;
 
 /**
  * A 2D convolution with stride 1 and "same" zero padding on images {@code (n, c, h, w)}; weight
  * shape {@code (out, in, k, k)} with an odd kernel size k. Linear in x, so its JVP is the
  * convolution of the tangent without the bias.
  */
-public final class Conv2d implements Layer {
+public final class Conv2d implements Layer, OnnxLayer {
   private final NDArray weight;
   private final NDArray bias;
   private final Shape stride = new Shape(1, 1);
@@ -44,6 +47,20 @@ public final class Conv2d implements Layer {
     NDArray tangent =
         ai.djl.nn.convolutional.Conv2d.conv2d(v, weight, null, stride, padding).singletonOrThrow();
     return new Jvp(forward(x), tangent);
+  }
+
+  /** Emits a Conv node: stride 1, the same zero padding. */
+  @Override
+  public OnnxTensor emit(OnnxGraph graph, OnnxTensor x) {
+    Shape w = weight.getShape();
+    String out =
+        graph.conv(
+            x.name(),
+            graph.initializer("weight", weight),
+            graph.initializer("bias", bias),
+            (int) w.get(2),
+            (int) padding.get(0));
+    return new OnnxTensor(out, new Shape(w.get(0), x.eventShape().get(1), x.eventShape().get(2)));
   }
 
   /** The weight, shape (out, in, k, k). */

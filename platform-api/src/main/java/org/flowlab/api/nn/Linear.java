@@ -2,9 +2,12 @@ package org.flowlab.api.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import org.flowlab.api.onnx.OnnxGraph;
+import org.flowlab.api.onnx.OnnxLayer;
+import org.flowlab.api.onnx.OnnxTensor;
 
 /** Affine map {@code x·Wᵀ + b} on the last axis; weight shape (out, in). */
-public final class Linear implements Layer {
+public final class Linear implements Layer, OnnxLayer {
   private final NDArray weight;
   private final NDArray bias;
 
@@ -29,6 +32,21 @@ public final class Linear implements Layer {
   @Override
   public Jvp jvp(NDArray x, NDArray v) {
     return new Jvp(forward(x), ai.djl.nn.core.Linear.linear(v, weight).singletonOrThrow());
+  }
+
+  /** Emits {@code x·Wᵀ + b}: one Gemm for vectors, MatMul and Add on higher ranks. */
+  @Override
+  public OnnxTensor emit(OnnxGraph graph, OnnxTensor x) {
+    String w = graph.initializer("weight", weight);
+    String b = graph.initializer("bias", bias);
+    long out = weight.getShape().get(0);
+    Shape event = x.eventShape();
+    Shape outShape = event.slice(0, event.dimension() - 1).add(out);
+    if (event.dimension() == 1) {
+      return new OnnxTensor(graph.gemm(x.name(), w, b, true), outShape);
+    }
+    String wt = graph.transpose(w, 1, 0);
+    return new OnnxTensor(graph.add(graph.matMul(x.name(), wt), b), outShape);
   }
 
   /** The weight, shape (out, in). */

@@ -3,12 +3,15 @@ package org.flowlab.api.nn;
 import ai.djl.ndarray.NDArray;
 import java.util.ArrayList;
 import java.util.List;
+import org.flowlab.api.onnx.OnnxGraph;
+import org.flowlab.api.onnx.OnnxLayer;
+import org.flowlab.api.onnx.OnnxTensor;
 
 /**
  * A multilayer perceptron: Linear → activation → … → Linear. The last layer can start at zero, so
  * that a coupling whose conditioner is this MLP starts as the identity.
  */
-public final class Mlp implements Layer {
+public final class Mlp implements Layer, OnnxLayer {
   private final List<Layer> layers = new ArrayList<>();
 
   /**
@@ -40,6 +43,15 @@ public final class Mlp implements Layer {
   public NDArray forward(NDArray x) {
     for (Layer layer : layers) {
       x = layer.forward(x);
+    }
+    return x;
+  }
+
+  /** Emits every layer in order. */
+  @Override
+  public OnnxTensor emit(OnnxGraph graph, OnnxTensor x) {
+    for (Layer layer : layers) {
+      x = OnnxLayer.emit(layer, graph, x);
     }
     return x;
   }

@@ -31,6 +31,10 @@ import picocli.CommandLine.Option;
       BenchCommand.class,
       SweepCommand.class,
       ReproduceCommand.class,
+      ExportCommand.class,
+      ModelsCommand.class,
+      SampleCommand.class,
+      ScoreCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

@@ -11,6 +11,10 @@ import org.flowlab.api.nn.Activation;
 import org.flowlab.api.nn.Initializer;
 import org.flowlab.api.nn.Mlp;
 import org.flowlab.api.nn.ParameterScope;
+import org.flowlab.api.onnx.OnnxBijector;
+import org.flowlab.api.onnx.OnnxGraph;
+import org.flowlab.api.onnx.OnnxTensor;
+import org.flowlab.api.onnx.OnnxTransformed;
 
 /**
  * A mask-based affine coupling on vectors. Forward (data → latent): {@code z = x⊙m +
@@ -22,7 +26,7 @@ import org.flowlab.api.nn.ParameterScope;
  * the identity. Its log-scale is bounded: {@code s = factor·tanh(raw)} with a learned per-dimension
  * {@code scale_factor} starting at 1, or a soft clamp {@code s = b·tanh(raw/b)} with a fixed bound.
  */
-final class AffineCoupling implements Bijector {
+final class AffineCoupling implements Bijector, OnnxBijector {
   private final NDArray mask;
   private final NDArray complement;
   private final Mlp net;
@@ -69,6 +73,35 @@ final class AffineCoupling implements Bijector {
   public NDArray inverse(NDArray z) {
     NDList st = shiftAndLogScale(z);
     return z.sub(st.get(1)).mul(st.get(0).neg().exp());
+  }
+
+  /**
+   * Emits {@code z = x·exp(s) + t} and {@code Σ s}, with (s, t) emitted as the JVM computes them.
+   */
+  @Override
+  public OnnxTransformed emitForward(OnnxGraph graph, OnnxTensor x) {
+    String[] st = emitShiftAndLogScale(graph, x);
+    String z = graph.add(graph.mul(x.name(), graph.exp(st[0])), st[1]);
+    return new OnnxTransformed(x.with(z), graph.reduceSum(st[0], false, 1));
+  }
+
+  /** Emits {@code x = (z − t)·exp(−s)}. */
+  @Override
+  public OnnxTensor emitInverse(OnnxGraph graph, OnnxTensor z) {
+    String[] st = emitShiftAndLogScale(graph, z);
+    return z.with(graph.mul(graph.sub(z.name(), st[1]), graph.exp(graph.neg(st[0]))));
+  }
+
+  private String[] emitShiftAndLogScale(OnnxGraph graph, OnnxTensor x) {
+    long d = x.eventShape().get(0);
+    OnnxTensor kept = x.with(graph.mul(x.name(), graph.initializer("mask", mask)));
+    List<String> raw = graph.split(net.emit(graph, kept).name(), 1, d, d);
+    String s =
+        scaleFactor != null
+            ? graph.mul(graph.tanh(raw.get(0)), graph.initializer("scale_factor", scaleFactor))
+            : graph.mulScalar(graph.tanh(graph.div(raw.get(0), graph.scalar(bound))), bound);
+    String c = graph.initializer("complement", complement);
+    return new String[] {graph.mul(s, c), graph.mul(raw.get(1), c)};
   }
 
   /** (s, t), both zero on the kept dimensions, from the kept dimensions of {@code x}. */

@@ -1,0 +1,54 @@
+package org.flowlab.core.cli;
+
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.flowlab.registry.ModelCard;
+import org.flowlab.registry.ModelStore;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** {@code flowlab models}: the registered models, one line per version. */
+@Command(
+    name = "models",
+    mixinStandardHelpOptions = true,
+    description = "List the registered models: name:version, family, shapes, parity, source run.")
+final class ModelsCommand implements Callable<Integer> {
+  @Mixin RegistryOptions registry;
+
+  @Override
+  public Integer call() throws Exception {
+    ModelStore store = registry.store();
+    if (store.names().isEmpty()) {
+      System.out.println("no models in " + store.root());
+      return 0;
+    }
+    System.out.printf(
+        Locale.ROOT,
+        "%-24s %-10s %-10s %-10s %-12s %-12s %-20s %s%n",
+        "MODEL",
+        "FAMILY",
+        "EVENT",
+        "LATENT",
+        "|Δ log p|",
+        "|Δ x|",
+        "CREATED",
+        "RUN");
+    for (String name : store.names()) {
+      for (int v : store.versions(name)) {
+        ModelCard c = store.card(name, v);
+        System.out.printf(
+            Locale.ROOT,
+            "%-24s %-10s %-10s %-10s %-12.3g %-12.3g %-20s %s%n",
+            name + ":" + v,
+            c.family(),
+            java.util.Arrays.toString(c.eventShape()),
+            java.util.Arrays.toString(c.latentShape()),
+            c.parity().logProbMaxAbsError(),
+            c.parity().sampleMaxAbsError(),
+            c.createdAt(),
+            c.sourceRun());
+      }
+    }
+    return 0;
+  }
+}

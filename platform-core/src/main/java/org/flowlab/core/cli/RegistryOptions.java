@@ -1,0 +1,44 @@
+package org.flowlab.core.cli;
+
+import java.nio.file.Path;
+import org.flowlab.registry.ModelStore;
+import org.flowlab.registry.OnnxSession;
+import picocli.CommandLine.Option;
+
+/** Options shared by the registry commands: where models live and which ORT provider to ask for. */
+final class RegistryOptions {
+  @Option(
+      names = "--models-dir",
+      paramLabel = "DIR",
+      description = "Model registry folder (default: $FLOWLAB_MODELS, else ./models).")
+  Path modelsDir;
+
+  @Option(
+      names = "--provider",
+      paramLabel = "P",
+      description =
+          "ONNX Runtime execution provider: auto (CUDA when it loads, else CPU; the default, or"
+              + " $FLOWLAB_ORT_PROVIDER), cpu or cuda.")
+  String provider;
+
+  /** The store. */
+  ModelStore store() {
+    Path dir =
+        modelsDir != null
+            ? modelsDir
+            : Path.of(System.getenv().getOrDefault("FLOWLAB_MODELS", "models"));
+    return new ModelStore(dir);
+  }
+
+  /** The provider asked for. */
+  OnnxSession.Provider provider() {
+    try {
+      return provider == null
+          ? OnnxSession.Provider.fromEnvironment()
+          : OnnxSession.Provider.valueOf(provider.trim().toUpperCase(java.util.Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new org.flowlab.core.config.ConfigException(
+          "--provider", "", "expected auto, cpu or cuda, got '" + provider + "'");
+    }
+  }
+}

@@ -1,0 +1,93 @@
+package org.flowlab.core.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.flowlab.core.config.ConfigException;
+import org.flowlab.registry.ArrayFiles;
+import org.flowlab.registry.ModelStore;
+import org.flowlab.registry.RegisteredFlow;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code flowlab score <name[:version]> <data.npy|csv>}: ONNX Runtime only. */
+@Command(
+    name = "score",
+    mixinStandardHelpOptions = true,
+    description =
+        "Score data with a registered model through ONNX Runtime (no training code): per-sample"
+            + " log p(x) in nats, then the mean.")
+final class ScoreCommand implements Callable<Integer> {
+  @Parameters(index = "0", paramLabel = "MODEL", description = "NAME or NAME:VERSION.")
+  String model;
+
+  @Parameters(
+      index = "1",
+      paramLabel = "DATA",
+      description = ".npy (float32/float64) or .csv, one point per row.")
+  Path data;
+
+  @Option(
+      names = "--out",
+      paramLabel = "FILE",
+      description = "Write the per-sample log p to this .npy file instead of printing them.")
+  Path out;
+
+  @Mixin RegistryOptions registry;
+
+  @Override
+  public Integer call() throws Exception {
+    ModelStore.Registered found = SampleCommand.resolve(registry.store(), model);
+    if (!Files.isRegularFile(data)) {
+      throw new ConfigException(data.toString(), "", "no such file");
+    }
+    ArrayFiles.FloatArray array;
+    try {
+      array = ArrayFiles.read(data);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(data.toString(), "", e.getMessage());
+    }
+    int eventSize = found.card().eventSize();
+    if (array.shape().length == 0 || array.values().length != (long) array.rows() * eventSize) {
+      throw new ConfigException(
+          data.toString(),
+          "",
+          "shape "
+              + Arrays.toString(array.shape())
+              + " is not (N, "
+              + Arrays.toString(found.card().eventShape())
+              + ")");
+    }
+    try (RegisteredFlow flow = RegisteredFlow.open(found, registry.provider())) {
+      float[] logp = flow.score(array.values(), array.rows());
+      double sum = 0;
+      for (float v : logp) {
+        sum += v;
+      }
+      if (out != null) {
+        ArrayFiles.writeNpy(out, logp, logp.length);
+        System.out.println("wrote " + logp.length + " log p values to " + out);
+      } else {
+        StringBuilder lines = new StringBuilder();
+        for (float v : logp) {
+          lines.append(String.format(Locale.ROOT, "%.6f%n", v));
+        }
+        System.out.print(lines);
+      }
+      System.out.printf(
+          Locale.ROOT,
+          "mean log p: %.6f nats over %d points (%s:%d)%n",
+          sum / logp.length,
+          logp.length,
+          found.name(),
+          found.version());
+      System.out.println(
+          "execution provider: " + flow.provider() + " (" + flow.providerNote() + ")");
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,176 @@
+package org.flowlab.core.export;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.flowlab.api.bijector.Logit;
+import org.flowlab.api.flow.Bijector;
+import org.flowlab.api.flow.Flow;
+import org.flowlab.api.onnx.OnnxModels;
+import org.flowlab.core.config.ConfigException;
+import org.flowlab.core.config.ConfigLoader;
+import org.flowlab.core.config.LoadedConfig;
+import org.flowlab.core.data.DataSplits;
+import org.flowlab.core.experiment.ExperimentRunner;
+import org.flowlab.core.experiment.ResolvedModel;
+import org.flowlab.core.experiment.TrackerFactory;
+import org.flowlab.core.plugins.PluginHost;
+import org.flowlab.core.tracking.LocalRunStore;
+import org.flowlab.core.tracking.RunSummary;
+import org.flowlab.core.train.Checkpoint;
+import org.flowlab.core.train.Trainer;
+import org.flowlab.registry.ModelCard;
+import org.flowlab.registry.ModelStore;
+import org.flowlab.registry.OnnxSession;
+import org.flowlab.registry.Parity;
+import org.flowlab.registry.RegisteredFlow;
+
+/**
+ * Exports one run: rebuilds its flow from the run's resolved {@code config.yaml} through the family
+ * plugin (as {@code reproduce} and {@code run --resume} do), restores the best checkpoint, emits
+ * both ONNX models, checks them in ONNX Runtime against the JVM flow on held-out test points (log
+ * p) and on seeded latents (samples), and publishes them with a model card. An export that misses a
+ * tolerance is not published ({@link Parity.Failure}).
+ */
+public final class RunExporter {
+  /** Held-out test points scored in the parity check (at most). */
+  public static final int PARITY_POINTS = 512;
+
+  /** Latents decoded in the parity check. */
+  public static final int PARITY_LATENTS = 256;
+
+  /** The temperature the parity latents are decoded at (≠ 1, so the scaling is checked too). */
+  public static final double PARITY_TEMPERATURE = 0.8;
+
+  private static final long PARITY_SEED = 20_240_521L;
+
+  private final PluginHost plugins;
+  private final TrackerFactory trackers;
+
+  /** Wired by Guice. */
+  @Inject
+  public RunExporter(PluginHost plugins, TrackerFactory trackers) {
+    this.plugins = plugins;
+    this.trackers = trackers;
+  }
+
+  /**
+   * Exports run {@code runId} (a full id) as the next version of {@code name}.
+   *
+   * @param name the model name, or null for the run's experiment name
+   * @return the published card
+   * @throws ConfigException when the run has no config or best checkpoint (exit code 2)
+   * @throws Parity.Failure when ONNX Runtime does not reproduce the JVM flow
+   */
+  public ModelCard export(
+      String runId, String name, ModelStore store, OnnxSession.Provider provider, PrintStream out)
+      throws IOException {
+    LocalRunStore runs = trackers.localStore();
+    Path runDir = runs.runDir(runId);
+    Path configFile = runDir.resolve("config.yaml");
+    Path best = runDir.resolve("checkpoints").resolve("best.ckpt");
+    for (Path required : List.of(configFile, best)) {
+      if (!Files.exists(required)) {
+        throw new ConfigException(
+            "export " + runId, "", "the run has no " + runDir.relativize(required));
+      }
+    }
+    LoadedConfig loaded = ConfigLoader.load(configFile);
+    ResolvedModel model = ResolvedModel.resolve(loaded, plugins);
+    long seed = loaded.config().seed();
+    DataSplits data = ExperimentRunner.loadData(loaded);
+    String modelName = name != null ? name : loaded.config().name();
+    Map<String, Double> metrics = new TreeMap<>();
+    runs.run(runId).map(RunSummary::latestMetrics).ifPresent(metrics::putAll);
+
+    try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+      Flow flow = model.build(data.eventShape(), manager, seed);
+      Trainer.restore(flow, Checkpoint.read(best, manager).params());
+      OnnxModels models = flow.toOnnx();
+
+      Shape event = flow.eventShape();
+      // Held-out points in data space, as evaluation sees them (pixels with the test split's
+      // fixed dequantisation noise).
+      int points = Math.min(PARITY_POINTS, data.test().count());
+      float[] x = new float[Math.toIntExact(points * event.size())];
+      data.test()
+          .copyRange(0, points, x, data.quantization(), Trainer.evaluationNoise(seed, "test"));
+      float[] jvmLogProb =
+          flow.logProb(manager.create(x, new Shape(points).addAll(event))).toFloatArray();
+
+      Parity.Report parity;
+      try (RegisteredFlow ort =
+          new RegisteredFlow(models, event.getShape(), flow.latentShape().getShape(), provider)) {
+        float[] z = ort.draws(PARITY_LATENTS, PARITY_SEED);
+        NDArray latent =
+            manager
+                .create(z, new Shape(PARITY_LATENTS).addAll(flow.latentShape()))
+                .mul((float) PARITY_TEMPERATURE);
+        float[] jvmSamples = flow.decode(latent).toFloatArray();
+        parity =
+            Parity.check(
+                ort, x, points, jvmLogProb, z, PARITY_LATENTS, PARITY_TEMPERATURE, jvmSamples);
+        out.printf(
+            java.util.Locale.ROOT,
+            "parity (ONNX Runtime %s vs JVM): max |Δ log p| %.3g on %d test points, max |Δ x| %.3g"
+                + " on %d latents (T=%.1f)%n",
+            parity.provider(),
+            parity.logProbMaxAbsError(),
+            points,
+            parity.sampleMaxAbsError(),
+            PARITY_LATENTS,
+            PARITY_TEMPERATURE);
+        out.println("execution provider: " + ort.provider() + " (" + ort.providerNote() + ")");
+      }
+      ModelCard card =
+          new ModelCard(
+              modelName,
+              0,
+              model.family().name(),
+              loaded.resolvedYaml(),
+              event.getShape(),
+              flow.latentShape().getShape(),
+              models.noise(),
+              preprocessing(flow, data),
+              metrics,
+              runId,
+              models.opset(),
+              parity,
+              Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+      return store.publish(modelName, models, card);
+    }
+  }
+
+  /** The fixed preprocessing steps at the front of the flow, described. */
+  private static List<String> preprocessing(Flow flow, DataSplits data) {
+    List<String> steps = new ArrayList<>();
+    if (data.quantized()) {
+      steps.add(
+          "dequantize(n_bits="
+              + data.quantization().nBits()
+              + "): x = (bin + u)/"
+              + data.quantization().bins()
+              + ", u ~ U(0,1); log_prob is the density of x in [0,1)^D");
+    }
+    for (Bijector b : flow.bijectors()) {
+      if (b instanceof Logit logit) {
+        steps.add("logit(alpha=" + logit.alpha() + ")");
+      } else {
+        break;
+      }
+    }
+    return steps;
+  }
+}

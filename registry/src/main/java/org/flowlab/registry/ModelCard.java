@@ -1,0 +1,94 @@
+package org.flowlab.registry;
+
+import com.google.gson.FieldNamingPolicy;
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What travels with an exported model ({@code model-card.json}, snake_case keys): where it came
+ * from, what it expects, and how closely ONNX Runtime reproduced the JVM model.
+ *
+ * @param name the registered name
+ * @param version the version, from 1
+ * @param family the flow family ({@code model.family})
+ * @param config the run's resolved config (YAML)
+ * @param eventShape the shape of one data point, e.g. {@code [2]}
+ * @param latentShape the shape of one latent point
+ * @param noise the standard noise the sample model takes: {@code normal} or {@code logistic}
+ * @param preprocessing fixed steps included in {@code log_prob} (e.g. {@code logit(alpha=0.05)})
+ * @param metrics the source run's final metrics
+ * @param sourceRun the id of the run the weights come from
+ * @param opset the ONNX operator set
+ * @param parity the parity check made at export
+ * @param createdAt ISO-8601 UTC instant of the export
+ */
+public record ModelCard(
+    String name,
+    int version,
+    String family,
+    String config,
+    long[] eventShape,
+    long[] latentShape,
+    String noise,
+    List<String> preprocessing,
+    Map<String, Double> metrics,
+    String sourceRun,
+    int opset,
+    Parity.Report parity,
+    String createdAt) {
+
+  private static final Gson GSON =
+      new GsonBuilder()
+          .setFieldNamingPolicy(FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES)
+          .serializeSpecialFloatingPointValues()
+          .setPrettyPrinting()
+          .create();
+
+  /** The same card with another name and version. */
+  public ModelCard withVersion(String newName, int newVersion) {
+    return new ModelCard(
+        newName,
+        newVersion,
+        family,
+        config,
+        eventShape,
+        latentShape,
+        noise,
+        preprocessing,
+        metrics,
+        sourceRun,
+        opset,
+        parity,
+        createdAt);
+  }
+
+  /** Elements in one data point. */
+  public int eventSize() {
+    return Math.toIntExact(product(eventShape));
+  }
+
+  /** Elements in one latent point. */
+  public int latentSize() {
+    return Math.toIntExact(product(latentShape));
+  }
+
+  /** The card as pretty-printed JSON. */
+  public String toJson() {
+    return GSON.toJson(this);
+  }
+
+  /** Reads a card written by {@link #toJson}. */
+  public static ModelCard fromJson(String json) {
+    return GSON.fromJson(json, ModelCard.class);
+  }
+
+  private static long product(long[] shape) {
+    long p = 1;
+    for (long d : shape) {
+      p *= d;
+    }
+    return p;
+  }
+}
