@@ -62,6 +62,11 @@ class ArchitectureTest {
   }
 
   @Test
+  void noJavaNumberIsATensorOperand() {
+    org.flowlab.api.testkit.PluginArchitecture.SCALAR_OPERANDS.check(flowlab);
+  }
+
+  @Test
   void theImportSawBothModules() {
     // Guards the rules above against passing on an empty import.
     org.junit.jupiter.api.Assertions.assertTrue(

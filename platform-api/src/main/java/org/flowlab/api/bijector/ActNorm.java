@@ -8,6 +8,7 @@ import org.flowlab.api.flow.LogDetMode;
 import org.flowlab.api.flow.Transformed;
 import org.flowlab.api.nn.Initializer;
 import org.flowlab.api.nn.ParameterScope;
+import org.flowlab.api.nn.Scalars;
 import org.flowlab.api.onnx.OnnxBijector;
 import org.flowlab.api.onnx.OnnxGraph;
 import org.flowlab.api.onnx.OnnxTensor;
@@ -62,7 +63,9 @@ public final class ActNorm implements Bijector, OnnxBijector {
     NDArray z = x.add(bias.reshape(broadcastShape)).mul(logScale.exp().reshape(broadcastShape));
     long n = x.getShape().get(0);
     NDArray logDet =
-        x.getManager().zeros(new Shape(n), x.getDataType()).add(logScale.sum().mul(spatial));
+        x.getManager()
+            .zeros(new Shape(n), x.getDataType())
+            .add(Scalars.mul(logScale.sum(), spatial));
     return new Transformed(z, logDet, LogDetMode.EXACT);
   }
 

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import org.flowlab.api.flow.Bijector;
 import org.flowlab.api.flow.LogDetMode;
 import org.flowlab.api.flow.Transformed;
+import org.flowlab.api.nn.Scalars;
 import org.flowlab.api.onnx.OnnxBijector;
 import org.flowlab.api.onnx.OnnxGraph;
 import org.flowlab.api.onnx.OnnxTensor;
@@ -30,7 +31,7 @@ public final class Logit implements Bijector, OnnxBijector {
 
   @Override
   public Transformed forward(NDArray x, LogDetMode mode) {
-    NDArray y = x.mul(1 - alpha).add(alpha);
+    NDArray y = Scalars.mul(x, 1 - alpha).add(alpha);
     NDArray logY = y.log();
     NDArray log1mY = y.neg().add(1).log();
     long n = x.getShape().get(0);
@@ -42,7 +43,7 @@ public final class Logit implements Bijector, OnnxBijector {
 
   @Override
   public NDArray inverse(NDArray z) {
-    return org.flowlab.api.nn.Activation.sigmoid(z).sub(alpha).div(1 - alpha);
+    return Scalars.div(org.flowlab.api.nn.Activation.sigmoid(z).sub(alpha), 1 - alpha);
   }
 
   /** Emits the logit and its log-det, the same formulas as {@link #forward}. */

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.SplittableRandom;
+import org.flowlab.api.nn.Scalars;
 import org.flowlab.api.onnx.OnnxDistribution;
 import org.flowlab.api.onnx.OnnxGraph;
 import org.flowlab.api.onnx.OnnxTensor;
@@ -15,7 +16,7 @@ public final class StandardNormal implements BaseDistribution, OnnxDistribution 
 
   @Override
   public NDArray logProb(NDArray z) {
-    return BaseDistribution.sumEvent(z.square().mul(-0.5).sub(HALF_LOG_2PI));
+    return BaseDistribution.sumEvent(Scalars.mul(z.square(), -0.5).sub(HALF_LOG_2PI));
   }
 
   /** Emits {@code Σ (−z²/2 − log(2π)/2)} per sample. */

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
 import java.util.Locale;
+import org.flowlab.api.nn.Scalars;
 
 /**
  * The adaptive Dormand–Prince 5(4) method ("dopri5"): a 7-stage embedded Runge–Kutta pair with the
@@ -182,7 +183,7 @@ public final class DormandPrince implements OdeSolver {
     int n = count(y0);
     NDList scale = new NDList(n);
     for (int j = 0; j < n; j++) {
-      scale.add(y0.get(j).abs().mul((float) rtol).add((float) atol));
+      scale.add(Scalars.mul(y0.get(j).abs(), rtol).add((float) atol));
     }
     double d0 = rms(y0, scale, n);
     double d1 = rms(f0, scale, n);
@@ -207,12 +208,12 @@ public final class DormandPrince implements OdeSolver {
       NDArray e = null;
       for (int s = 0; s < 7; s++) {
         if (E[s] != 0) {
-          NDArray term = k[s].get(j).mul((float) (step * E[s]));
+          NDArray term = Scalars.mul(k[s].get(j), step * E[s]);
           e = e == null ? term : e.add(term);
         }
       }
       errors.add(e);
-      scale.add(y0.get(j).abs().maximum(y1.get(j).abs()).mul((float) rtol).add((float) atol));
+      scale.add(Scalars.mul(y0.get(j).abs().maximum(y1.get(j).abs()), rtol).add((float) atol));
     }
     return rms(errors, scale, n);
   }
@@ -238,7 +239,7 @@ public final class DormandPrince implements OdeSolver {
       NDArray sum = y.get(j);
       for (int s = 0; s < a.length; s++) {
         if (a[s] != 0) {
-          sum = sum.add(Scaling.times(k[s].get(j), step * a[s]));
+          sum = sum.add(Scalars.mul(k[s].get(j), step * a[s]));
         }
       }
       out.add(sum);

@@ -2,6 +2,7 @@ package org.flowlab.api.ode;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import org.flowlab.api.nn.Scalars;
 
 /**
  * The classical fixed-step Runge–Kutta method of order 4: {@code steps} equal steps, 4 evaluations
@@ -32,8 +33,8 @@ public final class RungeKutta4 implements OdeSolver {
       NDList k4 = f.derivative(t + h, axpy(y, h, k3));
       NDList next = new NDList(y.size());
       for (int j = 0; j < y.size(); j++) {
-        NDArray sum = k1.get(j).add(k4.get(j)).add(Scaling.times(k2.get(j).add(k3.get(j)), 2));
-        next.add(y.get(j).add(Scaling.times(sum, h / 6)));
+        NDArray sum = k1.get(j).add(k4.get(j)).add(Scalars.mul(k2.get(j).add(k3.get(j)), 2));
+        next.add(y.get(j).add(Scalars.mul(sum, h / 6)));
       }
       y = next;
     }
@@ -44,7 +45,7 @@ public final class RungeKutta4 implements OdeSolver {
   static NDList axpy(NDList y, double a, NDList k) {
     NDList out = new NDList(y.size());
     for (int j = 0; j < y.size(); j++) {
-      out.add(y.get(j).add(Scaling.times(k.get(j), a)));
+      out.add(y.get(j).add(Scalars.mul(k.get(j), a)));
     }
     return out;
   }

@@ -1,7 +1,9 @@
 package org.flowlab.api.testkit;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
+import ai.djl.ndarray.NDArray;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
@@ -12,7 +14,8 @@ import java.util.List;
 /**
  * The architecture rule every plugin module checks in its tests: a plugin's classes depend only on
  * its own package, platform-api, DJL, PF4J, the JDK and {@code jakarta.inject} — never on the host,
- * the registry or another plugin. Use it from a plugin test:
+ * the registry or another plugin — and never hands DJL a Java number as a tensor operand ({@link
+ * #SCALAR_OPERANDS}). Use it from a plugin test:
  *
  * <pre>{@code
  * @Test
@@ -27,6 +30,31 @@ public final class PluginArchitecture {
       List.of("org.flowlab.api..", "ai.djl..", "org.pf4j..", "java..", "jakarta.inject..");
 
   private PluginArchitecture() {}
+
+  /**
+   * No class multiplies, divides or raises an NDArray by a Java number: DJL wraps the number in a
+   * tensor over a Java buffer that it frees after the op, while autograd keeps the tensor for the
+   * backward pass — gradients then read freed memory. Use {@link org.flowlab.api.nn.Scalars}.
+   */
+  public static final ArchRule SCALAR_OPERANDS =
+      noClasses()
+          .should()
+          .callMethod(NDArray.class, "mul", Number.class)
+          .orShould()
+          .callMethod(NDArray.class, "div", Number.class)
+          .orShould()
+          .callMethod(NDArray.class, "pow", Number.class)
+          .orShould()
+          .callMethod(NDArray.class, "rdiv", Number.class)
+          .orShould()
+          .callMethod(NDArray.class, "rpow", Number.class)
+          .orShould()
+          .callMethod(NDArray.class, "muli", Number.class)
+          .orShould()
+          .callMethod(NDArray.class, "divi", Number.class)
+          .because(
+              "DJL frees a Number operand's buffer while autograd still holds it; use"
+                  + " org.flowlab.api.nn.Scalars");
 
   /** The rule for the classes in {@code pluginPackage} and its subpackages. */
   public static ArchRule seesOnlyTheApi(String pluginPackage) {
@@ -60,5 +88,6 @@ public final class PluginArchitecture {
           "no main classes in " + pluginPackage + " on the class path: compile the plugin first");
     }
     seesOnlyTheApi(pluginPackage).check(plugin);
+    SCALAR_OPERANDS.check(plugin);
   }
 }

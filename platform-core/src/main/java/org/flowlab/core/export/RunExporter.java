@@ -18,6 +18,7 @@ import java.util.TreeMap;
 import org.flowlab.api.bijector.Logit;
 import org.flowlab.api.flow.Bijector;
 import org.flowlab.api.flow.Flow;
+import org.flowlab.api.nn.Scalars;
 import org.flowlab.api.onnx.OnnxModels;
 import org.flowlab.core.config.ConfigException;
 import org.flowlab.core.config.ConfigLoader;
@@ -115,9 +116,9 @@ public final class RunExporter {
           new RegisteredFlow(models, event.getShape(), flow.latentShape().getShape(), provider)) {
         float[] z = ort.draws(PARITY_LATENTS, PARITY_SEED);
         NDArray latent =
-            manager
-                .create(z, new Shape(PARITY_LATENTS).addAll(flow.latentShape()))
-                .mul((float) PARITY_TEMPERATURE);
+            Scalars.mul(
+                manager.create(z, new Shape(PARITY_LATENTS).addAll(flow.latentShape())),
+                PARITY_TEMPERATURE);
         float[] jvmSamples = flow.decode(latent).toFloatArray();
         parity =
             Parity.check(

@@ -17,9 +17,9 @@ import org.flowlab.api.nn.Activation;
 import org.flowlab.api.nn.Initializer;
 import org.flowlab.api.nn.Jvp;
 import org.flowlab.api.nn.ParameterScope;
+import org.flowlab.api.nn.Scalars;
 import org.flowlab.api.ode.Dynamics;
 import org.flowlab.api.ode.OdeSolver;
-import org.flowlab.api.ode.Scaling;
 import org.flowlab.api.ode.Solution;
 
 /**
@@ -126,7 +126,7 @@ final class CnfBlock implements Bijector, Instrumented, Regularized {
       NDArray eye = m.eye(d).toType(x.getDataType(), false).reshape(d, 1, d);
       dynamics =
           (s, y) -> {
-            Jvp jac = net.jacobian(y.get(0), Scaling.times(endTime, s));
+            Jvp jac = net.jacobian(y.get(0), Scalars.mul(endTime, s));
             NDArray tangents = jac.tangent(); // (d, n, d): J e_i for each i
             NDArray trace = tangents.mul(eye).sum(new int[] {0, 2});
             return derivatives(endTime, jac.value(), trace, regularized ? tangents : null, true);
@@ -135,7 +135,7 @@ final class CnfBlock implements Bijector, Instrumented, Regularized {
       NDArray eps = probe(m, x.getShape(), x.getDataType());
       dynamics =
           (s, y) -> {
-            NDArray t = Scaling.times(endTime, s);
+            NDArray t = Scalars.mul(endTime, s);
             Jvp jvp = net.jvp(y.get(0), t, eps);
             NDArray trace = jvp.tangent().mul(eps).sum(new int[] {1});
             return derivatives(
@@ -149,10 +149,10 @@ final class CnfBlock implements Bijector, Instrumented, Regularized {
     if (regularized) {
       NDArray p = null;
       if (kineticWeight > 0) {
-        p = Scaling.times(y1.get(2).mean(), kineticWeight);
+        p = Scalars.mul(y1.get(2).mean(), kineticWeight);
       }
       if (jacobianWeight > 0) {
-        NDArray j = Scaling.times(y1.get(3).mean(), jacobianWeight);
+        NDArray j = Scalars.mul(y1.get(3).mean(), jacobianWeight);
         p = p == null ? j : p.add(j);
       }
       penalty = p;
@@ -178,7 +178,8 @@ final class CnfBlock implements Bijector, Instrumented, Regularized {
   /** One Hutchinson probe per sample: Rademacher (±1) or standard normal. */
   private NDArray probe(NDManager m, Shape shape, DataType type) {
     if (rademacher) {
-      return m.randomUniform(0, 1, shape).lt(0.5).toType(type, false).mul(2).sub(1);
+      NDArray signs = m.randomUniform(0, 1, shape).lt(0.5).toType(type, false);
+      return signs.add(signs).sub(1);
     }
     return m.randomNormal(shape).toType(type, false);
   }
@@ -187,7 +188,7 @@ final class CnfBlock implements Bijector, Instrumented, Regularized {
   public NDArray inverse(NDArray z) {
     NDArray endTime = endTime();
     Dynamics dynamics =
-        (s, y) -> new NDList(net.forward(y.get(0), Scaling.times(endTime, s)).mul(endTime));
+        (s, y) -> new NDList(net.forward(y.get(0), Scalars.mul(endTime, s)).mul(endTime));
     Solution sol = evalSolver.solve(dynamics, new NDList(z), 1, 0);
     record(sol, endTime);
     return sol.state().get(0);

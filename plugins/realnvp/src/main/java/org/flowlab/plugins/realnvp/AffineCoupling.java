@@ -11,6 +11,7 @@ import org.flowlab.api.nn.Activation;
 import org.flowlab.api.nn.Initializer;
 import org.flowlab.api.nn.Mlp;
 import org.flowlab.api.nn.ParameterScope;
+import org.flowlab.api.nn.Scalars;
 import org.flowlab.api.onnx.OnnxBijector;
 import org.flowlab.api.onnx.OnnxGraph;
 import org.flowlab.api.onnx.OnnxTensor;
@@ -110,7 +111,7 @@ final class AffineCoupling implements Bijector, OnnxBijector {
     NDArray s =
         scaleFactor != null
             ? raw.get(0).tanh().mul(scaleFactor)
-            : raw.get(0).div(bound).tanh().mul(bound);
+            : Scalars.mul(Scalars.div(raw.get(0), bound).tanh(), bound);
     return new NDList(s.mul(complement), raw.get(1).mul(complement));
   }
 }

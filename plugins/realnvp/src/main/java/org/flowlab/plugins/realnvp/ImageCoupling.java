@@ -10,6 +10,7 @@ import org.flowlab.api.flow.Transformed;
 import org.flowlab.api.nn.Activation;
 import org.flowlab.api.nn.Initializer;
 import org.flowlab.api.nn.ParameterScope;
+import org.flowlab.api.nn.Scalars;
 
 /**
  * A mask-based affine coupling on images {@code (c, h, w)}, the layer of the RealNVP multi-scale
@@ -89,7 +90,7 @@ final class ImageCoupling implements Bijector {
     NDArray s =
         scaleFactor != null
             ? raw.get(0).tanh().mul(scaleFactor)
-            : raw.get(0).div(bound).tanh().mul(bound);
+            : Scalars.mul(Scalars.div(raw.get(0), bound).tanh(), bound);
     return new NDList(s.mul(complement), raw.get(1).mul(complement));
   }
 }

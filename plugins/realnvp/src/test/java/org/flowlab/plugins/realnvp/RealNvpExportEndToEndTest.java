@@ -190,7 +190,7 @@ class RealNvpExportEndToEndTest {
   private static float[] jvmLogProb(float[] x, int n) throws IOException {
     try (NDManager manager = NDManager.newBaseManager()) {
       RealNvpConfig config =
-          new RealNvpConfig(4, List.of(16, 16), null, null, null, null, null, null);
+          RealNvpConfig.vector(4, List.of(16, 16), null, null, null, null, null, null);
       Flow flow =
           new RealNvpFamily()
               .build(config, new BuildContext(new Shape(2), ParameterScope.root(manager, 5)));

@@ -26,12 +26,13 @@ class RealNvpOnnxTest {
   void exportedCouplingsReproduceTheJvmFlow() {
     List<RealNvpConfig> configs =
         List.of(
-            new RealNvpConfig(4, List.of(16, 16), "elu", "tanh", null, "actnorm", "normal", null),
-            new RealNvpConfig(
+            RealNvpConfig.vector(
+                4, List.of(16, 16), "elu", "tanh", null, "actnorm", "normal", null),
+            RealNvpConfig.vector(
                 3, List.of(8), "softplus", "softclamp", 1.5, "none", "logistic", "checkerboard"),
-            new RealNvpConfig(2, List.of(8), "relu", "tanh", null, "actnorm", "logistic", null),
-            new RealNvpConfig(2, List.of(), "silu", "softclamp", null, "none", "normal", null),
-            new RealNvpConfig(2, List.of(8), "tanh", "tanh", null, "actnorm", "normal", null));
+            RealNvpConfig.vector(2, List.of(8), "relu", "tanh", null, "actnorm", "logistic", null),
+            RealNvpConfig.vector(2, List.of(), "silu", "softclamp", null, "none", "normal", null),
+            RealNvpConfig.vector(2, List.of(8), "tanh", "tanh", null, "actnorm", "normal", null));
     double worstLp = 0;
     double worstX = 0;
     for (RealNvpConfig config : configs) {

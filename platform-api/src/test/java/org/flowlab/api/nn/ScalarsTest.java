@@ -1,4 +1,4 @@
-package org.flowlab.api.ode;
+package org.flowlab.api.nn;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -10,11 +10,11 @@ import ai.djl.training.GradientCollector;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link Scaling#times} keeps its constant alive for the backward pass. The same loop with DJL's
+ * {@link Scalars#mul} keeps its constant alive for the backward pass. The same loop with DJL's
  * {@code a.mul(-0.5f)} gave gradients of -7.9e6 in 2 of 50 repetitions (the constant's direct
  * buffer was collected and its memory reused between forward and backward).
  */
-class ScalingTest {
+class ScalarsTest {
   @Test
   void gradientSurvivesGarbageCollectionBetweenForwardAndBackward() {
     try (NDManager m = NDManager.newBaseManager()) {
@@ -23,7 +23,7 @@ class ScalingTest {
           NDArray a = s.ones(new Shape(1000));
           a.setRequiresGradient(true);
           try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-            NDArray y = Scaling.times(a, -0.5);
+            NDArray y = Scalars.mul(a, -0.5);
             // Free direct buffers, collect them, and reuse their memory before the backward pass.
             for (int i = 0; i < 200; i++) {
               try (NDArray junk = s.create(new float[] {1e30f, 7f, 3f, 9f})) {
