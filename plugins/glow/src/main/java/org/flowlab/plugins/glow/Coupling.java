@@ -17,7 +17,7 @@ import org.flowlab.api.nn.Activation;
  *
  * <ul>
  *   <li>{@link Kind#SIGMOID} (Glow's coupling): {@code exp(b) = sigmoid(raw + 2)}, a bounded scale
- *       that starts near 0.88; {@code b = −softplus(−(raw + 2))} computed stably.
+ *       that starts near 0.88.
  *   <li>{@link Kind#GAUSSIAN} (Glow's learned split prior, written as a bijector): {@code a = −μ},
  *       {@code b = −log σ} with {@code (μ, log σ) = net(x_a)}, so {@code z_b = (x_b − μ)/σ} is
  *       standard normal exactly when {@code x_b ~ N(μ(x_a), σ(x_a)²)}; log-det {@code −Σ log σ}.
@@ -63,28 +63,34 @@ final class Coupling implements Bijector {
 
   private Transformed run(NDArray x, boolean initialize) {
     NDArray xa = x.get(new NDIndex(":, :{}", kept));
-    NDArray[] ab = shiftAndLogScale(xa, initialize);
-    NDArray zb = x.get(new NDIndex(":, {}:", kept)).add(ab[0]).mul(ab[1].exp());
+    NDArray[] abs = shiftScaleLogScale(xa, initialize);
+    NDArray zb = x.get(new NDIndex(":, {}:", kept)).add(abs[0]).mul(abs[1]);
     long n = x.getShape().get(0);
-    NDArray logDet = ab[1].reshape(n, -1).sum(new int[] {1});
+    NDArray logDet = abs[2].reshape(n, -1).sum(new int[] {1});
     return new Transformed(NDArrays.concat(new NDList(xa, zb), 1), logDet, LogDetMode.EXACT);
   }
 
   @Override
   public NDArray inverse(NDArray z) {
     NDArray za = z.get(new NDIndex(":, :{}", kept));
-    NDArray[] ab = shiftAndLogScale(za, false);
-    NDArray xb = z.get(new NDIndex(":, {}:", kept)).mul(ab[1].neg().exp()).sub(ab[0]);
+    NDArray[] abs = shiftScaleLogScale(za, false);
+    NDArray xb = z.get(new NDIndex(":, {}:", kept)).div(abs[1]).sub(abs[0]);
     return NDArrays.concat(new NDList(za, xb), 1);
   }
 
-  /** {@code [a, b]}, each with {@code rest} entries on axis 1. */
-  private NDArray[] shiftAndLogScale(NDArray xa, boolean initialize) {
+  /**
+   * {@code [a, exp(b), b]}, each with {@code rest} entries on axis 1. For the sigmoid scale, {@code
+   * b = log(sigmoid(raw + 2))} directly (as Glow does): fewer ops than a stable log-sigmoid, and it
+   * only underflows for raw &lt; −85, far outside what training visits.
+   */
+  private NDArray[] shiftScaleLogScale(NDArray xa, boolean initialize) {
     NDList h = net.apply(xa, initialize).split(new long[] {rest}, 1);
     NDArray raw = h.get(1);
     if (kind == Kind.SIGMOID) {
-      return new NDArray[] {h.get(0), Activation.softplus(raw.add(2).neg()).neg()};
+      NDArray scale = Activation.sigmoid(raw.add(2));
+      return new NDArray[] {h.get(0), scale, scale.log()};
     }
-    return new NDArray[] {h.get(0).neg(), raw.neg()};
+    NDArray logScale = raw.neg();
+    return new NDArray[] {h.get(0).neg(), logScale.exp(), logScale};
   }
 }
