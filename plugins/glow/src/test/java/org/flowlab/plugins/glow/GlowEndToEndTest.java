@@ -14,8 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The Glow plugin found by the real plugin host (development mode, from the source tree) and run
- * through the CLI in a child JVM: a tiny vector run trains, evaluates and records; a bad
- * {@code model.params} value is one located error line.
+ * through the CLI in a child JVM: a tiny vector run trains, evaluates and records; a bad {@code
+ * model.params} value is one located error line.
  */
 class GlowEndToEndTest {
   private static final Path REPO = Path.of(System.getProperty("flowlab.repo.root", "../.."));
