@@ -1,0 +1,154 @@
+package org.flowlab.plugins.glow;
+
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.List;
+import org.flowlab.api.bijector.ActNorm;
+import org.flowlab.api.bijector.FactorOut;
+import org.flowlab.api.bijector.Squeeze;
+import org.flowlab.api.distribution.StandardNormal;
+import org.flowlab.api.flow.Bijector;
+import org.flowlab.api.flow.Chain;
+import org.flowlab.api.flow.Flow;
+import org.flowlab.api.nn.Activation;
+import org.flowlab.api.nn.ParameterScope;
+import org.flowlab.api.spi.BuildContext;
+import org.flowlab.api.spi.FlowFamily;
+import org.pf4j.Extension;
+
+/**
+ * The {@code glow} family (Kingma and Dhariwal 2018). A step is actnorm → invertible 1×1
+ * convolution → affine coupling (channel split, sigmoid(h + 2) scale, zero-initialised last layer).
+ *
+ * <ul>
+ *   <li>Images {@code (c, h, w)}: L levels; each squeezes ({@code (c, h, w) → (4c, h/2, w/2)}) and
+ *       runs K steps; every level but the last then splits: a learned conditional Gaussian prior
+ *       for the second half of the channels given the first (a {@link Coupling.Kind#GAUSSIAN}
+ *       coupling), and a {@link FactorOut} that sends that half to the latent and the first half to
+ *       the next levels. A final reshape gives the latent the data's shape; the base is a standard
+ *       normal, so sampling at temperature T scales every level's noise by T. Parameters {@code
+ *       level.L.step.K.{actnorm,invconv,coupling.net}.*}, {@code level.L.prior.*}, {@code top.*}.
+ *   <li>Vectors {@code (d)}, d ≥ 2: K steps whose 1×1 convolution is a dense invertible linear map
+ *       and whose coupling network is an MLP. Parameters {@code step.K.{actnorm,invconv,
+ *       coupling.net}.*}.
+ * </ul>
+ */
+@Extension
+public final class GlowFamily implements FlowFamily<GlowConfig> {
+  @Override
+  public String name() {
+    return "glow";
+  }
+
+  @Override
+  public String description() {
+    return "Glow (Kingma and Dhariwal 2018): actnorm, invertible 1x1 convolutions, affine couplings,"
+        + " multi-scale with a learned split prior; vectors and images";
+  }
+
+  @Override
+  public Class<GlowConfig> configType() {
+    return GlowConfig.class;
+  }
+
+  @Override
+  public Flow build(GlowConfig config, BuildContext context) {
+    Shape shape = context.eventShape();
+    ParameterScope root = context.parameters();
+    List<Bijector> bijectors;
+    if (shape.dimension() == 1) {
+      bijectors = vectorSteps(config, root, shape);
+    } else if (shape.dimension() == 3) {
+      bijectors = imageLevels(config, root, shape);
+    } else {
+      throw new IllegalArgumentException(
+          "glow supports vectors (d) and images (c, h, w), got event shape " + shape);
+    }
+    return new Flow(shape, new StandardNormal(), bijectors, root.parameters());
+  }
+
+  private static List<Bijector> vectorSteps(GlowConfig config, ParameterScope root, Shape shape) {
+    int d = Math.toIntExact(shape.get(0));
+    if (d < 2) {
+      throw new IllegalArgumentException(
+          "glow needs at least 2 dimensions to split in its couplings, got " + d);
+    }
+    int kept = d / 2;
+    Activation activation = Activation.named(config.activation());
+    List<Bijector> steps = new ArrayList<>();
+    for (int k = 0; k < config.steps(); k++) {
+      ParameterScope step = root.child("step." + k);
+      steps.add(new ActNorm(step.child("actnorm"), shape));
+      steps.add(new InvertibleConv(step.child("invconv"), shape, config.invconv().equals("lu")));
+      Conditioner net =
+          Conditioner.mlp(step.child("coupling.net"), kept, config.hidden(), d - kept, activation);
+      steps.add(new Coupling(kept, d - kept, net, Coupling.Kind.SIGMOID));
+    }
+    return steps;
+  }
+
+  private static List<Bijector> imageLevels(GlowConfig config, ParameterScope root, Shape shape) {
+    long scale = 1L << config.levels();
+    if (shape.get(1) % scale != 0 || shape.get(2) % scale != 0) {
+      throw new IllegalArgumentException(
+          "glow with levels: "
+              + config.levels()
+              + " needs image height and width divisible by "
+              + scale
+              + ", got event shape "
+              + shape
+              + " (use fewer levels)");
+    }
+    List<Bijector> bijectors = new ArrayList<>();
+    Shape latent = level(config, root, 0, shape, bijectors);
+    bijectors.add(new Reshape(latent, shape));
+    return bijectors;
+  }
+
+  /**
+   * Appends level {@code l} (and, through its factor-out, the levels after it) for input {@code
+   * shape} to {@code out}; returns the shape of the latent it produces.
+   */
+  private static Shape level(
+      GlowConfig config, ParameterScope root, int l, Shape shape, List<Bijector> out) {
+    Squeeze squeeze = new Squeeze(shape);
+    Shape s = squeeze.outputShape();
+    out.add(squeeze);
+    int c = Math.toIntExact(s.get(0));
+    int kept = c / 2;
+    Activation activation = Activation.named(config.activation());
+    boolean lu = config.invconv().equals("lu");
+    boolean actnorm = config.couplingNorm().equals("actnorm");
+    for (int k = 0; k < config.steps(); k++) {
+      ParameterScope step = root.child("level." + l + ".step." + k);
+      out.add(new ActNorm(step.child("actnorm"), s));
+      out.add(new InvertibleConv(step.child("invconv"), s, lu));
+      Conditioner net =
+          Conditioner.conv(
+              step.child("coupling.net"),
+              kept,
+              s.get(1),
+              s.get(2),
+              config.hiddenChannels(),
+              c - kept,
+              actnorm,
+              activation);
+      out.add(new Coupling(kept, c - kept, net, Coupling.Kind.SIGMOID));
+    }
+    if (l == config.levels() - 1) {
+      if (config.learnTop()) {
+        out.add(new LearnedPrior(root.child("top"), s));
+      }
+      return s;
+    }
+    if (config.splitPrior().equals("learned")) {
+      Conditioner prior = Conditioner.zeroConv(root.child("level." + l + ".prior"), kept, c - kept);
+      out.add(new Coupling(kept, c - kept, prior, Coupling.Kind.GAUSSIAN));
+    }
+    List<Bijector> inner = new ArrayList<>();
+    Shape innerLatent = level(config, root, l + 1, new Shape(kept, s.get(1), s.get(2)), inner);
+    FactorOut split = new FactorOut(s, kept, new Chain(inner), innerLatent);
+    out.add(split);
+    return split.outputShape();
+  }
+}
