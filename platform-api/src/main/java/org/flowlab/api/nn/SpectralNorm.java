@@ -85,17 +85,26 @@ public final class SpectralNorm {
     powerIteration(w, rows, cols, uu, vv, iterations, tolerance);
     float[] uf = toFloat(uu);
     float[] vf = toFloat(vv);
+    double sigmaValue = 0;
+    for (int i = 0; i < rows; i++) {
+      double wv = 0;
+      for (int j = 0; j < cols; j++) {
+        wv += w[i * cols + j] * (double) vf[j];
+      }
+      sigmaValue += uf[i] * wv;
+    }
     if (update) {
       u.set(uf);
       v.set(vf);
     }
-    NDArray uRow = weight.getManager().create(uf, new Shape(1, rows));
-    NDArray vCol = weight.getManager().create(vf, new Shape(cols, 1));
-    NDArray sigma = uRow.matMul(weight).matMul(vCol).reshape(new Shape(1));
-    lastSigma = sigma.getFloat();
-    if (lastSigma <= coeff) {
+    lastSigma = sigmaValue;
+    if (sigmaValue <= coeff) {
       return weight;
     }
+    // σ̂ = uᵀWv as an engine op (u, v constants), so the gradient sees W's effect on σ̂.
+    NDArray uRow = weight.getManager().create(uf).reshape(1, rows);
+    NDArray vCol = weight.getManager().create(vf).reshape(cols, 1);
+    NDArray sigma = uRow.matMul(weight).matMul(vCol).reshape(new Shape(1));
     return weight.mul(coeff).div(sigma);
   }
 

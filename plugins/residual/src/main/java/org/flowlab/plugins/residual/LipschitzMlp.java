@@ -93,10 +93,14 @@ final class LipschitzMlp {
         slopes.add(step.tangent());
       }
     }
+    List<NDArray> transposed = new ArrayList<>(weights.size());
+    for (NDArray w : weights) {
+      transposed.add(w.transpose());
+    }
     LinearOperator jacobian =
         v -> {
           for (int l = 0; l < weights.size(); l++) {
-            v = ai.djl.nn.core.Linear.linear(v, weights.get(l)).singletonOrThrow();
+            v = v.matMul(transposed.get(l));
             if (l < slopes.size()) {
               v = v.mul(slopes.get(l));
             }
