@@ -1,6 +1,7 @@
 package org.flowlab.api.estimate;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 
 /**
@@ -32,11 +33,14 @@ public final class PowerSeries {
     for (int k = 1; k <= weights.length; k++) {
       w = j.apply(w);
       double c = (k % 2 == 1 ? 1.0 : -1.0) * weights[k - 1] / k;
-      NDArray term = w.mul((float) c);
+      // A natively owned scalar: NDArray.mul(Number) wraps a Java buffer that DJL frees right after
+      // the op, while autograd keeps it for the backward pass (garbage gradients, seen as NaN).
+      NDArray coefficient = w.getManager().full(new Shape(), (float) c, w.getDataType());
+      NDArray term = w.mul(coefficient);
       acc = acc == null ? term : acc.add(term);
     }
     if (acc == null) {
-      return probe.getManager().zeros(new ai.djl.ndarray.types.Shape(probe.getShape().get(0)));
+      return probe.getManager().zeros(new Shape(probe.getShape().get(0)));
     }
     return acc.mul(probe).sum(eventAxes);
   }

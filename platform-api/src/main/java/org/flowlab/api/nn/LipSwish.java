@@ -25,12 +25,20 @@ public final class LipSwish implements Layer {
 
   /** β = softplus(b), shape (1). */
   public NDArray beta() {
-    return Activation.softplus(raw);
+    return ai.djl.nn.Activation.softPlus(raw); // one native op: no Java-side scalars in the graph
+  }
+
+  /**
+   * 1/1.1 as a natively owned scalar. {@code NDArray.div(Number)} would wrap a Java buffer that DJL
+   * frees right after the op while autograd keeps it for the backward pass.
+   */
+  private static NDArray inverseDivisor(NDArray like) {
+    return like.getManager().full(new Shape(), (float) (1 / DIVISOR), like.getDataType());
   }
 
   @Override
   public NDArray forward(NDArray x) {
-    return x.mul(Activation.sigmoid(x.mul(beta()))).div(DIVISOR);
+    return x.mul(Activation.sigmoid(x.mul(beta()))).mul(inverseDivisor(x));
   }
 
   /**
@@ -40,15 +48,15 @@ public final class LipSwish implements Layer {
   public NDArray derivative(NDArray x) {
     NDArray bx = x.mul(beta());
     NDArray s = Activation.sigmoid(bx);
-    return s.add(bx.mul(s).mul(s.neg().add(1))).div(DIVISOR);
+    return s.add(bx.mul(s).mul(s.neg().add(1))).mul(inverseDivisor(x));
   }
 
   @Override
   public Jvp jvp(NDArray x, NDArray v) {
     NDArray bx = x.mul(beta());
     NDArray s = Activation.sigmoid(bx);
-    NDArray y = x.mul(s).div(DIVISOR);
-    NDArray d = s.add(bx.mul(s).mul(s.neg().add(1))).div(DIVISOR);
+    NDArray y = x.mul(s).mul(inverseDivisor(x));
+    NDArray d = s.add(bx.mul(s).mul(s.neg().add(1))).mul(inverseDivisor(x));
     return new Jvp(y, v.mul(d));
   }
 }

@@ -1,6 +1,7 @@
 package org.flowlab.api.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import java.util.SplittableRandom;
 import org.flowlab.api.random.Seeds;
@@ -11,18 +12,18 @@ import org.flowlab.api.random.Seeds;
  * singular value of W, so the map {@code x ↦ xWᵀ} has Lipschitz constant at most about c.
  *
  * <p>The singular vectors u (length {@code out}) and v (length {@code in}) are buffers registered
- * in the scope ({@code u}, {@code v}), so checkpoints carry them. The power iteration runs on the
- * host in double precision, starting from the stored vectors: at least {@code iterations} steps,
- * then on until σ̂ changes by less than {@code tolerance} relative (at most {@link #MAX_ITERATIONS}
- * steps). σ̂ itself is then recomputed as {@code u·W·v} with the engine's ops, u and v held fixed,
- * so gradients flow through W (as in the papers).
+ * in the scope ({@code u}, {@code v}), so checkpoints carry them.
  *
  * <p>When the vectors update: only {@link #weight(boolean) weight(true)} — the training (ESTIMATE)
- * calls — writes the refined u and v back. {@code weight(false)} (EXACT evaluation and inverses)
- * refines copies and leaves the buffers alone: it is a pure function of W and the stored vectors,
- * so an inverse after an evaluation forward sees bitwise the same normalised weight, and evaluation
- * never changes what a checkpoint holds. With warm vectors both modes agree to about {@code
- * tolerance}.
+ * calls — refines them: {@code iterations} power-iteration steps as engine ops on the detached
+ * weight, starting from the stored vectors, written back in place; σ̂ = uᵀWv is then an engine op
+ * with u and v held fixed, so gradients flow through W (as in the papers). {@code weight(false)}
+ * (EXACT evaluation and inverses) runs the power iteration on the host in double precision from
+ * copies of the stored vectors, at least {@code iterations} steps and on until σ̂ changes by less
+ * than {@code tolerance} relative (at most {@link #MAX_ITERATIONS}), and leaves the buffers alone:
+ * it is a pure function of W and the stored vectors, so an inverse after an evaluation forward sees
+ * bitwise the same normalised weight, and evaluation never changes what a checkpoint holds. With
+ * warm vectors (training refines them every step) both modes agree closely.
  */
 public final class SpectralNorm {
   /** Cap on the power-iteration steps of one call. */
@@ -79,36 +80,53 @@ public final class SpectralNorm {
    *     buffers; false in evaluation and inverse calls: leave them as stored
    */
   public NDArray weight(boolean update) {
+    return update ? trainingWeight() : evaluationWeight();
+  }
+
+  /**
+   * Training: {@code iterations} power-iteration steps as engine ops on the detached weight (no
+   * host round trip), the refined vectors copied in place into the buffers, and {@code W·c /
+   * max(σ̂, c)}, which equals {@code W·min(1, c/σ̂)} without a branch on the device value.
+   */
+  private NDArray trainingWeight() {
+    NDArray w = weight.stopGradient();
+    NDArray uu = u;
+    NDArray vv = v;
+    for (int i = 0; i < iterations; i++) {
+      uu = w.matMul(vv.reshape(cols, 1)).reshape(rows);
+      uu = uu.div(uu.square().sum().sqrt().add(1e-12f));
+      vv = w.transpose().matMul(uu.reshape(rows, 1)).reshape(cols);
+      vv = vv.div(vv.square().sum().sqrt().add(1e-12f));
+    }
+    // In-place copies (index_put_), never NDArray.set(float[]), which swaps the tensor's storage.
+    u.set(new NDIndex(":"), uu);
+    v.set(new NDIndex(":"), vv);
+    NDArray sigma = uu.reshape(1, rows).matMul(weight).matMul(vv.reshape(cols, 1)).reshape(1);
+    lastSigma = Double.NaN;
+    // c as a natively owned tensor: mul/maximum(Number) wrap a Java buffer that DJL frees right
+    // after the op while autograd keeps it for the backward pass.
+    NDArray c = weight.getManager().full(new Shape(1), (float) coeff, weight.getDataType());
+    return weight.mul(c).div(sigma.maximum(c));
+  }
+
+  /** Evaluation: host power iteration to convergence on copies of the stored vectors. */
+  private NDArray evaluationWeight() {
     float[] w = weight.toFloatArray();
     double[] uu = toDouble(u.toFloatArray());
     double[] vv = toDouble(v.toFloatArray());
-    powerIteration(w, rows, cols, uu, vv, iterations, tolerance);
-    float[] uf = toFloat(uu);
-    float[] vf = toFloat(vv);
-    double sigmaValue = 0;
-    for (int i = 0; i < rows; i++) {
-      double wv = 0;
-      for (int j = 0; j < cols; j++) {
-        wv += w[i * cols + j] * (double) vf[j];
-      }
-      sigmaValue += uf[i] * wv;
-    }
-    if (update) {
-      u.set(uf);
-      v.set(vf);
-    }
-    lastSigma = sigmaValue;
-    if (sigmaValue <= coeff) {
+    double sigma = powerIteration(w, rows, cols, uu, vv, iterations, tolerance);
+    lastSigma = sigma;
+    if (sigma <= coeff) {
       return weight;
     }
-    // σ̂ = uᵀWv as an engine op (u, v constants), so the gradient sees W's effect on σ̂.
-    NDArray uRow = weight.getManager().create(uf).reshape(1, rows);
-    NDArray vCol = weight.getManager().create(vf).reshape(cols, 1);
-    NDArray sigma = uRow.matMul(weight).matMul(vCol).reshape(new Shape(1));
-    return weight.mul(coeff).div(sigma);
+    return weight.mul(
+        weight.getManager().full(new Shape(1), (float) (coeff / sigma), weight.getDataType()));
   }
 
-  /** σ̂ of the most recent {@link #weight} call (before scaling); NaN before the first. */
+  /**
+   * σ̂ of the most recent evaluation call ({@code weight(false)}); NaN before the first and after a
+   * training call (which keeps σ̂ on the device).
+   */
   public double lastSigma() {
     return lastSigma;
   }
@@ -212,13 +230,5 @@ public final class SpectralNorm {
       d[i] = x[i];
     }
     return d;
-  }
-
-  private static float[] toFloat(double[] x) {
-    float[] f = new float[x.length];
-    for (int i = 0; i < x.length; i++) {
-      f[i] = (float) x[i];
-    }
-    return f;
   }
 }

@@ -49,7 +49,11 @@ class SpectralNormTest {
 
       NDArray trained = sn.weight(true);
       assertFalse(Arrays.equals(storedU, u.toFloatArray()), "training refines the stored u");
-      assertEquals(0.9, SpectralNorm.largestSingularValue(trained.toFloatArray(), 6, 4), 1e-4);
+      for (int i = 0; i < 30; i++) {
+        trained = sn.weight(true); // one engine power step per call, warm-started
+      }
+      assertEquals(0.9, SpectralNorm.largestSingularValue(trained.toFloatArray(), 6, 4), 1e-3);
+      sn.weight(false);
       assertEquals(before, sn.lastSigma(), 1e-3 * before);
     }
   }
@@ -59,7 +63,9 @@ class SpectralNormTest {
     try (NDManager m = NDManager.newBaseManager()) {
       ParameterScope scope = ParameterScope.root(m, 4);
       NDArray small = scope.trainable("small", new Shape(3, 3), Initializer.uniform(0.05));
-      assertSame(small, new SpectralNorm(scope.child("a"), small, 0.9, 2, 1e-6).weight(true));
+      SpectralNorm smallNorm = new SpectralNorm(scope.child("a"), small, 0.9, 2, 1e-6);
+      assertSame(small, smallNorm.weight(false));
+      assertArrayEquals(small.toFloatArray(), smallNorm.weight(true).toFloatArray(), 1e-7f);
 
       NDArray big = scope.trainable("big", new Shape(3, 3), Initializer.normal(3.0));
       SpectralNorm sn = new SpectralNorm(scope.child("b"), big, 0.5, 2, 1e-6);
@@ -72,7 +78,8 @@ class SpectralNormTest {
       for (float g : grad) {
         norm += g * g;
       }
-      assertTrue(norm > 0, "gradient flows through σ̂ to the weight");
+      assertTrue(
+          norm > 0 && Double.isFinite(norm), "gradient flows through σ̂ to the weight: " + norm);
     }
   }
 
@@ -86,8 +93,15 @@ class SpectralNormTest {
         int cols = 2 + rng.nextInt(10);
         NDArray w = scope.trainable("w", new Shape(rows, cols), Initializer.normal(1.5));
         SpectralNorm sn = new SpectralNorm(scope.child("sn"), w, 0.97, 5, 1e-7);
-        double sigma =
-            SpectralNorm.largestSingularValue(sn.weight(true).toFloatArray(), rows, cols);
+        NDArray trained = sn.weight(true);
+        for (int i = 0; i < 10; i++) {
+          trained = sn.weight(true);
+        }
+        // Training calls use a few warm-started power steps: close to c, but not a bound.
+        double sigma = SpectralNorm.largestSingularValue(trained.toFloatArray(), rows, cols);
+        assertTrue(sigma <= 0.97 * 1.03, rows + "x" + cols + " training: σ = " + sigma);
+        // Evaluation iterates to convergence: the bound holds.
+        sigma = SpectralNorm.largestSingularValue(sn.weight(false).toFloatArray(), rows, cols);
         assertTrue(sigma <= 0.97 * (1 + 1e-4), rows + "x" + cols + ": σ = " + sigma);
       }
     }

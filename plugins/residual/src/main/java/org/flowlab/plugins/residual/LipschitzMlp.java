@@ -88,9 +88,18 @@ final class LipschitzMlp {
     for (int l = 0; l < weights.size(); l++) {
       x = ai.djl.nn.core.Linear.linear(x, weights.get(l), biases.get(l)).singletonOrThrow();
       if (l < activations.size()) {
-        Jvp step = activations.get(l).jvp(x, x.onesLike());
-        x = step.value();
-        slopes.add(step.tangent());
+        Layer act = activations.get(l);
+        if (act == Activation.ELU) {
+          // ELU' = exp(min(x, 0)), with a tensor zero: Activation.ELU's own derivative calls
+          // minimum(Number), whose scalar DJL frees right after the op although autograd keeps it
+          // for the backward pass (sporadic garbage gradients and crashes).
+          slopes.add(x.minimum(x.zerosLike()).exp());
+          x = act.forward(x);
+        } else {
+          Jvp step = act.jvp(x, x.onesLike());
+          x = step.value();
+          slopes.add(step.tangent());
+        }
       }
     }
     List<NDArray> transposed = new ArrayList<>(weights.size());
