@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -21,6 +23,7 @@ import org.flowlab.api.nn.ParameterScope;
 import org.flowlab.api.random.Seeds;
 import org.flowlab.api.spi.BuildContext;
 import org.flowlab.api.spi.FlowFamily;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DynamicContainer;
 import org.junit.jupiter.api.DynamicNode;
 import org.junit.jupiter.api.DynamicTest;
@@ -47,7 +50,13 @@ import org.junit.jupiter.api.TestFactory;
  *       another seed builds different parameters;
  *   <li>{@code checkpoint round trip}: every parameter and buffer written as NPZ (the checkpoint
  *       format) and read into a flow built with another seed gives bitwise-identical log-probs and
- *       samples.
+ *       samples;
+ *   <li>{@code estimator unbiased} (only if {@link #estimatedLogDet()}): for a few fixed x, the
+ *       mean of {@link #estimatorDraws()} {@code ESTIMATE} log-dets, the engine generator reseeded
+ *       per draw, is within 3 standard errors (plus a float32 slack of 1e-4·(1 + |exact|)) of the
+ *       {@code EXACT} log-det. Skipped, with the reason, when {@link #unbiasedEstimator} says the
+ *       config's estimator is biased by design, or when {@code EXACT} itself reports {@code
+ *       ESTIMATE} (no exact reference at that dimension).
  * </ul>
  *
  * <p>Flows are built with {@code ParameterScope.root(manager, seed)}, initialised on a standard
@@ -73,6 +82,21 @@ public abstract class FlowConformanceTest<C> {
   /** True for families whose log-det is estimated: skips the exact-mode check. */
   protected boolean estimatedLogDet() {
     return false;
+  }
+
+  /**
+   * Whether {@code ESTIMATE} is meant to be unbiased for {@code config} (default true). Return
+   * false for an estimator biased by design (i-ResNet's truncated power series): the {@code
+   * estimator unbiased} check is then skipped with that reason, and the plugin should test the
+   * estimator against its own expectation instead.
+   */
+  protected boolean unbiasedEstimator(C config) {
+    return true;
+  }
+
+  /** Number of {@code ESTIMATE} draws the unbiasedness check averages (default 200). */
+  protected int estimatorDraws() {
+    return 200;
   }
 
   /** Standard deviation of the noise {@link FlowChecks#perturb} adds to every trainable weight. */
@@ -130,6 +154,9 @@ public abstract class FlowConformanceTest<C> {
         }
         tests.add(test(label, "seed determinism", () -> seeds(config, shape)));
         tests.add(test(label, "checkpoint round trip", () -> roundTrip(config, shape)));
+        if (estimatedLogDet()) {
+          tests.add(test(label, "estimator unbiased", () -> unbiased(config, shape)));
+        }
         nodes.add(DynamicContainer.dynamicContainer(label, tests.stream()));
       }
     }
@@ -243,6 +270,58 @@ public abstract class FlowConformanceTest<C> {
       Flow.LogProb lp = flow.logProb(normal(manager, shape, 8, "mode-x"), LogDetMode.EXACT);
       assertEquals(LogDetMode.EXACT, lp.mode());
       assertEquals(new Shape(8), lp.value().getShape(), "logProb is per sample");
+    }
+  }
+
+  private void unbiased(C config, Shape shape) {
+    Assumptions.assumeTrue(
+        unbiasedEstimator(config),
+        "the config's ESTIMATE is biased by design (unbiasedEstimator returned false); the plugin"
+            + " tests it against its own expectation");
+    try (NDManager manager = NDManager.newBaseManager()) {
+      Flow flow = buildPerturbed(manager, config, shape);
+      int n = 4;
+      NDArray x = normal(manager, shape, n, "unbiased-x");
+      Transformed exact = flow.encode(x, LogDetMode.EXACT);
+      Assumptions.assumeTrue(
+          exact.mode() == LogDetMode.EXACT,
+          "no exact log-det at " + shape + " to compare the estimate with");
+      float[] reference = exact.logDet().toFloatArray();
+      int draws = estimatorDraws();
+      double[] sum = new double[n];
+      double[] sumSq = new double[n];
+      for (int i = 0; i < draws; i++) {
+        Engine.getInstance().setRandomSeed(1_000 + i);
+        try (NDScope scope = new NDScope()) {
+          scope.suppressNotUsedWarning();
+          float[] est = flow.encode(x, LogDetMode.ESTIMATE).logDet().toFloatArray();
+          for (int s = 0; s < n; s++) {
+            sum[s] += est[s];
+            sumSq[s] += (double) est[s] * est[s];
+          }
+        }
+      }
+      boolean varies = false;
+      for (int s = 0; s < n; s++) {
+        double mean = sum[s] / draws;
+        double var = Math.max(0, (sumSq[s] - draws * mean * mean) / (draws - 1));
+        double se = Math.sqrt(var / draws);
+        varies |= se > 0;
+        assertTrue(
+            Math.abs(mean - reference[s]) <= 3 * se + 1e-4 * (1 + Math.abs(reference[s])),
+            "sample "
+                + s
+                + ": mean of "
+                + draws
+                + " ESTIMATE log-dets "
+                + mean
+                + " vs EXACT "
+                + reference[s]
+                + " (standard error "
+                + se
+                + ")");
+      }
+      assertTrue(varies, "the estimates never vary: the check would be vacuous");
     }
   }
 

@@ -1,0 +1,11 @@
+/**
+ * Log-determinant estimators for free-form Jacobians {@code log|det(I + J)|} (i-ResNet, Residual
+ * Flows), built only from Jacobian-vector products ({@link
+ * org.flowlab.api.estimate.LinearOperator}) because DJL offers no double backward: the truncated
+ * power series with Hutchinson probes ({@link org.flowlab.api.estimate.PowerSeries}), its unbiased
+ * Russian-roulette form ({@link org.flowlab.api.estimate.RussianRoulette}) and the exact value for
+ * small dimensions from d JVPs and a double-precision LU ({@link
+ * org.flowlab.api.estimate.ExactLogDet}). Random draws (probes, the roulette's N) come from the
+ * engine generator, which the host seeds per step and per evaluation.
+ */
+package org.flowlab.api.estimate;
