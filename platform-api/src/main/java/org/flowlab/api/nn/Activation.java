@@ -61,7 +61,7 @@ public enum Activation implements Layer, OnnxLayer {
 
     @Override
     NDArray derivative(NDArray x, NDArray y) {
-      return NDArrays.where(x.gt(0), x.onesLike(), x.minimum(0).exp());
+      return NDArrays.where(x.gt(0), x.onesLike(), Scalars.minimum(x, 0).exp());
     }
   },
   /** log(1 + exp(x)). */
@@ -135,6 +135,6 @@ public enum Activation implements Layer, OnnxLayer {
 
   /** Numerically stable softplus, log(1 + exp(x)). */
   public static NDArray softplus(NDArray x) {
-    return x.maximum(0).add(x.abs().neg().exp().add(1).log());
+    return Scalars.maximum(x, 0).add(x.abs().neg().exp().add(1).log());
   }
 }

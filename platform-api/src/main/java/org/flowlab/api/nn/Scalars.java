@@ -33,6 +33,16 @@ public final class Scalars {
     return x.pow(constant(x, c));
   }
 
+  /** {@code max(x, c)} elementwise, with c held in native memory (safe in autograd graphs). */
+  public static NDArray maximum(NDArray x, double c) {
+    return x.maximum(constant(x, c));
+  }
+
+  /** {@code min(x, c)} elementwise, with c held in native memory (safe in autograd graphs). */
+  public static NDArray minimum(NDArray x, double c) {
+    return x.minimum(constant(x, c));
+  }
+
   /** A 0-dimensional tensor holding c, of x's type and device, in storage PyTorch owns. */
   private static NDArray constant(NDArray x, double c) {
     return x.getManager().full(new Shape(), (float) c, x.getDataType());

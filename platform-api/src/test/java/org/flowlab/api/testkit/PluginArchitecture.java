@@ -32,9 +32,10 @@ public final class PluginArchitecture {
   private PluginArchitecture() {}
 
   /**
-   * No class multiplies, divides or raises an NDArray by a Java number: DJL wraps the number in a
-   * tensor over a Java buffer that it frees after the op, while autograd keeps the tensor for the
-   * backward pass — gradients then read freed memory. Use {@link org.flowlab.api.nn.Scalars}.
+   * No class multiplies, divides, raises or clamps (maximum/minimum) an NDArray by a Java number:
+   * DJL wraps the number in a tensor over a Java buffer that it frees after the op, while autograd
+   * keeps the tensor for the backward pass — gradients then read freed memory. Use {@link
+   * org.flowlab.api.nn.Scalars}.
    */
   public static final ArchRule SCALAR_OPERANDS =
       noClasses()
@@ -48,6 +49,10 @@ public final class PluginArchitecture {
           .callMethod(NDArray.class, "rdiv", Number.class)
           .orShould()
           .callMethod(NDArray.class, "rpow", Number.class)
+          .orShould()
+          .callMethod(NDArray.class, "maximum", Number.class)
+          .orShould()
+          .callMethod(NDArray.class, "minimum", Number.class)
           .orShould()
           .callMethod(NDArray.class, "muli", Number.class)
           .orShould()

@@ -10,6 +10,7 @@ import org.flowlab.api.flow.Bijector;
 import org.flowlab.api.flow.LogDetMode;
 import org.flowlab.api.flow.Transformed;
 import org.flowlab.api.nn.ParameterScope;
+import org.flowlab.api.nn.Scalars;
 
 /**
  * Glow's invertible 1×1 convolution: forward (data → latent) {@code z[:, i] = Σ_j W_ij x[:, j]} at
@@ -139,9 +140,9 @@ final class InvertibleConv implements Bijector {
     NDArray w = weight(m);
     NDArray logDet;
     if (weight == null) {
-      logDet = m.zeros(new Shape(c)).add(logS).sum().mul(spatial);
+      logDet = Scalars.mul(m.zeros(new Shape(c)).add(logS).sum(), spatial);
     } else {
-      logDet = plainLogAbsDet(w, m).mul(spatial);
+      logDet = Scalars.mul(plainLogAbsDet(w, m), spatial);
     }
     long n = x.getShape().get(0);
     NDArray perSample = m.zeros(new Shape(n), x.getDataType()).add(logDet);
