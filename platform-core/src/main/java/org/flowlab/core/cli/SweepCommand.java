@@ -31,7 +31,15 @@ final class SweepCommand implements Callable<Integer> {
     SweepRunner.Result result =
         main.injector()
             .getInstance(SweepRunner.class)
-            .run(experiment.load(), retryFailed, System.out);
+            .run(
+                experiment.load(),
+                new SweepRunner.Launch(
+                    Main.class.getName(),
+                    main.globalOptions(),
+                    experiment.yaml,
+                    experiment.overrides),
+                retryFailed,
+                System.out);
     if (result.failed() > 0) {
       System.err.println(
           "error: " + result.failed() + " of " + result.trials().size() + " trials did not finish");
