@@ -278,6 +278,9 @@ public final class SweepRunner {
       int total,
       PrintStream out)
       throws IOException, InterruptedException {
+    if (processes.stopping()) {
+      return "stopped";
+    }
     String prefix = String.format(Locale.ROOT, "[trial %d/%d] ", t.index() + 1, total);
     Path log = parent.dir().resolve("logs").resolve(t.runName() + ".log");
     println(
