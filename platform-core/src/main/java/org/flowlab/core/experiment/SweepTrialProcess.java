@@ -50,12 +50,19 @@ final class SweepTrialProcess implements AutoCloseable {
     Runtime.getRuntime().addShutdownHook(hook);
   }
 
-  /** Intra-op threads per child: the cores shared among the workers, at least one. */
+  /**
+   * Intra-op threads per child: the cores shared among the workers, at least one (or {@code
+   * OMP_NUM_THREADS} when set).
+   */
   static int threadsPerTrial(int workers) {
-    return Math.max(1, Runtime.getRuntime().availableProcessors() / workers);
+    try {
+      return Math.max(1, Integer.parseInt(System.getenv().getOrDefault("OMP_NUM_THREADS", "")));
+    } catch (NumberFormatException unset) {
+      return Math.max(1, Runtime.getRuntime().availableProcessors() / workers);
+    }
   }
 
-  /** Intra-op threads each child gets. */
+  /** Intra-op threads each child gets (OpenMP's; MKL's too unless MKL_NUM_THREADS is set). */
   int threads() {
     return threads;
   }
@@ -108,6 +115,14 @@ final class SweepTrialProcess implements AutoCloseable {
     command.add(launch.yaml().toString());
     command.addAll(launch.overrides());
 
+    ProcessBuilder builder =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    Map<String, String> env = builder.environment();
+    env.putIfAbsent("OMP_NUM_THREADS", Integer.toString(threads));
+    env.putIfAbsent("MKL_NUM_THREADS", Integer.toString(threads));
     Files.createDirectories(log.getParent());
     Files.writeString(
         log,
@@ -118,21 +133,15 @@ final class SweepTrialProcess implements AutoCloseable {
             + trial.index()
             + " "
             + trial.values()
-            + ", "
-            + threads
-            + " intra-op thread(s)\n",
+            + ", OMP_NUM_THREADS="
+            + env.get("OMP_NUM_THREADS")
+            + " MKL_NUM_THREADS="
+            + env.get("MKL_NUM_THREADS")
+            + "\n",
         StandardCharsets.UTF_8,
         java.nio.file.StandardOpenOption.CREATE,
         java.nio.file.StandardOpenOption.APPEND);
     long offset = Files.size(log);
-    ProcessBuilder builder =
-        new ProcessBuilder(command)
-            .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-    Map<String, String> env = builder.environment();
-    env.putIfAbsent("OMP_NUM_THREADS", Integer.toString(threads));
-    env.putIfAbsent("MKL_NUM_THREADS", Integer.toString(threads));
     if (stopping.get()) {
       return "stopped";
     }

@@ -150,10 +150,10 @@ class RealNvpSweepTest {
     assertTrue(finishedBefore.size() >= 2 && finishedBefore.size() < 8, finishedBefore.toString());
     assertTrue(!interrupted.isEmpty(), "a trial was interrupted");
 
-    // The same sweep, continued with one worker: the worker count is not part of its identity.
+    // The same sweep, continued with 3 workers: the worker count is not part of its identity.
     String[] rerunArgs =
         java.util.stream.Stream.concat(
-                java.util.Arrays.stream(args), java.util.stream.Stream.of("sweep.workers=1"))
+                java.util.Arrays.stream(args), java.util.stream.Stream.of("sweep.workers=3"))
             .toArray(String[]::new);
     CliProcess.Result rerun = cli(runs).run(tmp.resolve("log-b"), rerunArgs);
     assertEquals(0, rerun.exitCode(), rerun.stdout() + rerun.stderr());
@@ -167,7 +167,7 @@ class RealNvpSweepTest {
                     + missing
                     + " to run, "
                     + finishedBefore.size()
-                    + " done before; 1 workers"),
+                    + " done before; 3 workers"),
         rerun.stdout());
 
     // Local store: one parent, exactly 8 FINISHED children, one per trial.
