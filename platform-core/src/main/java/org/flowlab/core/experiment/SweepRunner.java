@@ -214,7 +214,13 @@ public final class SweepRunner {
           futures.add(
               pool.submit(
                   () -> {
-                    String why = runChild(processes, t, existingId, parent, trials.size(), out);
+                    String why;
+                    try {
+                      why = runChild(processes, t, existingId, parent, trials.size(), out);
+                    } catch (IOException e) { // e.g. java could not be started
+                      why = String.valueOf(e);
+                      println(out, "[trial " + (t.index() + 1) + "] FAILED: " + why);
+                    }
                     if (why != null && !processes.stopping()) {
                       failures.put(t.index(), why);
                     }
