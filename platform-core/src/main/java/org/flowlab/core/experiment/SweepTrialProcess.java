@@ -149,12 +149,12 @@ final class SweepTrialProcess implements AutoCloseable {
     live.add(p);
     try {
       if (stopping.get()) {
-        p.destroy();
+        p.destroyForcibly();
       }
       int code = p.waitFor();
       return code == 0 ? null : failure(log, offset, code);
     } catch (InterruptedException e) {
-      p.destroy();
+      p.destroyForcibly();
       throw e;
     } finally {
       live.remove(p);
@@ -177,19 +177,21 @@ final class SweepTrialProcess implements AutoCloseable {
     return last != null ? last : "trial process exited with code " + code + " (see " + log + ")";
   }
 
-  /** Stops the running children (SIGTERM, then SIGKILL after 5 s): they keep their checkpoints. */
+  /**
+   * Stops the running children with SIGKILL, as their watchdog would: they keep their last
+   * checkpoint. (A JVM told to exit by SIGTERM while libtorch computes can crash in libtorch's exit
+   * and leave an hs_err file behind.)
+   */
   private void stopAll() {
     stopping.set(true);
     for (Process p : live) {
-      p.destroy();
+      p.destroyForcibly();
     }
     for (Process p : live) {
       try {
-        if (!p.waitFor(5, TimeUnit.SECONDS)) {
-          p.destroyForcibly();
-        }
+        p.waitFor(5, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
-        p.destroyForcibly();
+        return;
       }
     }
   }
