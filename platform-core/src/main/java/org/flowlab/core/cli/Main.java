@@ -30,6 +30,7 @@ import picocli.CommandLine.Option;
       SyncCommand.class,
       BenchCommand.class,
       SweepCommand.class,
+      SweepTrialCommand.class,
       ReproduceCommand.class,
       ExportCommand.class,
       ModelsCommand.class,
@@ -64,6 +65,24 @@ public final class Main implements Runnable {
   public void run() {
     throw new CommandLine.ParameterException(
         new CommandLine(this), "missing command: run, validate, plugins, runs or sync");
+  }
+
+  /** The global options as given, to start the CLI again (a sweep's trial JVMs). */
+  java.util.List<String> globalOptions() {
+    java.util.List<String> options = new java.util.ArrayList<>();
+    if (pluginsDir != null) {
+      options.addAll(java.util.List.of("--plugins-dir", pluginsDir.toString()));
+    }
+    if (development) {
+      options.add("--dev");
+    }
+    if (runsDir != null) {
+      options.addAll(java.util.List.of("--runs-dir", runsDir.toString()));
+    }
+    if (debug) {
+      options.add("--debug");
+    }
+    return options;
   }
 
   /** The object graph, built on first use from the global options. */

@@ -13,6 +13,9 @@ import picocli.CommandLine.ParentCommand;
     mixinStandardHelpOptions = true,
     description = {
       "Run the trials of the experiment's sweep block as child runs of one parent run.",
+      "Each trial trains in its own JVM, sweep.workers at a time (default: one per core), with"
+          + " OMP_NUM_THREADS = MKL_NUM_THREADS = max(1, cores / workers); its output goes to"
+          + " logs/ in the parent run's folder.",
       "Rerunning the same command continues the sweep: finished trials are skipped, interrupted"
           + " ones continue from their last checkpoint. Exit code 1 when a trial failed."
     })
@@ -31,7 +34,15 @@ final class SweepCommand implements Callable<Integer> {
     SweepRunner.Result result =
         main.injector()
             .getInstance(SweepRunner.class)
-            .run(experiment.load(), retryFailed, System.out);
+            .run(
+                experiment.load(),
+                new SweepRunner.Launch(
+                    Main.class.getName(),
+                    main.globalOptions(),
+                    experiment.yaml,
+                    experiment.overrides),
+                retryFailed,
+                System.out);
     if (result.failed() > 0) {
       System.err.println(
           "error: " + result.failed() + " of " + result.trials().size() + " trials did not finish");

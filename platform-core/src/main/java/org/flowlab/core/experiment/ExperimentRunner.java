@@ -130,7 +130,7 @@ public final class ExperimentRunner {
         // Every run computes on one JVM-wide thread, one run at a time: the engine's random
         // generator is global, and CPU kernels (OpenMP, MKL) keep per-thread state, so runs
         // computing side by side or on changing threads are not bitwise reproducible. Parallel
-        // sweep workers overlap setup and tracking, not training.
+        // sweep trials therefore run in separate JVMs (SweepTrialProcess).
         boolean resuming = resumeRunId != null;
         Outcome outcome =
             onComputeThread(

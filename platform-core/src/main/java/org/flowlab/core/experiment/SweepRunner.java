@@ -1,9 +1,7 @@
 package org.flowlab.core.experiment;
 
 import jakarta.inject.Inject;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,6 +17,7 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.flowlab.core.config.ConfigException;
 import org.flowlab.core.config.LoadedConfig;
 import org.flowlab.core.config.SweepConfig;
 import org.flowlab.core.eval.Plots;
@@ -31,7 +30,10 @@ import org.flowlab.core.tracking.Tracker;
 
 /**
  * {@code flowlab sweep}: runs the trials of a {@link SweepPlan} as child runs of one parent run,
- * with {@code sweep.workers} trials at a time, each through {@link ExperimentRunner} in this JVM.
+ * with {@code sweep.workers} trials at a time (default: one per core), each in its own JVM through
+ * {@link ExperimentRunner} (see {@link SweepTrialProcess}: processes side by side are bitwise
+ * reproducible, threads of one JVM are not). A trial's output goes to {@code
+ * logs/trial-<i>-<hash>.log} in the parent run's folder.
  *
  * <p>Resumable: the parent is found again by its tag {@value #SWEEP_HASH} (or its name {@code
  * sweep-<hash>}, written atomically with the run), and each trial's child by {@value #TRIAL_HASH}
@@ -57,6 +59,9 @@ public final class SweepRunner {
 
   /** Tag holding why a run failed. */
   public static final String FAILURE = "flowlab.failure";
+
+  /** The hidden CLI command that runs one trial in a child JVM. */
+  public static final String TRIAL_COMMAND = "sweep-trial";
 
   private final ExperimentRunner runner;
   private final TrackerFactory trackers;
@@ -98,11 +103,40 @@ public final class SweepRunner {
   }
 
   /**
-   * Runs (or continues) the sweep of {@code base}.
+   * How to start the CLI again for one trial: {@code java <this JVM's options> -cp <classpath>
+   * <mainClass> <globalOptions> sweep-trial ... -- <yaml> <overrides>}.
+   *
+   * @param mainClass the CLI's main class
+   * @param globalOptions the options placed before the command (plugins, runs folder, ...)
+   * @param yaml the sweep's experiment file
+   * @param overrides the sweep's overrides
+   */
+  public record Launch(
+      String mainClass, List<String> globalOptions, Path yaml, List<String> overrides) {
+    /** Defensive copies. */
+    public Launch {
+      globalOptions = List.copyOf(globalOptions);
+      overrides = List.copyOf(overrides);
+    }
+  }
+
+  /**
+   * Which trial a child JVM runs.
+   *
+   * @param index the trial's index in the sweep
+   * @param hash the trial's hash the host expects (the sweep file must not have changed)
+   * @param parentRunId the sweep's parent run
+   * @param existingRunId the trial's run to continue, or null for a new one
+   */
+  public record TrialTarget(int index, String hash, String parentRunId, String existingRunId) {}
+
+  /**
+   * Runs (or continues) the sweep of {@code base}, the config {@code launch} loads.
    *
    * @param retryFailed also rerun trials whose child run FAILED (continuing that same run)
    */
-  public Result run(LoadedConfig base, boolean retryFailed, PrintStream out) throws Exception {
+  public Result run(LoadedConfig base, Launch launch, boolean retryFailed, PrintStream out)
+      throws Exception {
     List<SweepPlan.Trial> trials = SweepPlan.expand(base);
     ResolvedModel.resolve(base, plugins);
     for (SweepPlan.Trial t : trials) {
@@ -163,8 +197,16 @@ public final class SweepRunner {
           trials.size() - todo.size(),
           sweep.workers());
       Map<Integer, String> noRun = new java.util.concurrent.ConcurrentHashMap<>();
+      Map<Integer, String> failures = new java.util.concurrent.ConcurrentHashMap<>();
       ExecutorService pool = Executors.newFixedThreadPool(sweep.workers());
-      try {
+      try (SweepTrialProcess processes = new SweepTrialProcess(launch, sweep.workers())) {
+        if (!todo.isEmpty()) {
+          out.printf(
+              Locale.ROOT,
+              "each trial in its own JVM with %d intra-op thread(s); logs in %s%n",
+              processes.threads(),
+              parent.dir().resolve("logs"));
+        }
         List<Future<?>> futures = new ArrayList<>();
         for (SweepPlan.Trial t : todo) {
           RunSummary child = children.get(t.hash());
@@ -172,15 +214,31 @@ public final class SweepRunner {
           futures.add(
               pool.submit(
                   () -> {
-                    runTrial(t, existingId, parent.id(), trials.size(), out, noRun);
+                    String why;
+                    try {
+                      why = runChild(processes, t, existingId, parent, trials.size(), out);
+                    } catch (IOException e) { // e.g. java could not be started
+                      why = String.valueOf(e);
+                      println(out, "[trial " + (t.index() + 1) + "] FAILED: " + why);
+                    }
+                    if (why != null && !processes.stopping()) {
+                      failures.put(t.index(), why);
+                    }
                     return null;
                   }));
         }
         for (Future<?> f : futures) {
           f.get();
         }
+        if (processes.stopping()) {
+          throw new IOException("sweep stopped: rerun the same command to continue it");
+        }
       } finally {
         pool.shutdownNow();
+      }
+      markFailed(tracker, store, parent.id(), trials, failures, noRun);
+      for (Path log : logs(parent.dir().resolve("logs"))) {
+        parent.logArtifact(log, "logs");
       }
 
       if (tracker instanceof MlflowTracker) {
@@ -217,32 +275,131 @@ public final class SweepRunner {
     }
   }
 
-  private void runTrial(
+  /** Runs one trial in a child JVM; returns null when it finished, else why not. */
+  private static String runChild(
+      SweepTrialProcess processes,
       SweepPlan.Trial t,
       String existingId,
-      String parentId,
+      TrackedRun parent,
       int total,
-      PrintStream out,
-      Map<Integer, String> noRun) {
+      PrintStream out)
+      throws IOException, InterruptedException {
+    if (processes.stopping()) {
+      return "stopped";
+    }
     String prefix = String.format(Locale.ROOT, "[trial %d/%d] ", t.index() + 1, total);
-    try (PrintStream trialOut =
-        new PrintStream(new PrefixedLines(out, prefix), true, StandardCharsets.UTF_8)) {
-      trialOut.println(
-          (existingId == null ? "starting " : "continuing " + existingId + " ") + t.values());
-      try {
-        ExperimentRunner.Outcome o =
-            runner.run(
-                t.config(),
-                new ExperimentRunner.Target(
-                    existingId, t.runName(), parentId, Map.of(TRIAL_HASH, t.hash())),
-                trialOut);
-        trialOut.println("finished " + o.runId());
-      } catch (Exception e) {
-        String why = e.getMessage() == null ? e.toString() : e.getMessage();
+    Path log = parent.dir().resolve("logs").resolve(t.runName() + ".log");
+    println(
+        out,
+        prefix
+            + (existingId == null ? "starting " : "continuing " + existingId + " ")
+            + t.values());
+    long start = System.nanoTime();
+    String why = processes.run(t, existingId, parent.id(), log);
+    if (why == null) {
+      println(
+          out,
+          String.format(
+              Locale.ROOT, "%sfinished in %.1f s", prefix, (System.nanoTime() - start) / 1e9));
+    } else if (!processes.stopping()) {
+      println(out, prefix + "FAILED: " + why);
+    }
+    return why;
+  }
+
+  private static void println(PrintStream out, String line) {
+    synchronized (out) {
+      out.println(line);
+    }
+  }
+
+  /**
+   * Trials whose process failed: a run left RUNNING (the process crashed before it could record the
+   * failure) is marked FAILED with the reason; a trial without a run keeps it for the summary.
+   */
+  private static void markFailed(
+      Tracker tracker,
+      LocalRunStore store,
+      String parentId,
+      List<SweepPlan.Trial> trials,
+      Map<Integer, String> failures,
+      Map<Integer, String> noRun)
+      throws IOException {
+    if (failures.isEmpty()) {
+      return;
+    }
+    Map<String, RunSummary> children = children(store, parentId, trials);
+    for (SweepPlan.Trial t : trials) {
+      String why = failures.get(t.index());
+      if (why == null) {
+        continue;
+      }
+      RunSummary r = children.get(t.hash());
+      if (r == null) {
         noRun.put(t.index(), why);
-        trialOut.println("FAILED: " + why);
+      } else if (r.status() == Tracker.Status.RUNNING || r.status() == Tracker.Status.KILLED) {
+        TrackedRun run = tracker.resume(r.id()).orElseThrow();
+        run.setTags(Map.of(FAILURE, why));
+        run.finish(Tracker.Status.FAILED);
       }
     }
+  }
+
+  private static List<Path> logs(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (var files = Files.list(dir)) {
+      return files.filter(f -> f.toString().endsWith(".log")).sorted().toList();
+    }
+  }
+
+  /**
+   * In a child JVM: halts this JVM within about 250 ms of the death of the sweep host {@code
+   * hostPid} (also by {@code kill -9}), leaving the trial's last checkpoint for a rerun. Call it
+   * first thing.
+   */
+  public static void exitWhenHostDies(long hostPid) {
+    SweepTrialProcess.exitWhenHostDies(hostPid);
+  }
+
+  /**
+   * In a child JVM ({@value #TRIAL_COMMAND}): runs one trial of the sweep of {@code base} into its
+   * child run.
+   *
+   * @throws ConfigException when the trial's hash is not the one the host expects (the sweep's file
+   *     changed since the host read it)
+   */
+  public ExperimentRunner.Outcome runTrial(LoadedConfig base, TrialTarget target, PrintStream out)
+      throws IOException {
+    List<SweepPlan.Trial> trials = SweepPlan.expand(base);
+    SweepPlan.Trial t =
+        target.index() >= 0 && target.index() < trials.size() ? trials.get(target.index()) : null;
+    if (t != null) {
+      ResolvedModel.resolve(t.config(), plugins); // as the host did: the hash covers model params
+    }
+    if (t == null || !t.hash().equals(target.hash())) {
+      throw new ConfigException(
+          String.valueOf(base.source()),
+          "",
+          "sweep trial "
+              + target.index()
+              + " is not the trial the sweep started (the file or its overrides changed)");
+    }
+    out.println(
+        (target.existingRunId() == null ? "starting" : "continuing " + target.existingRunId())
+            + " trial "
+            + t.index()
+            + " "
+            + t.values());
+    return runner.run(
+        t.config(),
+        new ExperimentRunner.Target(
+            target.existingRunId(),
+            t.runName(),
+            target.parentRunId(),
+            Map.of(TRIAL_HASH, t.hash())),
+        out);
   }
 
   /** The parent's children by trial hash (tag, else the hash in the run name). */
@@ -432,52 +589,6 @@ public final class SweepRunner {
       return Double.isFinite(Double.parseDouble(s));
     } catch (NumberFormatException e) {
       return false;
-    }
-  }
-
-  /** Writes whole lines to a shared stream, each with a prefix, so parallel trials don't mix. */
-  static final class PrefixedLines extends OutputStream {
-    private final PrintStream target;
-    private final String prefix;
-    private final ByteArrayOutputStream line = new ByteArrayOutputStream();
-    private boolean carriageReturn;
-
-    PrefixedLines(PrintStream target, String prefix) {
-      this.target = target;
-      this.prefix = prefix;
-    }
-
-    @Override
-    public synchronized void write(int b) {
-      // A terminal progress bar redraws its line after '\r': keep only the last drawing, so each
-      // trial prints whole lines (the bar's final state when it closes) and trials never mix.
-      if (b == '\n') {
-        emit();
-      } else if (b == '\r') {
-        carriageReturn = true;
-        return;
-      } else {
-        if (carriageReturn) {
-          line.reset();
-        }
-        line.write(b);
-      }
-      carriageReturn = false;
-    }
-
-    private void emit() {
-      if (line.size() > 0) {
-        String text = line.toString(StandardCharsets.UTF_8);
-        line.reset();
-        synchronized (target) {
-          target.println(prefix + text);
-        }
-      }
-    }
-
-    @Override
-    public synchronized void close() {
-      emit();
     }
   }
 }

@@ -138,23 +138,4 @@ class SweepPlanTest {
     ConfigException none = assertThrows(ConfigException.class, () -> expand(""));
     assertTrue(none.getMessage().contains("sweep: is required"), none.getMessage());
   }
-
-  @Test
-  void trialOutputKeepsWholeLinesAndOnlyTheLastDrawingOfARedrawnLine() {
-    java.io.ByteArrayOutputStream sink = new java.io.ByteArrayOutputStream();
-    java.io.PrintStream shared =
-        new java.io.PrintStream(sink, true, java.nio.charset.StandardCharsets.UTF_8);
-    try (java.io.PrintStream trial =
-        new java.io.PrintStream(
-            new SweepRunner.PrefixedLines(shared, "[t] "),
-            true,
-            java.nio.charset.StandardCharsets.UTF_8)) {
-      trial.print("train 10%\rtrain 50%\rtrain 100%\r\n");
-      trial.println("done");
-      trial.print("no newline");
-    }
-    assertEquals(
-        List.of("[t] train 100%", "[t] done", "[t] no newline"),
-        sink.toString(java.nio.charset.StandardCharsets.UTF_8).lines().toList());
-  }
 }

@@ -27,7 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code flowlab sweep} and {@code flowlab reproduce} through the real CLI in child JVMs with the
  * RealNVP plugin from the source tree: a sweep on a real MLflow server killed with {@code kill -9}
- * and rerun, a sweep with a diverging trial, and a bitwise reproduction of a trial.
+ * (its trial JVMs exit by themselves) and rerun, two trials training side by side in their own JVMs
+ * bitwise like one after the other, a sweep with a diverging trial, and a bitwise reproduction of a
+ * trial.
  */
 class RealNvpSweepTest {
   @RegisterExtension static final MlflowServer MLFLOW = new MlflowServer();
@@ -118,7 +120,22 @@ class RealNvpSweepTest {
       ready = finished >= 2 && running >= 1;
     }
     assertTrue(ready && host.isAlive(), "killed after 2 trials finished, while others ran");
+    List<ProcessHandle> trainers = host.descendants().filter(ProcessHandle::isAlive).toList();
+    assertTrue(!trainers.isEmpty(), "trials train in child JVMs of the host");
     host.destroyForcibly().waitFor(); // SIGKILL
+    // Each trial JVM notices its host is gone and exits by itself, leaving its last checkpoint.
+    long killed = System.nanoTime();
+    while ((trialProcesses(runs).findAny().isPresent()
+            || trainers.stream().anyMatch(ProcessHandle::isAlive))
+        && System.nanoTime() - killed < TimeUnit.SECONDS.toNanos(5)) {
+      Thread.sleep(50);
+    }
+    List<String> orphans =
+        java.util.stream.Stream.concat(trainers.stream(), trialProcesses(runs))
+            .filter(ProcessHandle::isAlive)
+            .map(p -> p.pid() + " " + p.info())
+            .toList();
+    assertEquals(List.of(), orphans, "no orphan trainer 5 s after the host's kill -9");
     RunSummary parent =
         store.listRuns().stream().filter(r -> r.parentRunId() == null).findFirst().orElseThrow();
     Map<String, Long> finishedBefore =
@@ -133,10 +150,10 @@ class RealNvpSweepTest {
     assertTrue(finishedBefore.size() >= 2 && finishedBefore.size() < 8, finishedBefore.toString());
     assertTrue(!interrupted.isEmpty(), "a trial was interrupted");
 
-    // The same sweep, continued with one worker: the worker count is not part of its identity.
+    // The same sweep, continued with 3 workers: the worker count is not part of its identity.
     String[] rerunArgs =
         java.util.stream.Stream.concat(
-                java.util.Arrays.stream(args), java.util.stream.Stream.of("sweep.workers=1"))
+                java.util.Arrays.stream(args), java.util.stream.Stream.of("sweep.workers=3"))
             .toArray(String[]::new);
     CliProcess.Result rerun = cli(runs).run(tmp.resolve("log-b"), rerunArgs);
     assertEquals(0, rerun.exitCode(), rerun.stdout() + rerun.stderr());
@@ -150,7 +167,7 @@ class RealNvpSweepTest {
                     + missing
                     + " to run, "
                     + finishedBefore.size()
-                    + " done before; 1 workers"),
+                    + " done before; 3 workers"),
         rerun.stdout());
 
     // Local store: one parent, exactly 8 FINISHED children, one per trial.
@@ -255,6 +272,94 @@ class RealNvpSweepTest {
       assertEquals(0, rep.exitCode(), rep.stdout() + rep.stderr());
       assertTrue(rep.stdout().contains("identical: run "), rep.stdout());
     }
+  }
+
+  /** Live trial JVMs working on the run store {@code runs}, whoever their parent now is. */
+  private static java.util.stream.Stream<ProcessHandle> trialProcesses(Path runs) {
+    return ProcessHandle.allProcesses()
+        .filter(ProcessHandle::isAlive)
+        .filter(
+            p -> {
+              List<String> a = List.of(p.info().arguments().orElse(new String[0]));
+              return a.contains("sweep-trial") && a.contains(runs.toString());
+            });
+  }
+
+  @Test
+  void twoWorkersTrainSideBySideInTheirOwnJvmsBitwiseLikeOneWorker() throws Exception {
+    Path config = yaml("parallel.yaml", 120, "seeds: [0, 1]");
+    Map<String, RunSummary> two = sweepTrials(config, tmp.resolve("runs-2"), 2);
+    Map<String, RunSummary> one = sweepTrials(config, tmp.resolve("runs-1"), 1);
+    assertEquals(two.keySet(), one.keySet(), "the same two trials");
+    List<long[]> parallel = trainingSpans(tmp.resolve("runs-2"), two);
+    List<long[]> serial = trainingSpans(tmp.resolve("runs-1"), one);
+    assertTrue(
+        parallel.get(0)[0] < parallel.get(1)[1] && parallel.get(1)[0] < parallel.get(0)[1],
+        "with 2 workers the trials train at the same time");
+    assertTrue(
+        serial.get(0)[1] < serial.get(1)[0] || serial.get(1)[1] < serial.get(0)[0],
+        "with 1 worker one after the other");
+    for (String hash : two.keySet()) {
+      assertEquals(
+          losses(tmp.resolve("runs-1"), one.get(hash)),
+          losses(tmp.resolve("runs-2"), two.get(hash)),
+          "train/loss history bitwise equal");
+      for (String metric : List.of("test/nll", "val/nll")) {
+        assertEquals(
+            one.get(hash).latestMetrics().get(metric),
+            two.get(hash).latestMetrics().get(metric),
+            metric);
+      }
+    }
+  }
+
+  /** Runs the sweep with {@code workers} into {@code runs}: its children by trial hash. */
+  private Map<String, RunSummary> sweepTrials(Path config, Path runs, int workers)
+      throws Exception {
+    CliProcess.Result r =
+        cli(runs)
+            .run(
+                tmp.resolve("log-" + runs.getFileName()),
+                "sweep",
+                config.toString(),
+                "sweep.workers=" + workers);
+    assertEquals(0, r.exitCode(), r.stdout() + r.stderr());
+    int threads = Math.max(1, Runtime.getRuntime().availableProcessors() / workers);
+    assertTrue(
+        r.stdout().contains("each trial in its own JVM with " + threads + " intra-op thread"),
+        r.stdout());
+    LocalRunStore store = new LocalRunStore(runs);
+    RunSummary parent =
+        store.listRuns().stream().filter(p -> p.parentRunId() == null).findFirst().orElseThrow();
+    for (RunSummary k : children(store, parent.id())) {
+      Path log = store.runDir(parent.id()).resolve("logs").resolve(k.name() + ".log");
+      assertTrue(Files.readString(log).contains("trained 120 steps"), "the trial's log: " + log);
+    }
+    return children(store, parent.id()).stream()
+        .collect(Collectors.toMap(k -> k.tags().get("flowlab.trial_hash"), k -> k));
+  }
+
+  /** Each trial's first and last train/loss time, in trial order. */
+  private static List<long[]> trainingSpans(Path runs, Map<String, RunSummary> trials)
+      throws IOException {
+    List<long[]> spans = new ArrayList<>();
+    for (RunSummary k :
+        trials.values().stream()
+            .sorted(java.util.Comparator.comparing(RunSummary::name))
+            .toList()) {
+      List<org.flowlab.core.tracking.MetricPoint> points =
+          new LocalRunStore(runs).metricHistory(k.id(), "train/loss");
+      assertEquals(12, points.size(), "train/loss every 10 of 120 steps");
+      spans.add(new long[] {points.get(0).timestamp(), points.get(points.size() - 1).timestamp()});
+    }
+    return spans;
+  }
+
+  private static List<Double> losses(Path runs, RunSummary run) throws IOException {
+    return new LocalRunStore(runs)
+        .metricHistory(run.id(), "train/loss").stream()
+            .map(org.flowlab.core.tracking.MetricPoint::value)
+            .toList();
   }
 
   @Test
