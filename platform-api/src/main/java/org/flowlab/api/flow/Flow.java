@@ -3,7 +3,9 @@ package org.flowlab.api.flow;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import org.flowlab.api.distribution.BaseDistribution;
 import org.flowlab.api.nn.Parameter;
@@ -15,11 +17,14 @@ import org.flowlab.api.nn.Parameter;
  */
 public final class Flow {
   private final Shape eventShape;
+  private final Shape latentShape;
   private final BaseDistribution base;
-  private final List<Bijector> bijectors;
+  private final Chain chain;
   private final List<Parameter> parameters;
 
   /**
+   * A flow whose latent has the shape of its data.
+   *
    * @param eventShape the shape of one data point (without the batch axis)
    * @param base the latent distribution
    * @param bijectors data → latent, in order
@@ -30,10 +35,44 @@ public final class Flow {
       BaseDistribution base,
       List<Bijector> bijectors,
       List<Parameter> parameters) {
+    this(eventShape, eventShape, base, bijectors, parameters);
+  }
+
+  /**
+   * A flow whose bijectors change the shape: squeezes, factor-out, flattening.
+   *
+   * @param eventShape the shape of one data point (without the batch axis)
+   * @param latentShape the shape of one latent point, what {@link #encode} returns per sample
+   * @param base the latent distribution
+   * @param bijectors data → latent, in order
+   * @param parameters every parameter the bijectors own (usually {@code scope.parameters()})
+   */
+  public Flow(
+      Shape eventShape,
+      Shape latentShape,
+      BaseDistribution base,
+      List<Bijector> bijectors,
+      List<Parameter> parameters) {
+    if (eventShape.size() != latentShape.size()) {
+      throw new IllegalArgumentException(
+          "a bijection keeps the dimension: event " + eventShape + ", latent " + latentShape);
+    }
     this.eventShape = eventShape;
+    this.latentShape = latentShape;
     this.base = base;
-    this.bijectors = List.copyOf(bijectors);
+    this.chain = new Chain(bijectors);
     this.parameters = List.copyOf(parameters);
+  }
+
+  /**
+   * The same flow behind fixed preprocessing steps (the logit transform of image data): {@code
+   * steps} run first in the data → latent direction and their log-dets count in {@link #logProb},
+   * so the density is that of the data before preprocessing. Steps must keep the event shape.
+   */
+  public Flow withPreprocessing(List<Bijector> steps) {
+    List<Bijector> all = new ArrayList<>(steps);
+    all.addAll(chain.bijectors());
+    return new Flow(eventShape, latentShape, base, all, parameters);
   }
 
   /**
@@ -44,25 +83,12 @@ public final class Flow {
 
   /** Data → latent through every bijector; the log-det is the sum over bijectors. */
   public Transformed encode(NDArray x, LogDetMode mode) {
-    NDArray logDet = x.getManager().zeros(new Shape(x.getShape().get(0)), x.getDataType());
-    LogDetMode used = LogDetMode.EXACT;
-    for (Bijector bijector : bijectors) {
-      Transformed step = bijector.forward(x, mode);
-      x = step.value();
-      logDet = logDet.add(step.logDet());
-      if (step.mode() == LogDetMode.ESTIMATE) {
-        used = LogDetMode.ESTIMATE;
-      }
-    }
-    return new Transformed(x, logDet, used);
+    return chain.forward(x, mode);
   }
 
   /** Latent → data through every bijector's inverse, last bijector first. */
   public NDArray decode(NDArray z) {
-    for (int i = bijectors.size() - 1; i >= 0; i--) {
-      z = bijectors.get(i).inverse(z);
-    }
-    return z;
+    return chain.inverse(z);
   }
 
   /** Per-sample log p(x), shape (batch). */
@@ -78,20 +104,38 @@ public final class Flow {
 
   /** Draws {@code n} samples: latents from the base at {@code temperature}, decoded to data. */
   public NDArray sample(NDManager manager, int n, double temperature, SplittableRandom rng) {
-    return decode(base.sample(manager, eventShape, n, temperature, rng));
+    return decode(base.sample(manager, latentShape, n, temperature, rng));
   }
 
   /** Runs data-dependent initialisation (actnorm) on the first training batch. */
   public void initialize(NDArray firstBatch) {
-    NDArray x = firstBatch;
-    for (Bijector bijector : bijectors) {
-      x = bijector.initialize(x);
-    }
+    chain.initialize(firstBatch);
   }
 
   /** The shape of one data point. */
   public Shape eventShape() {
     return eventShape;
+  }
+
+  /** The shape of one latent point. */
+  public Shape latentShape() {
+    return latentShape;
+  }
+
+  /**
+   * Figures the bijectors report about their most recent calls ({@link Instrumented}), summed per
+   * key over bijectors: e.g. {@code nfe} of every ODE block together.
+   */
+  public Map<String, Double> figures() {
+    return chain.figures();
+  }
+
+  /**
+   * The sum of the regularisation penalties of the most recent {@link #encode} ({@link
+   * Regularized}), a scalar in that pass's graph; null when no bijector is regularised.
+   */
+  public NDArray penalty() {
+    return chain.penalty();
   }
 
   /** The latent distribution. */
@@ -101,7 +145,7 @@ public final class Flow {
 
   /** The bijectors, data → latent order. */
   public List<Bijector> bijectors() {
-    return bijectors;
+    return chain.bijectors();
   }
 
   /** Every parameter and buffer, in creation order. */

@@ -64,7 +64,12 @@ public final class TrainBenchmark {
       trainer.train(
           new Trainer.Listener() {
             @Override
-            public void onStep(long step, double loss, double lr, double gradNorm) {
+            public void onStep(
+                long step,
+                double loss,
+                double lr,
+                double gradNorm,
+                java.util.Map<String, Double> figures) {
               long done = step + 1 - warmup;
               if (done >= 0 && done % steps == 0) {
                 marks[(int) (done / steps)] = System.nanoTime();

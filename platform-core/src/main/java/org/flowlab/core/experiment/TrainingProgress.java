@@ -27,6 +27,7 @@ final class TrainingProgress implements Trainer.Listener, AutoCloseable {
   private long lastStep;
   private double lossSum;
   private long lossCount;
+  private final Map<String, Double> figureSums = new java.util.HashMap<>();
 
   TrainingProgress(TrackedRun run, long logEvery, PrintStream out) {
     this.run = run;
@@ -60,17 +61,26 @@ final class TrainingProgress implements Trainer.Listener, AutoCloseable {
   }
 
   @Override
-  public void onStep(long step, double loss, double lr, double gradNorm) {
+  public void onStep(
+      long step, double loss, double lr, double gradNorm, Map<String, Double> figures) {
     lossSum += loss;
     lossCount++;
+    figures.forEach((k, v) -> figureSums.merge(k, v, Double::sum));
     lastStep = step + 1;
     bar.stepTo(step + 1);
     if ((step + 1) % logEvery == 0) {
+      long count = lossCount;
       double mean = lossSum / lossCount;
       lossSum = 0;
       lossCount = 0;
       bar.setExtraMessage(String.format(" loss %.4f", mean));
-      log(Map.of("train/loss", mean, "train/lr", lr, "train/grad_norm", gradNorm), step + 1);
+      Map<String, Double> metrics = new java.util.HashMap<>();
+      metrics.put("train/loss", mean);
+      metrics.put("train/lr", lr);
+      metrics.put("train/grad_norm", gradNorm);
+      figureSums.forEach((k, v) -> metrics.put("train/" + k, v / count));
+      figureSums.clear();
+      log(metrics, step + 1);
     }
   }
 

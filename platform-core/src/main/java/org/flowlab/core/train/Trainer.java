@@ -13,7 +13,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import org.flowlab.api.flow.Flow;
 import org.flowlab.api.flow.LogDetMode;
@@ -41,10 +43,12 @@ public final class Trainer {
     default void onStart(long startStep, long totalSteps) {}
 
     /**
-     * Called after every step with its loss (−mean log p, nats), learning rate and pre-clip
-     * gradient norm.
+     * Called after every step with its loss (−mean log p in nats, plus any regularisation penalty),
+     * learning rate, pre-clip gradient norm and the figures the flow's bijectors reported ({@link
+     * Flow#figures()}: solver evaluations, penalties).
      */
-    default void onStep(long step, double loss, double lr, double gradNorm) {}
+    default void onStep(
+        long step, double loss, double lr, double gradNorm, Map<String, Double> figures) {}
 
     /** Called after each validation. */
     default void onValidation(long step, double valNll, boolean improved) {}
@@ -190,8 +194,9 @@ public final class Trainer {
     listener.onStart(step, totalSteps);
     while (step < totalSteps) {
       double lr = schedule.at(step);
-      double[] lossAndNorm = trainStep(adam, step, lr);
-      listener.onStep(step, lossAndNorm[0], lr, lossAndNorm[1]);
+      Map<String, Double> figures = new LinkedHashMap<>();
+      double[] lossAndNorm = trainStep(adam, step, lr, figures);
+      listener.onStep(step, lossAndNorm[0], lr, lossAndNorm[1], figures);
       step++;
       boolean validate = step % validateEvery == 0 || step == totalSteps;
       if (validate) {
@@ -223,6 +228,9 @@ public final class Trainer {
 
   /** Mean −log p(x) in nats over {@code points}, evaluated in chunks without gradients. */
   public static double meanNll(Flow flow, float[] points, Shape eventShape, NDManager manager) {
+    // Families that can only estimate their log-det draw probes from the engine generator: a fixed
+    // seed makes every evaluation of the same parameters give the same figure.
+    Engine.getInstance().setRandomSeed(EVALUATION_SEED);
     int dim = Math.toIntExact(eventShape.size());
     int n = points.length / dim;
     int chunk = Math.max(1, 8192 / Math.max(1, dim / 2));
@@ -260,10 +268,12 @@ public final class Trainer {
     restore(flow, params);
   }
 
+  private static final int EVALUATION_SEED = 0x5eed;
+
   private static final java.util.concurrent.locks.ReentrantLock GRADIENT_LOCK =
       new java.util.concurrent.locks.ReentrantLock();
 
-  private double[] trainStep(AdamW adam, long step, double lr) {
+  private double[] trainStep(AdamW adam, long step, double lr, Map<String, Double> figures) {
     // NDScope closes every temporary the step creates, whichever manager an op attached it to.
     try (NDScope scope = new NDScope();
         NDManager sub = manager.newSubManager()) {
@@ -275,7 +285,17 @@ public final class Trainer {
       // parallel (sweep workers) take turns for the forward and backward pass.
       GRADIENT_LOCK.lock();
       try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+        // Estimators (Hutchinson probes, Russian roulette) draw from the engine's generator: seeded
+        // from (seed, step), a step's draws do not depend on what ran before it, so resuming and
+        // reproducing give the same numbers.
+        Engine.getInstance().setRandomSeed(Seeds.stream(seed, "engine", step).nextInt());
         NDArray lossArray = flow.logProb(x, LogDetMode.ESTIMATE).value().mean().neg();
+        figures.putAll(flow.figures());
+        NDArray penalty = flow.penalty();
+        if (penalty != null) {
+          figures.put("penalty", (double) penalty.getFloat());
+          lossArray = lossArray.add(penalty);
+        }
         loss = lossArray.getFloat();
         if (!Double.isFinite(loss)) {
           throw new TrainingDivergedException(

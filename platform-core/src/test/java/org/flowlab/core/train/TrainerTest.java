@@ -109,7 +109,12 @@ class TrainerTest {
       Trainer.Listener dieAt33 =
           new Trainer.Listener() {
             @Override
-            public void onStep(long step, double loss, double lr, double gradNorm) {
+            public void onStep(
+                long step,
+                double loss,
+                double lr,
+                double gradNorm,
+                java.util.Map<String, Double> figures) {
               if (step == 33) {
                 throw killed;
               }

@@ -1,0 +1,53 @@
+package org.flowlab.api.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * A 2D convolution with stride 1 and "same" zero padding on images {@code (n, c, h, w)}; weight
+ * shape {@code (out, in, k, k)} with an odd kernel size k. Linear in x, so its JVP is the
+ * convolution of the tangent without the bias.
+ */
+public final class Conv2d implements Layer {
+  private final NDArray weight;
+  private final NDArray bias;
+  private final Shape stride = new Shape(1, 1);
+  private final Shape padding;
+
+  /**
+   * @param scope where the weight and bias are registered
+   * @param in input channels
+   * @param out output channels
+   * @param kernel kernel size k (odd)
+   * @param zeroInit start at zero (the last layer of a coupling network) instead of PyTorch's
+   *     default, uniform on ±1/sqrt(in·k·k)
+   */
+  public Conv2d(ParameterScope scope, int in, int out, int kernel, boolean zeroInit) {
+    if (kernel < 1 || kernel % 2 == 0) {
+      throw new IllegalArgumentException("kernel size must be odd and positive, got " + kernel);
+    }
+    Initializer init =
+        zeroInit ? Initializer.ZEROS : Initializer.uniform(1.0 / Math.sqrt(in * kernel * kernel));
+    this.weight = scope.trainable("weight", new Shape(out, in, kernel, kernel), init);
+    this.bias = scope.trainable("bias", new Shape(out), init);
+    this.padding = new Shape(kernel / 2, kernel / 2);
+  }
+
+  @Override
+  public NDArray forward(NDArray x) {
+    return ai.djl.nn.convolutional.Conv2d.conv2d(x, weight, bias, stride, padding)
+        .singletonOrThrow();
+  }
+
+  @Override
+  public Jvp jvp(NDArray x, NDArray v) {
+    NDArray tangent =
+        ai.djl.nn.convolutional.Conv2d.conv2d(v, weight, null, stride, padding).singletonOrThrow();
+    return new Jvp(forward(x), tangent);
+  }
+
+  /** The weight, shape (out, in, k, k). */
+  public NDArray weight() {
+    return weight;
+  }
+}
