@@ -66,8 +66,9 @@ public final class NiceFamily implements FlowFamily<NiceConfig> {
     }
     steps.add(new DiagonalScaling(root.child("scaling"), d));
     if (image) {
-      // The latent keeps the event shape: the base factorises over every axis, so its density is
-      // that of the vector, and the flow round-trips exactly.
+      // The latent keeps the event shape (a flat latent would need only `new Flow(shape, vector,
+      // ...)` without this step, but the conformance kit still requires encode to keep the shape).
+      // The base factorises over every axis, so its density is that of the vector.
       steps.add(new Reshape(vector, shape));
     }
     return new Flow(shape, BaseDistribution.named(config.prior()), steps, root.parameters());
