@@ -16,7 +16,7 @@ import org.flowlab.api.nn.ParameterScope;
  * m(x₁)}; the Jacobian is unit triangular, so the log-det is 0. Inverse: {@code x = z −
  * (1−k)⊙m(z⊙k)}, exact because {@code z⊙k = x⊙k}.
  *
- * <p>The coupling function m is an {@link Mlp} whose last layer starts at zero, so the coupling
+ * <p>The coupling function m is an {@link Mlp}; when its last layer starts at zero, the coupling
  * starts as the identity. It reads the masked vector (zeros on x₂) and its outputs on x₁ are
  * dropped, so m depends on x₁ only and changes x₂ only, as in the paper.
  */
@@ -30,9 +30,14 @@ final class AdditiveCoupling implements Bijector {
    * @param keep 1 for the dimensions of x₁ (passed unchanged, conditioning), 0 for x₂
    * @param hidden the MLP's hidden widths
    * @param activation the MLP's nonlinearity
+   * @param identityInit whether the MLP's last layer starts at zero
    */
   AdditiveCoupling(
-      ParameterScope scope, float[] keep, List<Integer> hidden, Activation activation) {
+      ParameterScope scope,
+      float[] keep,
+      List<Integer> hidden,
+      Activation activation,
+      boolean identityInit) {
     int d = keep.length;
     float[] change = new float[d];
     for (int i = 0; i < d; i++) {
@@ -40,7 +45,7 @@ final class AdditiveCoupling implements Bijector {
     }
     this.keep = scope.manager().create(keep, new Shape(1, d));
     this.change = scope.manager().create(change, new Shape(1, d));
-    this.net = new Mlp(scope.child("net"), d, hidden, d, activation, true);
+    this.net = new Mlp(scope.child("net"), d, hidden, d, activation, identityInit);
   }
 
   @Override

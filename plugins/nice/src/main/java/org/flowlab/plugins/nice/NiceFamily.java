@@ -62,7 +62,8 @@ public final class NiceFamily implements FlowFamily<NiceConfig> {
               root.child("coupling." + k),
               partition(config.partition(), d, k % 2 == 1),
               config.hidden(),
-              activation));
+              activation,
+              config.identityInit()));
     }
     steps.add(new DiagonalScaling(root.child("scaling"), d));
     if (image) {

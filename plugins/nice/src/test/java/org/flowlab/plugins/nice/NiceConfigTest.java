@@ -40,25 +40,27 @@ class NiceConfigTest {
     assertEquals("relu", c.activation());
     assertEquals("alternating", c.partition());
     assertEquals("logistic", c.prior());
+    assertFalse(c.identityInit());
   }
 
   @Test
   void badValuesGiveOneLineErrorsNamingTheirKey() {
     InvalidValueException e =
-        assertThrows(InvalidValueException.class, () -> new NiceConfig(3, null, null, null, null));
+        assertThrows(
+            InvalidValueException.class, () -> new NiceConfig(3, null, null, null, null, null));
     assertEquals("couplings", e.key());
     assertEquals("couplings: must be >= 4, got 3", e.getMessage());
     e =
         assertThrows(
             InvalidValueException.class,
-            () -> new NiceConfig(null, List.of(8, 0), null, null, null));
+            () -> new NiceConfig(null, List.of(8, 0), null, null, null, null));
     assertEquals("hidden", e.key());
     assertEquals("hidden: must be >= 1, got 0", e.getMessage());
     Map<String, Executable> badChoices =
         Map.of(
-            "activation", () -> new NiceConfig(null, null, "sigmoid", null, null),
-            "partition", () -> new NiceConfig(null, null, null, "random", null),
-            "prior", () -> new NiceConfig(null, null, null, null, "cauchy"));
+            "activation", () -> new NiceConfig(null, null, "sigmoid", null, null, null),
+            "partition", () -> new NiceConfig(null, null, null, "random", null, null),
+            "prior", () -> new NiceConfig(null, null, null, null, "cauchy", null));
     badChoices.forEach(
         (key, build) -> {
           InvalidValueException bad = assertThrows(InvalidValueException.class, build);
@@ -77,12 +79,12 @@ class NiceConfigTest {
   }
 
   @Test
-  void defaultFlowStartsAsTheIdentityWithAFinalScaling() {
+  void defaultFlowEndsWithTheScalingAndIdentityInitStartsAsTheIdentity() {
     try (NDManager m = NDManager.newBaseManager()) {
+      NiceFamily family = new NiceFamily();
       Flow flow =
-          new NiceFamily()
-              .build(
-                  NiceConfig.defaults(), new BuildContext(new Shape(2), ParameterScope.root(m, 1)));
+          family.build(
+              NiceConfig.defaults(), new BuildContext(new Shape(2), ParameterScope.root(m, 1)));
       assertEquals(5, flow.bijectors().size());
       assertTrue(flow.bijectors().get(0) instanceof AdditiveCoupling);
       assertTrue(flow.bijectors().get(4) instanceof DiagonalScaling);
@@ -93,7 +95,15 @@ class NiceConfigTest {
 
       NDArray x = m.create(Seeds.normal(Seeds.stream(1, "x"), 20), new Shape(10, 2));
       Transformed t = flow.encode(x, LogDetMode.EXACT);
-      assertArrayEquals(x.toFloatArray(), t.value().toFloatArray(), "zero-init: the identity");
+      assertTrue(FlowChecks.maxAbsDiff(t.value(), x) > 1e-3, "paper init: not the identity");
+      assertArrayEquals(new float[10], t.logDet().toFloatArray(), "volume kept: log_scale = 0");
+
+      Flow identity =
+          family.build(
+              new NiceConfig(null, null, null, null, null, true),
+              new BuildContext(new Shape(2), ParameterScope.root(m, 1)));
+      t = identity.encode(x, LogDetMode.EXACT);
+      assertArrayEquals(x.toFloatArray(), t.value().toFloatArray(), "zero last layers: identity");
       assertArrayEquals(new float[10], t.logDet().toFloatArray());
     }
   }
@@ -104,7 +114,7 @@ class NiceConfigTest {
       Flow flow =
           new NiceFamily()
               .build(
-                  new NiceConfig(4, List.of(8), "tanh", "checkerboard", "normal"),
+                  new NiceConfig(4, List.of(8), "tanh", "checkerboard", "normal", null),
                   new BuildContext(new Shape(1, 2, 3), ParameterScope.root(m, 3)));
       assertTrue(flow.base() instanceof StandardNormal);
       FlowChecks.perturb(flow, 2, 0.3);
