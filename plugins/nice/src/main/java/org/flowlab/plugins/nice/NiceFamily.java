@@ -17,7 +17,6 @@ import org.pf4j.Extension;
  * couplings whose partition swaps roles from one to the next, then a diagonal scaling layer; only
  * the scaling changes volume. Images (c, h, w) are flattened to the vector (c·h·w) first, as in the
  * paper's MNIST model. Parameters are named {@code coupling.K.net.*} and {@code scaling.log_scale}
- * (and buffers {@code rotation.K.rotation} with the optional fixed rotations).
  */
 @Extension
 public final class NiceFamily implements FlowFamily<NiceConfig> {
@@ -58,9 +57,6 @@ public final class NiceFamily implements FlowFamily<NiceConfig> {
       steps.add(new Reshape(shape, vector));
     }
     for (int k = 0; k < config.couplings(); k++) {
-      if (config.rotations()) {
-        steps.add(new FixedRotation(root.child("rotation." + k), d));
-      }
       steps.add(
           new AdditiveCoupling(
               root.child("coupling." + k),

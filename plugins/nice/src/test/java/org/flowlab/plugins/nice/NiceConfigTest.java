@@ -41,28 +41,26 @@ class NiceConfigTest {
     assertEquals("alternating", c.partition());
     assertEquals("logistic", c.prior());
     assertFalse(c.identityInit());
-    assertFalse(c.rotations());
   }
 
   @Test
   void badValuesGiveOneLineErrorsNamingTheirKey() {
     InvalidValueException e =
         assertThrows(
-            InvalidValueException.class,
-            () -> new NiceConfig(3, null, null, null, null, null, null));
+            InvalidValueException.class, () -> new NiceConfig(3, null, null, null, null, null));
     assertEquals("couplings", e.key());
     assertEquals("couplings: must be >= 4, got 3", e.getMessage());
     e =
         assertThrows(
             InvalidValueException.class,
-            () -> new NiceConfig(null, List.of(8, 0), null, null, null, null, null));
+            () -> new NiceConfig(null, List.of(8, 0), null, null, null, null));
     assertEquals("hidden", e.key());
     assertEquals("hidden: must be >= 1, got 0", e.getMessage());
     Map<String, Executable> badChoices =
         Map.of(
-            "activation", () -> new NiceConfig(null, null, "sigmoid", null, null, null, null),
-            "partition", () -> new NiceConfig(null, null, null, "random", null, null, null),
-            "prior", () -> new NiceConfig(null, null, null, null, "cauchy", null, null));
+            "activation", () -> new NiceConfig(null, null, "sigmoid", null, null, null),
+            "partition", () -> new NiceConfig(null, null, null, "random", null, null),
+            "prior", () -> new NiceConfig(null, null, null, null, "cauchy", null));
     badChoices.forEach(
         (key, build) -> {
           InvalidValueException bad = assertThrows(InvalidValueException.class, build);
@@ -70,22 +68,6 @@ class NiceConfigTest {
           assertTrue(bad.getMessage().startsWith(key + ": must be one of ["), bad.getMessage());
           assertFalse(bad.getMessage().contains("\n"), bad.getMessage());
         });
-  }
-
-  @Test
-  void fixedRotationsAreOrthogonal() {
-    int d = 5;
-    float[] q = FixedRotation.orthogonal(new Shape(d, d), Seeds.stream(3, "q"));
-    for (int i = 0; i < d; i++) {
-      for (int k = 0; k < d; k++) {
-        double dot = 0;
-        for (int j = 0; j < d; j++) {
-          dot += q[i * d + j] * q[k * d + j];
-        }
-        assertEquals(i == k ? 1 : 0, dot, 1e-6, "row " + i + " · row " + k);
-      }
-    }
-    assertFalse(Math.abs(q[1]) < 1e-3 && Math.abs(q[d]) < 1e-3, "not the identity");
   }
 
   @Test
@@ -118,7 +100,7 @@ class NiceConfigTest {
 
       Flow identity =
           family.build(
-              new NiceConfig(null, null, null, null, null, true, null),
+              new NiceConfig(null, null, null, null, null, true),
               new BuildContext(new Shape(2), ParameterScope.root(m, 1)));
       t = identity.encode(x, LogDetMode.EXACT);
       assertArrayEquals(x.toFloatArray(), t.value().toFloatArray(), "zero last layers: identity");
@@ -132,7 +114,7 @@ class NiceConfigTest {
       Flow flow =
           new NiceFamily()
               .build(
-                  new NiceConfig(4, List.of(8), "tanh", "checkerboard", "normal", null, true),
+                  new NiceConfig(4, List.of(8), "tanh", "checkerboard", "normal", null),
                   new BuildContext(new Shape(1, 2, 3), ParameterScope.root(m, 3)));
       assertTrue(flow.base() instanceof StandardNormal);
       FlowChecks.perturb(flow, 2, 0.3);

@@ -18,10 +18,10 @@ class NiceConformanceTest extends FlowConformanceTest<NiceConfig> {
     return List.of(
         Named.of(
             "alternating-logistic",
-            new NiceConfig(4, List.of(16, 16), "relu", "alternating", "logistic", true, false)),
+            new NiceConfig(4, List.of(16, 16), "relu", "alternating", "logistic", true)),
         Named.of(
-            "checkerboard-normal-rotations",
-            new NiceConfig(5, List.of(16), "tanh", "checkerboard", "normal", false, true)));
+            "checkerboard-normal",
+            new NiceConfig(5, List.of(16), "tanh", "checkerboard", "normal", false)));
   }
 
   @Override
