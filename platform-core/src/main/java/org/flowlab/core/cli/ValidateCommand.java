@@ -3,6 +3,7 @@ package org.flowlab.core.cli;
 import java.util.concurrent.Callable;
 import org.flowlab.api.spi.FlowFamily;
 import org.flowlab.core.config.LoadedConfig;
+import org.flowlab.core.data.DatasetException;
 import org.flowlab.core.data.Datasets;
 import org.flowlab.core.experiment.ResolvedModel;
 import org.flowlab.core.plugins.PluginHost;
@@ -33,11 +34,10 @@ final class ValidateCommand implements Callable<Integer> {
     ResolvedModel model =
         ResolvedModel.resolve(loaded, main.injector().getInstance(PluginHost.class));
     FlowFamily<?> family = model.family();
-    String dataset = loaded.config().data().name();
     try {
-      Datasets.density(dataset);
-    } catch (IllegalArgumentException e) {
-      throw loaded.invalidValue("data.name", e.getMessage());
+      Datasets.check(loaded.config().data());
+    } catch (DatasetException e) {
+      throw loaded.invalidValue("data." + e.key(), e.getMessage());
     }
     if (print) {
       System.out.print(loaded.resolvedYaml());

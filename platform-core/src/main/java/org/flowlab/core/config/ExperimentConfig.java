@@ -44,15 +44,61 @@ public record ExperimentConfig(
     }
   }
 
-  /** {@code data}: which dataset and how many points per split. */
-  public record DataConfig(String name, Integer trainSize, Integer valSize, Integer testSize) {
+  /**
+   * {@code data}: which dataset, where its files are, how many points per split and how pixels are
+   * preprocessed.
+   *
+   * @param name a toy density ({@code 8gaussians}, ...), an image dataset ({@code mnist}, {@code
+   *     fashion-mnist}, {@code cifar10}) or a tabular one ({@code power}, {@code gas}, {@code
+   *     hepmass}, {@code miniboone}, {@code bsds300}, {@code csv}, {@code npy})
+   * @param path the folder (or file) of a file dataset; fashion-mnist defaults to {@code
+   *     /usr/share/datasets/fashion-mnist}; toy densities take none
+   * @param trainSize training points: drawn for a toy density (default 50,000), a cap on the file's
+   *     split for file datasets (default: all)
+   * @param valSize validation points: toy default 5,000; files: a cap, default all
+   * @param testSize test points: toy default 20,000; files: a cap, default all
+   * @param nBits image bit depth 1..8 (default 8): pixel p becomes bin p >> (8 − n_bits)
+   * @param logitAlpha images only: model logit(α + (1−α)x) (RealNVP: 0.05); absent = no logit
+   */
+  public record DataConfig(
+      String name,
+      String path,
+      Integer trainSize,
+      Integer valSize,
+      Integer testSize,
+      Integer nBits,
+      Double logitAlpha) {
     public DataConfig {
       if (name == null || name.isBlank()) {
         throw new InvalidValueException("name", "is required");
       }
-      trainSize = Require.atLeast("train_size", trainSize == null ? 50_000 : trainSize, 1);
-      valSize = Require.atLeast("val_size", valSize == null ? 5_000 : valSize, 1);
-      testSize = Require.atLeast("test_size", testSize == null ? 20_000 : testSize, 1);
+      if (path != null && path.isBlank()) {
+        throw new InvalidValueException("path", "must not be blank");
+      }
+      if (trainSize != null) {
+        Require.atLeast("train_size", trainSize, 1);
+      }
+      if (valSize != null) {
+        Require.atLeast("val_size", valSize, 1);
+      }
+      if (testSize != null) {
+        Require.atLeast("test_size", testSize, 1);
+      }
+      nBits = nBits == null ? 8 : nBits;
+      if (nBits < 1 || nBits > 8) {
+        throw new InvalidValueException("n_bits", "must be in 1..8, got " + nBits);
+      }
+      if (logitAlpha != null) {
+        if (!(logitAlpha >= 0 && logitAlpha < 1)) {
+          throw new InvalidValueException(
+              "logit_alpha", "must be in [0, 1) (RealNVP uses 0.05), got " + logitAlpha);
+        }
+      }
+    }
+
+    /** A toy dataset block: name and split sizes, everything else default. */
+    public DataConfig(String name, Integer trainSize, Integer valSize, Integer testSize) {
+      this(name, null, trainSize, valSize, testSize, null, null);
     }
   }
 
@@ -152,16 +198,37 @@ public record ExperimentConfig(
     }
   }
 
-  /** {@code evaluation}: how many samples to draw and whether to plot. */
-  public record EvaluationConfig(Integer samples, Boolean plots, Integer gridSize) {
+  /**
+   * {@code evaluation}: samples, plots, and for images the sample grids.
+   *
+   * @param samples samples drawn for vector data (saved to samples.npz); images draw the grids
+   * @param plots whether to draw PNGs
+   * @param gridSize points per axis of the 2D density plot
+   * @param temperatures images: one sample grid per temperature (default [0.0, 0.7, 1.0])
+   * @param sampleGrid images: a grid is sample_grid × sample_grid images (default 8)
+   */
+  public record EvaluationConfig(
+      Integer samples,
+      Boolean plots,
+      Integer gridSize,
+      List<Double> temperatures,
+      Integer sampleGrid) {
     public EvaluationConfig {
       samples = samples == null ? 2000 : Require.atLeast("samples", samples, 0);
       plots = plots == null ? Boolean.TRUE : plots;
       gridSize = gridSize == null ? 200 : Require.atLeast("grid_size", gridSize, 10);
+      temperatures = temperatures == null ? List.of(0.0, 0.7, 1.0) : List.copyOf(temperatures);
+      for (double t : temperatures) {
+        Require.nonNegative("temperatures", t);
+      }
+      sampleGrid = sampleGrid == null ? 8 : sampleGrid;
+      if (sampleGrid < 1 || sampleGrid > 32) {
+        throw new InvalidValueException("sample_grid", "must be in 1..32, got " + sampleGrid);
+      }
     }
 
     static EvaluationConfig defaults() {
-      return new EvaluationConfig(null, null, null);
+      return new EvaluationConfig(null, null, null, null, null);
     }
   }
 

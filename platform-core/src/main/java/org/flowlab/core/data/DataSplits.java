@@ -4,30 +4,69 @@ import ai.djl.ndarray.types.Shape;
 import java.util.OptionalDouble;
 
 /**
- * A dataset's three splits as row-major float arrays of {@code n × eventShape.size()} values.
+ * A dataset's three splits, each {@code n × eventShape.size()} values.
  *
  * @param name the dataset's name
- * @param eventShape the shape of one point, e.g. (2)
+ * @param eventShape the shape of one point: (d) for vectors, (c, h, w) for images
  * @param train training points
  * @param val validation points
  * @param test test points
  * @param entropy the true differential entropy in nats, when known (the floor for test NLL)
+ * @param quantization how pixel points are dequantised; null for continuous data
  */
 public record DataSplits(
     String name,
     Shape eventShape,
-    float[] train,
-    float[] val,
-    float[] test,
-    OptionalDouble entropy) {
+    Points train,
+    Points val,
+    Points test,
+    OptionalDouble entropy,
+    Quantization quantization) {
+
+  /** Checks that the splits match the event shape and that pixel data has a quantization. */
+  public DataSplits {
+    int dim = Math.toIntExact(eventShape.size());
+    for (Points p : new Points[] {train, val, test}) {
+      if (p.dim() != dim) {
+        throw new IllegalArgumentException("split of dim " + p.dim() + " for shape " + eventShape);
+      }
+      if (p.quantized() && quantization == null) {
+        throw new IllegalArgumentException("pixel data needs a quantization");
+      }
+    }
+  }
+
+  /** Continuous data held as float arrays. */
+  public static DataSplits continuous(
+      String name,
+      Shape eventShape,
+      float[] train,
+      float[] val,
+      float[] test,
+      OptionalDouble entropy) {
+    int dim = Math.toIntExact(eventShape.size());
+    return new DataSplits(
+        name,
+        eventShape,
+        Points.of(train, dim),
+        Points.of(val, dim),
+        Points.of(test, dim),
+        entropy,
+        null);
+  }
 
   /** Values per point. */
   public int dim() {
     return Math.toIntExact(eventShape.size());
   }
 
-  /** Points in a split. */
-  public static int count(float[] split, Shape eventShape) {
-    return Math.toIntExact(split.length / eventShape.size());
+  /** Whether this is dequantised pixel data (images), reported in bits/dim. */
+  public boolean quantized() {
+    return quantization != null;
+  }
+
+  /** Whether points are images, shape (c, h, w). */
+  public boolean images() {
+    return eventShape.dimension() == 3;
   }
 }

@@ -8,12 +8,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.flowlab.api.random.Seeds;
+import org.flowlab.core.config.ExperimentConfig.DataConfig;
 
 /**
- * The dataset registry: builds reproducible train/val/test splits of the 2D toy densities by name.
- * Each split draws from its own stream, {@code Seeds.stream(seed, "data/<name>/train")} (and {@code
- * val}, {@code test}), so the splits are independent of each other and of their sizes: growing the
- * training set leaves the validation and test sets unchanged.
+ * The dataset registry: every dataset by name — the 2D toy densities, the image datasets ({@link
+ * ImageDatasets}) and the tabular ones ({@link TabularDatasets}).
+ *
+ * <p>Toy densities are drawn, not read: {@code train_size}, {@code val_size} and {@code test_size}
+ * default to {@value #TOY_TRAIN}, {@value #TOY_VAL} and {@value #TOY_TEST}. For file datasets the
+ * sizes only cap the splits the files define (absent: all of it). Each toy split draws from its own
+ * stream, {@code Seeds.stream(seed, "data/<name>/train")} (and {@code val}, {@code test}), so the
+ * splits are independent of each other and of their sizes: growing the training set leaves the
+ * validation and test sets unchanged.
  */
 public final class Datasets {
   private Datasets() {}
@@ -31,9 +37,86 @@ public final class Datasets {
     DENSITIES.put("pinwheel", ToyDensities::pinwheel);
   }
 
-  /** The known dataset names, in a stable order. */
+  /** Default training points drawn from a toy density. */
+  public static final int TOY_TRAIN = 50_000;
+
+  /** Default validation points drawn from a toy density. */
+  public static final int TOY_VAL = 5_000;
+
+  /** Default test points drawn from a toy density. */
+  public static final int TOY_TEST = 20_000;
+
+  /** The toy density names, in a stable order. */
   public static List<String> names() {
     return Collections.unmodifiableList(new ArrayList<>(DENSITIES.keySet()));
+  }
+
+  /** Every dataset name: toy densities, images, tabular data. */
+  public static List<String> allNames() {
+    List<String> all = new ArrayList<>(DENSITIES.keySet());
+    all.addAll(ImageDatasets.NAMES);
+    all.addAll(TabularDatasets.NAMES);
+    return Collections.unmodifiableList(all);
+  }
+
+  /**
+   * Loads the dataset a {@code data} block names.
+   *
+   * @param data the config block: name, path, split sizes, n_bits, logit_alpha
+   * @param seed the run's seed
+   * @throws DatasetException with the {@code data} key at fault, e.g. {@code path} for a missing
+   *     folder or file
+   */
+  public static DataSplits load(DataConfig data, long seed) {
+    String name = check(data);
+    if (ImageDatasets.NAMES.contains(name)) {
+      return ImageDatasets.load(
+          name, data.path(), data.trainSize(), data.valSize(), data.testSize(), data.nBits());
+    }
+    if (TabularDatasets.NAMES.contains(name)) {
+      return TabularDatasets.load(
+          name, data.path(), data.trainSize(), data.valSize(), data.testSize(), seed);
+    }
+    return load(
+        name,
+        data.trainSize() == null ? TOY_TRAIN : data.trainSize(),
+        data.valSize() == null ? TOY_VAL : data.valSize(),
+        data.testSize() == null ? TOY_TEST : data.testSize(),
+        seed);
+  }
+
+  /**
+   * Everything {@link #load(DataConfig, long)} checks before reading: the name is known, the keys
+   * fit the kind of dataset, and the folder and files exist.
+   *
+   * @return the name
+   * @throws DatasetException as {@link #load(DataConfig, long)}
+   */
+  public static String check(DataConfig data) {
+    String name = data.name();
+    boolean image = ImageDatasets.NAMES.contains(name);
+    boolean table = TabularDatasets.NAMES.contains(name);
+    if (!image && !table && !DENSITIES.containsKey(name)) {
+      throw new DatasetException("name", unknownMessage(name));
+    }
+    if (data.logitAlpha() != null && !image) {
+      throw new DatasetException(
+          "logit_alpha",
+          "the logit applies to image data in [0, 1) only ("
+              + String.join(", ", ImageDatasets.NAMES)
+              + "), not to '"
+              + name
+              + "'");
+    }
+    if (image) {
+      ImageDatasets.files(name, data.path());
+    } else if (table) {
+      TabularDatasets.files(name, data.path());
+    } else if (data.path() != null) {
+      throw new DatasetException(
+          "path", "'" + name + "' is a toy density drawn from its formula; it reads no files");
+    }
+    return name;
   }
 
   /**
@@ -71,7 +154,7 @@ public final class Datasets {
     if (testSize < 0) {
       throw new IllegalArgumentException("test size must be >= 0, got " + testSize);
     }
-    return new DataSplits(
+    return DataSplits.continuous(
         density.name(),
         new Shape(2),
         draw(density, seed, "train", trainSize),
@@ -87,12 +170,12 @@ public final class Datasets {
   }
 
   private static String unknownMessage(String name) {
-    String known = String.join(", ", DENSITIES.keySet());
+    String known = String.join(", ", allNames());
     String msg = "unknown dataset '" + name + "' (known: " + known + ")";
     if (name != null && !name.isBlank()) {
       String best = null;
       int bestDist = Integer.MAX_VALUE;
-      for (String k : DENSITIES.keySet()) {
+      for (String k : allNames()) {
         int d = editDistance(name.toLowerCase(java.util.Locale.ROOT), k);
         if (d < bestDist) {
           bestDist = d;

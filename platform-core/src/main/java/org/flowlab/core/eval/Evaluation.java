@@ -1,5 +1,6 @@
 package org.flowlab.core.eval;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -15,13 +16,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.flowlab.api.flow.Flow;
+import org.flowlab.api.flow.LogDetMode;
 import org.flowlab.api.random.Seeds;
+import org.flowlab.core.config.ExperimentConfig.EvaluationConfig;
 import org.flowlab.core.data.DataSplits;
+import org.flowlab.core.data.Points;
 import org.flowlab.core.train.Trainer;
 
 /**
  * Evaluates a trained flow: test NLL in nats (exact where the family allows), the gap to the true
- * entropy where it is known, samples, and for 2D data a density heatmap beside samples and data.
+ * entropy where it is known, samples, and for 2D data a density heatmap beside samples and data;
+ * for images test bits/dim and sample grids at several temperatures.
  */
 public final class Evaluation {
   private Evaluation() {}
@@ -29,8 +34,8 @@ public final class Evaluation {
   /**
    * What evaluation measured and wrote.
    *
-   * @param metrics {@code test/nll}, and {@code test/nll_minus_entropy} and {@code data/entropy}
-   *     when known
+   * @param metrics {@code test/nll}; {@code test/inverse_error}; {@code test/bits_per_dim} for
+   *     images; {@code test/nll_minus_entropy} and {@code data/entropy} when known
    * @param files the files written (plots, samples)
    */
   public record Report(Map<String, Double> metrics, List<Path> files) {}
@@ -38,29 +43,40 @@ public final class Evaluation {
   /**
    * Evaluates {@code flow} on the test split and writes plots and samples into {@code outDir}.
    *
-   * @param samples how many samples to draw
-   * @param plots whether to draw PNGs
-   * @param gridSize points per axis of the 2D density grid
+   * <p>Vector data: {@code test/nll} (nats), the gap to the entropy where known, {@code
+   * evaluation.samples} samples in {@code samples.npz}, and for 2D data {@code density.png}. Image
+   * data: {@code test/nll} of the dequantised test set (fixed noise, {@link
+   * Trainer#evaluationNoise}), {@code test/bits_per_dim}, and one {@code sample_grid}² grid per
+   * temperature, {@code samples_T<t>.png}, those samples also in {@code samples.npz} (one array per
+   * temperature, named {@code T<t>}).
    */
   public static Report evaluate(
       Flow flow,
       DataSplits data,
       NDManager manager,
       long seed,
-      int samples,
-      boolean plots,
-      int gridSize,
+      EvaluationConfig config,
       Path outDir)
       throws IOException {
     Files.createDirectories(outDir);
     Map<String, Double> metrics = new LinkedHashMap<>();
     List<Path> files = new ArrayList<>();
-    double nll = Trainer.meanNll(flow, data.test(), data.eventShape(), manager);
+    double nll =
+        Trainer.meanNll(flow, data, data.test(), Trainer.evaluationNoise(seed, "test"), manager);
     metrics.put("test/nll", nll);
+    if (data.quantized()) {
+      metrics.put("test/bits_per_dim", data.quantization().bitsPerDim(nll, data.dim()));
+    }
+    metrics.put("test/inverse_error", inverseError(flow, data, manager, seed));
     if (data.entropy().isPresent()) {
       metrics.put("data/entropy", data.entropy().getAsDouble());
       metrics.put("test/nll_minus_entropy", nll - data.entropy().getAsDouble());
     }
+    if (data.images()) {
+      files.addAll(imageSamples(flow, data, manager, seed, config, outDir));
+      return new Report(metrics, files);
+    }
+    int samples = config.samples();
     if (samples > 0) {
       float[] drawn = sample(flow, manager, seed, samples);
       Path samplesFile = outDir.resolve("samples.npz");
@@ -71,13 +87,78 @@ public final class Evaluation {
         new NDList(array).encode(out, NDList.Encoding.NPZ);
       }
       files.add(samplesFile);
-      if (plots && data.dim() == 2) {
+      if (config.plots() && data.eventShape().equals(new Shape(2))) {
         Path density = outDir.resolve("density.png");
-        plotDensity(flow, data, manager, gridSize, drawn, density);
+        plotDensity(flow, data, manager, config.gridSize(), drawn, density);
         files.add(density);
       }
     }
     return new Report(metrics, files);
+  }
+
+  /**
+   * The largest {@code |decode(encode(x)) − x|} over the first {@value #INVERSE_CHECK_POINTS} test
+   * points (dequantised with the test split's fixed noise): how exactly the trained flow inverts on
+   * real data, in data space.
+   */
+  public static double inverseError(Flow flow, DataSplits data, NDManager manager, long seed) {
+    Points head = data.test().head(Math.min(INVERSE_CHECK_POINTS, data.test().count()));
+    float[] values = new float[head.count() * data.dim()];
+    head.copyRange(
+        0, head.count(), values, data.quantization(), Trainer.evaluationNoise(seed, "test"));
+    try (NDScope scope = new NDScope();
+        NDManager sub = manager.newSubManager()) {
+      scope.suppressNotUsedWarning();
+      NDArray x = sub.create(values, new Shape(head.count()).addAll(data.eventShape()));
+      NDArray back = flow.decode(flow.encode(x, LogDetMode.EXACT).value());
+      return back.sub(x).abs().max().toType(DataType.FLOAT64, false).getDouble();
+    }
+  }
+
+  private static final int INVERSE_CHECK_POINTS = 256;
+
+  /** The file-name form of a temperature: 0, 0.7, 1. */
+  public static String temperatureLabel(double t) {
+    return java.math.BigDecimal.valueOf(t).stripTrailingZeros().toPlainString();
+  }
+
+  private static List<Path> imageSamples(
+      Flow flow,
+      DataSplits data,
+      NDManager manager,
+      long seed,
+      EvaluationConfig config,
+      Path outDir)
+      throws IOException {
+    List<Path> files = new ArrayList<>();
+    if (!config.plots() && config.samples() == 0) {
+      return files;
+    }
+    int side = config.sampleGrid();
+    int n = side * side;
+    NDList arrays = new NDList();
+    try (NDManager sub = manager.newSubManager()) {
+      for (double t : config.temperatures()) {
+        String label = temperatureLabel(t);
+        float[] drawn = sample(flow, manager, seed, n, t);
+        if (config.plots()) {
+          Path png = outDir.resolve("samples_T" + label + ".png");
+          ImageGrid.write(png, drawn, data.eventShape(), side, data.quantization());
+          files.add(png);
+        }
+        NDArray array = sub.create(drawn, new Shape(n).addAll(data.eventShape()));
+        array.setName("T" + label);
+        arrays.add(array);
+      }
+      if (config.samples() > 0) {
+        Path samplesFile = outDir.resolve("samples.npz");
+        try (OutputStream out = Files.newOutputStream(samplesFile)) {
+          arrays.encode(out, NDList.Encoding.NPZ);
+        }
+        files.add(samplesFile);
+      }
+    }
+    return files;
   }
 
   /** {@code n} samples at temperature 1 from a stream of the run seed, row-major. */
@@ -91,10 +172,29 @@ public final class Evaluation {
     }
   }
 
+  /**
+   * {@code n} samples at {@code temperature} from the stream {@code Seeds.stream(seed,
+   * "eval/sample/T<t>")}, row-major.
+   */
+  public static float[] sample(Flow flow, NDManager manager, long seed, int n, double temperature) {
+    Engine.getInstance().setRandomSeed(Seeds.stream(seed, "eval/engine").nextInt());
+    try (NDScope scope = new NDScope();
+        NDManager sub = manager.newSubManager()) {
+      scope.suppressNotUsedWarning();
+      return flow.sample(
+              sub,
+              n,
+              temperature,
+              Seeds.stream(seed, "eval/sample/T" + temperatureLabel(temperature)))
+          .toType(DataType.FLOAT32, false)
+          .toFloatArray();
+    }
+  }
+
   private static void plotDensity(
       Flow flow, DataSplits data, NDManager manager, int gridSize, float[] drawn, Path out)
       throws IOException {
-    float[] test = data.test();
+    float[] test = data.test().floats();
     double[] lo = {Double.MAX_VALUE, Double.MAX_VALUE};
     double[] hi = {-Double.MAX_VALUE, -Double.MAX_VALUE};
     for (int i = 0; i < test.length; i++) {

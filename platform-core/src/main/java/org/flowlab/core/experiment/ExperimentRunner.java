@@ -16,6 +16,7 @@ import org.flowlab.core.config.ConfigException;
 import org.flowlab.core.config.ExperimentConfig;
 import org.flowlab.core.config.LoadedConfig;
 import org.flowlab.core.data.DataSplits;
+import org.flowlab.core.data.DatasetException;
 import org.flowlab.core.data.Datasets;
 import org.flowlab.core.eval.Evaluation;
 import org.flowlab.core.eval.Plots;
@@ -220,7 +221,7 @@ public final class ExperimentRunner {
     TrainingProgress progress = new TrainingProgress(run, config.training().logEvery(), out);
     Trainer.Result result;
     try (progress) {
-      result = trainer.train(progress, resuming);
+      result = trainer.train(withBitsPerDim(progress, data, run), resuming);
     }
     out.printf(
         "trained %d steps in %.1f s; best val NLL %.4f nats at step %d%n",
@@ -230,14 +231,7 @@ public final class ExperimentRunner {
     Trainer.restore(flow, best.params());
     Evaluation.Report report =
         Evaluation.evaluate(
-            flow,
-            data,
-            manager,
-            config.seed(),
-            config.evaluation().samples(),
-            config.evaluation().plots(),
-            config.evaluation().gridSize(),
-            runDir.resolve("evaluation"));
+            flow, data, manager, config.seed(), config.evaluation(), runDir.resolve("evaluation"));
     for (var m : report.metrics().entrySet()) {
       run.logMetric(m.getKey(), m.getValue(), result.steps());
     }
@@ -254,6 +248,45 @@ public final class ExperimentRunner {
     run.logArtifact(result.bestCheckpoint(), "checkpoints");
     printSummary(out, run, report, result);
     return new Outcome(run.id(), runDir, report.metrics());
+  }
+
+  /**
+   * {@code listener}, plus {@code val/bits_per_dim} logged at every validation of image data (the
+   * validation NLL converted, no extra pass).
+   */
+  static Trainer.Listener withBitsPerDim(
+      Trainer.Listener listener, DataSplits data, TrackedRun run) {
+    if (!data.quantized()) {
+      return listener;
+    }
+    return new Trainer.Listener() {
+      @Override
+      public void onStart(long startStep, long totalSteps) {
+        listener.onStart(startStep, totalSteps);
+      }
+
+      @Override
+      public void onStep(
+          long step, double loss, double lr, double gradNorm, Map<String, Double> figures) {
+        listener.onStep(step, loss, lr, gradNorm, figures);
+      }
+
+      @Override
+      public void onValidation(long step, double valNll, boolean improved) {
+        listener.onValidation(step, valNll, improved);
+        try {
+          run.logMetric(
+              "val/bits_per_dim", data.quantization().bitsPerDim(valNll, data.dim()), step);
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }
+
+      @Override
+      public void onCheckpoint(long step, Path file) {
+        listener.onCheckpoint(step, file);
+      }
+    };
   }
 
   /**
@@ -280,11 +313,17 @@ public final class ExperimentRunner {
     return series;
   }
 
-  static DataSplits loadData(LoadedConfig loaded) {
-    var d = loaded.config().data();
+  /**
+   * Loads the experiment's dataset.
+   *
+   * @throws ConfigException located at the {@code data} key at fault (unknown name, missing folder
+   *     or file, bad file)
+   */
+  public static DataSplits loadData(LoadedConfig loaded) {
     try {
-      return Datasets.load(
-          d.name(), d.trainSize(), d.valSize(), d.testSize(), loaded.config().seed());
+      return Datasets.load(loaded.config().data(), loaded.config().seed());
+    } catch (DatasetException e) {
+      throw loaded.invalidValue("data." + e.key(), e.getMessage());
     } catch (IllegalArgumentException e) {
       throw loaded.invalidValue("data.name", e.getMessage());
     }

@@ -2,6 +2,8 @@ package org.flowlab.core.experiment;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import java.util.List;
+import org.flowlab.api.bijector.Logit;
 import org.flowlab.api.flow.Flow;
 import org.flowlab.api.nn.ParameterScope;
 import org.flowlab.api.spi.BuildContext;
@@ -11,12 +13,21 @@ import org.flowlab.core.plugins.PluginHost;
 
 /**
  * An experiment's {@code model} block resolved: the family found through the plugin host and its
- * {@code params} bound to the family's config record.
+ * {@code params} bound to the family's config record, plus the data preprocessing the host puts in
+ * front of the family's flow.
  *
  * @param family the installed family named by {@code model.family}
  * @param params the bound {@code model.params} record
+ * @param logitAlpha {@code data.logit_alpha}: when set, every flow built starts with {@code
+ *     Logit(alpha)}, so training, evaluation, reproduction and export share one density of the data
+ *     in [0, 1); null for none
  */
-public record ResolvedModel(FlowFamily<?> family, Object params) {
+public record ResolvedModel(FlowFamily<?> family, Object params, Double logitAlpha) {
+
+  /** A model without preprocessing. */
+  public ResolvedModel(FlowFamily<?> family, Object params) {
+    this(family, params, null);
+  }
 
   /**
    * Finds {@code model.family} and binds {@code model.params}.
@@ -29,15 +40,18 @@ public record ResolvedModel(FlowFamily<?> family, Object params) {
         plugins
             .family(loaded.config().model().family())
             .orElseThrow(() -> loaded.unknownFamily(plugins.families().keySet()));
-    return new ResolvedModel(family, loaded.bindParams(family.configType()));
+    return new ResolvedModel(
+        family, loaded.bindParams(family.configType()), loaded.config().data().logitAlpha());
   }
 
   /**
    * Builds an untrained flow whose parameters live on {@code manager}'s device, initialised from
-   * {@code seed}.
+   * {@code seed}, behind the logit preprocessing when {@link #logitAlpha()} is set (its log-det
+   * counts in {@code logProb}).
    */
   public Flow build(Shape eventShape, NDManager manager, long seed) {
-    return buildTyped(family, eventShape, manager, seed);
+    Flow flow = buildTyped(family, eventShape, manager, seed);
+    return logitAlpha == null ? flow : flow.withPreprocessing(List.of(new Logit(logitAlpha)));
   }
 
   @SuppressWarnings("unchecked")

@@ -24,6 +24,8 @@ import org.flowlab.api.random.Seeds;
 import org.flowlab.core.config.ConfigException;
 import org.flowlab.core.config.ExperimentConfig.TrainingConfig;
 import org.flowlab.core.data.DataSplits;
+import org.flowlab.core.data.Points;
+import org.flowlab.core.data.Quantization;
 
 /**
  * Maximum-likelihood training of a flow: minibatches of {@code −mean log p(x)} with AdamW, warmup +
@@ -111,7 +113,7 @@ public final class Trainer {
     this.configHash = configHash;
     this.configYaml = configYaml;
     this.trainable = flow.parameters().stream().filter(Parameter::trainable).toList();
-    int trainCount = DataSplits.count(data.train(), data.eventShape());
+    int trainCount = data.train().count();
     this.batchSize = Math.min(config.batchSize(), trainCount);
     this.batchesPerEpoch = Math.max(1, trainCount / batchSize);
     this.totalSteps = config.steps() != null ? config.steps() : config.epochs() * batchesPerEpoch;
@@ -200,7 +202,7 @@ public final class Trainer {
       step++;
       boolean validate = step % validateEvery == 0 || step == totalSteps;
       if (validate) {
-        double val = nll(data.val());
+        double val = nll(data.val(), "val");
         boolean improved = Double.isNaN(bestVal) || val < bestVal;
         if (improved) {
           bestVal = val;
@@ -220,27 +222,60 @@ public final class Trainer {
 
   /**
    * Mean negative log-likelihood (nats) of a split under the current parameters, exact where
-   * possible.
+   * possible; pixel data is dequantised with the split's fixed noise ({@link #evaluationNoise}).
+   *
+   * @param splitName {@code val} or {@code test}: which fixed noise stream
    */
-  public double nll(float[] split) {
-    return meanNll(flow, split, data.eventShape(), manager);
+  public double nll(Points split, String splitName) {
+    return meanNll(flow, data, split, evaluationNoise(seed, splitName), manager);
   }
 
-  /** Mean −log p(x) in nats over {@code points}, evaluated in chunks without gradients. */
+  /**
+   * The fixed dequantisation noise of an evaluation split, {@code Seeds.stream(seed,
+   * "dequantize/<split>")}: every evaluation of a split sees the same points, so figures are
+   * repeatable and comparable across steps.
+   */
+  public static SplittableRandom evaluationNoise(long seed, String splitName) {
+    return Seeds.stream(seed, "dequantize/" + splitName);
+  }
+
+  /** Mean −log p(x) in nats over continuous {@code points}, in chunks without gradients. */
   public static double meanNll(Flow flow, float[] points, Shape eventShape, NDManager manager) {
+    int dim = Math.toIntExact(eventShape.size());
+    return meanNll(flow, eventShape, Points.of(points, dim), null, null, manager);
+  }
+
+  /**
+   * Mean −log p(x) in nats over a split of {@code data}, in chunks without gradients; pixel data is
+   * dequantised with uniforms drawn in order from {@code noise}.
+   */
+  public static double meanNll(
+      Flow flow, DataSplits data, Points split, SplittableRandom noise, NDManager manager) {
+    return meanNll(flow, data.eventShape(), split, data.quantization(), noise, manager);
+  }
+
+  private static double meanNll(
+      Flow flow,
+      Shape eventShape,
+      Points points,
+      Quantization quantization,
+      SplittableRandom noise,
+      NDManager manager) {
     // Families that can only estimate their log-det draw probes from the engine generator: a fixed
     // seed makes every evaluation of the same parameters give the same figure.
     Engine.getInstance().setRandomSeed(EVALUATION_SEED);
     int dim = Math.toIntExact(eventShape.size());
-    int n = points.length / dim;
-    int chunk = Math.max(1, 8192 / Math.max(1, dim / 2));
+    int n = points.count();
+    int chunk = Math.max(1, Math.min(8192, 131_072 / dim));
+    float[] buffer = new float[Math.min(chunk, Math.max(n, 1)) * dim];
     double sum = 0;
     for (int start = 0; start < n; start += chunk) {
       int count = Math.min(chunk, n - start);
       try (NDScope scope = new NDScope();
           NDManager sub = manager.newSubManager()) {
         scope.suppressNotUsedWarning();
-        float[] slice = java.util.Arrays.copyOfRange(points, start * dim, (start + count) * dim);
+        float[] slice = count * dim == buffer.length ? buffer : new float[count * dim];
+        points.copyRange(start, count, slice, quantization, noise);
         NDArray x = sub.create(slice, new Shape(count).addAll(eventShape));
         sum -=
             flow.logProb(x, LogDetMode.EXACT)
@@ -347,17 +382,24 @@ public final class Trainer {
     return !a.isNaN().any().getBoolean() && !a.isInfinite().any().getBoolean();
   }
 
-  /** The minibatch of 0-based step {@code step}: a slice of the epoch's seeded permutation. */
-  private NDArray batch(NDManager target, long step) {
+  /**
+   * The minibatch of 0-based step {@code step}: a slice of the epoch's seeded permutation. Pixel
+   * data is dequantised with fresh noise per step from {@code Seeds.stream(seed, "dequantize",
+   * step)}, so a step's batch depends only on (seed, step).
+   */
+  NDArray batch(NDManager target, long step) {
     long epoch = step / batchesPerEpoch;
     int index = Math.toIntExact(step % batchesPerEpoch);
     int[] order = permutation(epoch);
-    int dim = data.dim();
-    float[] values = new float[batchSize * dim];
-    float[] train = data.train();
-    for (int i = 0; i < batchSize; i++) {
-      System.arraycopy(train, order[index * batchSize + i] * dim, values, i * dim, dim);
-    }
+    float[] values = new float[batchSize * data.dim()];
+    data.train()
+        .copyRows(
+            order,
+            index * batchSize,
+            batchSize,
+            values,
+            data.quantization(),
+            data.quantized() ? Seeds.stream(seed, "dequantize", step) : null);
     return target.create(values, new Shape(batchSize).addAll(data.eventShape()));
   }
 
@@ -366,7 +408,7 @@ public final class Trainer {
 
   private int[] permutation(long epoch) {
     if (epoch != cachedEpoch) {
-      int n = DataSplits.count(data.train(), data.eventShape());
+      int n = data.train().count();
       int[] order = new int[n];
       for (int i = 0; i < n; i++) {
         order[i] = i;

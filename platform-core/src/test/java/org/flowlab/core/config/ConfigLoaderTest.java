@@ -22,7 +22,11 @@ class ConfigLoaderTest {
     assertEquals("minimal", c.name());
     assertEquals(0L, c.seed());
     assertEquals("moons", c.data().name());
-    assertEquals(50_000, c.data().trainSize());
+    // Split sizes default per dataset (50,000 drawn for a toy density, all of a file): null here.
+    assertNull(c.data().trainSize());
+    assertEquals(8, c.data().nBits());
+    assertNull(c.data().logitAlpha());
+    assertEquals(List.of(0.0, 0.7, 1.0), c.evaluation().temperatures());
     TrainingConfig t = c.training();
     assertEquals("auto", t.device());
     assertEquals(256, t.batchSize());

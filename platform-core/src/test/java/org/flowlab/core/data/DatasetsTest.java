@@ -44,16 +44,16 @@ class DatasetsTest {
     DataSplits c = Datasets.load(name, 300, 100, 100, 8);
     assertEquals(name, a.name());
     assertEquals(2, a.dim());
-    assertEquals(300, DataSplits.count(a.train(), a.eventShape()));
-    assertEquals(100, DataSplits.count(a.val(), a.eventShape()));
-    assertArrayEquals(a.train(), b.train());
-    assertArrayEquals(a.val(), b.val());
-    assertArrayEquals(a.test(), b.test());
-    assertFalse(Arrays.equals(a.train(), c.train()));
+    assertEquals(300, a.train().count());
+    assertEquals(100, a.val().count());
+    assertArrayEquals(a.train().floats(), b.train().floats());
+    assertArrayEquals(a.val().floats(), b.val().floats());
+    assertArrayEquals(a.test().floats(), b.test().floats());
+    assertFalse(Arrays.equals(a.train().floats(), c.train().floats()));
     // The three splits come from independent streams.
-    assertFalse(Arrays.equals(Arrays.copyOf(a.train(), 200), a.val()));
-    assertFalse(Arrays.equals(a.val(), a.test()));
-    for (float v : a.train()) {
+    assertFalse(Arrays.equals(Arrays.copyOf(a.train().floats(), 200), a.val().floats()));
+    assertFalse(Arrays.equals(a.val().floats(), a.test().floats()));
+    for (float v : a.train().floats()) {
       assertTrue(Float.isFinite(v), name + " produced a non-finite value");
     }
   }
@@ -62,15 +62,16 @@ class DatasetsTest {
   void splitsDoNotDependOnOtherSplitSizes() {
     DataSplits small = Datasets.load("moons", 100, 50, 50, 3);
     DataSplits big = Datasets.load("moons", 1000, 50, 50, 3);
-    assertArrayEquals(small.val(), big.val());
-    assertArrayEquals(small.test(), big.test());
-    assertArrayEquals(small.train(), Arrays.copyOf(big.train(), small.train().length));
+    assertArrayEquals(small.val().floats(), big.val().floats());
+    assertArrayEquals(small.test().floats(), big.test().floats());
+    assertArrayEquals(
+        small.train().floats(), Arrays.copyOf(big.train().floats(), small.train().floats().length));
   }
 
   @ParameterizedTest
   @MethodSource("names")
   void samplesAreCenteredAndSpreadSensibly(String name) {
-    float[] x = Datasets.load(name, 20_000, 0, 0, 11).train();
+    float[] x = Datasets.load(name, 20_000, 0, 0, 11).train().floats();
     double[] mean = new double[2];
     double[] var = new double[2];
     int n = x.length / 2;
@@ -95,7 +96,7 @@ class DatasetsTest {
   @Test
   void knownMomentsMatch() {
     // gaussian: Σ = [[2, 1.2], [1.2, 1]].
-    float[] x = Datasets.load("gaussian", 100_000, 0, 0, 5).train();
+    float[] x = Datasets.load("gaussian", 100_000, 0, 0, 5).train().floats();
     double sxx = 0;
     double sxy = 0;
     double syy = 0;
@@ -109,7 +110,7 @@ class DatasetsTest {
     assertEquals(1.2, sxy / n, 0.04);
     assertEquals(1.0, syy / n, 0.03);
     // 8gaussians: E|x|² = r² + 2σ² with r = 4/1.414, σ = 0.5/1.414.
-    float[] g = Datasets.load("8gaussians", 100_000, 0, 0, 5).train();
+    float[] g = Datasets.load("8gaussians", 100_000, 0, 0, 5).train().floats();
     double r2 = 0;
     for (int i = 0; i < g.length / 2; i++) {
       r2 += g[2 * i] * g[2 * i] + g[2 * i + 1] * g[2 * i + 1];
@@ -121,7 +122,7 @@ class DatasetsTest {
   @Test
   void checkerboardSamplesLieOnItsSupport() {
     ToyDensity d = Datasets.density("checkerboard");
-    float[] x = Datasets.load("checkerboard", 50_000, 0, 0, 2).train();
+    float[] x = Datasets.load("checkerboard", 50_000, 0, 0, 2).train().floats();
     int[] cellCounts = new int[16];
     for (int i = 0; i < x.length / 2; i++) {
       assertEquals(-Math.log(32), d.logDensity(x[2 * i], x[2 * i + 1]), 1e-12);

@@ -44,7 +44,7 @@ class PlotsTest {
         grid[i][j] = d.logDensity(xs[i], ys[j]);
       }
     }
-    float[] data = Datasets.load("8gaussians", 2000, 0, 0, 1).train();
+    float[] data = Datasets.load("8gaussians", 2000, 0, 0, 1).train().floats();
     float[] samples = new float[4000];
     d.sample(Seeds.stream(2, "plot-test"), samples, 2000);
 
@@ -135,7 +135,7 @@ class PlotsTest {
     assertTrue(variance(c, 0, 0, c.getWidth(), c.getHeight()) > 10);
 
     Path scatter = dir.resolve("scatter.png");
-    Plots.samplesScatter(scatter, Datasets.load("moons", 1000, 0, 0, 3).train(), "moons");
+    Plots.samplesScatter(scatter, Datasets.load("moons", 1000, 0, 0, 3).train().floats(), "moons");
     keep(scatter);
     BufferedImage s = ImageIO.read(scatter.toFile());
     assertNotNull(s);

@@ -165,9 +165,9 @@ class TrainerTest {
     try (NDManager m = NDManager.newBaseManager()) {
       Flow f = flow(m, 1);
       Trainer t = new Trainer(training(200, 0.05), 1, f, data, m, tmp, "h", "cfg");
-      double before = t.nll(data.test());
+      double before = t.nll(data.test(), "test");
       t.train(new Trainer.Listener() {}, false);
-      double after = t.nll(data.test());
+      double after = t.nll(data.test(), "test");
       double entropy = data.entropy().getAsDouble();
       assertTrue(after < before, "NLL " + before + " -> " + after);
       // The flow is a diagonal affine map, so its best fit to N(0, S) with S = [[2, 1.2], [1.2, 1]]
@@ -219,8 +219,8 @@ class TrainerTest {
         assertArrayEquals(a.get(i), b.get(i));
       }
       assertEquals(
-          OptionalDouble.of(t.nll(data.test())).getAsDouble(),
-          Trainer.meanNll(g, data.test(), data.eventShape(), m));
+          OptionalDouble.of(t.nll(data.test(), "test")).getAsDouble(),
+          Trainer.meanNll(g, data.test().floats(), data.eventShape(), m));
     }
   }
 }
