@@ -240,9 +240,10 @@ public final class ExperimentRunner {
     for (Path file : report.files()) {
       run.logArtifact(file, "evaluation");
     }
-    if (config.evaluation().plots()) {
+    Map<String, double[][]> series = lossCurves(run.id());
+    if (config.evaluation().plots() && !series.isEmpty()) {
       Path curves = runDir.resolve("evaluation").resolve("loss.png");
-      Plots.curves(curves, config.name() + ": loss", "step", "NLL (nats)", lossCurves(run.id()));
+      Plots.curves(curves, config.name() + ": loss", "step", "NLL (nats)", series);
       run.logArtifact(curves, "evaluation");
     }
     run.logArtifact(result.bestCheckpoint(), "checkpoints");
@@ -292,7 +293,7 @@ public final class ExperimentRunner {
   /**
    * The run's whole {@code train/loss} and {@code val/nll} history from the local store, one value
    * per step (the last logged: steps replayed after a resume are logged twice), as {steps[],
-   * values[]} per series.
+   * values[]} per series; a series with no points is left out.
    */
   private Map<String, double[][]> lossCurves(String runId) throws IOException {
     LocalRunStore store = trackers.localStore();
@@ -301,6 +302,9 @@ public final class ExperimentRunner {
       java.util.TreeMap<Long, Double> byStep = new java.util.TreeMap<>();
       for (MetricPoint p : store.metricHistory(runId, entry.getValue())) {
         byStep.put(p.step(), p.value());
+      }
+      if (byStep.isEmpty()) {
+        continue; // a run shorter than log_every has no loss points: plot what there is
       }
       double[][] columns = new double[2][byStep.size()];
       int i = 0;
