@@ -3,6 +3,7 @@ package org.flowlab.plugins.glow;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
+import org.flowlab.api.bijector.Reshape;
 import org.flowlab.api.bijector.ActNorm;
 import org.flowlab.api.bijector.FactorOut;
 import org.flowlab.api.bijector.Squeeze;
