@@ -11,10 +11,10 @@ import org.flowlab.api.onnx.OnnxTensor;
 import org.flowlab.api.onnx.OnnxTransformed;
 
 /**
- * A reshape of each sample between two shapes of the same size, in row-major order: forward (data
- * → latent) {@code from → to}, inverse {@code to → from}. It moves no values, so the log-det is 0
- * and both directions are exact. NICE flattens images with it; multi-scale flows (RealNVP, Glow)
- * give the flat latent of their factor-outs the data's shape.
+ * A reshape of each sample between two shapes of the same size, in row-major order: forward (data →
+ * latent) {@code from → to}, inverse {@code to → from}. It moves no values, so the log-det is 0 and
+ * both directions are exact. NICE flattens images with it; multi-scale flows (RealNVP, Glow) give
+ * the flat latent of their factor-outs the data's shape.
  */
 public final class Reshape implements Bijector, OnnxBijector {
   private final Shape from;

@@ -94,8 +94,7 @@ public final class Require {
    * @return an unmodifiable copy
    * @throws InvalidValueException naming {@code key} for a null or non-positive width
    */
-  public static List<Integer> widths(
-      String key, List<Integer> widths, List<Integer> defaults) {
+  public static List<Integer> widths(String key, List<Integer> widths, List<Integer> defaults) {
     List<Integer> value = widths == null ? defaults : widths;
     for (Integer width : value) {
       if (width == null) {
