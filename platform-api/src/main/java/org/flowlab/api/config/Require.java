@@ -87,4 +87,21 @@ public final class Require {
     }
     return List.copyOf(values);
   }
+
+  /**
+   * Layer widths: {@code defaults} when {@code widths} is null, else every width a number ≥ 1.
+   *
+   * @return an unmodifiable copy
+   * @throws InvalidValueException naming {@code key} for a null or non-positive width
+   */
+  public static List<Integer> widths(String key, List<Integer> widths, List<Integer> defaults) {
+    List<Integer> value = widths == null ? defaults : widths;
+    for (Integer width : value) {
+      if (width == null) {
+        throw new InvalidValueException(key, "widths must be numbers, got null");
+      }
+      atLeast(key, width, 1);
+    }
+    return List.copyOf(value);
+  }
 }

@@ -95,4 +95,27 @@ public final class PluginArchitecture {
     seesOnlyTheApi(pluginPackage).check(plugin);
     SCALAR_OPERANDS.check(plugin);
   }
+
+  /**
+   * Asserts that PF4J's annotation processor listed {@code extension} in a {@code
+   * META-INF/extensions.idx} on the class path (several jars carry one; the plugin's own must name
+   * it), so the host finds the family in the plugin's jar.
+   */
+  public static void assertIndexed(Class<?> extension) {
+    StringBuilder indexes = new StringBuilder();
+    try {
+      for (java.net.URL url :
+          java.util.Collections.list(
+              extension.getClassLoader().getResources("META-INF/extensions.idx"))) {
+        try (java.io.InputStream in = url.openStream()) {
+          indexes.append(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+        }
+      }
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    if (!indexes.toString().contains(extension.getName())) {
+      throw new AssertionError(extension.getName() + " is not in any extensions.idx: " + indexes);
+    }
+  }
 }

@@ -1,7 +1,6 @@
 package org.flowlab.plugins.ffjord;
 
 import java.util.List;
-import org.flowlab.api.config.InvalidValueException;
 import org.flowlab.api.config.Require;
 import org.flowlab.api.nn.Activation;
 
@@ -83,14 +82,7 @@ public record FfjordConfig(
   /** Fills defaults and checks ranges. */
   public FfjordConfig {
     blocks = Require.atLeast("blocks", blocks == null ? 1 : blocks, 1);
-    hidden = hidden == null ? List.of(64, 64, 64) : hidden;
-    for (Integer width : hidden) {
-      if (width == null) {
-        throw new InvalidValueException("hidden", "widths must be numbers, got null");
-      }
-      Require.atLeast("hidden", width, 1);
-    }
-    hidden = List.copyOf(hidden);
+    hidden = Require.widths("hidden", hidden, List.of(64, 64, 64));
     activation =
         Require.oneOf("activation", activation == null ? "tanh" : activation, Activation.names());
     layer = Require.oneOf("layer", layer == null ? "concatsquash" : layer, LAYERS);

@@ -6,11 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import java.io.IOException;
-import java.io.InputStream;
-import java.net.URL;
-import java.nio.charset.StandardCharsets;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +15,7 @@ import org.flowlab.api.flow.Flow;
 import org.flowlab.api.nn.Parameter;
 import org.flowlab.api.nn.ParameterScope;
 import org.flowlab.api.spi.BuildContext;
+import org.flowlab.api.testkit.PluginArchitecture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
@@ -201,15 +197,8 @@ class FfjordConfigTest {
   }
 
   @Test
-  void theExtensionIsIndexedForPf4j() throws IOException {
-    StringBuilder indexes = new StringBuilder();
-    for (URL url :
-        Collections.list(getClass().getClassLoader().getResources("META-INF/extensions.idx"))) {
-      try (InputStream in = url.openStream()) {
-        indexes.append(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-      }
-    }
-    assertTrue(indexes.toString().contains(FfjordFamily.class.getName()), indexes.toString());
+  void theExtensionIsIndexedForPf4j() {
+    PluginArchitecture.assertIndexed(FfjordFamily.class);
     assertEquals("ffjord", new FfjordFamily().name());
   }
 }

@@ -1,7 +1,6 @@
 package org.flowlab.plugins.glow;
 
 import java.util.List;
-import org.flowlab.api.config.InvalidValueException;
 import org.flowlab.api.config.Require;
 import org.flowlab.api.nn.Activation;
 
@@ -56,14 +55,7 @@ public record GlowConfig(
     steps = Require.atLeast("steps", steps == null ? 8 : steps, 1);
     hiddenChannels =
         Require.atLeast("hidden_channels", hiddenChannels == null ? 128 : hiddenChannels, 1);
-    hidden = hidden == null ? List.of(64, 64) : hidden;
-    for (Integer width : hidden) {
-      if (width == null) {
-        throw new InvalidValueException("hidden", "widths must be numbers, got null");
-      }
-      Require.atLeast("hidden", width, 1);
-    }
-    hidden = List.copyOf(hidden);
+    hidden = Require.widths("hidden", hidden, List.of(64, 64));
     activation =
         Require.oneOf("activation", activation == null ? "relu" : activation, Activation.names());
     invconv = Require.oneOf("invconv", invconv == null ? "lu" : invconv, INVCONVS);

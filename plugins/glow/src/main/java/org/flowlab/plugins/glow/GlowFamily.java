@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.flowlab.api.bijector.ActNorm;
 import org.flowlab.api.bijector.FactorOut;
+import org.flowlab.api.bijector.Reshape;
 import org.flowlab.api.bijector.Squeeze;
 import org.flowlab.api.distribution.StandardNormal;
 import org.flowlab.api.flow.Bijector;

@@ -9,11 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import java.io.IOException;
-import java.io.InputStream;
-import java.net.URL;
-import java.nio.charset.StandardCharsets;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +21,7 @@ import org.flowlab.api.nn.ParameterScope;
 import org.flowlab.api.random.Seeds;
 import org.flowlab.api.spi.BuildContext;
 import org.flowlab.api.testkit.FlowChecks;
+import org.flowlab.api.testkit.PluginArchitecture;
 import org.junit.jupiter.api.Test;
 
 /** The family's config, structure, data-dependent initialisation and sampling temperature. */
@@ -214,15 +210,8 @@ class GlowFamilyTest {
   }
 
   @Test
-  void theExtensionIsIndexedForPf4j() throws IOException {
-    StringBuilder indexes = new StringBuilder();
-    for (URL url :
-        Collections.list(getClass().getClassLoader().getResources("META-INF/extensions.idx"))) {
-      try (InputStream in = url.openStream()) {
-        indexes.append(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-      }
-    }
-    assertTrue(indexes.toString().contains(GlowFamily.class.getName()), indexes.toString());
+  void theExtensionIsIndexedForPf4j() {
+    PluginArchitecture.assertIndexed(GlowFamily.class);
     assertEquals("glow", new GlowFamily().name());
   }
 }

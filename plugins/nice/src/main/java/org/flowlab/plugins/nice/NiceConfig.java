@@ -1,7 +1,6 @@
 package org.flowlab.plugins.nice;
 
 import java.util.List;
-import org.flowlab.api.config.InvalidValueException;
 import org.flowlab.api.config.Require;
 import org.flowlab.api.nn.Activation;
 
@@ -46,14 +45,7 @@ public record NiceConfig(
   /** Fills defaults and checks ranges. */
   public NiceConfig {
     couplings = Require.atLeast("couplings", couplings == null ? 4 : couplings, 4);
-    hidden = hidden == null ? List.of(256, 256) : hidden;
-    for (Integer width : hidden) {
-      if (width == null) {
-        throw new InvalidValueException("hidden", "widths must be numbers, got null");
-      }
-      Require.atLeast("hidden", width, 1);
-    }
-    hidden = List.copyOf(hidden);
+    hidden = Require.widths("hidden", hidden, List.of(256, 256));
     activation =
         Require.oneOf("activation", activation == null ? "relu" : activation, Activation.names());
     partition =

@@ -3,6 +3,7 @@ package org.flowlab.plugins.nice;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
+import org.flowlab.api.bijector.Reshape;
 import org.flowlab.api.distribution.BaseDistribution;
 import org.flowlab.api.flow.Bijector;
 import org.flowlab.api.flow.Flow;

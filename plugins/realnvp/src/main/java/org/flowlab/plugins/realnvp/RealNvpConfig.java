@@ -76,14 +76,7 @@ public record RealNvpConfig(
   /** Fills defaults and checks ranges. */
   public RealNvpConfig {
     couplings = Require.atLeast("couplings", couplings == null ? 8 : couplings, 1);
-    hidden = hidden == null ? List.of(64, 64) : hidden;
-    for (Integer width : hidden) {
-      if (width == null) {
-        throw new InvalidValueException("hidden", "widths must be numbers, got null");
-      }
-      Require.atLeast("hidden", width, 1);
-    }
-    hidden = List.copyOf(hidden);
+    hidden = Require.widths("hidden", hidden, List.of(64, 64));
     activation =
         Require.oneOf("activation", activation == null ? "elu" : activation, Activation.names());
     scale = Require.oneOf("scale", scale == null ? "tanh" : scale, SCALES);

@@ -4,6 +4,7 @@ import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
 import org.flowlab.api.bijector.ActNorm;
+import org.flowlab.api.bijector.Reshape;
 import org.flowlab.api.distribution.BaseDistribution;
 import org.flowlab.api.flow.Bijector;
 import org.flowlab.api.flow.Flow;
@@ -82,7 +83,7 @@ public final class RealNvpFamily implements FlowFamily<RealNvpConfig> {
     MultiScale.Built built = MultiScale.build(root, shape, config);
     List<Bijector> steps = new ArrayList<>(built.bijectors());
     if (!built.latentShape().equals(shape)) {
-      steps.add(new Unflatten(shape));
+      steps.add(new Reshape(new Shape(shape.size()), shape));
     }
     return new Flow(shape, BaseDistribution.named(config.base()), steps, root.parameters());
   }

@@ -8,11 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import java.io.IOException;
-import java.io.InputStream;
-import java.net.URL;
-import java.nio.charset.StandardCharsets;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import org.flowlab.api.bijector.ActNorm;
@@ -24,6 +19,7 @@ import org.flowlab.api.nn.Parameter;
 import org.flowlab.api.nn.ParameterScope;
 import org.flowlab.api.random.Seeds;
 import org.flowlab.api.spi.BuildContext;
+import org.flowlab.api.testkit.PluginArchitecture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
@@ -162,16 +158,8 @@ class RealNvpConfigTest {
   }
 
   @Test
-  void theExtensionIsIndexedForPf4j() throws IOException {
-    // Several jars on the test classpath carry an index; the plugin's own must list the family.
-    StringBuilder indexes = new StringBuilder();
-    for (URL url :
-        Collections.list(getClass().getClassLoader().getResources("META-INF/extensions.idx"))) {
-      try (InputStream in = url.openStream()) {
-        indexes.append(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-      }
-    }
-    assertTrue(indexes.toString().contains(RealNvpFamily.class.getName()), indexes.toString());
+  void theExtensionIsIndexedForPf4j() {
+    PluginArchitecture.assertIndexed(RealNvpFamily.class);
     assertEquals("realnvp", new RealNvpFamily().name());
   }
 }

@@ -61,7 +61,7 @@ class RealNvpImageTest {
       assertTrue(top.get(6) instanceof Squeeze);
       FactorOut outer = (FactorOut) top.get(13);
       assertEquals(new Shape(64), outer.outputShape());
-      assertTrue(top.get(14) instanceof Unflatten);
+      assertTrue(top.get(14) instanceof org.flowlab.api.bijector.Reshape);
 
       List<String> names = flow.parameters().stream().map(Parameter::name).toList();
       // 3 + 3 couplings at scales 0 and 1, 4 at the last: 16 couplings, each with its actnorm.

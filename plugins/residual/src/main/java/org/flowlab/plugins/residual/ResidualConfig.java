@@ -1,7 +1,6 @@
 package org.flowlab.plugins.residual;
 
 import java.util.List;
-import org.flowlab.api.config.InvalidValueException;
 import org.flowlab.api.config.Require;
 
 /**
@@ -78,14 +77,7 @@ public record ResidualConfig(
     variant = Require.oneOf("variant", variant == null ? "residual_flows" : variant, VARIANTS);
     boolean rf = variant.equals("residual_flows");
     blocks = Require.atLeast("blocks", blocks == null ? 8 : blocks, 1);
-    hidden = hidden == null ? List.of(64, 64) : hidden;
-    for (Integer width : hidden) {
-      if (width == null) {
-        throw new InvalidValueException("hidden", "widths must be numbers, got null");
-      }
-      Require.atLeast("hidden", width, 1);
-    }
-    hidden = List.copyOf(hidden);
+    hidden = Require.widths("hidden", hidden, List.of(64, 64));
     activation =
         Require.oneOf(
             "activation", activation == null ? (rf ? "lipswish" : "elu") : activation, ACTIVATIONS);
