@@ -1,7 +1,6 @@
 package org.flowlab.api.nn;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import java.util.SplittableRandom;
 import org.flowlab.api.random.Seeds;
@@ -98,9 +97,11 @@ public final class SpectralNorm {
       vv = w.transpose().matMul(uu.reshape(rows, 1)).reshape(cols);
       vv = vv.div(vv.square().sum().sqrt().add(1e-12f));
     }
-    // In-place copies (index_put_), never NDArray.set(float[]), which swaps the tensor's storage.
-    u.set(new NDIndex(":"), uu);
-    v.set(new NDIndex(":"), vv);
+    // Copied through the host: an in-place index_put_ of these engine tensors into the buffers
+    // crashed a later backward pass (SIGSEGV in PyTorch's autograd engine after ~100 training steps,
+    // ResidualBlockTest.trainedIresnetInvertsToTheTolerance); two small host copies cost nothing here.
+    u.set(uu.toFloatArray());
+    v.set(vv.toFloatArray());
     NDArray sigma = uu.reshape(1, rows).matMul(weight).matMul(vv.reshape(cols, 1)).reshape(1);
     lastSigma = Double.NaN;
     // c as a natively owned tensor: mul/maximum(Number) wrap a Java buffer that DJL frees right
