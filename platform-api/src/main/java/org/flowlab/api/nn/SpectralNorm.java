@@ -98,8 +98,10 @@ public final class SpectralNorm {
       vv = vv.div(vv.square().sum().sqrt().add(1e-12f));
     }
     // Copied through the host: an in-place index_put_ of these engine tensors into the buffers
-    // crashed a later backward pass (SIGSEGV in PyTorch's autograd engine after ~100 training steps,
-    // ResidualBlockTest.trainedIresnetInvertsToTheTolerance); two small host copies cost nothing here.
+    // crashed a later backward pass (SIGSEGV in PyTorch's autograd engine after ~100 training
+    // steps,
+    // ResidualBlockTest.trainedIresnetInvertsToTheTolerance); two small host copies cost nothing
+    // here.
     u.set(uu.toFloatArray());
     v.set(vv.toFloatArray());
     NDArray sigma = uu.reshape(1, rows).matMul(weight).matMul(vv.reshape(cols, 1)).reshape(1);

@@ -25,7 +25,8 @@ public final class TrainBenchmark {
 
   /**
    * Runs {@code warmup} untimed steps, then {@code repeats} × {@code steps} timed ones; reports the
-   * median.
+   * median, and the mean per timed step of every figure the flow reports (FFJORD's {@code nfe},
+   * i-ResNet's {@code logdet_terms}).
    */
   public String measure(LoadedConfig loaded, int warmup, int steps, int repeats, Path scratch)
       throws IOException {
@@ -48,6 +49,7 @@ public final class TrainBenchmark {
             total,
             total);
     double[] rates = new double[repeats];
+    java.util.Map<String, Double> figureSums = new java.util.TreeMap<>();
     try (NDManager manager = NDManager.newBaseManager(device)) {
       Flow flow = model.build(data.eventShape(), manager, config.seed());
       Trainer trainer =
@@ -71,6 +73,9 @@ public final class TrainBenchmark {
                 double gradNorm,
                 java.util.Map<String, Double> figures) {
               long done = step + 1 - warmup;
+              if (done > 0) {
+                figures.forEach((k, v) -> figureSums.merge(k, v, Double::sum));
+              }
               if (done >= 0 && done % steps == 0) {
                 marks[(int) (done / steps)] = System.nanoTime();
               }
@@ -83,16 +88,25 @@ public final class TrainBenchmark {
     }
     double[] sorted = rates.clone();
     Arrays.sort(sorted);
-    return String.format(
-        "%s: family %s, batch %d, device %s: %.1f train steps/s (median of %d × %d steps after %d warmup; runs %s)",
-        config.name(),
-        model.family().name(),
-        t.batchSize(),
-        device,
-        sorted[repeats / 2],
-        repeats,
-        steps,
-        warmup,
-        Arrays.toString(Arrays.stream(rates).map(r -> Math.round(r * 10) / 10.0).toArray()));
+    String line =
+        String.format(
+            "%s: family %s, batch %d, device %s: %.1f train steps/s (median of %d × %d steps after %d warmup; runs %s)",
+            config.name(),
+            model.family().name(),
+            t.batchSize(),
+            device,
+            sorted[repeats / 2],
+            repeats,
+            steps,
+            warmup,
+            Arrays.toString(Arrays.stream(rates).map(r -> Math.round(r * 10) / 10.0).toArray()));
+    StringBuilder perStep = new StringBuilder();
+    long timedSteps = (long) steps * repeats;
+    figureSums.forEach(
+        (k, v) ->
+            perStep.append(
+                String.format(
+                    java.util.Locale.ROOT, "; mean %s per step %.1f", k, v / timedSteps)));
+    return line + perStep;
   }
 }
