@@ -57,6 +57,8 @@ class FfjordConformanceTest extends FlowConformanceTest<FfjordConfig> {
         null,
         actnorm,
         null,
+        null,
+        null,
         null);
   }
 }
