@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.flowlab.api.flow.Bijector;
 import org.flowlab.api.flow.Instrumented;
@@ -17,6 +18,7 @@ import org.flowlab.api.flow.Transformed;
 import org.flowlab.api.nn.Activation;
 import org.flowlab.api.nn.Initializer;
 import org.flowlab.api.nn.Jvp;
+import org.flowlab.api.nn.Parameter;
 import org.flowlab.api.nn.ParameterScope;
 import org.flowlab.api.nn.Scalars;
 import org.flowlab.api.ode.Dynamics;
@@ -111,6 +113,8 @@ final class CnfBlock implements Bijector, Instrumented, Regularized, OnnxBijecto
   private Map<String, Double> figures = Map.of();
   private NDArray penalty;
   private int lastExportSteps;
+  private List<Parameter> ownParameters = List.of();
+  private int exportFingerprint;
 
   /**
    * @param scope parameters {@code end_time_raw} (the network's live under {@code net.*})
@@ -148,6 +152,7 @@ final class CnfBlock implements Bijector, Instrumented, Regularized, OnnxBijecto
   /** A block on vectors {@code (d)} with a {@link TimeMlp} from the config. */
   static CnfBlock vector(
       ParameterScope scope, int d, FfjordConfig config, OdeSolver train, OdeSolver eval) {
+    int first = scope.parameters().size();
     TimeMlp net =
         new TimeMlp(
             scope.child("net"),
@@ -155,12 +160,13 @@ final class CnfBlock implements Bijector, Instrumented, Regularized, OnnxBijecto
             config.hidden(),
             Activation.named(config.activation()),
             config.layer().equals("concatsquash"));
-    return new CnfBlock(scope, new Shape(d), net, config, train, eval);
+    return new CnfBlock(scope, new Shape(d), net, config, train, eval).owning(scope, first);
   }
 
   /** A block on images {@code (c, h, w)} with a {@link TimeConvNet} from the config. */
   static CnfBlock image(
       ParameterScope scope, Shape shape, FfjordConfig config, OdeSolver train, OdeSolver eval) {
+    int first = scope.parameters().size();
     TimeConvNet net =
         new TimeConvNet(
             scope.child("net"),
@@ -169,7 +175,14 @@ final class CnfBlock implements Bijector, Instrumented, Regularized, OnnxBijecto
             config.kernel(),
             Activation.named(config.activation()),
             config.layer().equals("concatsquash"));
-    return new CnfBlock(scope, shape, net, config, train, eval);
+    return new CnfBlock(scope, shape, net, config, train, eval).owning(scope, first);
+  }
+
+  /** Remembers the parameters registered since index {@code first}: this block's own. */
+  private CnfBlock owning(ParameterScope scope, int first) {
+    List<Parameter> all = scope.parameters();
+    ownParameters = List.copyOf(all.subList(first, all.size()));
+    return this;
   }
 
   /** T = softplus(end_time_raw), shape (1). */
@@ -317,6 +330,25 @@ final class CnfBlock implements Bijector, Instrumented, Regularized, OnnxBijecto
       lastExportSteps = rk4.steps();
       return lastExportSteps;
     }
+    int fingerprint = fingerprint();
+    if (lastExportSteps > 0 && fingerprint == exportFingerprint) {
+      return lastExportSteps; // both directions of one export: the same parameters
+    }
+    lastExportSteps = chooseSteps();
+    exportFingerprint = fingerprint;
+    return lastExportSteps;
+  }
+
+  /** A hash of this block's parameter values: the step count is chosen again when they change. */
+  private int fingerprint() {
+    int h = 1;
+    for (Parameter p : ownParameters) {
+      h = 31 * h + java.util.Arrays.hashCode(p.value().toFloatArray());
+    }
+    return h;
+  }
+
+  private int chooseSteps() {
     try (NDScope scope = new NDScope();
         NDManager m = endTimeRaw.getManager().newSubManager()) {
       scope.suppressNotUsedWarning();
@@ -351,7 +383,6 @@ final class CnfBlock implements Bijector, Instrumented, Regularized, OnnxBijecto
                       dz,
                       dl,
                       evalSolver.describe()));
-          lastExportSteps = steps;
           return steps;
         }
       }

@@ -9,8 +9,9 @@ import org.junit.jupiter.api.Named;
 /**
  * FFJORD against the shared conformance tests: an adaptive dopri5 config with two ConcatSquash
  * blocks and actnorm (default evaluation tolerances, 1e-6), and a fixed-step rk4 config with a
- * concat layer and a fixed end time. The shared tolerances are kept: measured round-trip errors are
- * below 1e-6, far inside 1e-4.
+ * concat layer and a fixed end time; vectors (2) and (3) and images (1, 4, 4) (the multiscale
+ * model: 2 scales with squeeze and factor-out, conv time nets, exact trace at d = 16). The shared
+ * tolerances are kept: measured round-trip errors are below 1e-6, far inside 1e-4.
  */
 class FfjordConformanceTest extends FlowConformanceTest<FfjordConfig> {
   @Override
@@ -23,6 +24,12 @@ class FfjordConformanceTest extends FlowConformanceTest<FfjordConfig> {
     return true;
   }
 
+  /** 100 Hutchinson draws (not 200): the image configs solve six conv CNF blocks per draw. */
+  @Override
+  protected int estimatorDraws() {
+    return 100;
+  }
+
   @Override
   protected List<Named<FfjordConfig>> configs() {
     return List.of(
@@ -32,7 +39,7 @@ class FfjordConformanceTest extends FlowConformanceTest<FfjordConfig> {
 
   @Override
   protected List<Shape> shapes() {
-    return List.of(new Shape(2), new Shape(3));
+    return List.of(new Shape(2), new Shape(3), new Shape(1, 4, 4));
   }
 
   /** Small configs: hidden [8], rk4 with 8 steps; the rest at defaults. */

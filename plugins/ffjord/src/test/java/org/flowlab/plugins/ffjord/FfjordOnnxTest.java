@@ -86,15 +86,34 @@ class FfjordOnnxTest {
         worstLp, worstX, stepCounts);
   }
 
-  /** [max |Δ log p|, max |Δ x|] of one perturbed flow; appends each block's export step count. */
+  /**
+   * The multiscale image model on (1, 4, 4): squeeze, factor-out, conv time nets, exact trace (d =
+   * 16 and 8 per block); blocks nested in the factor-out are exported too.
+   */
+  @Test
+  void exportedImageModelReproducesTheJvmFlow() {
+    List<Integer> stepCounts = new ArrayList<>();
+    FfjordConfig config = config(1, List.of(8), "softplus", "concatsquash", true, "dopri5", true);
+    double[] e = parity(config, new Shape(1, 4, 4), stepCounts);
+    assertTrue(e[0] < Parity.LOG_PROB_TOLERANCE, "|Δ log p| " + e[0]);
+    assertTrue(e[1] < Parity.SAMPLE_TOLERANCE, "|Δ x| " + e[1]);
+    System.out.printf("ffjord image (1,4,4) ONNX parity: |Δ log p| %.3g, |Δ x| %.3g%n", e[0], e[1]);
+  }
+
   private static double[] parity(FfjordConfig config, int d, List<Integer> stepCounts) {
+    return parity(config, new Shape(d), stepCounts);
+  }
+
+  /** [max |Δ log p|, max |Δ x|] of one perturbed flow; appends each block's export step count. */
+  private static double[] parity(FfjordConfig config, Shape event, List<Integer> stepCounts) {
+    int d = Math.toIntExact(event.size());
     try (NDManager manager = NDManager.newBaseManager()) {
-      Shape event = new Shape(d);
       Flow flow =
           new FfjordFamily()
               .build(config, new BuildContext(event, ParameterScope.root(manager, 11)));
       int n = 32;
-      NDArray x = manager.create(Seeds.normal(Seeds.stream(1, "x"), n * d), new Shape(n, d));
+      Shape batch = new Shape(n).addAll(event);
+      NDArray x = manager.create(Seeds.normal(Seeds.stream(1, "x"), n * d), batch);
       flow.initialize(x.mul(manager.create(1.5f)));
       FlowChecks.perturb(flow, 3, 0.4);
       Flow.LogProb lp = flow.logProb(x, LogDetMode.EXACT);
@@ -111,9 +130,10 @@ class FfjordOnnxTest {
         }
       }
       try (RegisteredFlow ort =
-          new RegisteredFlow(models, new long[] {d}, new long[] {d}, OnnxSession.Provider.CPU)) {
+          new RegisteredFlow(
+              models, event.getShape(), event.getShape(), OnnxSession.Provider.CPU)) {
         float[] z = ort.draws(n, 5);
-        NDArray jvmX = flow.decode(manager.create(z, new Shape(n, d)).mul(manager.create(0.7f)));
+        NDArray jvmX = flow.decode(manager.create(z, batch).mul(manager.create(0.7f)));
         assertTrue(FlowChecks.maxAbsDiff(jvmX, x) > 0 && moved(flow, x) > 0.05, "vacuous");
         return new double[] {
           Parity.maxAbs(ort.score(x.toFloatArray(), n), jvmLp),
