@@ -30,6 +30,8 @@ import org.flowlab.core.experiment.TrackerFactory;
 import org.flowlab.core.plugins.PluginHost;
 import org.flowlab.core.tracking.LocalRunStore;
 import org.flowlab.core.tracking.RunSummary;
+import org.flowlab.core.tracking.TrackedRun;
+import org.flowlab.core.tracking.Tracker;
 import org.flowlab.core.train.Checkpoint;
 import org.flowlab.core.train.Trainer;
 import org.flowlab.registry.ModelCard;
@@ -150,7 +152,28 @@ public final class RunExporter {
               models.opset(),
               parity,
               Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
-      return store.publish(modelName, models, card);
+      ModelCard published = store.publish(modelName, models, card);
+      record(runId, loaded, published, store.versionDir(modelName, published.version()), out);
+      return published;
+    }
+  }
+
+  /**
+   * Records the published version in its source run: the files as artifacts under {@code models/}
+   * and the model tag, which an MLflow mirror turns into a version in MLflow's model registry. An
+   * unreachable server costs nothing: the records wait in the local store for {@code flowlab sync}.
+   */
+  private void record(
+      String runId, LoadedConfig loaded, ModelCard card, Path versionDir, PrintStream out)
+      throws IOException {
+    try (Tracker tracker = trackers.create(loaded.config().tracking())) {
+      TrackedRun run =
+          tracker
+              .amend(runId)
+              .orElseThrow(() -> new IllegalStateException("run " + runId + " disappeared"));
+      String artifact = run.recordModel(card.name(), card.version(), versionDir);
+      run.flush();
+      out.println("run artifacts: " + artifact + " (" + tracker.describe() + ")");
     }
   }
 
