@@ -24,7 +24,10 @@ class FfjordConformanceTest extends FlowConformanceTest<FfjordConfig> {
     return true;
   }
 
-  /** 100 Hutchinson draws (not 200): the image configs solve six conv CNF blocks per draw. */
+  /**
+   * 100 Hutchinson draws (not 200): the image configs solve six conv CNF blocks per draw;
+   * FfjordTest checks the estimator with 5000 probes.
+   */
   @Override
   protected int estimatorDraws() {
     return 100;

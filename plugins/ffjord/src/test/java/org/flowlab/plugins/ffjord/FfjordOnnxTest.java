@@ -73,7 +73,7 @@ class FfjordOnnxTest {
     List<Integer> stepCounts = new ArrayList<>();
     for (FfjordConfig config : configs) {
       for (int d : new int[] {2, 5}) {
-        double[] e = parity(config, d, stepCounts);
+        double[] e = parity(config, d, 0.4, stepCounts);
         String label = config.solver() + "/" + config.layer() + "/" + config.blocks() + " d=" + d;
         assertTrue(e[0] < Parity.LOG_PROB_TOLERANCE, label + ": |Δ log p| " + e[0]);
         assertTrue(e[1] < Parity.SAMPLE_TOLERANCE, label + ": |Δ x| " + e[1]);
@@ -94,18 +94,118 @@ class FfjordOnnxTest {
   void exportedImageModelReproducesTheJvmFlow() {
     List<Integer> stepCounts = new ArrayList<>();
     FfjordConfig config = config(1, List.of(8), "softplus", "concatsquash", true, "dopri5", true);
-    double[] e = parity(config, new Shape(1, 4, 4), stepCounts);
+    double[] e = parity(config, new Shape(1, 4, 4), 0.4, stepCounts);
     assertTrue(e[0] < Parity.LOG_PROB_TOLERANCE, "|Δ log p| " + e[0]);
     assertTrue(e[1] < Parity.SAMPLE_TOLERANCE, "|Δ x| " + e[1]);
     System.out.printf("ffjord image (1,4,4) ONNX parity: |Δ log p| %.3g, |Δ x| %.3g%n", e[0], e[1]);
   }
 
-  private static double[] parity(FfjordConfig config, int d, List<Integer> stepCounts) {
-    return parity(config, new Shape(d), stepCounts);
+  /**
+   * Above {@code exact_max_dim} the export's trace is Hutchinson's with one fixed probe (the path
+   * image models with d > 64 take): its log p matches the JVM solve with that probe, and sampling
+   * does not depend on the trace.
+   */
+  @Test
+  void aboveExactMaxDimTheExportUsesItsFixedProbe() {
+    FfjordConfig c = config(1, List.of(8), "tanh", "concatsquash", true, "dopri5", false);
+    FfjordConfig probed =
+        new FfjordConfig(
+            c.blocks(),
+            c.hidden(),
+            c.activation(),
+            c.layer(),
+            c.timeLength(),
+            c.trainEndTime(),
+            c.solver(),
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            2,
+            false,
+            null,
+            null,
+            null,
+            null);
+    int d = 5;
+    int n = 16;
+    try (NDManager manager = NDManager.newBaseManager()) {
+      Flow flow =
+          new FfjordFamily()
+              .build(probed, new BuildContext(new Shape(d), ParameterScope.root(manager, 11)));
+      FlowChecks.perturb(flow, 3, 0.6);
+      NDArray x = manager.create(Seeds.normal(Seeds.stream(1, "x"), n * d), new Shape(n, d));
+      CnfBlock block = (CnfBlock) flow.bijectors().get(0);
+      org.flowlab.api.flow.Transformed t = block.forwardWithExportProbe(x);
+      float[] jvmLp = flow.base().logProb(t.value()).add(t.logDet()).toFloatArray();
+      try (RegisteredFlow ort =
+          new RegisteredFlow(
+              flow.toOnnx(), new long[] {d}, new long[] {d}, OnnxSession.Provider.CPU)) {
+        float[] onnxLp = ort.score(x.toFloatArray(), n);
+        double probeErr = Parity.maxAbs(onnxLp, jvmLp);
+        assertTrue(probeErr < Parity.LOG_PROB_TOLERANCE, "fixed-probe |Δ log p| " + probeErr);
+        float[] z = ort.draws(n, 5);
+        float[] jvmX = flow.decode(manager.create(z, new Shape(n, d))).toFloatArray();
+        double dx = Parity.maxAbs(ort.decode(z, n, 1.0), jvmX);
+        assertTrue(dx < Parity.SAMPLE_TOLERANCE, "|Δ x| " + dx);
+        System.out.printf(
+            "ffjord fixed-probe export: |Δ log p| vs the JVM with that probe %.3g, |Δ x| %.3g%n",
+            probeErr, dx);
+      }
+    }
+  }
+
+  /**
+   * A strongly perturbed flow with a long end time (fast, curved dynamics): the doubling has to go
+   * well past the first step counts, and parity still holds.
+   */
+  @Test
+  void stifferDynamicsGetMoreSteps() {
+    List<Integer> stepCounts = new ArrayList<>();
+    FfjordConfig c = config(1, List.of(32, 32), "tanh", "concatsquash", true, "dopri5", false);
+    FfjordConfig longT =
+        new FfjordConfig(
+            c.blocks(),
+            c.hidden(),
+            c.activation(),
+            c.layer(),
+            2.0,
+            c.trainEndTime(),
+            c.solver(),
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            false,
+            null,
+            null,
+            null,
+            null);
+    double[] e = parity(longT, new Shape(2), 0.6, stepCounts);
+    assertTrue(e[0] < Parity.LOG_PROB_TOLERANCE, "|Δ log p| " + e[0]);
+    assertTrue(e[1] < Parity.SAMPLE_TOLERANCE, "|Δ x| " + e[1]);
+    assertTrue(stepCounts.get(0) >= 4 * CnfBlock.MIN_STEPS, "steps " + stepCounts);
+    System.out.printf(
+        "ffjord stiff export: %s RK4 steps, |Δ log p| %.3g, |Δ x| %.3g%n", stepCounts, e[0], e[1]);
+  }
+
+  private static double[] parity(
+      FfjordConfig config, int d, double perturbation, List<Integer> stepCounts) {
+    return parity(config, new Shape(d), perturbation, stepCounts);
   }
 
   /** [max |Δ log p|, max |Δ x|] of one perturbed flow; appends each block's export step count. */
-  private static double[] parity(FfjordConfig config, Shape event, List<Integer> stepCounts) {
+  private static double[] parity(
+      FfjordConfig config, Shape event, double perturbation, List<Integer> stepCounts) {
     int d = Math.toIntExact(event.size());
     try (NDManager manager = NDManager.newBaseManager()) {
       Flow flow =
@@ -115,7 +215,7 @@ class FfjordOnnxTest {
       Shape batch = new Shape(n).addAll(event);
       NDArray x = manager.create(Seeds.normal(Seeds.stream(1, "x"), n * d), batch);
       flow.initialize(x.mul(manager.create(1.5f)));
-      FlowChecks.perturb(flow, 3, 0.4);
+      FlowChecks.perturb(flow, 3, perturbation);
       Flow.LogProb lp = flow.logProb(x, LogDetMode.EXACT);
       assertEquals(LogDetMode.EXACT, lp.mode());
       float[] jvmLp = lp.value().toFloatArray();
