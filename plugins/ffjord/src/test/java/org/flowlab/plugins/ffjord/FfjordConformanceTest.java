@@ -7,11 +7,13 @@ import org.flowlab.api.testkit.FlowConformanceTest;
 import org.junit.jupiter.api.Named;
 
 /**
- * FFJORD against the shared conformance tests: an adaptive dopri5 config with two ConcatSquash
- * blocks and actnorm (default evaluation tolerances, 1e-6), and a fixed-step rk4 config with a
- * concat layer and a fixed end time; vectors (2) and (3) and images (1, 4, 4) (the multiscale
- * model: 2 scales with squeeze and factor-out, conv time nets, exact trace at d = 16). The shared
- * tolerances are kept: measured round-trip errors are below 1e-6, far inside 1e-4.
+ * FFJORD against the shared conformance tests (export parity included): an adaptive dopri5 config
+ * with a ConcatSquash block and actnorm (default evaluation tolerances, 1e-6), and a fixed-step rk4
+ * config with a concat layer and a fixed end time; vectors (2) and (3) and images (1, 4, 4) (the
+ * multiscale model: 2 scales with squeeze and factor-out, three CNF blocks with conv time nets,
+ * exact trace at d = 16 and 8). One block per scale keeps the image checks and unrolled export
+ * graphs small; stacked blocks are exported in FfjordOnnxTest. The shared tolerances are kept:
+ * measured round-trip errors are below 1e-6, far inside 1e-4.
  */
 class FfjordConformanceTest extends FlowConformanceTest<FfjordConfig> {
   @Override
@@ -36,7 +38,7 @@ class FfjordConformanceTest extends FlowConformanceTest<FfjordConfig> {
   @Override
   protected List<Named<FfjordConfig>> configs() {
     return List.of(
-        Named.of("dopri5-concatsquash-actnorm", config(2, "concatsquash", true, "dopri5", true)),
+        Named.of("dopri5-concatsquash-actnorm", config(1, "concatsquash", true, "dopri5", true)),
         Named.of("rk4-concat-fixed-T", config(1, "concat", false, "rk4", false)));
   }
 
