@@ -6,13 +6,15 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import org.flowlab.api.onnx.OnnxGraph;
+import org.flowlab.api.onnx.OnnxJvp;
+import org.flowlab.api.onnx.OnnxJvpLayer;
 import org.flowlab.api.onnx.OnnxLayer;
 import org.flowlab.api.onnx.OnnxTensor;
 
 /**
  * Pointwise nonlinearities with their derivatives, so each is a {@link Layer} with an exact JVP.
  */
-public enum Activation implements Layer, OnnxLayer {
+public enum Activation implements Layer, OnnxLayer, OnnxJvpLayer {
   /** tanh(x). */
   TANH {
     @Override
@@ -23,6 +25,11 @@ public enum Activation implements Layer, OnnxLayer {
     @Override
     String emit(OnnxGraph graph, String x) {
       return graph.tanh(x);
+    }
+
+    @Override
+    String emitDerivative(OnnxGraph graph, String x, String y) {
+      return graph.sub(graph.scalar(1), graph.square(y));
     }
 
     @Override
@@ -43,6 +50,11 @@ public enum Activation implements Layer, OnnxLayer {
     }
 
     @Override
+    String emitDerivative(OnnxGraph graph, String x, String y) {
+      return graph.greaterAsFloat(x, graph.scalar(0));
+    }
+
+    @Override
     NDArray derivative(NDArray x, NDArray y) {
       return x.gt(0).toType(x.getDataType(), false);
     }
@@ -57,6 +69,14 @@ public enum Activation implements Layer, OnnxLayer {
     @Override
     String emit(OnnxGraph graph, String x) {
       return graph.elu(x, 1.0);
+    }
+
+    @Override
+    String emitDerivative(OnnxGraph graph, String x, String y) {
+      String positive = graph.greaterAsFloat(x, graph.scalar(0));
+      String negativeSlope = graph.exp(graph.min(x, graph.scalar(0)));
+      // positive + (1 − positive)·exp(min(x, 0)): 1 for x > 0, exp(x) otherwise
+      return graph.add(positive, graph.mul(graph.sub(graph.scalar(1), positive), negativeSlope));
     }
 
     @Override
@@ -77,6 +97,11 @@ public enum Activation implements Layer, OnnxLayer {
     }
 
     @Override
+    String emitDerivative(OnnxGraph graph, String x, String y) {
+      return graph.sigmoid(x);
+    }
+
+    @Override
     NDArray derivative(NDArray x, NDArray y) {
       return sigmoid(x);
     }
@@ -91,6 +116,12 @@ public enum Activation implements Layer, OnnxLayer {
     @Override
     String emit(OnnxGraph graph, String x) {
       return graph.mul(x, graph.sigmoid(x));
+    }
+
+    @Override
+    String emitDerivative(OnnxGraph graph, String x, String y) {
+      String s = graph.sigmoid(x);
+      return graph.add(s, graph.mul(graph.mul(x, s), graph.sub(graph.scalar(1), s)));
     }
 
     @Override
@@ -109,6 +140,9 @@ public enum Activation implements Layer, OnnxLayer {
     return x.with(emit(graph, x.name()));
   }
 
+  /** Emits f'(x), given the values named x and y = f(x). */
+  abstract String emitDerivative(OnnxGraph graph, String x, String y);
+
   /** f'(x), given x and y = f(x). */
   abstract NDArray derivative(NDArray x, NDArray y);
 
@@ -116,6 +150,14 @@ public enum Activation implements Layer, OnnxLayer {
   public Jvp jvp(NDArray x, NDArray v) {
     NDArray y = forward(x);
     return new Jvp(y, v.mul(derivative(x, y)));
+  }
+
+  /** Emits f(x) and the tangents scaled by f'(x), broadcast over the tangent axis. */
+  @Override
+  public OnnxJvp emitJvp(OnnxGraph graph, OnnxTensor x, OnnxTensor tangents) {
+    String y = emit(graph, x.name());
+    String slope = graph.unsqueeze(emitDerivative(graph, x.name(), y), 1);
+    return new OnnxJvp(x.with(y), tangents.with(graph.mul(tangents.name(), slope)));
   }
 
   /** The activation named in YAML ({@code tanh, relu, elu, softplus, silu}). */

@@ -3,6 +3,8 @@ package org.flowlab.api.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import org.flowlab.api.onnx.OnnxGraph;
+import org.flowlab.api.onnx.OnnxJvp;
+import org.flowlab.api.onnx.OnnxJvpLayer;
 import org.flowlab.api.onnx.OnnxLayer;
 import org.flowlab.api.onnx.OnnxTensor;
 
@@ -11,7 +13,7 @@ import org.flowlab.api.onnx.OnnxTensor;
  * shape {@code (out, in, k, k)} with an odd kernel size k. Linear in x, so its JVP is the
  * convolution of the tangent without the bias.
  */
-public final class Conv2d implements Layer, OnnxLayer {
+public final class Conv2d implements Layer, OnnxLayer, OnnxJvpLayer {
   private final NDArray weight;
   private final NDArray bias;
   private final Shape stride = new Shape(1, 1);
@@ -61,6 +63,25 @@ public final class Conv2d implements Layer, OnnxLayer {
             (int) w.get(2),
             (int) padding.get(0));
     return new OnnxTensor(out, new Shape(w.get(0), x.eventShape().get(1), x.eventShape().get(2)));
+  }
+
+  /**
+   * Emits the convolution and, for the tangents {@code (N, k, c, h, w)}, the convolution without
+   * bias over the {@code N·k} tangent images.
+   */
+  @Override
+  public OnnxJvp emitJvp(OnnxGraph graph, OnnxTensor x, OnnxTensor tangents) {
+    OnnxTensor value = emit(graph, x);
+    Shape t = tangents.eventShape();
+    Shape image = t.slice(1);
+    String flat = graph.reshape(tangents.name(), -1, image.get(0), image.get(1), image.get(2));
+    Shape w = weight.getShape();
+    String conv =
+        graph.conv(
+            flat, graph.initializer("weight", weight), null, (int) w.get(2), (int) padding.get(0));
+    Shape out = new Shape(t.get(0)).addAll(value.eventShape());
+    String shaped = graph.reshape(conv, -1, out.get(0), out.get(1), out.get(2), out.get(3));
+    return new OnnxJvp(value, new OnnxTensor(shaped, out));
   }
 
   /** The weight, shape (out, in, k, k). */

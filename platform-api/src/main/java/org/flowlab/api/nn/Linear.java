@@ -3,11 +3,13 @@ package org.flowlab.api.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import org.flowlab.api.onnx.OnnxGraph;
+import org.flowlab.api.onnx.OnnxJvp;
+import org.flowlab.api.onnx.OnnxJvpLayer;
 import org.flowlab.api.onnx.OnnxLayer;
 import org.flowlab.api.onnx.OnnxTensor;
 
 /** Affine map {@code x·Wᵀ + b} on the last axis; weight shape (out, in). */
-public final class Linear implements Layer, OnnxLayer {
+public final class Linear implements Layer, OnnxLayer, OnnxJvpLayer {
   private final NDArray weight;
   private final NDArray bias;
 
@@ -47,6 +49,16 @@ public final class Linear implements Layer, OnnxLayer {
     }
     String wt = graph.transpose(w, 1, 0);
     return new OnnxTensor(graph.add(graph.matMul(x.name(), wt), b), outShape);
+  }
+
+  /** Emits the map and {@code v·Wᵀ} for the tangents (no bias: the map is affine). */
+  @Override
+  public OnnxJvp emitJvp(OnnxGraph graph, OnnxTensor x, OnnxTensor tangents) {
+    OnnxTensor value = emit(graph, x);
+    String wt = graph.transpose(graph.initializer("weight", weight), 1, 0);
+    Shape t = tangents.eventShape();
+    Shape tangentShape = t.slice(0, t.dimension() - 1).add(weight.getShape().get(0));
+    return new OnnxJvp(value, new OnnxTensor(graph.matMul(tangents.name(), wt), tangentShape));
   }
 
   /** The weight, shape (out, in). */

@@ -2,6 +2,11 @@ package org.flowlab.api.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import org.flowlab.api.onnx.OnnxGraph;
+import org.flowlab.api.onnx.OnnxJvp;
+import org.flowlab.api.onnx.OnnxJvpLayer;
+import org.flowlab.api.onnx.OnnxLayer;
+import org.flowlab.api.onnx.OnnxTensor;
 
 /**
  * LipSwish (Chen et al. 2019, Residual Flows): {@code f(x) = x·sigmoid(βx)/1.1} with {@code β =
@@ -11,7 +16,7 @@ import ai.djl.ndarray.types.Shape;
  *
  * <p>Parameter (relative to the scope): {@code beta}, shape (1), the raw b.
  */
-public final class LipSwish implements Layer {
+public final class LipSwish implements Layer, OnnxLayer, OnnxJvpLayer {
   private static final double DIVISOR = 1.1;
 
   private final NDArray raw;
@@ -58,5 +63,32 @@ public final class LipSwish implements Layer {
     NDArray y = x.mul(s).mul(inverseDivisor(x));
     NDArray d = s.add(bx.mul(s).mul(s.neg().add(1))).mul(inverseDivisor(x));
     return new Jvp(y, v.mul(d));
+  }
+
+  /** Emits {@code x·sigmoid(βx)/1.1} with β = Softplus(b) computed in the graph. */
+  @Override
+  public OnnxTensor emit(OnnxGraph graph, OnnxTensor x) {
+    String bx = graph.mul(x.name(), emitBeta(graph));
+    return x.with(scaled(graph, graph.mul(x.name(), graph.sigmoid(bx))));
+  }
+
+  /** Emits the value and the tangents times {@code (s + βx·s·(1 − s))/1.1}. */
+  @Override
+  public OnnxJvp emitJvp(OnnxGraph graph, OnnxTensor x, OnnxTensor tangents) {
+    String bx = graph.mul(x.name(), emitBeta(graph));
+    String s = graph.sigmoid(bx);
+    String y = scaled(graph, graph.mul(x.name(), s));
+    String slope =
+        scaled(graph, graph.add(s, graph.mul(graph.mul(bx, s), graph.sub(graph.scalar(1), s))));
+    String tangent = graph.mul(tangents.name(), graph.unsqueeze(slope, 1));
+    return new OnnxJvp(x.with(y), tangents.with(tangent));
+  }
+
+  private String emitBeta(OnnxGraph graph) {
+    return graph.softplus(graph.initializer("beta", raw));
+  }
+
+  private static String scaled(OnnxGraph graph, String value) {
+    return graph.mul(value, graph.scalar(1 / DIVISOR));
   }
 }

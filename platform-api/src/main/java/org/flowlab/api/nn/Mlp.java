@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import java.util.ArrayList;
 import java.util.List;
 import org.flowlab.api.onnx.OnnxGraph;
+import org.flowlab.api.onnx.OnnxJvp;
+import org.flowlab.api.onnx.OnnxJvpLayer;
 import org.flowlab.api.onnx.OnnxLayer;
 import org.flowlab.api.onnx.OnnxTensor;
 
@@ -11,7 +13,7 @@ import org.flowlab.api.onnx.OnnxTensor;
  * A multilayer perceptron: Linear → activation → … → Linear. The last layer can start at zero, so
  * that a coupling whose conditioner is this MLP starts as the identity.
  */
-public final class Mlp implements Layer, OnnxLayer {
+public final class Mlp implements Layer, OnnxLayer, OnnxJvpLayer {
   private final List<Layer> layers = new ArrayList<>();
 
   /**
@@ -54,6 +56,16 @@ public final class Mlp implements Layer, OnnxLayer {
       x = OnnxLayer.emit(layer, graph, x);
     }
     return x;
+  }
+
+  /** Emits every layer's JVP in order (the chain rule). */
+  @Override
+  public OnnxJvp emitJvp(OnnxGraph graph, OnnxTensor x, OnnxTensor tangents) {
+    OnnxJvp step = new OnnxJvp(x, tangents);
+    for (Layer layer : layers) {
+      step = OnnxJvpLayer.emitJvp(layer, graph, step.value(), step.tangents());
+    }
+    return step;
   }
 
   @Override

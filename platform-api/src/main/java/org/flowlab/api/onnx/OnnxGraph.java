@@ -256,6 +256,22 @@ public final class OnnxGraph {
     return mul(x, x);
   }
 
+  /** min(a, b) elementwise (broadcasting). */
+  public String min(String a, String b) {
+    return op("Min", List.of(a, b), Map.of());
+  }
+
+  /** 1 where a &gt; b, else 0, as float32 (broadcasting). */
+  public String greaterAsFloat(String a, String b) {
+    String mask = op("Greater", List.of(a, b), Map.of());
+    return op("Cast", List.of(mask), Map.of("to", (long) TensorProto.DataType.FLOAT.getNumber()));
+  }
+
+  /** {@code x} with new axes of size 1 inserted at {@code axes} (batch axis = 0). */
+  public String unsqueeze(String x, long... axes) {
+    return op("Unsqueeze", List.of(x, longs(axes)), Map.of());
+  }
+
   /** x + c for a float constant c. */
   public String addScalar(String x, double c) {
     return add(x, scalar(c));
