@@ -7,7 +7,6 @@ import ai.djl.ndarray.types.Shape;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -21,7 +20,6 @@ import org.flowlab.api.flow.Flow;
 import org.flowlab.api.nn.Scalars;
 import org.flowlab.api.onnx.OnnxModels;
 import org.flowlab.core.config.ConfigException;
-import org.flowlab.core.config.ConfigLoader;
 import org.flowlab.core.config.LoadedConfig;
 import org.flowlab.core.data.DataSplits;
 import org.flowlab.core.experiment.ExperimentRunner;
@@ -32,7 +30,6 @@ import org.flowlab.core.tracking.LocalRunStore;
 import org.flowlab.core.tracking.RunSummary;
 import org.flowlab.core.tracking.TrackedRun;
 import org.flowlab.core.tracking.Tracker;
-import org.flowlab.core.train.Checkpoint;
 import org.flowlab.core.train.Trainer;
 import org.flowlab.registry.ModelCard;
 import org.flowlab.registry.ModelStore;
@@ -81,17 +78,9 @@ public final class RunExporter {
       String runId, String name, ModelStore store, OnnxSession.Provider provider, PrintStream out)
       throws IOException {
     LocalRunStore runs = trackers.localStore();
-    Path runDir = runs.runDir(runId);
-    Path configFile = runDir.resolve("config.yaml");
-    Path best = runDir.resolve("checkpoints").resolve("best.ckpt");
-    for (Path required : List.of(configFile, best)) {
-      if (!Files.exists(required)) {
-        throw new ConfigException(
-            "export " + runId, "", "the run has no " + runDir.relativize(required));
-      }
-    }
-    LoadedConfig loaded = ConfigLoader.load(configFile);
-    ResolvedModel model = ResolvedModel.resolve(loaded, plugins);
+    RunFlows.Source source = new RunFlows(plugins, trackers).source("export", runId);
+    LoadedConfig loaded = source.loaded();
+    ResolvedModel model = source.model();
     long seed = loaded.config().seed();
     DataSplits data = ExperimentRunner.loadData(loaded);
     String modelName = name != null ? name : loaded.config().name();
@@ -99,8 +88,7 @@ public final class RunExporter {
     runs.run(runId).map(RunSummary::latestMetrics).ifPresent(metrics::putAll);
 
     try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
-      Flow flow = model.build(data.eventShape(), manager, seed);
-      Trainer.restore(flow, Checkpoint.read(best, manager).params());
+      Flow flow = source.restore(data.eventShape(), manager);
       OnnxModels models = flow.toOnnx();
 
       Shape event = flow.eventShape();
