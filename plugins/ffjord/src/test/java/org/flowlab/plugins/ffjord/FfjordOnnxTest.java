@@ -255,7 +255,7 @@ class FfjordOnnxTest {
         assertTrue(dx < Parity.SAMPLE_TOLERANCE, "|Δ x| " + dx);
         float[] probed = ort.score(x.toFloatArray(), n);
         float[] want = exactLp.value().toFloatArray();
-        int draws = 20;
+        int draws = 12;
         double[] sq = new double[n];
         for (int r = 0; r < draws; r++) {
           ai.djl.engine.Engine.getInstance().setRandomSeed(100 + r);
