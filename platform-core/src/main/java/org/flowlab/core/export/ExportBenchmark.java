@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import org.flowlab.api.flow.Flow;
+import org.flowlab.api.flow.LogDetMode;
 import org.flowlab.registry.ModelCard;
 import org.flowlab.registry.ModelStore;
 import org.flowlab.registry.OnnxSession;
@@ -127,7 +128,10 @@ public final class ExportBenchmark {
       float[] jvmLp;
       try (NDScope scope = new NDScope();
           NDManager sub = manager.newSubManager()) {
-        jvmLp = flow.logProb(sub.create(points, new Shape(largest).addAll(event))).toFloatArray();
+        jvmLp =
+            flow.logProb(sub.create(points, new Shape(largest).addAll(event)), LogDetMode.EXPORTED)
+                .value()
+                .toFloatArray();
       }
       double gap = Parity.maxAbs(ortLp, jvmLp);
       out.printf(
@@ -173,7 +177,7 @@ public final class ExportBenchmark {
                 () -> {
                   try (NDScope scope = new NDScope();
                       NDManager sub = manager.newSubManager()) {
-                    flow.logProb(sub.create(x, shape)).toFloatArray();
+                    flow.logProb(sub.create(x, shape), LogDetMode.EXPORTED).value().toFloatArray();
                   }
                 });
         rows.add(

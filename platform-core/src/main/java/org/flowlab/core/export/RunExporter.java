@@ -17,6 +17,7 @@ import java.util.TreeMap;
 import org.flowlab.api.bijector.Logit;
 import org.flowlab.api.flow.Bijector;
 import org.flowlab.api.flow.Flow;
+import org.flowlab.api.flow.LogDetMode;
 import org.flowlab.api.nn.Scalars;
 import org.flowlab.api.onnx.OnnxModels;
 import org.flowlab.core.config.ConfigException;
@@ -99,7 +100,9 @@ public final class RunExporter {
       data.test()
           .copyRange(0, points, x, data.quantization(), Trainer.evaluationNoise(seed, "test"));
       float[] jvmLogProb =
-          flow.logProb(manager.create(x, new Shape(points).addAll(event))).toFloatArray();
+          flow.logProb(manager.create(x, new Shape(points).addAll(event)), LogDetMode.EXPORTED)
+              .value()
+              .toFloatArray();
 
       Parity.Report parity;
       try (RegisteredFlow ort =

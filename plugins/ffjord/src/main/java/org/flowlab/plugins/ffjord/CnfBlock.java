@@ -198,7 +198,7 @@ final class CnfBlock implements Bijector, Instrumented, Regularized, OnnxBijecto
 
   /** Whether a request in {@code mode} gets the exact trace. */
   boolean exactTrace(LogDetMode mode) {
-    return (mode == LogDetMode.EXACT || exactInTraining) && d <= exactMaxDim;
+    return (mode != LogDetMode.ESTIMATE || exactInTraining) && d <= exactMaxDim;
   }
 
   /** The shape of one event. */
@@ -208,8 +208,11 @@ final class CnfBlock implements Bijector, Instrumented, Regularized, OnnxBijecto
 
   @Override
   public Transformed forward(NDArray x, LogDetMode mode) {
+    if (mode == LogDetMode.EXPORTED && d > exactMaxDim) {
+      return forwardWithExportProbe(x);
+    }
     NDArray eps = exactTrace(mode) ? null : probe(x.getManager(), x.getShape(), x.getDataType());
-    Solved solved = solveForward(x, eps, mode == LogDetMode.EXACT ? evalSolver : trainSolver);
+    Solved solved = solveForward(x, eps, mode == LogDetMode.ESTIMATE ? trainSolver : evalSolver);
     record(solved.solution(), solved.endTime());
     NDList y1 = solved.solution().state();
     penalty = null;
