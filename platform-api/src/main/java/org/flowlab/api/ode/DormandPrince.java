@@ -103,7 +103,9 @@ public final class DormandPrince implements OdeSolver {
     if (firstStep > 0) {
       h = Math.min(firstStep, span);
     } else {
-      h = Math.min(initialStep(f, t0, y0, k1, dir), span);
+      try (StepScope scope = StepScope.open(StepScope.recording(k1))) {
+        h = Math.min(initialStep(f, t0, y0, k1, dir), span);
+      }
       nfe++;
     }
     double t = t0;
@@ -111,6 +113,8 @@ public final class DormandPrince implements OdeSolver {
     int rejected = 0;
     boolean lastRejected = false;
     NDList[] k = new NDList[7];
+    boolean recording = StepScope.recording(k1);
+
     while (dir * (t1 - t) > 0) {
       if (steps + rejected >= maxSteps) {
         throw new OdeException(
@@ -140,12 +144,22 @@ public final class DormandPrince implements OdeSolver {
                 steps));
       }
       k[0] = k1;
-      for (int s = 1; s < 7; s++) {
-        k[s] = f.derivative(t + C[s] * step, combine(y, step, A[s], k));
+      NDList y1;
+      double err;
+      try (StepScope scope = StepScope.open(recording)) {
+        for (int s = 1; s < 7; s++) {
+          k[s] = f.derivative(t + C[s] * step, combine(y, step, A[s], k));
+        }
+        y1 = combine(y, step, A[6], k);
+        err = errorNorm(y, y1, step, k);
+        if (err <= 1 && Double.isFinite(err)) {
+          scope.keep(y1);
+          scope.keep(k[6]);
+          scope.release(y, y0, y1, k[6]);
+          scope.release(k1, y0, y1, k[6]);
+        }
       }
       nfe += 6;
-      NDList y1 = combine(y, step, A[6], k);
-      double err = errorNorm(y, y1, step, k);
       if (!Double.isFinite(err)) {
         throw new OdeException(
             String.format(

@@ -25,18 +25,27 @@ public final class RungeKutta4 implements OdeSolver {
   public Solution solve(Dynamics f, NDList y0, double t0, double t1) {
     double h = (t1 - t0) / steps;
     NDList y = y0;
+    Boolean recording = null;
     for (int i = 0; i < steps; i++) {
       double t = t0 + i * h;
       NDList k1 = f.derivative(t, y);
-      NDList k2 = f.derivative(t + h / 2, axpy(y, h / 2, k1));
-      NDList k3 = f.derivative(t + h / 2, axpy(y, h / 2, k2));
-      NDList k4 = f.derivative(t + h, axpy(y, h, k3));
-      NDList next = new NDList(y.size());
-      for (int j = 0; j < y.size(); j++) {
-        NDArray sum = k1.get(j).add(k4.get(j)).add(Scalars.mul(k2.get(j).add(k3.get(j)), 2));
-        next.add(y.get(j).add(Scalars.mul(sum, h / 6)));
+      if (recording == null) {
+        recording = StepScope.recording(k1);
       }
-      y = next;
+      try (StepScope scope = StepScope.open(recording)) {
+        NDList k2 = f.derivative(t + h / 2, axpy(y, h / 2, k1));
+        NDList k3 = f.derivative(t + h / 2, axpy(y, h / 2, k2));
+        NDList k4 = f.derivative(t + h, axpy(y, h, k3));
+        NDList next = new NDList(y.size());
+        for (int j = 0; j < y.size(); j++) {
+          NDArray sum = k1.get(j).add(k4.get(j)).add(Scalars.mul(k2.get(j).add(k3.get(j)), 2));
+          next.add(y.get(j).add(Scalars.mul(sum, h / 6)));
+        }
+        scope.keep(next);
+        scope.release(y, y0, next);
+        scope.release(k1, y0, next);
+        y = next;
+      }
     }
     return new Solution(y, 4 * steps, steps, 0);
   }

@@ -150,6 +150,42 @@ class OdeSolverTest {
   }
 
   @Test
+  void withoutAutogradALongSolveKeepsOnlyItsState() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      for (OdeSolver solver :
+          new OdeSolver[] {new DormandPrince(1e-9, 1e-9), new RungeKutta4(400)}) {
+        try (NDManager scratch = m.newSubManager()) {
+          NDArray lambda = scratch.create(new float[] {-0.6f});
+          lambda.setRequiresGradient(true); // a parameter, but no gradient collector is open
+          NDArray y0 = scratch.create(new float[] {0.5f, -1.2f, 2f});
+          Solution s =
+              solver.solve((t, y) -> new NDList(y.get(0).mul(lambda)), new NDList(y0), 0, 1);
+          assertTrue(s.steps() >= 10, solver.describe() + " took " + s.steps() + " steps");
+          int held = scratch.getManagedArrays().size();
+          assertTrue(held < 20, solver.describe() + " still holds " + held + " arrays");
+          double e = Math.exp(-0.6);
+          assertEquals(2 * e, s.state().get(0).toFloatArray()[2], 1e-5, solver.describe());
+          assertEquals(2f, y0.toFloatArray()[2], "the caller's state is untouched");
+        }
+      }
+    }
+  }
+
+  @Test
+  void theIdentityFieldDoesNotFreeTheCallersState() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      NDArray y0 = m.create(new float[] {1f, 2f});
+      Solution s = new RungeKutta4(8).solve((t, y) -> new NDList(y.get(0)), new NDList(y0), 0, 1);
+      assertEquals(Math.E, s.state().get(0).toFloatArray()[0], 1e-4);
+      assertEquals(2f, y0.toFloatArray()[1]);
+      Solution d =
+          new DormandPrince(1e-6, 1e-6).solve((t, y) -> new NDList(y.get(0)), new NDList(y0), 0, 1);
+      assertEquals(Math.E, d.state().get(0).toFloatArray()[0], 1e-4);
+      assertEquals(2f, y0.toFloatArray()[1]);
+    }
+  }
+
+  @Test
   void countsEvaluations() {
     try (NDManager m = NDManager.newBaseManager()) {
       int[] calls = {0};
