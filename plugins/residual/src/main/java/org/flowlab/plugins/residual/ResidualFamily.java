@@ -49,13 +49,20 @@ public final class ResidualFamily implements FlowFamily<ResidualConfig> {
     int d = Math.toIntExact(shape.get(0));
     ParameterScope root = context.parameters();
     List<Bijector> steps = new ArrayList<>();
+    List<ResidualBlock> blocks = new ArrayList<>();
     for (int k = 0; k < config.blocks(); k++) {
       ParameterScope step = root.child("step." + k);
       if (config.normalization().equals("actnorm")) {
         steps.add(new ActNorm(step.child("actnorm"), shape));
       }
-      steps.add(new ResidualBlock(step.child("block"), "step." + k + ".block", d, config));
+      ResidualBlock block =
+          new ResidualBlock(step.child("block"), "step." + k + ".block", d, config);
+      blocks.add(block);
+      steps.add(block);
     }
-    return new Flow(shape, BaseDistribution.named(config.base()), steps, root.parameters());
+    BaseDistribution base = BaseDistribution.named(config.base());
+    new InverseCalibration(
+        steps, base, shape, root.parameters(), blocks, config.inverseMaxIterations());
+    return new Flow(shape, base, steps, root.parameters());
   }
 }
