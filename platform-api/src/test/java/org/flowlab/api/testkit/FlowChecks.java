@@ -117,14 +117,26 @@ public final class FlowChecks {
 
   /** The largest absolute elementwise difference of two arrays of the same shape. */
   public static double maxAbsDiff(NDArray a, NDArray b) {
-    float[] x = a.toType(DataType.FLOAT32, false).toFloatArray();
-    float[] y = b.toType(DataType.FLOAT32, false).toFloatArray();
-    if (x.length != y.length) {
+    if (a.getShape().size() != b.getShape().size()) {
       throw new IllegalArgumentException(a.getShape() + " vs " + b.getShape());
+    }
+    return maxAbsDiff(
+        a.toType(DataType.FLOAT32, false).toFloatArray(),
+        b.toType(DataType.FLOAT32, false).toFloatArray());
+  }
+
+  /** The largest absolute elementwise difference; NaN anywhere gives NaN (so checks fail). */
+  public static double maxAbsDiff(float[] x, float[] y) {
+    if (x.length != y.length) {
+      throw new IllegalArgumentException(x.length + " vs " + y.length + " elements");
     }
     double max = 0;
     for (int i = 0; i < x.length; i++) {
-      max = Math.max(max, Math.abs((double) x[i] - y[i]));
+      double d = Math.abs((double) x[i] - y[i]);
+      if (Double.isNaN(d)) {
+        return Double.NaN;
+      }
+      max = Math.max(max, d);
     }
     return max;
   }

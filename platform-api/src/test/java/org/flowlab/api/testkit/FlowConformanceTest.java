@@ -10,24 +10,38 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.flowlab.api.flow.Flow;
 import org.flowlab.api.flow.LogDetMode;
 import org.flowlab.api.flow.Transformed;
 import org.flowlab.api.nn.Parameter;
 import org.flowlab.api.nn.ParameterScope;
+import org.flowlab.api.onnx.OnnxModels;
 import org.flowlab.api.random.Seeds;
 import org.flowlab.api.spi.BuildContext;
 import org.flowlab.api.spi.FlowFamily;
+import org.flowlab.api.testkit.OnnxRuntimeModel.Input;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DynamicContainer;
 import org.junit.jupiter.api.DynamicNode;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Named;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 /**
@@ -67,6 +81,17 @@ import org.junit.jupiter.api.TestFactory;
  */
 public abstract class FlowConformanceTest<C> {
   private static final long SEED = 20240607L;
+
+  /** Largest |Δ log p| allowed between ONNX Runtime and the JVM (float32). */
+  public static final double EXPORT_LOG_PROB_TOLERANCE = 1e-3;
+
+  /** Largest |Δ x| allowed between ONNX Runtime's and the JVM's samples. */
+  public static final double EXPORT_SAMPLE_TOLERANCE = 1e-4;
+
+  /** The temperature the export parity decodes at (≠ 1, so the scaling is checked too). */
+  public static final double EXPORT_TEMPERATURE = 0.8;
+
+  private static final int EXPORT_POINTS = 32;
 
   /** The family under test. */
   protected abstract FlowFamily<C> family();
@@ -157,6 +182,7 @@ public abstract class FlowConformanceTest<C> {
         if (estimatedLogDet()) {
           tests.add(test(label, "estimator unbiased", () -> unbiased(config, shape)));
         }
+        tests.add(test(label, "export parity", () -> exportParity(config, shape)));
         nodes.add(DynamicContainer.dynamicContainer(label, tests.stream()));
       }
     }
@@ -382,6 +408,153 @@ public abstract class FlowConformanceTest<C> {
           restored.sample(manager, 4, 0.8, Seeds.stream(SEED, "round-trip-z")).toFloatArray(),
           "samples");
     }
+  }
+
+  /** One exported flow with its inputs and the JVM's answers. */
+  private record Export(
+      OnnxModels models,
+      float[] x,
+      long[] xShape,
+      float[] jvmLogProb,
+      float[] z,
+      long[] zShape,
+      float[] jvmSample) {}
+
+  private Export export(C config, Shape shape) {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      Flow flow = buildPerturbed(manager, config, shape);
+      OnnxModels models = flow.toOnnx();
+      NDArray x = normal(manager, shape, EXPORT_POINTS, "export-x");
+      float[] jvmLogProb = flow.logProb(x, LogDetMode.EXACT).value().toFloatArray();
+      NDArray z =
+          flow.base()
+              .sample(manager, flow.latentShape(), EXPORT_POINTS, 1.0, Seeds.stream(SEED, "ez"));
+      float[] jvmSample =
+          flow.sample(manager, EXPORT_POINTS, EXPORT_TEMPERATURE, Seeds.stream(SEED, "ez"))
+              .toFloatArray();
+      return new Export(
+          models,
+          x.toFloatArray(),
+          x.getShape().getShape(),
+          jvmLogProb,
+          z.toFloatArray(),
+          z.getShape().getShape(),
+          jvmSample);
+    }
+  }
+
+  private static float[] runLogProb(OnnxRuntimeModel model, Export e) {
+    return model.run(OnnxModels.LOG_PROB, Map.of(OnnxModels.X, new Input(e.x(), e.xShape())));
+  }
+
+  private static float[] runSample(OnnxRuntimeModel model, Export e) {
+    return model.run(
+        OnnxModels.X,
+        Map.of(
+            OnnxModels.Z,
+            new Input(e.z(), e.zShape()),
+            OnnxModels.TEMPERATURE,
+            new Input(new float[] {(float) EXPORT_TEMPERATURE})));
+  }
+
+  private void exportParity(C config, Shape shape) {
+    Export e = export(config, shape);
+    try (OnnxRuntimeModel logProb = new OnnxRuntimeModel(e.models().logProb());
+        OnnxRuntimeModel sample = new OnnxRuntimeModel(e.models().sample())) {
+      double lp = FlowChecks.maxAbsDiff(runLogProb(logProb, e), e.jvmLogProb());
+      assertTrue(
+          lp <= EXPORT_LOG_PROB_TOLERANCE,
+          "max |log p(ONNX Runtime) − log p(JVM)| = " + lp + " > " + EXPORT_LOG_PROB_TOLERANCE);
+      double dx = FlowChecks.maxAbsDiff(runSample(sample, e), e.jvmSample());
+      assertTrue(
+          dx <= EXPORT_SAMPLE_TOLERANCE,
+          "max |x(ONNX Runtime) − x(JVM)| = " + dx + " > " + EXPORT_SAMPLE_TOLERANCE);
+    }
+  }
+
+  /**
+   * Every config × shape exported, checked by {@code onnx.checker} and run in Python's {@code
+   * onnxruntime}: the numbers must equal Java ONNX Runtime's within float32 rounding.
+   */
+  @Test
+  void exportedModelsPassTheOnnxCheckerAndPythonOnnxRuntime() throws Exception {
+    Path dir = Files.createTempDirectory("flowlab-onnx-check");
+    try {
+      List<Export> exports = new ArrayList<>();
+      StringBuilder manifest = new StringBuilder();
+      for (Named<C> named : configs()) {
+        for (Shape shape : shapes()) {
+          Export e = export(named.getPayload(), shape);
+          String c = "c" + exports.size();
+          exports.add(e);
+          Files.write(dir.resolve(c + "_log_prob.onnx"), e.models().logProb());
+          Files.write(dir.resolve(c + "_sample.onnx"), e.models().sample());
+          writeFloats(dir.resolve(c + "_x.f32"), e.x());
+          writeFloats(dir.resolve(c + "_z.f32"), e.z());
+          manifest.append(
+              String.format(
+                  Locale.ROOT,
+                  "%s %s | %s | %s%n",
+                  c,
+                  joined(e.xShape()),
+                  joined(e.zShape()),
+                  EXPORT_TEMPERATURE));
+        }
+      }
+      Files.writeString(dir.resolve("manifest.txt"), manifest);
+      Path script = dir.resolve("onnx_check.py");
+      try (InputStream in = FlowConformanceTest.class.getResourceAsStream("onnx_check.py")) {
+        Files.copy(in, script);
+      }
+      Process p =
+          new ProcessBuilder("python3", script.toString(), dir.toString())
+              .redirectErrorStream(true)
+              .start();
+      String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      int code = p.waitFor();
+      Assumptions.assumeTrue(code != 3, output.strip());
+      assertEquals(0, code, "python onnx check failed:\n" + output);
+      for (int i = 0; i < exports.size(); i++) {
+        Export e = exports.get(i);
+        try (OnnxRuntimeModel logProb = new OnnxRuntimeModel(e.models().logProb());
+            OnnxRuntimeModel sample = new OnnxRuntimeModel(e.models().sample())) {
+          assertAgree(
+              runLogProb(logProb, e), readFloats(dir.resolve("c" + i + "_log_prob.py.f32")));
+          assertAgree(runSample(sample, e), readFloats(dir.resolve("c" + i + "_sample.py.f32")));
+        }
+      }
+    } finally {
+      try (Stream<Path> files = Files.walk(dir)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      }
+    }
+  }
+
+  private static void assertAgree(float[] java, float[] python) {
+    assertEquals(java.length, python.length, "output sizes");
+    for (int i = 0; i < java.length; i++) {
+      assertTrue(
+          Math.abs(java[i] - python[i]) <= 1e-5 * (1 + Math.abs(java[i])),
+          "Java ONNX Runtime " + java[i] + " vs Python onnxruntime " + python[i] + " at " + i);
+    }
+  }
+
+  private static String joined(long[] dims) {
+    return Arrays.stream(dims).mapToObj(Long::toString).collect(Collectors.joining(" "));
+  }
+
+  private static void writeFloats(Path file, float[] values) throws IOException {
+    ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+    b.asFloatBuffer().put(values);
+    Files.write(file, b.array());
+  }
+
+  private static float[] readFloats(Path file) throws IOException {
+    FloatBuffer b =
+        ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+    float[] values = new float[b.remaining()];
+    b.get(values);
+    return values;
   }
 
   /** A standard normal batch of {@code n} events of {@code shape}, seeded by purpose. */
