@@ -54,13 +54,26 @@ final class LipschitzMlp implements LipschitzNet {
       biases.add(layer.trainable("bias", new Shape(out), init));
       norms.add(new SpectralNorm(layer.child("sn"), w, coeff, powerIterations, 1e-5));
       if (l < widths.size() - 1) {
-        activations.add(
-            activation.equals("lipswish")
-                ? new LipSwish(scope.child("act." + l))
-                : Activation.named(activation));
+        activations.add(activation(scope, activation, l));
       }
       width = out;
     }
+  }
+
+  /** The activation named {@code name} after layer {@code l} (LipSwish owns {@code act.L.beta}). */
+  static Layer activation(ParameterScope scope, String name, int l) {
+    return name.equals("lipswish") ? new LipSwish(scope.child("act." + l)) : Activation.named(name);
+  }
+
+  /** An activation's value and pointwise slope at x (the slope as the JVP's tangent). */
+  static Jvp slope(Layer act, NDArray x) {
+    if (act == Activation.ELU) {
+      // ELU' = exp(min(x, 0)), with a tensor zero: Activation.ELU's own derivative calls
+      // minimum(Number), whose scalar DJL frees right after the op although autograd keeps it
+      // for the backward pass (sporadic garbage gradients and crashes).
+      return new Jvp(act.forward(x), x.minimum(x.zerosLike()).exp());
+    }
+    return act.jvp(x, x.onesLike());
   }
 
   @Override
@@ -89,18 +102,9 @@ final class LipschitzMlp implements LipschitzNet {
     for (int l = 0; l < weights.size(); l++) {
       x = ai.djl.nn.core.Linear.linear(x, weights.get(l), biases.get(l)).singletonOrThrow();
       if (l < activations.size()) {
-        Layer act = activations.get(l);
-        if (act == Activation.ELU) {
-          // ELU' = exp(min(x, 0)), with a tensor zero: Activation.ELU's own derivative calls
-          // minimum(Number), whose scalar DJL frees right after the op although autograd keeps it
-          // for the backward pass (sporadic garbage gradients and crashes).
-          slopes.add(x.minimum(x.zerosLike()).exp());
-          x = act.forward(x);
-        } else {
-          Jvp step = act.jvp(x, x.onesLike());
-          x = step.value();
-          slopes.add(step.tangent());
-        }
+        Jvp step = slope(activations.get(l), x);
+        x = step.value();
+        slopes.add(step.tangent());
       }
     }
     List<NDArray> transposed = new ArrayList<>(weights.size());

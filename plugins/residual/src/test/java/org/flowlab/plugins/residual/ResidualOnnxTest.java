@@ -78,6 +78,7 @@ class ResidualOnnxTest {
         normalization,
         base,
         null,
+        null,
         null);
   }
 
