@@ -218,8 +218,7 @@ final class ResidualBlock implements Bijector, Instrumented, OnnxBijector {
       String det = graph.op("Det", List.of(plusEye), Map.of());
       logDet = graph.add(graph.zerosPerSample(x), graph.log(graph.abs(det)));
     } else {
-      float[] probes =
-          Seeds.normal(Seeds.stream(ONNX_PROBE_SEED, "onnx-probes/" + name), ONNX_PROBES * d);
+      float[] probes = onnxProbes(d);
       String probe = graph.constant("probe", probes, withLeading(event, 1, ONNX_PROBES));
       OnnxTensor w = new OnnxTensor(probe, new Shape(ONNX_PROBES).addAll(event));
       String acc = null;
@@ -271,6 +270,14 @@ final class ResidualBlock implements Bijector, Instrumented, OnnxBijector {
 
   /** Seed of the fixed probes of the exported series (d > {@link #EXACT_MAX_DIM}). */
   static final long ONNX_PROBE_SEED = 0x5EEDL;
+
+  /**
+   * The exported series' fixed Gaussian probes, {@link #ONNX_PROBES} × d row-major, seeded by the
+   * block's name.
+   */
+  float[] onnxProbes(int d) {
+    return Seeds.normal(Seeds.stream(ONNX_PROBE_SEED, "onnx-probes/" + name), ONNX_PROBES * d);
+  }
 
   /** Shares the calibration that chooses the exported inverse's iteration count. */
   void calibrateWith(InverseCalibration calibration) {
