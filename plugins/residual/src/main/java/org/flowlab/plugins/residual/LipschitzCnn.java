@@ -9,7 +9,6 @@ import org.flowlab.api.nn.Initializer;
 import org.flowlab.api.nn.Jvp;
 import org.flowlab.api.nn.Layer;
 import org.flowlab.api.nn.ParameterScope;
-import org.flowlab.api.nn.SpectralNorm;
 import org.flowlab.api.onnx.OnnxGraph;
 import org.flowlab.api.onnx.OnnxLayer;
 import org.flowlab.api.onnx.OnnxTensor;
@@ -19,17 +18,14 @@ import org.flowlab.api.onnx.OnnxTensor;
  * convolutions (stride 1, zero padding 1) with 1-Lipschitz activations between them, channel widths
  * {@code hidden} then back to c.
  *
- * <p>Lipschitz bound: each convolution's weight is stored as the kernel matrix {@code W} of shape
- * {@code (out, in·k·k)} and spectrally normalised to {@code c/k}. A convolution maps every pixel's
- * {@code in·k·k} patch through W and each input pixel lies in at most k² patches, so {@code
- * ‖conv(x)‖² ≤ ‖W‖²·k²·‖x‖²}: Lip(conv) ≤ k·‖W‖₂ ≤ c. This per-kernel-matrix bound is simpler and
- * cheaper than power iteration on the convolution operator (Gouk et al., i-ResNet) but
- * conservative: a typical kernel's operator norm is below k·‖W‖₂, so the blocks' real Lipschitz
- * constants sit under c (more expressive blocks need a larger {@code coeff}).
+ * <p>Lipschitz bound: each convolution is spectrally normalised as an operator on images of the
+ * block's size ({@link ConvSpectralNorm}: power iteration with the convolution and its adjoint), so
+ * Lip(conv) ≤ about c and Lip(g) ≤ c. (The simpler per-kernel-matrix bound, Lip(conv) ≤ k·‖W_{out ×
+ * in·k·k}‖₂, holds too but is loose by up to a factor k, which left the blocks far weaker than c.)
  *
- * <p>Parameters (relative to the scope): {@code L.weight} (out, in·k·k), {@code L.bias} and the
- * power-iteration buffers {@code L.sn.u}, {@code L.sn.v} for each layer L; {@code act.L.beta} for
- * LipSwish.
+ * <p>Parameters (relative to the scope): {@code L.weight} (out, in, k, k), {@code L.bias} and the
+ * power-iteration buffers {@code L.sn.u} (out·h·w), {@code L.sn.v} (in·h·w) for each layer L;
+ * {@code act.L.beta} for LipSwish.
  */
 final class LipschitzCnn implements LipschitzNet {
   /** The kernel size k. */
@@ -41,7 +37,7 @@ final class LipschitzCnn implements LipschitzNet {
   private final List<NDArray> rawWeights = new ArrayList<>();
   private final List<NDArray> biases = new ArrayList<>();
   private final List<Shape> kernelShapes = new ArrayList<>();
-  private final List<SpectralNorm> norms = new ArrayList<>();
+  private final List<ConvSpectralNorm> norms = new ArrayList<>();
   private final List<Layer> activations = new ArrayList<>();
   private final Shape eventShape;
 
@@ -70,11 +66,19 @@ final class LipschitzCnn implements LipschitzNet {
       int fanIn = width * KERNEL * KERNEL;
       ParameterScope layer = scope.child(Integer.toString(l));
       Initializer init = Initializer.uniform(1.0 / Math.sqrt(fanIn));
-      NDArray w = layer.trainable("weight", new Shape(out, fanIn), init);
+      NDArray w = layer.trainable("weight", new Shape(out, width, KERNEL, KERNEL), init);
       rawWeights.add(w);
       biases.add(layer.trainable("bias", new Shape(out), init));
       kernelShapes.add(new Shape(out, width, KERNEL, KERNEL));
-      norms.add(new SpectralNorm(layer.child("sn"), w, coeff / KERNEL, powerIterations, 1e-5));
+      norms.add(
+          new ConvSpectralNorm(
+              layer.child("sn"),
+              w,
+              eventShape.get(1),
+              eventShape.get(2),
+              coeff,
+              powerIterations,
+              1e-5));
       if (l < widths.size() - 1) {
         activations.add(LipschitzMlp.activation(scope, activation, l));
       }
@@ -86,7 +90,7 @@ final class LipschitzCnn implements LipschitzNet {
   public List<NDArray> weights(boolean update) {
     List<NDArray> out = new ArrayList<>(norms.size());
     for (int l = 0; l < norms.size(); l++) {
-      out.add(norms.get(l).weight(update).reshape(kernelShapes.get(l)));
+      out.add(norms.get(l).weight(update));
     }
     return out;
   }

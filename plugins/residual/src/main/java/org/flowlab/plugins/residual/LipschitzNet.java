@@ -31,7 +31,7 @@ interface LipschitzNet {
   /** The normalised weights for one call; {@code update} writes back the power iteration. */
   List<NDArray> weights(boolean update);
 
-  /** The unnormalised weight matrices, first layer first. */
+  /** The unnormalised weights (matrices or convolution kernels), first layer first. */
   List<NDArray> rawWeights();
 
   /** g(x) with the given normalised weights. */
