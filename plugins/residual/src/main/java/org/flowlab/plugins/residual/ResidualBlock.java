@@ -22,10 +22,11 @@ import org.flowlab.api.onnx.OnnxTransformed;
 import org.flowlab.api.random.Seeds;
 
 /**
- * An invertible residual block on vectors. Forward (data → latent): {@code y = x + g(x)} with g a
- * {@link LipschitzMlp}, Lip(g) ≤ c < 1. Inverse (latent → data): the fixed-point iteration {@code x
- * ← y − g(x)} from {@code x = y}, a contraction with rate Lip(g), until {@code max|x_{k+1} − x_k|}
- * ≤ the tolerance; it throws {@link IllegalStateException} if the cap is reached first.
+ * An invertible residual block. Forward (data → latent): {@code y = x + g(x)} with g a {@link
+ * LipschitzNet} (an MLP for vectors, convolutions for images), Lip(g) ≤ c < 1. Inverse (latent →
+ * data): the fixed-point iteration {@code x ← y − g(x)} from {@code x = y}, a contraction with rate
+ * Lip(g), until {@code max|x_{k+1} − x_k|} ≤ the tolerance; it throws {@link IllegalStateException}
+ * if the cap is reached first.
  *
  * <p>Log-det {@code log|det(I + J_g)|}:
  *
@@ -36,9 +37,13 @@ import org.flowlab.api.random.Seeds;
  *       generator. The spectral norms' power iteration updates its stored vectors.
  *   <li>{@code EXACT} with d ≤ {@link #EXACT_MAX_DIM}: the exact value from the d columns of J (d
  *       JVPs) and an LU in double precision; reported mode EXACT.
- *   <li>{@code EXACT} with d > {@link #EXACT_MAX_DIM}: falls back to the estimator with {@code
- *       eval_terms} terms (series length for i-ResNet, exact terms before the roulette for Residual
- *       Flows) and reports mode {@code ESTIMATE}.
+ *   <li>{@code EXACT} with d > {@link #EXACT_MAX_DIM} (both variants): a deterministic estimate,
+ *       the truncated series with {@code eval_terms} terms averaged over {@link #EVAL_PROBES} fixed
+ *       Gaussian probes (seeded by the block's name, the same for every sample and call), reported
+ *       as mode {@code ESTIMATE}. The ONNX export emits exactly this series, so exported and JVM
+ *       log p agree; evaluation is reproducible without seeding. A fixed probe is unbiased over
+ *       probe draws, not over data points: the test-set mean carries an error of about √(2/{@value
+ *       #EVAL_PROBES})·‖E[log(I + J)]‖_F nats, tiny per dimension for images.
  * </ul>
  *
  * <p>{@link #figures()}: after an inverse, {@code inverse_iterations} and {@code inverse_residual}
@@ -50,8 +55,11 @@ final class ResidualBlock implements Bijector, Instrumented, OnnxBijector {
   /** The largest dimension for which {@code EXACT} computes the full Jacobian. */
   static final int EXACT_MAX_DIM = 64;
 
-  /** Fixed Hutchinson probes of the exported log-det series when d > {@link #EXACT_MAX_DIM}. */
-  static final int ONNX_PROBES = 4;
+  /**
+   * Fixed Hutchinson probes of the evaluation (and exported) series when d > {@link
+   * #EXACT_MAX_DIM}.
+   */
+  static final int EVAL_PROBES = 2;
 
   private static final System.Logger LOG = System.getLogger(ResidualBlock.class.getName());
 
@@ -59,7 +67,6 @@ final class ResidualBlock implements Bijector, Instrumented, OnnxBijector {
   private final LipschitzNet net;
   private final ResidualConfig config;
   private final RussianRoulette training;
-  private final RussianRoulette evaluation;
   private Map<String, Double> figures = Map.of();
   private InverseCalibration calibration;
   private int onnxInverseIterations = -1;
@@ -99,7 +106,6 @@ final class ResidualBlock implements Bijector, Instrumented, OnnxBijector {
     double parameter =
         kind == RussianRoulette.Kind.POISSON ? config.rouletteLambda() : config.rouletteP();
     this.training = new RussianRoulette(kind, parameter, config.exactTerms());
-    this.evaluation = new RussianRoulette(kind, parameter, config.evalTerms());
   }
 
   @Override
@@ -119,19 +125,41 @@ final class ResidualBlock implements Bijector, Instrumented, OnnxBijector {
       return new Transformed(
           y, ExactLogDet.logAbsDetIdentityPlus(flat, x.reshape(n, dim)), LogDetMode.EXACT);
     }
-    return new Transformed(y, estimate(lin.jacobian(), x, train), LogDetMode.ESTIMATE);
+    if (!train) {
+      return new Transformed(y, fixedProbeSeries(lin.jacobian(), x), LogDetMode.ESTIMATE);
+    }
+    return new Transformed(y, estimate(lin.jacobian(), x), LogDetMode.ESTIMATE);
   }
 
-  private NDArray estimate(LinearOperator jacobian, NDArray x, boolean train) {
+  /**
+   * The evaluation series for d > {@link #EXACT_MAX_DIM}: fixed probes, {@code eval_terms} terms.
+   */
+  private NDArray fixedProbeSeries(LinearOperator jacobian, NDArray x) {
+    Shape event = x.getShape().slice(1);
+    int d = Math.toIntExact(event.size());
+    float[] probes = onnxProbes(d);
+    NDArray sum = null;
+    for (int p = 0; p < EVAL_PROBES; p++) {
+      float[] one = java.util.Arrays.copyOfRange(probes, p * d, (p + 1) * d);
+      NDArray probe = x.zerosLike().add(x.getManager().create(one, new Shape(1).addAll(event)));
+      NDArray s = PowerSeries.truncated(jacobian, probe, config.evalTerms());
+      sum = sum == null ? s : sum.add(s);
+    }
+    figures = Map.of("logdet_terms", (double) config.evalTerms() * EVAL_PROBES);
+    return sum.mul(x.getManager().full(new Shape(), (float) (1.0 / EVAL_PROBES), x.getDataType()));
+  }
+
+  /** The training estimate: a random probe (and roulette draw) from the engine generator. */
+  private NDArray estimate(LinearOperator jacobian, NDArray x) {
     NDArray probe = x.getManager().randomNormal(x.getShape());
     NDArray logDet;
     int terms;
     if (config.residualFlows()) {
-      RussianRoulette.Draw draw = (train ? training : evaluation).draw(x.getManager());
+      RussianRoulette.Draw draw = training.draw(x.getManager());
       terms = draw.weights().length;
       logDet = RussianRoulette.estimate(jacobian, probe, draw);
     } else {
-      terms = train ? config.seriesTerms() : config.evalTerms();
+      terms = config.seriesTerms();
       logDet = PowerSeries.truncated(jacobian, probe, terms);
     }
     figures = Map.of("logdet_terms", (double) terms);
@@ -190,11 +218,9 @@ final class ResidualBlock implements Bijector, Instrumented, OnnxBijector {
   /**
    * Emits {@code y = x + g(x)} with the evaluation weights and {@code log|det(I + J_g)|}: for d ≤
    * {@link #EXACT_MAX_DIM} exactly, the Jacobian's d columns from one emitted JVP with the d unit
-   * tangents, then {@code Log(Abs(Det(I + J)))} (float32 LU inside ONNX Runtime); above, the
-   * truncated series with {@code eval_terms} terms averaged over {@link #ONNX_PROBES} fixed
-   * Gaussian probes (the same for every sample and every export): deterministic, but an estimate
-   * whose standard error is that of the JVM's one-probe estimate over √{@value #ONNX_PROBES}, not
-   * the JVM's draw.
+   * tangents, then {@code Log(Abs(Det(I + J)))} (float32 LU inside ONNX Runtime); above, the JVM's
+   * evaluation series: {@code eval_terms} terms averaged over {@link #EVAL_PROBES} fixed Gaussian
+   * probes (the same for every sample and every export), a deterministic estimate.
    */
   @Override
   public OnnxTransformed emitForward(OnnxGraph graph, OnnxTensor x) {
@@ -219,19 +245,19 @@ final class ResidualBlock implements Bijector, Instrumented, OnnxBijector {
       logDet = graph.add(graph.zerosPerSample(x), graph.log(graph.abs(det)));
     } else {
       float[] probes = onnxProbes(d);
-      String probe = graph.constant("probe", probes, withLeading(event, 1, ONNX_PROBES));
-      OnnxTensor w = new OnnxTensor(probe, new Shape(ONNX_PROBES).addAll(event));
+      String probe = graph.constant("probe", probes, withLeading(event, 1, EVAL_PROBES));
+      OnnxTensor w = new OnnxTensor(probe, new Shape(EVAL_PROBES).addAll(event));
       String acc = null;
       for (int k = 1; k <= config.evalTerms(); k++) {
         w = lin.jacobian().apply(w);
         String term = graph.mulScalar(w.name(), (k % 2 == 1 ? 1.0 : -1.0) / k);
         acc = acc == null ? term : graph.add(acc, term);
       }
-      String products = graph.reshape(graph.mul(acc, probe), -1, (long) ONNX_PROBES * d);
+      String products = graph.reshape(graph.mul(acc, probe), -1, (long) EVAL_PROBES * d);
       logDet =
           graph.add(
               graph.zerosPerSample(x),
-              graph.mulScalar(graph.reduceSum(products, false, 1), 1.0 / ONNX_PROBES));
+              graph.mulScalar(graph.reduceSum(products, false, 1), 1.0 / EVAL_PROBES));
     }
     return new OnnxTransformed(x.with(y), logDet);
   }
@@ -272,11 +298,11 @@ final class ResidualBlock implements Bijector, Instrumented, OnnxBijector {
   static final long ONNX_PROBE_SEED = 0x5EEDL;
 
   /**
-   * The exported series' fixed Gaussian probes, {@link #ONNX_PROBES} × d row-major, seeded by the
+   * The exported series' fixed Gaussian probes, {@link #EVAL_PROBES} × d row-major, seeded by the
    * block's name.
    */
   float[] onnxProbes(int d) {
-    return Seeds.normal(Seeds.stream(ONNX_PROBE_SEED, "onnx-probes/" + name), ONNX_PROBES * d);
+    return Seeds.normal(Seeds.stream(ONNX_PROBE_SEED, "onnx-probes/" + name), EVAL_PROBES * d);
   }
 
   /** Shares the calibration that chooses the exported inverse's iteration count. */

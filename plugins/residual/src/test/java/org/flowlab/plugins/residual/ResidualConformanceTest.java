@@ -40,6 +40,12 @@ class ResidualConformanceTest extends FlowConformanceTest<ResidualConfig> {
     return true;
   }
 
+  /** 120 draws (default 200): the image shape's draws dominate the module's test time. */
+  @Override
+  protected int estimatorDraws() {
+    return 120;
+  }
+
   @Override
   protected boolean unbiasedEstimator(ResidualConfig config) {
     return config.residualFlows();
