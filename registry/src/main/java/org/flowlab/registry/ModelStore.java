@@ -31,6 +31,11 @@ public final class ModelStore {
 
   private final Path root;
 
+  /** The registry folder when none is given: {@code $FLOWLAB_MODELS}, else {@code models/}. */
+  public static Path defaultRoot() {
+    return Path.of(System.getenv().getOrDefault("FLOWLAB_MODELS", "models"));
+  }
+
   /** A store rooted at {@code root} (created on first write). */
   public ModelStore(Path root) {
     this.root = root;

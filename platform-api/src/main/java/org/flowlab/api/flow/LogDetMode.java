@@ -9,5 +9,10 @@ public enum LogDetMode {
   /** The exact value (brute force where the dimension allows). */
   EXACT,
   /** An unbiased stochastic estimate, for training. */
-  ESTIMATE
+  ESTIMATE,
+  /**
+   * The exact value where the family computes one, otherwise a deterministic estimate with the
+   * fixed probes the family's ONNX export uses: the JVM side of an export's parity check.
+   */
+  EXPORTED
 }

@@ -33,6 +33,7 @@ import picocli.CommandLine.Option;
       SweepTrialCommand.class,
       ReproduceCommand.class,
       ExportCommand.class,
+      BenchExportCommand.class,
       ModelsCommand.class,
       SampleCommand.class,
       ScoreCommand.class,

@@ -23,11 +23,7 @@ final class RegistryOptions {
 
   /** The store. */
   ModelStore store() {
-    Path dir =
-        modelsDir != null
-            ? modelsDir
-            : Path.of(System.getenv().getOrDefault("FLOWLAB_MODELS", "models"));
-    return new ModelStore(dir);
+    return new ModelStore(modelsDir != null ? modelsDir : ModelStore.defaultRoot());
   }
 
   /** The provider asked for. */

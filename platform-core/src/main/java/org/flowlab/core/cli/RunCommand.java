@@ -7,10 +7,16 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.flowlab.core.config.ConfigException;
 import org.flowlab.core.config.ConfigLoader;
+import org.flowlab.core.config.ExperimentConfig;
 import org.flowlab.core.config.LoadedConfig;
 import org.flowlab.core.experiment.ExperimentRunner;
 import org.flowlab.core.experiment.TrackerFactory;
+import org.flowlab.core.export.RunExporter;
 import org.flowlab.core.tracking.LocalRunStore;
+import org.flowlab.registry.ModelCard;
+import org.flowlab.registry.ModelStore;
+import org.flowlab.registry.OnnxSession;
+import org.flowlab.registry.Parity;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -58,8 +64,33 @@ final class RunCommand implements Callable<Integer> {
       }
     }
     LoadedConfig loaded = ConfigLoader.load(yaml, overrides);
-    main.injector().getInstance(ExperimentRunner.class).run(loaded, resume, System.out);
-    return 0;
+    ExperimentRunner.Outcome outcome =
+        main.injector().getInstance(ExperimentRunner.class).run(loaded, resume, System.out);
+    ExperimentConfig.ExportConfig export = loaded.config().export();
+    if (export == null) {
+      return 0;
+    }
+    ModelStore store =
+        new ModelStore(
+            export.modelsDir() != null ? Path.of(export.modelsDir()) : ModelStore.defaultRoot());
+    try {
+      ModelCard card =
+          main.injector()
+              .getInstance(RunExporter.class)
+              .export(
+                  outcome.runId(),
+                  export.name(),
+                  store,
+                  OnnxSession.Provider.fromEnvironment(),
+                  System.out);
+      System.out.printf(
+          "registered %s:%d in %s%n",
+          card.name(), card.version(), store.versionDir(card.name(), card.version()));
+      return 0;
+    } catch (Parity.Failure e) {
+      System.err.println("error: export: " + e.getMessage());
+      return 1;
+    }
   }
 
   /**

@@ -10,7 +10,8 @@ import org.flowlab.api.config.Require;
  * One experiment, bound from YAML (snake_case keys). Every record fills its defaults in its compact
  * constructor and checks ranges with {@link Require}; {@link ConfigLoader} turns each failure into
  * a located message. {@code sweep} is null unless the file has a {@code sweep:} block (read by
- * {@code flowlab sweep}; {@code flowlab run} ignores it).
+ * {@code flowlab sweep}; {@code flowlab run} ignores it); {@code export} is null unless the file
+ * has an {@code export:} block (read by {@code flowlab run}).
  */
 public record ExperimentConfig(
     String name,
@@ -20,7 +21,8 @@ public record ExperimentConfig(
     TrainingConfig training,
     EvaluationConfig evaluation,
     TrackingConfig tracking,
-    SweepConfig sweep) {
+    SweepConfig sweep,
+    ExportConfig export) {
 
   public ExperimentConfig {
     if (name == null || name.isBlank()) {
@@ -244,6 +246,26 @@ public record ExperimentConfig(
       }
       if (experiment != null && experiment.isBlank()) {
         throw new InvalidValueException("experiment", "must not be blank");
+      }
+    }
+  }
+
+  /**
+   * {@code export}: when present, {@code flowlab run} ends by exporting the best checkpoint to ONNX
+   * (with the parity check), publishing it as the next version in the model registry and recording
+   * it in the run (artifacts under {@code models/}; with an MLflow server, a version in MLflow's
+   * model registry). An export that misses its parity tolerance makes the command exit with 1.
+   *
+   * @param name the registry name (default: the experiment's name)
+   * @param modelsDir the registry folder (default {@code $FLOWLAB_MODELS}, else {@code models/})
+   */
+  public record ExportConfig(String name, String modelsDir) {
+    public ExportConfig {
+      if (name != null && !name.matches("[A-Za-z0-9_.-]+")) {
+        throw new InvalidValueException("name", "may hold only letters, digits, '_', '.', '-'");
+      }
+      if (modelsDir != null && modelsDir.isBlank()) {
+        throw new InvalidValueException("models_dir", "must not be blank");
       }
     }
   }

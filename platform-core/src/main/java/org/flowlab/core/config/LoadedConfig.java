@@ -43,6 +43,9 @@ public final class LoadedConfig {
       // A config without a sweep block resolves (and hashes) as it did before sweeps existed.
       resolved.remove("sweep");
     }
+    if (config.export() == null) {
+      resolved.remove("export"); // likewise for export
+    }
   }
 
   /**
@@ -151,7 +154,8 @@ public final class LoadedConfig {
             config.training(),
             config.evaluation(),
             config.tracking(),
-            config.sweep());
+            config.sweep(),
+            config.export());
     resolved.withObject("/model").set("params", boundTree.deepCopy());
     return bound;
   }

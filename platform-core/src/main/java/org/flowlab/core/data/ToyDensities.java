@@ -10,10 +10,10 @@ import java.util.SplittableRandom;
  * distribution it approximates (uniform angle, uniformly chosen class), so every point is i.i.d.
  *
  * <p>Known entropies (nats): {@code gaussian} and {@code checkerboard} are exact; {@code
- * 8gaussians}, {@code rings} and {@code circles} are Monte Carlo estimates of {@code −E[log p(X)]}
- * under their closed-form densities, each hard-coded with its standard error and re-checked by a
- * test with a different seed. {@code moons}, {@code 2spirals} and {@code pinwheel} have no closed
- * form here; their entropy is empty.
+ * 8gaussians}, {@code rings}, {@code circles}, {@code moons} and {@code 2spirals} are Monte Carlo
+ * estimates of {@code −E[log p(X)]} under their densities (closed form, or a 1D integral along the
+ * curve by Simpson's rule), each hard-coded with its standard error and re-checked by a test with a
+ * different seed. {@code pinwheel} has no density here; its entropy is empty.
  */
 public final class ToyDensities {
   private ToyDensities() {}
@@ -127,54 +127,220 @@ public final class ToyDensities {
    * {@code moons}: scikit-learn's two moons as FFJORD uses them — with t ~ U[0, π] and each moon
    * chosen with probability ½, the upper moon {@code (cos t, sin t)} and the lower one {@code (1 −
    * cos t, ½ − sin t)}, plus N(0, 0.1²) noise per axis, then mapped by {@code 2·p + (−1, −0.2)}.
-   * Entropy unknown.
+   *
+   * <p>Its density is a curve smoothed by a Gaussian: {@code p(x) = ½ Σ_moon (1/π) ∫₀^π N(x; c(t),
+   * 0.2² I) dt} (in output coordinates the noise is 0.2 and the arcs have radius 2), evaluated by
+   * Simpson's rule on {@value #CURVE_INTERVALS} intervals. Entropy (Monte Carlo, 10⁶ samples,
+   * stream {@code Seeds.stream(0, "entropy/moons")}): {@value #MOONS_ENTROPY} ± {@value
+   * #MOONS_ENTROPY_SE} nats.
    */
   public static ToyDensity moons() {
-    return new Simple("moons") {
-      @Override
-      public void sample(SplittableRandom rng, float[] out, int n) {
-        for (int i = 0; i < n; i++) {
-          double t = Math.PI * rng.nextDouble();
-          double x;
-          double y;
-          if (rng.nextBoolean()) {
-            x = Math.cos(t);
-            y = Math.sin(t);
-          } else {
-            x = 1 - Math.cos(t);
-            y = 0.5 - Math.sin(t);
-          }
-          x += 0.1 * rng.nextGaussian();
-          y += 0.1 * rng.nextGaussian();
-          out[2 * i] = (float) (2 * x - 1);
-          out[2 * i + 1] = (float) (2 * y - 0.2);
-        }
-      }
-    };
+    return new Moons();
   }
+
+  /** Monte Carlo entropy of {@link #moons()} in nats. */
+  public static final double MOONS_ENTROPY = 2.393214;
+
+  /** Standard error of {@link #MOONS_ENTROPY}. */
+  public static final double MOONS_ENTROPY_SE = 0.000747;
 
   /**
    * {@code 2spirals}: FFJORD's two interleaved spirals — {@code s = √U · 3π}, a point {@code (−s
    * cos s + ½U', s sin s + ½U'')} (U, U', U'' independent uniforms), negated for the second spiral
-   * (probability ½), divided by 3, plus N(0, 0.1²) noise per axis. Entropy unknown.
+   * (probability ½), divided by 3, plus N(0, 0.1²) noise per axis.
+   *
+   * <p>Its density: s has density {@code 2s/(3π)²} on [0, 3π]; given s and the spiral, each axis is
+   * uniform on an interval of width 1/6 convolved with N(0, 0.1²), {@code 6·(Φ((x − lo)/0.1) − Φ((x
+   * − hi)/0.1))}; the integral over s is evaluated by Simpson's rule on {@value #CURVE_INTERVALS}
+   * intervals. Entropy (Monte Carlo, 10⁶ samples, stream {@code Seeds.stream(0,
+   * "entropy/2spirals")}): {@value #TWO_SPIRALS_ENTROPY} ± {@value #TWO_SPIRALS_ENTROPY_SE} nats.
    */
   public static ToyDensity twoSpirals() {
-    return new Simple("2spirals") {
-      @Override
-      public void sample(SplittableRandom rng, float[] out, int n) {
-        for (int i = 0; i < n; i++) {
-          double s = Math.sqrt(rng.nextDouble()) * 540 * (2 * Math.PI) / 360;
-          double x = -Math.cos(s) * s + rng.nextDouble() * 0.5;
-          double y = Math.sin(s) * s + rng.nextDouble() * 0.5;
-          if (rng.nextBoolean()) {
-            x = -x;
-            y = -y;
-          }
-          out[2 * i] = (float) (x / 3 + 0.1 * rng.nextGaussian());
-          out[2 * i + 1] = (float) (y / 3 + 0.1 * rng.nextGaussian());
+    return new TwoSpirals();
+  }
+
+  /** Monte Carlo entropy of {@link #twoSpirals()} in nats. */
+  public static final double TWO_SPIRALS_ENTROPY = 2.645815;
+
+  /** Standard error of {@link #TWO_SPIRALS_ENTROPY}. */
+  public static final double TWO_SPIRALS_ENTROPY_SE = 0.000712;
+
+  /** Simpson intervals of the curve integrals of {@code moons} and {@code 2spirals}. */
+  static final int CURVE_INTERVALS = 2400;
+
+  /** Simpson weights (1, 4, 2, 4, …, 4, 1)·h/3 on {@code n} (even) intervals of width h. */
+  private static double[] simpsonWeights(int n, double h) {
+    double[] w = new double[n + 1];
+    for (int i = 0; i <= n; i++) {
+      w[i] = (i == 0 || i == n ? 1 : i % 2 == 1 ? 4 : 2) * h / 3;
+    }
+    return w;
+  }
+
+  /** Two moons: a Gaussian-smoothed pair of arcs. */
+  private static final class Moons extends Closed {
+    private static final double SIGMA = 0.2; // 0.1 before the factor 2
+    private static final double CUTOFF = 9 * SIGMA; // farther arc points add < e^-40
+    private final double[] cx = new double[2 * (CURVE_INTERVALS + 1)];
+    private final double[] cy = new double[2 * (CURVE_INTERVALS + 1)];
+    private final double[] w = new double[2 * (CURVE_INTERVALS + 1)];
+
+    Moons() {
+      super("moons", MOONS_ENTROPY, MOONS_ENTROPY_SE);
+      double h = Math.PI / CURVE_INTERVALS;
+      double[] simpson = simpsonWeights(CURVE_INTERVALS, h);
+      for (int i = 0; i <= CURVE_INTERVALS; i++) {
+        double t = i * h;
+        int up = i;
+        int low = CURVE_INTERVALS + 1 + i;
+        cx[up] = 2 * Math.cos(t) - 1;
+        cy[up] = 2 * Math.sin(t) - 0.2;
+        cx[low] = 1 - 2 * Math.cos(t);
+        cy[low] = 0.8 - 2 * Math.sin(t);
+        // ½ per moon, 1/π for t, the Gaussian's normaliser.
+        w[up] = w[low] = simpson[i] * 0.5 / Math.PI / (2 * Math.PI * SIGMA * SIGMA);
+      }
+    }
+
+    @Override
+    public void sample(SplittableRandom rng, float[] out, int n) {
+      for (int i = 0; i < n; i++) {
+        double t = Math.PI * rng.nextDouble();
+        double x;
+        double y;
+        if (rng.nextBoolean()) {
+          x = Math.cos(t);
+          y = Math.sin(t);
+        } else {
+          x = 1 - Math.cos(t);
+          y = 0.5 - Math.sin(t);
+        }
+        x += 0.1 * rng.nextGaussian();
+        y += 0.1 * rng.nextGaussian();
+        out[2 * i] = (float) (2 * x - 1);
+        out[2 * i + 1] = (float) (2 * y - 0.2);
+      }
+    }
+
+    @Override
+    public double logDensity(double x, double y) {
+      double inv = 1 / (2 * SIGMA * SIGMA);
+      double sum = 0;
+      for (int k = 0; k < cx.length; k++) {
+        double dx = x - cx[k];
+        double dy = y - cy[k];
+        if (Math.abs(dx) < CUTOFF && Math.abs(dy) < CUTOFF) {
+          sum += w[k] * Math.exp(-(dx * dx + dy * dy) * inv);
         }
       }
-    };
+      return Math.log(sum);
+    }
+  }
+
+  /** Two spirals: a curve smoothed by a uniform box and a Gaussian. */
+  private static final class TwoSpirals extends Closed {
+    private static final double SIGMA = 0.1;
+    private static final double BOX = 0.5 / 3;
+    private static final double CUTOFF = BOX + 9 * SIGMA;
+    private static final double END = 3 * Math.PI;
+    private final double[] cx = new double[CURVE_INTERVALS + 1];
+    private final double[] cy = new double[CURVE_INTERVALS + 1];
+    private final double[] w = new double[CURVE_INTERVALS + 1];
+
+    TwoSpirals() {
+      super("2spirals", TWO_SPIRALS_ENTROPY, TWO_SPIRALS_ENTROPY_SE);
+      double h = END / CURVE_INTERVALS;
+      double[] simpson = simpsonWeights(CURVE_INTERVALS, h);
+      for (int i = 0; i <= CURVE_INTERVALS; i++) {
+        double s = i * h;
+        cx[i] = -Math.cos(s) * s / 3;
+        cy[i] = Math.sin(s) * s / 3;
+        // ½ per spiral, the density 2s/(3π)² of s, 1/BOX per axis for the uniform offset.
+        w[i] = simpson[i] * 0.5 * 2 * s / (END * END) / (BOX * BOX);
+      }
+    }
+
+    @Override
+    public void sample(SplittableRandom rng, float[] out, int n) {
+      for (int i = 0; i < n; i++) {
+        double s = Math.sqrt(rng.nextDouble()) * 540 * (2 * Math.PI) / 360;
+        double x = -Math.cos(s) * s + rng.nextDouble() * 0.5;
+        double y = Math.sin(s) * s + rng.nextDouble() * 0.5;
+        if (rng.nextBoolean()) {
+          x = -x;
+          y = -y;
+        }
+        out[2 * i] = (float) (x / 3 + 0.1 * rng.nextGaussian());
+        out[2 * i + 1] = (float) (y / 3 + 0.1 * rng.nextGaussian());
+      }
+    }
+
+    @Override
+    public double logDensity(double x, double y) {
+      double sum = 0;
+      for (int sign = 1; sign >= -1; sign -= 2) {
+        // The negated spiral at (x, y) is the first one at (−x, −y).
+        double px = sign * x;
+        double py = sign * y;
+        for (int k = 0; k < cx.length; k++) {
+          double dx = px - cx[k];
+          double dy = py - cy[k];
+          if (dx > -CUTOFF + BOX && dx < CUTOFF && dy > -CUTOFF + BOX && dy < CUTOFF) {
+            sum += w[k] * boxGauss(dx) * boxGauss(dy);
+          }
+        }
+      }
+      return Math.log(sum);
+    }
+
+    /** P(U + ε ∈ d) / dd for U ~ U[0, BOX], ε ~ N(0, σ²), at offset d: Φ(d/σ) − Φ((d − BOX)/σ). */
+    private static double boxGauss(double d) {
+      return normalMass(d / SIGMA - BOX / SIGMA, d / SIGMA);
+    }
+  }
+
+  /** Φ(b) − Φ(a) for a ≤ b, accurate in both tails. */
+  static double normalMass(double a, double b) {
+    if (a >= 0) {
+      return 0.5 * (erfc(a / Math.sqrt(2)) - erfc(b / Math.sqrt(2)));
+    }
+    if (b <= 0) {
+      return 0.5 * (erfc(-b / Math.sqrt(2)) - erfc(-a / Math.sqrt(2)));
+    }
+    return 1 - 0.5 * (erfc(-a / Math.sqrt(2)) + erfc(b / Math.sqrt(2)));
+  }
+
+  /**
+   * The complementary error function, relative error below 1.2·10⁻⁷ everywhere (Numerical Recipes'
+   * {@code erfcc}, a Chebyshev fit).
+   */
+  static double erfc(double x) {
+    double z = Math.abs(x);
+    double t = 1 / (1 + 0.5 * z);
+    double r =
+        t
+            * Math.exp(
+                -z * z
+                    - 1.26551223
+                    + t
+                        * (1.00002368
+                            + t
+                                * (0.37409196
+                                    + t
+                                        * (0.09678418
+                                            + t
+                                                * (-0.18628806
+                                                    + t
+                                                        * (0.27886807
+                                                            + t
+                                                                * (-1.13520398
+                                                                    + t
+                                                                        * (1.48851587
+                                                                            + t
+                                                                                * (-0.82215223
+                                                                                    + t
+                                                                                        * 0.17087277)))))))));
+    return x >= 0 ? r : 2 - r;
   }
 
   /**

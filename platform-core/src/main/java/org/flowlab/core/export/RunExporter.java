@@ -7,7 +7,6 @@ import ai.djl.ndarray.types.Shape;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -18,10 +17,10 @@ import java.util.TreeMap;
 import org.flowlab.api.bijector.Logit;
 import org.flowlab.api.flow.Bijector;
 import org.flowlab.api.flow.Flow;
+import org.flowlab.api.flow.LogDetMode;
 import org.flowlab.api.nn.Scalars;
 import org.flowlab.api.onnx.OnnxModels;
 import org.flowlab.core.config.ConfigException;
-import org.flowlab.core.config.ConfigLoader;
 import org.flowlab.core.config.LoadedConfig;
 import org.flowlab.core.data.DataSplits;
 import org.flowlab.core.experiment.ExperimentRunner;
@@ -30,7 +29,8 @@ import org.flowlab.core.experiment.TrackerFactory;
 import org.flowlab.core.plugins.PluginHost;
 import org.flowlab.core.tracking.LocalRunStore;
 import org.flowlab.core.tracking.RunSummary;
-import org.flowlab.core.train.Checkpoint;
+import org.flowlab.core.tracking.TrackedRun;
+import org.flowlab.core.tracking.Tracker;
 import org.flowlab.core.train.Trainer;
 import org.flowlab.registry.ModelCard;
 import org.flowlab.registry.ModelStore;
@@ -79,17 +79,9 @@ public final class RunExporter {
       String runId, String name, ModelStore store, OnnxSession.Provider provider, PrintStream out)
       throws IOException {
     LocalRunStore runs = trackers.localStore();
-    Path runDir = runs.runDir(runId);
-    Path configFile = runDir.resolve("config.yaml");
-    Path best = runDir.resolve("checkpoints").resolve("best.ckpt");
-    for (Path required : List.of(configFile, best)) {
-      if (!Files.exists(required)) {
-        throw new ConfigException(
-            "export " + runId, "", "the run has no " + runDir.relativize(required));
-      }
-    }
-    LoadedConfig loaded = ConfigLoader.load(configFile);
-    ResolvedModel model = ResolvedModel.resolve(loaded, plugins);
+    RunFlows.Source source = new RunFlows(plugins, trackers).source("export", runId);
+    LoadedConfig loaded = source.loaded();
+    ResolvedModel model = source.model();
     long seed = loaded.config().seed();
     DataSplits data = ExperimentRunner.loadData(loaded);
     String modelName = name != null ? name : loaded.config().name();
@@ -97,8 +89,7 @@ public final class RunExporter {
     runs.run(runId).map(RunSummary::latestMetrics).ifPresent(metrics::putAll);
 
     try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
-      Flow flow = model.build(data.eventShape(), manager, seed);
-      Trainer.restore(flow, Checkpoint.read(best, manager).params());
+      Flow flow = source.restore(data.eventShape(), manager);
       OnnxModels models = flow.toOnnx();
 
       Shape event = flow.eventShape();
@@ -109,7 +100,9 @@ public final class RunExporter {
       data.test()
           .copyRange(0, points, x, data.quantization(), Trainer.evaluationNoise(seed, "test"));
       float[] jvmLogProb =
-          flow.logProb(manager.create(x, new Shape(points).addAll(event))).toFloatArray();
+          flow.logProb(manager.create(x, new Shape(points).addAll(event)), LogDetMode.EXPORTED)
+              .value()
+              .toFloatArray();
 
       Parity.Report parity;
       try (RegisteredFlow ort =
@@ -150,7 +143,28 @@ public final class RunExporter {
               models.opset(),
               parity,
               Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
-      return store.publish(modelName, models, card);
+      ModelCard published = store.publish(modelName, models, card);
+      record(runId, loaded, published, store.versionDir(modelName, published.version()), out);
+      return published;
+    }
+  }
+
+  /**
+   * Records the published version in its source run: the files as artifacts under {@code models/}
+   * and the model tag, which an MLflow mirror turns into a version in MLflow's model registry. An
+   * unreachable server costs nothing: the records wait in the local store for {@code flowlab sync}.
+   */
+  private void record(
+      String runId, LoadedConfig loaded, ModelCard card, Path versionDir, PrintStream out)
+      throws IOException {
+    try (Tracker tracker = trackers.create(loaded.config().tracking())) {
+      TrackedRun run =
+          tracker
+              .amend(runId)
+              .orElseThrow(() -> new IllegalStateException("run " + runId + " disappeared"));
+      String artifact = run.recordModel(card.name(), card.version(), versionDir);
+      run.flush();
+      out.println("run artifacts: " + artifact + " (" + tracker.describe() + ")");
     }
   }
 

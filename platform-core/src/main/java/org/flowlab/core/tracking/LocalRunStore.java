@@ -122,6 +122,22 @@ public class LocalRunStore implements Tracker {
     return resumeLocal(runIdOrPrefix).map(r -> r);
   }
 
+  @Override
+  public Optional<TrackedRun> amend(String runIdOrPrefix) throws IOException {
+    return amendLocal(runIdOrPrefix).map(r -> r);
+  }
+
+  /** Like {@link #amend} with the concrete type: the run keeps its status and end time. */
+  public Optional<LocalRun> amendLocal(String runIdOrPrefix) throws IOException {
+    Optional<String> id = resolveId(runIdOrPrefix);
+    if (id.isEmpty()) {
+      return Optional.empty();
+    }
+    Path dir = runDir(id.get());
+    Files.createDirectories(dir.resolve(ARTIFACTS));
+    return Optional.of(new LocalRun(this, dir, Meta.read(dir)));
+  }
+
   /**
    * Like {@link #resume} with the concrete type: reopens the run, repairs a torn last metric line
    * and sets its status to RUNNING again.

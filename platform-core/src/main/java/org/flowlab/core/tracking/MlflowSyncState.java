@@ -44,6 +44,10 @@ final class MlflowSyncState {
   @JsonProperty("artifacts_sent")
   public TreeMap<String, String> artifactsSent = new TreeMap<>();
 
+  /** Model tag ({@code flowlab.model/<name>/<version>}) -> the MLflow model version created. */
+  @JsonProperty("models_registered")
+  public TreeMap<String, String> modelsRegistered = new TreeMap<>();
+
   @JsonProperty("status_sent")
   public String statusSent;
 

@@ -185,6 +185,17 @@ public class MlflowTracker implements Tracker {
     return Optional.of(run);
   }
 
+  /** Reopens a run without changing its status; a local-only run becomes mirrored. */
+  @Override
+  public Optional<TrackedRun> amend(String runIdOrPrefix) throws IOException {
+    Optional<LocalRun> local = store.amendLocal(runIdOrPrefix);
+    if (local.isEmpty()) {
+      return Optional.empty();
+    }
+    adopt(local.get().id());
+    return Optional.of(new MirroredRun(local.get()));
+  }
+
   /**
    * Marks a run recorded by the local store alone as mirrored, so the next {@link #sync()} sends
    * all of it. Does nothing for a run that is mirrored already.
@@ -290,8 +301,65 @@ public class MlflowTracker implements Tracker {
         }
       }
     }
+    if (!unregisteredModels(dir, s).isEmpty()) {
+      return true;
+    }
     return !(meta.status().name().equals(s.statusSent)
         && java.util.Objects.equals(meta.endTime(), s.endTimeSent));
+  }
+
+  /** Model tags of the run not yet registered on the server: tag → artifact folder. */
+  private static Map<String, String> unregisteredModels(Path dir, MlflowSyncState s)
+      throws IOException {
+    Map<String, String> models = new java.util.TreeMap<>();
+    for (Map.Entry<String, String> e :
+        JsonFiles.readStringMap(dir.resolve(LocalRunStore.TAGS)).entrySet()) {
+      if (e.getKey().startsWith(TrackedRun.MODEL_TAG_PREFIX)
+          && !s.modelsRegistered.containsKey(e.getKey())) {
+        models.put(e.getKey(), e.getValue());
+      }
+    }
+    return models;
+  }
+
+  /** {@code flowlab.model/<name>/<version>} → name. */
+  private static String modelName(String tag) {
+    String rest = tag.substring(TrackedRun.MODEL_TAG_PREFIX.length());
+    return rest.substring(0, rest.lastIndexOf('/'));
+  }
+
+  /**
+   * Creates the registered model (if new) and a version whose source is the run's artifact folder;
+   * a version with that source already there (a push interrupted after creating it) is reused.
+   *
+   * @return MLflow's version number
+   */
+  private String registerModelVersion(String name, String source, MlflowSyncState s)
+      throws IOException {
+    String filter = java.net.URLEncoder.encode("name='" + name + "'", StandardCharsets.UTF_8);
+    for (com.fasterxml.jackson.databind.JsonNode v :
+        JsonFiles.LINE_MAPPER
+            .readTree(client.sendGet("model-versions/search?filter=" + filter))
+            .path("model_versions")) {
+      if (source.equals(v.path("source").asText())) {
+        return v.path("version").asText();
+      }
+    }
+    try {
+      client.sendPost(
+          "registered-models/create",
+          JsonFiles.LINE_MAPPER.writeValueAsString(Map.of("name", name)));
+    } catch (MlflowHttpException e) {
+      if (!String.valueOf(e.getBodyMessage()).contains("RESOURCE_ALREADY_EXISTS")) {
+        throw e;
+      }
+    }
+    String created =
+        client.sendPost(
+            "model-versions/create",
+            JsonFiles.LINE_MAPPER.writeValueAsString(
+                Map.of("name", name, "source", source, "run_id", s.mlflowRunId)));
+    return JsonFiles.LINE_MAPPER.readTree(created).path("model_version").path("version").asText();
   }
 
   // ---- the run handle ---------------------------------------------------------------------------
@@ -513,6 +581,15 @@ public class MlflowTracker implements Tracker {
                 + s.artifactUri
                 + ", which flowlab cannot upload to over HTTP (start it with --serve-artifacts);"
                 + " artifacts stay local");
+      }
+
+      // Model registry: one MLflow model version per model exported from this run.
+      for (Map.Entry<String, String> e : unregisteredModels(dir, s).entrySet()) {
+        String name = modelName(e.getKey());
+        String version = registerModelVersion(name, s.artifactUri + "/" + e.getValue(), s);
+        s.modelsRegistered.put(e.getKey(), version);
+        s.write(dir);
+        stats.runs.add(runId);
       }
 
       // Status.

@@ -34,6 +34,29 @@ public interface TrackedRun extends AutoCloseable {
    */
   void logArtifact(Path file, String artifactPath) throws IOException;
 
+  /**
+   * Tag of a registry version exported from a run, {@code flowlab.model/<name>/<version>}; its
+   * value is the version's artifact folder. An MLflow mirror registers each such version in
+   * MLflow's model registry when it sends the run (again on {@code flowlab sync} if the server was
+   * down).
+   */
+  String MODEL_TAG_PREFIX = "flowlab.model/";
+
+  /**
+   * Records a model version exported from this run: copies its folder ({@code log_prob.onnx},
+   * {@code sample.onnx}, the card) into the artifacts under {@code models/<name>/} and tags the run
+   * ({@link #MODEL_TAG_PREFIX}).
+   *
+   * @return the artifact folder, e.g. {@code models/quickstart/1}
+   */
+  default String recordModel(String name, int version, Path versionDir) throws IOException {
+    String parent = "models/" + name;
+    logArtifact(versionDir, parent);
+    String artifact = parent + "/" + versionDir.getFileName();
+    setTags(Map.of(MODEL_TAG_PREFIX + name + "/" + version, artifact));
+    return artifact;
+  }
+
   /** Writes buffered records and, for MLflow, tries to send what is pending. */
   void flush() throws IOException;
 

@@ -23,6 +23,12 @@ public interface Tracker extends AutoCloseable {
   Optional<TrackedRun> resume(String runIdOrPrefix) throws IOException;
 
   /**
+   * Reopens a run to add records (artifacts, tags) without changing its status, e.g. a model
+   * exported from a finished run. {@link TrackedRun#flush} sends them to a remote server.
+   */
+  Optional<TrackedRun> amend(String runIdOrPrefix) throws IOException;
+
+  /**
    * Sends whatever is still pending to a remote server; returns a one-line summary. No-op for local
    * only.
    */

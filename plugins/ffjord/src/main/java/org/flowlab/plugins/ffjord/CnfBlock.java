@@ -3,10 +3,12 @@ package org.flowlab.plugins.ffjord;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.flowlab.api.flow.Bijector;
 import org.flowlab.api.flow.Instrumented;
@@ -16,18 +18,28 @@ import org.flowlab.api.flow.Transformed;
 import org.flowlab.api.nn.Activation;
 import org.flowlab.api.nn.Initializer;
 import org.flowlab.api.nn.Jvp;
+import org.flowlab.api.nn.Parameter;
 import org.flowlab.api.nn.ParameterScope;
 import org.flowlab.api.nn.Scalars;
 import org.flowlab.api.ode.Dynamics;
 import org.flowlab.api.ode.OdeSolver;
+import org.flowlab.api.ode.RungeKutta4;
 import org.flowlab.api.ode.Solution;
+import org.flowlab.api.onnx.OnnxBijector;
+import org.flowlab.api.onnx.OnnxExportException;
+import org.flowlab.api.onnx.OnnxGraph;
+import org.flowlab.api.onnx.OnnxJvp;
+import org.flowlab.api.onnx.OnnxTensor;
+import org.flowlab.api.onnx.OnnxTransformed;
+import org.flowlab.api.random.Seeds;
 
 /**
- * One continuous normalizing flow block. Forward (data → latent): {@code z(T) = x + ∫₀ᵀ f(z(t), t)
- * dt} with log-det {@code log|det ∂z(T)/∂x| = ∫₀ᵀ tr(∂f/∂z) dt} (instantaneous change of
- * variables). The end time {@code T = softplus(end_time_raw)} is learned unless configured
- * otherwise. The solve runs on {@code s ∈ [0, 1]} with {@code dz/ds = T·f(z, sT)}, so the solver's
- * clock is a plain double and T gets its gradient through the dynamics.
+ * One continuous normalizing flow block on events of any shape (vectors with a {@link TimeMlp},
+ * images with a {@link TimeConvNet}). Forward (data → latent): {@code z(T) = x + ∫₀ᵀ f(z(t), t) dt}
+ * with log-det {@code log|det ∂z(T)/∂x| = ∫₀ᵀ tr(∂f/∂z) dt} (instantaneous change of variables).
+ * The end time {@code T = softplus(end_time_raw)} is learned unless configured otherwise. The solve
+ * runs on {@code s ∈ [0, 1]} with {@code dz/ds = T·f(z, sT)}, so the solver's clock is a plain
+ * double and T gets its gradient through the dynamics.
  *
  * <p>Trace: in {@code EXACT} mode (and in training with {@code trace: exact}) the exact trace from
  * d JVPs with the basis vectors (one forward pass, d batched tangent passes), when d ≤ {@code
@@ -50,10 +62,52 @@ import org.flowlab.api.ode.Solution;
  * (evaluations of f in the solve — the backward pass evaluates no f, it runs the recorded graph of
  * the accepted steps, so there is no separate backward NFE), {@code ode_steps}, {@code
  * ode_rejected} and {@code end_time} (T).
+ *
+ * <p>ONNX ({@link OnnxBijector}): both directions are unrolled fixed-step RK4 solves on {@code s ∈
+ * [0, 1]}, the forward one of the augmented state {@code (z, ∫ T·tr ∂f/∂z ds)}, the inverse one of
+ * z alone, backwards. Each RK4 stage emits the network with its time {@code T·s} as a constant
+ * (gates and time terms computed on the JVM). The trace is exact for d ≤ {@code exact_max_dim}: the
+ * network's emitted JVP with the d unit tangents (a constant broadcast over the batch), the sum of
+ * the Jacobian's diagonal. Above that the graph uses Hutchinson with one fixed Rademacher probe
+ * (seeded, shared by every sample and every solve): a deterministic but biased-per-probe estimate,
+ * the same on every call. The step count ({@link #exportSteps()}) is the configured one when the
+ * evaluation solver is rk4 (the export then repeats the JVM's computation); with dopri5 it is found
+ * at export time without data: the block decodes {@value #PROBE_POINTS} standard normal latents
+ * (half of them at temperature {@value #WIDE}) with its adaptive evaluation solver, then doubles
+ * the RK4 step count from {@value #MIN_STEPS} until the RK4 solve reproduces the adaptive one in
+ * both directions on those points, within {@value #VALUE_TOLERANCE} in z and x (relative to 1 +
+ * |value|: at |x| of several units float32 and the adaptive solve resolve no better) and {@value
+ * #LOG_DET_TOLERANCE} in the log-det; beyond {@value #MAX_STEPS} steps, or when doubling stops
+ * helping (the adaptive solve's own error is then the floor), the export fails with the errors it
+ * saw.
  */
-final class CnfBlock implements Bijector, Instrumented, Regularized {
+final class CnfBlock implements Bijector, Instrumented, Regularized, OnnxBijector {
+  /**
+   * Largest accepted {@code |Δ|/(1 + |value|)} in z or x between the RK4 export solve and the
+   * adaptive one.
+   */
+  static final double VALUE_TOLERANCE = 1e-5;
+
+  /** Largest accepted |Δ log-det| between the RK4 export solve and the adaptive one. */
+  static final double LOG_DET_TOLERANCE = 1e-4;
+
+  /** The first RK4 step count tried at export. */
+  static final int MIN_STEPS = 4;
+
+  /** The last RK4 step count tried at export; more fails the export. */
+  static final int MAX_STEPS = 512;
+
+  /** Latents decoded to choose the export's step count. */
+  static final int PROBE_POINTS = 64;
+
+  /** The temperature of half of those latents. */
+  static final double WIDE = 1.5;
+
+  private static final System.Logger LOG = System.getLogger(CnfBlock.class.getName());
+
+  private final Shape eventShape;
   private final int d;
-  private final TimeMlp net;
+  private final TimeNet net;
   private final NDArray endTimeRaw;
   private final OdeSolver trainSolver;
   private final OdeSolver evalSolver;
@@ -64,28 +118,28 @@ final class CnfBlock implements Bijector, Instrumented, Regularized {
   private final double jacobianWeight;
   private Map<String, Double> figures = Map.of();
   private NDArray penalty;
+  private int lastExportSteps;
+  private List<Parameter> ownParameters = List.of();
+  private int exportFingerprint;
 
   /**
-   * @param scope parameters {@code net.*} and {@code end_time_raw}
-   * @param d the dimension of the data
+   * @param scope parameters {@code end_time_raw} (the network's live under {@code net.*})
+   * @param eventShape the shape of one event, {@code (d)} or {@code (c, h, w)}
+   * @param net the vector field, built on {@code scope.child("net")}
    * @param config the family config
    * @param trainSolver the solver for ESTIMATE requests
    * @param evalSolver the solver for EXACT requests and the inverse
    */
   CnfBlock(
       ParameterScope scope,
-      int d,
+      Shape eventShape,
+      TimeNet net,
       FfjordConfig config,
       OdeSolver trainSolver,
       OdeSolver evalSolver) {
-    this.d = d;
-    this.net =
-        new TimeMlp(
-            scope.child("net"),
-            d,
-            config.hidden(),
-            Activation.named(config.activation()),
-            config.layer().equals("concatsquash"));
+    this.eventShape = eventShape;
+    this.d = Math.toIntExact(eventShape.size());
+    this.net = net;
     float raw = (float) Math.log(Math.expm1(config.timeLength()));
     Initializer init = Initializer.constant(raw);
     this.endTimeRaw =
@@ -101,6 +155,42 @@ final class CnfBlock implements Bijector, Instrumented, Regularized {
     this.jacobianWeight = config.jacobianNorm();
   }
 
+  /** A block on vectors {@code (d)} with a {@link TimeMlp} from the config. */
+  static CnfBlock vector(
+      ParameterScope scope, int d, FfjordConfig config, OdeSolver train, OdeSolver eval) {
+    int first = scope.parameters().size();
+    TimeMlp net =
+        new TimeMlp(
+            scope.child("net"),
+            d,
+            config.hidden(),
+            Activation.named(config.activation()),
+            config.layer().equals("concatsquash"));
+    return new CnfBlock(scope, new Shape(d), net, config, train, eval).owning(scope, first);
+  }
+
+  /** A block on images {@code (c, h, w)} with a {@link TimeConvNet} from the config. */
+  static CnfBlock image(
+      ParameterScope scope, Shape shape, FfjordConfig config, OdeSolver train, OdeSolver eval) {
+    int first = scope.parameters().size();
+    TimeConvNet net =
+        new TimeConvNet(
+            scope.child("net"),
+            shape,
+            config.hidden(),
+            config.kernel(),
+            Activation.named(config.activation()),
+            config.layer().equals("concatsquash"));
+    return new CnfBlock(scope, shape, net, config, train, eval).owning(scope, first);
+  }
+
+  /** Remembers the parameters registered since index {@code first}: this block's own. */
+  private CnfBlock owning(ParameterScope scope, int first) {
+    List<Parameter> all = scope.parameters();
+    ownParameters = List.copyOf(all.subList(first, all.size()));
+    return this;
+  }
+
   /** T = softplus(end_time_raw), shape (1). */
   NDArray endTime() {
     return Activation.softplus(endTimeRaw);
@@ -108,45 +198,25 @@ final class CnfBlock implements Bijector, Instrumented, Regularized {
 
   /** Whether a request in {@code mode} gets the exact trace. */
   boolean exactTrace(LogDetMode mode) {
-    return (mode == LogDetMode.EXACT || exactInTraining) && d <= exactMaxDim;
+    return (mode != LogDetMode.ESTIMATE || exactInTraining) && d <= exactMaxDim;
+  }
+
+  /** The shape of one event. */
+  Shape eventShape() {
+    return eventShape;
   }
 
   @Override
   public Transformed forward(NDArray x, LogDetMode mode) {
-    boolean exact = exactTrace(mode);
-    OdeSolver solver = mode == LogDetMode.EXACT ? evalSolver : trainSolver;
-    NDManager m = x.getManager();
-    long n = x.getShape().get(0);
-    NDArray endTime = endTime();
-    boolean regularized = kineticWeight > 0 || jacobianWeight > 0;
-    NDArray zeros = m.zeros(new Shape(n), x.getDataType());
-    NDList y0 = regularized ? new NDList(x, zeros, zeros, zeros) : new NDList(x, zeros);
-    Dynamics dynamics;
-    if (exact) {
-      NDArray eye = m.eye(d).toType(x.getDataType(), false).reshape(d, 1, d);
-      dynamics =
-          (s, y) -> {
-            Jvp jac = net.jacobian(y.get(0), Scalars.mul(endTime, s));
-            NDArray tangents = jac.tangent(); // (d, n, d): J e_i for each i
-            NDArray trace = tangents.mul(eye).sum(new int[] {0, 2});
-            return derivatives(endTime, jac.value(), trace, regularized ? tangents : null, true);
-          };
-    } else {
-      NDArray eps = probe(m, x.getShape(), x.getDataType());
-      dynamics =
-          (s, y) -> {
-            NDArray t = Scalars.mul(endTime, s);
-            Jvp jvp = net.jvp(y.get(0), t, eps);
-            NDArray trace = jvp.tangent().mul(eps).sum(new int[] {1});
-            return derivatives(
-                endTime, jvp.value(), trace, regularized ? jvp.tangent() : null, false);
-          };
+    if (mode == LogDetMode.EXPORTED && d > exactMaxDim) {
+      return forwardWithExportProbe(x);
     }
-    Solution sol = solver.solve(dynamics, y0, 0, 1);
-    record(sol, endTime);
-    NDList y1 = sol.state();
+    NDArray eps = exactTrace(mode) ? null : probe(x.getManager(), x.getShape(), x.getDataType());
+    Solved solved = solveForward(x, eps, mode == LogDetMode.ESTIMATE ? trainSolver : evalSolver);
+    record(solved.solution(), solved.endTime());
+    NDList y1 = solved.solution().state();
     penalty = null;
-    if (regularized) {
+    if (kineticWeight > 0 || jacobianWeight > 0) {
       NDArray p = null;
       if (kineticWeight > 0) {
         p = Scalars.mul(y1.get(2).mean(), kineticWeight);
@@ -157,7 +227,44 @@ final class CnfBlock implements Bijector, Instrumented, Regularized {
       }
       penalty = p;
     }
-    return new Transformed(y1.get(0), y1.get(1), exact ? LogDetMode.EXACT : LogDetMode.ESTIMATE);
+    return new Transformed(
+        y1.get(0), y1.get(1), eps == null ? LogDetMode.EXACT : LogDetMode.ESTIMATE);
+  }
+
+  private record Solved(Solution solution, NDArray endTime) {}
+
+  /**
+   * The forward solve of (z, log-det[, kinetic, jacobian]) with the exact trace ({@code eps} null)
+   * or Hutchinson's with the probe {@code eps} (shaped like x).
+   */
+  private Solved solveForward(NDArray x, NDArray eps, OdeSolver solver) {
+    NDManager m = x.getManager();
+    long n = x.getShape().get(0);
+    NDArray endTime = endTime();
+    boolean regularized = kineticWeight > 0 || jacobianWeight > 0;
+    NDArray zeros = m.zeros(new Shape(n), x.getDataType());
+    NDList y0 = regularized ? new NDList(x, zeros, zeros, zeros) : new NDList(x, zeros);
+    Dynamics dynamics;
+    if (eps == null) {
+      NDArray eye = m.eye(d).toType(x.getDataType(), false).reshape(d, 1, d);
+      dynamics =
+          (s, y) -> {
+            Jvp jac = net.jacobian(y.get(0), Scalars.mul(endTime, s));
+            NDArray tangents = jac.tangent().reshape(d, n, d); // J e_i for each i
+            NDArray trace = tangents.mul(eye).sum(new int[] {0, 2});
+            return derivatives(endTime, jac.value(), trace, regularized ? tangents : null, true);
+          };
+    } else {
+      dynamics =
+          (s, y) -> {
+            NDArray t = Scalars.mul(endTime, s);
+            Jvp jvp = net.jvp(y.get(0), t, eps);
+            NDArray trace = jvp.tangent().mul(eps).reshape(n, d).sum(new int[] {1});
+            NDArray tangent = regularized ? jvp.tangent().reshape(n, d) : null;
+            return derivatives(endTime, jvp.value(), trace, tangent, false);
+          };
+    }
+    return new Solved(solver.solve(dynamics, y0, 0, 1), endTime);
   }
 
   /**
@@ -168,7 +275,8 @@ final class CnfBlock implements Bijector, Instrumented, Regularized {
       NDArray endTime, NDArray f, NDArray trace, NDArray tangents, boolean exact) {
     NDList out = new NDList(f.mul(endTime), trace.mul(endTime));
     if (tangents != null) {
-      out.add(f.square().sum(new int[] {1}).mul(endTime));
+      long n = f.getShape().get(0);
+      out.add(f.square().reshape(n, -1).sum(new int[] {1}).mul(endTime));
       int[] axes = exact ? new int[] {0, 2} : new int[] {1};
       out.add(tangents.square().sum(axes).mul(endTime));
     }
@@ -186,12 +294,16 @@ final class CnfBlock implements Bijector, Instrumented, Regularized {
 
   @Override
   public NDArray inverse(NDArray z) {
+    Solved solved = solveInverse(z, evalSolver);
+    record(solved.solution(), solved.endTime());
+    return solved.solution().state().get(0);
+  }
+
+  private Solved solveInverse(NDArray z, OdeSolver solver) {
     NDArray endTime = endTime();
     Dynamics dynamics =
         (s, y) -> new NDList(net.forward(y.get(0), Scalars.mul(endTime, s)).mul(endTime));
-    Solution sol = evalSolver.solve(dynamics, new NDList(z), 1, 0);
-    record(sol, endTime);
-    return sol.state().get(0);
+    return new Solved(solver.solve(dynamics, new NDList(z), 1, 0), endTime);
   }
 
   private void record(Solution sol, NDArray endTime) {
@@ -211,5 +323,261 @@ final class CnfBlock implements Bijector, Instrumented, Regularized {
   @Override
   public NDArray penalty() {
     return penalty;
+  }
+
+  // ---- ONNX ---------------------------------------------------------------------------------
+
+  /**
+   * The RK4 step count of the export (see the class docs): the configured one with an rk4
+   * evaluation solver, else the smallest of {@value #MIN_STEPS}, 2·{@value #MIN_STEPS}, … that
+   * reproduces the adaptive solve in both directions.
+   *
+   * @throws OnnxExportException when {@value #MAX_STEPS} steps do not reach the tolerances
+   */
+  int exportSteps() {
+    if (evalSolver instanceof RungeKutta4 rk4) {
+      lastExportSteps = rk4.steps();
+      return lastExportSteps;
+    }
+    int fingerprint = fingerprint();
+    if (lastExportSteps > 0 && fingerprint == exportFingerprint) {
+      return lastExportSteps; // both directions of one export: the same parameters
+    }
+    lastExportSteps = chooseSteps();
+    exportFingerprint = fingerprint;
+    return lastExportSteps;
+  }
+
+  /** A hash of this block's parameter values: the step count is chosen again when they change. */
+  private int fingerprint() {
+    int h = 1;
+    for (Parameter p : ownParameters) {
+      h = 31 * h + java.util.Arrays.hashCode(p.value().toFloatArray());
+    }
+    return h;
+  }
+
+  private int chooseSteps() {
+    try (NDScope scope = new NDScope();
+        NDManager m = endTimeRaw.getManager().newSubManager()) {
+      scope.suppressNotUsedWarning();
+      int half = PROBE_POINTS / 2;
+      float[] draws = Seeds.normal(Seeds.stream(0, "ffjord/export-steps"), PROBE_POINTS * d);
+      for (int i = half * d; i < draws.length; i++) {
+        draws[i] *= (float) WIDE;
+      }
+      NDArray z = m.create(draws, new Shape(PROBE_POINTS).addAll(eventShape));
+      NDArray eps = d <= exactMaxDim ? null : fixedProbe(m).broadcast(z.getShape());
+      NDArray x = solveInverse(z, evalSolver).solution().state().get(0);
+      NDList ref = solveForward(x, eps, evalSolver).solution().state();
+      double worst = Double.NaN;
+      StringBuilder tried = new StringBuilder();
+      for (int steps = MIN_STEPS; steps <= MAX_STEPS; steps *= 2) {
+        RungeKutta4 rk4 = new RungeKutta4(steps);
+        double dx = maxRelative(solveInverse(z, rk4).solution().state().get(0), x);
+        NDList fwd = solveForward(x, eps, rk4).solution().state();
+        double dz = maxRelative(fwd.get(0), ref.get(0));
+        double dl = maxAbs(fwd.get(1), ref.get(1));
+        double previous = worst;
+        worst = Math.max(Math.max(dx, dz) / VALUE_TOLERANCE, dl / LOG_DET_TOLERANCE);
+        tried.append(
+            String.format(
+                java.util.Locale.ROOT,
+                " %d:%.2g (x %.1e, z %.1e, log-det %.1e)",
+                steps,
+                worst,
+                dx,
+                dz,
+                dl));
+        if (steps >= 8 * MIN_STEPS && worst > 1 && worst > previous / 2) {
+          break; // RK4's error falls 16× per doubling: a plateau is the adaptive solve's own error
+        }
+        if (worst <= 1) {
+          LOG.log(
+              System.Logger.Level.INFO,
+              () ->
+                  String.format(
+                      java.util.Locale.ROOT,
+                      "ffjord export: %d RK4 steps per solve on %s (|Δx| %.2e, |Δz| %.2e,"
+                          + " |Δ log-det| %.2e against %s)",
+                      rk4.steps(),
+                      eventShape,
+                      dx,
+                      dz,
+                      dl,
+                      evalSolver.describe()));
+          return steps;
+        }
+      }
+      throw new OnnxExportException(
+          "ffjord: up to "
+              + MAX_STEPS
+              + " RK4 steps do not reproduce "
+              + evalSolver.describe()
+              + " within "
+              + VALUE_TOLERANCE
+              + " (z, x) and "
+              + LOG_DET_TOLERANCE
+              + " (log-det): the worst error is "
+              + worst
+              + " times the tolerance (steps:error/tolerance"
+              + tried
+              + "); the dynamics are too stiff to export with a fixed step, or the adaptive solve"
+              + " is itself no closer to the solution (tighten eval_atol/eval_rtol)");
+    }
+  }
+
+  /**
+   * The JVM counterpart of a fixed-probe export (d > {@code exact_max_dim}): the forward solve with
+   * the evaluation solver and the export's fixed probe for every sample.
+   */
+  Transformed forwardWithExportProbe(NDArray x) {
+    NDArray eps = fixedProbe(x.getManager()).broadcast(x.getShape());
+    NDList y1 = solveForward(x, eps, evalSolver).solution().state();
+    return new Transformed(y1.get(0), y1.get(1), LogDetMode.ESTIMATE);
+  }
+
+  /** The step count the last export chose (0 before any export). */
+  int lastExportSteps() {
+    return lastExportSteps;
+  }
+
+  private static double maxAbs(NDArray a, NDArray b) {
+    return a.sub(b).abs().max().getFloat();
+  }
+
+  /** max |a − b| / (1 + |b|): float32 solves resolve large values only relatively. */
+  private static double maxRelative(NDArray a, NDArray b) {
+    return a.sub(b).abs().div(b.abs().add(1)).max().getFloat();
+  }
+
+  /** The export's fixed Rademacher probe for large d, shape (1, event...). */
+  private NDArray fixedProbe(NDManager m) {
+    float[] u = Seeds.uniform(Seeds.stream(0, "ffjord/export-probe"), d);
+    float[] signs = new float[d];
+    for (int i = 0; i < d; i++) {
+      signs[i] = u[i] < 0.5f ? -1f : 1f;
+    }
+    return m.create(signs, new Shape(1).addAll(eventShape));
+  }
+
+  /**
+   * Emits the forward solve: {@link #exportSteps()} RK4 steps of (z, log-det) on s from 0 to 1, the
+   * trace exact for d ≤ {@code exact_max_dim} (else with the fixed probe).
+   */
+  @Override
+  public OnnxTransformed emitForward(OnnxGraph graph, OnnxTensor x) {
+    int steps = exportSteps();
+    try (NDScope scope = new NDScope();
+        NDManager m = endTimeRaw.getManager().newSubManager()) {
+      scope.suppressNotUsedWarning();
+      NDArray endTime = endTime();
+      String tConst = graph.initializer("end_time", endTime);
+      OnnxTensor basis;
+      if (d <= exactMaxDim) {
+        NDArray eye = m.eye(d).reshape(new Shape(1, d).addAll(eventShape));
+        basis = new OnnxTensor(graph.initializer("basis", eye), new Shape(d).addAll(eventShape));
+      } else {
+        basis =
+            new OnnxTensor(
+                graph.initializer(
+                    "probe", fixedProbe(m).reshape(new Shape(1, 1).addAll(eventShape))),
+                new Shape(1).addAll(eventShape));
+      }
+      long[] traceAxes = new long[eventShape.dimension() + 1];
+      for (int i = 0; i < traceAxes.length; i++) {
+        traceAxes[i] = i + 1;
+      }
+      String zero = graph.zerosPerSample(x);
+      OnnxTensor z = x;
+      String logDet = zero;
+      double h = 1.0 / steps;
+      for (int i = 0; i < steps; i++) {
+        double s = i * h;
+        String[] k1 = emitDerivatives(graph, z, Scalars.mul(endTime, s), tConst, basis, traceAxes);
+        String[] k2 =
+            emitDerivatives(
+                graph,
+                axpy(graph, z, h / 2, k1[0]),
+                Scalars.mul(endTime, s + h / 2),
+                tConst,
+                basis,
+                traceAxes);
+        String[] k3 =
+            emitDerivatives(
+                graph,
+                axpy(graph, z, h / 2, k2[0]),
+                Scalars.mul(endTime, s + h / 2),
+                tConst,
+                basis,
+                traceAxes);
+        String[] k4 =
+            emitDerivatives(
+                graph,
+                axpy(graph, z, h, k3[0]),
+                Scalars.mul(endTime, s + h),
+                tConst,
+                basis,
+                traceAxes);
+        z = z.with(rk4Update(graph, z.name(), h, k1[0], k2[0], k3[0], k4[0]));
+        logDet = rk4Update(graph, logDet, h, k1[1], k2[1], k3[1], k4[1]);
+      }
+      return new OnnxTransformed(z, logDet);
+    }
+  }
+
+  /** Emits the inverse solve: {@link #exportSteps()} RK4 steps of z on s from 1 down to 0. */
+  @Override
+  public OnnxTensor emitInverse(OnnxGraph graph, OnnxTensor z) {
+    int steps = exportSteps();
+    try (NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
+      NDArray endTime = endTime();
+      String tConst = graph.initializer("end_time", endTime);
+      double h = (0.0 - 1.0) / steps;
+      OnnxTensor y = z;
+      for (int i = 0; i < steps; i++) {
+        double s = 1 + i * h;
+        String k1 = emitField(graph, y, Scalars.mul(endTime, s), tConst);
+        String k2 =
+            emitField(graph, axpy(graph, y, h / 2, k1), Scalars.mul(endTime, s + h / 2), tConst);
+        String k3 =
+            emitField(graph, axpy(graph, y, h / 2, k2), Scalars.mul(endTime, s + h / 2), tConst);
+        String k4 = emitField(graph, axpy(graph, y, h, k3), Scalars.mul(endTime, s + h), tConst);
+        y = y.with(rk4Update(graph, y.name(), h, k1, k2, k3, k4));
+      }
+      return y;
+    }
+  }
+
+  /** Emits {@code T·f(z, t)}. */
+  private String emitField(OnnxGraph graph, OnnxTensor z, NDArray t, String endTime) {
+    return graph.mul(net.emit(graph, z, t).name(), endTime);
+  }
+
+  /** Emits {@code T·f(z, t)} and {@code T·tr(∂f/∂z)} (exact with the basis, else probed). */
+  private String[] emitDerivatives(
+      OnnxGraph graph,
+      OnnxTensor z,
+      NDArray t,
+      String endTime,
+      OnnxTensor basis,
+      long[] traceAxes) {
+    OnnxJvp jvp = net.emitJvp(graph, z, t, basis);
+    String trace =
+        graph.reduceSum(graph.mul(jvp.tangents().name(), basis.name()), false, traceAxes);
+    return new String[] {graph.mul(jvp.value().name(), endTime), graph.mul(trace, endTime)};
+  }
+
+  /** Emits {@code y + a·k}. */
+  private static OnnxTensor axpy(OnnxGraph graph, OnnxTensor y, double a, String k) {
+    return y.with(graph.add(y.name(), graph.mulScalar(k, a)));
+  }
+
+  /** Emits {@code y + (k1 + k4 + 2(k2 + k3))·h/6}, in the order RungeKutta4 computes it. */
+  private static String rk4Update(
+      OnnxGraph graph, String y, double h, String k1, String k2, String k3, String k4) {
+    String sum = graph.add(graph.add(k1, k4), graph.mulScalar(graph.add(k2, k3), 2));
+    return graph.add(y, graph.mulScalar(sum, h / 6));
   }
 }

@@ -1,6 +1,7 @@
 package org.flowlab.plugins.ffjord;
 
 import java.util.List;
+import org.flowlab.api.config.InvalidValueException;
 import org.flowlab.api.config.Require;
 import org.flowlab.api.nn.Activation;
 
@@ -9,9 +10,10 @@ import org.flowlab.api.nn.Activation;
  * takes its default; the defaults follow the paper's toy 2D setup (one block, three hidden layers
  * of 64 with ConcatSquash time conditioning, tanh, T = 0.5 learned, dopri5 at 1e-5).
  *
- * @param blocks number of CNF blocks stacked data → latent (default 1, at least 1)
- * @param hidden hidden widths of each block's time-conditioned MLP (default [64, 64, 64]; each at
- *     least 1)
+ * @param blocks number of CNF blocks stacked data → latent (default 1, at least 1); for images, per
+ *     scale and again after each squeeze
+ * @param hidden hidden widths of each block's time-conditioned MLP, or for images the hidden
+ *     channel counts of its time-conditioned conv net (default [64, 64, 64]; each at least 1)
  * @param activation nonlinearity between layers: tanh, relu, elu, softplus or silu (default tanh;
  *     prefer smooth ones, the solver assumes smooth dynamics)
  * @param layer how time enters each layer: {@code concatsquash} (default; {@code (Wx + b)·σ(a·t +
@@ -36,7 +38,7 @@ import org.flowlab.api.nn.Activation;
  * @param noise Hutchinson probe distribution: {@code rademacher} (default, lower variance) or
  *     {@code gaussian}; one probe per sample, drawn once per solve from the engine generator
  * @param exactMaxDim the largest dimension for which the exact trace (d JVPs) is computed; EXACT
- *     requests above it fall back to Hutchinson and report ESTIMATE (default 16; YAML {@code
+ *     requests above it fall back to Hutchinson and report ESTIMATE (default 64; YAML {@code
  *     exact_max_dim})
  * @param actnorm whether an actnorm layer precedes every block (default false, as in the paper's
  *     toy runs; see the package docs for why it is off by default)
@@ -45,6 +47,10 @@ import org.flowlab.api.nn.Activation;
  * @param jacobianNorm weight of the Jacobian Frobenius-norm regulariser {@code ∫ ‖∂f/∂z‖_F² dt},
  *     estimated by {@code ‖J ε‖²} with the trace's probe (exact with the exact trace), averaged
  *     over the batch (default 0, off; YAML {@code jacobian_norm})
+ * @param scales images only: the number of scales of the multiscale model (default 2, at least 1);
+ *     every scale but the last ends with a squeeze and a factor-out of half the channels, so h and
+ *     w must be multiples of 2^(scales−1)
+ * @param kernel images only: the odd kernel size of the time-conditioned convolutions (default 3)
  */
 public record FfjordConfig(
     Integer blocks,
@@ -65,7 +71,9 @@ public record FfjordConfig(
     Integer exactMaxDim,
     Boolean actnorm,
     Double kineticEnergy,
-    Double jacobianNorm) {
+    Double jacobianNorm,
+    Integer scales,
+    Integer kernel) {
 
   /** Values accepted for {@code layer}. */
   public static final List<String> LAYERS = List.of("concatsquash", "concat");
@@ -97,11 +105,16 @@ public record FfjordConfig(
     maxSteps = Require.atLeast("max_steps", maxSteps == null ? 1000 : maxSteps, 1);
     trace = Require.oneOf("trace", trace == null ? "hutchinson" : trace, TRACES);
     noise = Require.oneOf("noise", noise == null ? "rademacher" : noise, NOISES);
-    exactMaxDim = Require.atLeast("exact_max_dim", exactMaxDim == null ? 16 : exactMaxDim, 0);
+    exactMaxDim = Require.atLeast("exact_max_dim", exactMaxDim == null ? 64 : exactMaxDim, 0);
     actnorm = actnorm == null ? Boolean.FALSE : actnorm;
     kineticEnergy =
         Require.nonNegative("kinetic_energy", kineticEnergy == null ? 0.0 : kineticEnergy);
     jacobianNorm = Require.nonNegative("jacobian_norm", jacobianNorm == null ? 0.0 : jacobianNorm);
+    scales = Require.atMost("scales", Require.atLeast("scales", scales == null ? 2 : scales, 1), 8);
+    kernel = Require.atLeast("kernel", kernel == null ? 3 : kernel, 1);
+    if (kernel % 2 == 0) {
+      throw new InvalidValueException("kernel", "must be odd (same padding), got " + kernel);
+    }
   }
 
   /**
@@ -116,6 +129,6 @@ public record FfjordConfig(
   public static FfjordConfig defaults() {
     return new FfjordConfig(
         null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-        null, null, null, null);
+        null, null, null, null, null, null);
   }
 }

@@ -4,8 +4,12 @@ import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
 import org.flowlab.api.bijector.ActNorm;
+import org.flowlab.api.bijector.FactorOut;
+import org.flowlab.api.bijector.Reshape;
+import org.flowlab.api.bijector.Squeeze;
 import org.flowlab.api.distribution.StandardNormal;
 import org.flowlab.api.flow.Bijector;
+import org.flowlab.api.flow.Chain;
 import org.flowlab.api.flow.Flow;
 import org.flowlab.api.nn.ParameterScope;
 import org.flowlab.api.ode.DormandPrince;
@@ -17,9 +21,17 @@ import org.pf4j.Extension;
 
 /**
  * The {@code ffjord} family: for vector data of shape {@code (d)}, a stack of {@code blocks}
- * continuous normalizing flow blocks ({@link CnfBlock}), each optionally preceded by {@link
- * ActNorm}, with a standard normal base. Parameters are named {@code block.K.actnorm.*} and {@code
- * block.K.cnf.*} ({@code net.L.weight}, {@code end_time_raw}, …).
+ * continuous normalizing flow blocks ({@link CnfBlock}) with time-conditioned MLPs ({@link
+ * TimeMlp}), each optionally preceded by {@link ActNorm}, with a standard normal base. Parameters
+ * are named {@code block.K.actnorm.*} and {@code block.K.cnf.*} ({@code net.L.weight}, {@code
+ * end_time_raw}, …).
+ *
+ * <p>For images {@code (c, h, w)}: FFJORD's multiscale model (Grathwohl et al. 2019, after
+ * RealNVP's) with time-conditioned conv nets ({@link TimeConvNet}). Each scale: {@code blocks} CNF
+ * blocks on {@code (c, h, w)}; every scale but the last then squeezes to {@code (4c, h/2, w/2)},
+ * runs {@code blocks} more CNF blocks and factors out half the channels, the kept {@code (2c, h/2,
+ * w/2)} going on to the next scale. Parameters {@code scale.S.block.K.{actnorm,cnf}.*}. The latent
+ * is reshaped to the data's shape. Logit preprocessing is the host's ({@code data.logit_alpha}).
  *
  * <p>Solvers: {@code dopri5} with {@code atol}/{@code rtol} for training (ESTIMATE) and {@code
  * eval_atol}/{@code eval_rtol} for exact-mode evaluation and sampling, controlling z and the
@@ -35,7 +47,7 @@ public final class FfjordFamily implements FlowFamily<FfjordConfig> {
   @Override
   public String description() {
     return "FFJORD (Grathwohl et al. 2019): continuous normalizing flows, Hutchinson or exact"
-        + " traces, dopri5/rk4, for vectors";
+        + " traces, dopri5/rk4, for vectors and (multiscale, conv) images";
   }
 
   @Override
@@ -46,9 +58,12 @@ public final class FfjordFamily implements FlowFamily<FfjordConfig> {
   @Override
   public Flow build(FfjordConfig config, BuildContext context) {
     Shape shape = context.eventShape();
+    if (shape.dimension() == 3) {
+      return buildImage(config, context);
+    }
     if (shape.dimension() != 1) {
       throw new IllegalArgumentException(
-          "ffjord supports vector data of shape (d) only, got event shape " + shape);
+          "ffjord supports vectors (d) and images (c, h, w), got event shape " + shape);
     }
     int d = Math.toIntExact(shape.get(0));
     ParameterScope root = context.parameters();
@@ -60,9 +75,91 @@ public final class FfjordFamily implements FlowFamily<FfjordConfig> {
       if (config.actnorm()) {
         steps.add(new ActNorm(block.child("actnorm"), shape));
       }
-      steps.add(new CnfBlock(block.child("cnf"), d, config, train, eval));
+      steps.add(CnfBlock.vector(block.child("cnf"), d, config, train, eval));
     }
     return new Flow(shape, new StandardNormal(), steps, root.parameters());
+  }
+
+  private static Flow buildImage(FfjordConfig config, BuildContext context) {
+    Shape shape = context.eventShape();
+    validate(shape, config.scales());
+    ParameterScope root = context.parameters();
+    OdeSolver train = solver(config, config.atol(), config.rtol());
+    OdeSolver eval = solver(config, config.evalAtol(), config.evalRtol());
+    Built built = scale(root, shape, 0, config, train, eval);
+    List<Bijector> steps = new ArrayList<>(built.bijectors());
+    if (!built.latentShape().equals(shape)) {
+      steps.add(new Reshape(built.latentShape(), shape));
+    }
+    return new Flow(shape, new StandardNormal(), steps, root.parameters());
+  }
+
+  /** The bijectors of scales {@code s..} on images of {@code shape} and their latent shape. */
+  private record Built(List<Bijector> bijectors, Shape latentShape) {}
+
+  private static Built scale(
+      ParameterScope root,
+      Shape shape,
+      int s,
+      FfjordConfig config,
+      OdeSolver train,
+      OdeSolver eval) {
+    ParameterScope scope = root.child("scale." + s);
+    List<Bijector> out = new ArrayList<>();
+    int block = 0;
+    for (int k = 0; k < config.blocks(); k++, block++) {
+      addBlock(out, scope.child("block." + block), shape, config, train, eval);
+    }
+    if (s == config.scales() - 1) {
+      return new Built(out, shape);
+    }
+    Squeeze squeeze = new Squeeze(shape);
+    out.add(squeeze);
+    Shape squeezed = squeeze.outputShape();
+    for (int k = 0; k < config.blocks(); k++, block++) {
+      addBlock(out, scope.child("block." + block), squeezed, config, train, eval);
+    }
+    long kept = squeezed.get(0) / 2;
+    Built inner =
+        scale(root, new Shape(kept, squeezed.get(1), squeezed.get(2)), s + 1, config, train, eval);
+    FactorOut factorOut =
+        new FactorOut(squeezed, kept, new Chain(inner.bijectors()), inner.latentShape());
+    out.add(factorOut);
+    return new Built(out, factorOut.outputShape());
+  }
+
+  private static void addBlock(
+      List<Bijector> out,
+      ParameterScope block,
+      Shape shape,
+      FfjordConfig config,
+      OdeSolver train,
+      OdeSolver eval) {
+    if (config.actnorm()) {
+      out.add(new ActNorm(block.child("actnorm"), shape));
+    }
+    out.add(CnfBlock.image(block.child("cnf"), shape, config, train, eval));
+  }
+
+  /**
+   * Checks that {@code scales} fits the image: h and w divisible by 2^(scales−1).
+   *
+   * @throws IllegalArgumentException with one line naming the key and the shape
+   */
+  static void validate(Shape shape, int scales) {
+    long factor = 1L << (scales - 1);
+    if (shape.get(1) % factor != 0 || shape.get(2) % factor != 0) {
+      throw new IllegalArgumentException(
+          "scales: "
+              + scales
+              + " scales squeeze the image "
+              + (scales - 1)
+              + " times, so its height and width must be multiples of "
+              + factor
+              + ", got image shape "
+              + shape
+              + "; use fewer scales");
+    }
   }
 
   /** The configured solver at the given tolerances (rk4 ignores them). */

@@ -8,15 +8,20 @@ import org.flowlab.api.nn.Activation;
 import org.flowlab.api.nn.Initializer;
 import org.flowlab.api.nn.Jvp;
 import org.flowlab.api.nn.ParameterScope;
+import org.flowlab.api.onnx.OnnxGraph;
+import org.flowlab.api.onnx.OnnxJvp;
+import org.flowlab.api.onnx.OnnxTensor;
 
 /**
  * The CNF's vector field {@code f(z, t)}: a multilayer perceptron whose every linear layer also
  * sees the time. With {@code concatsquash} (FFJORD's ConcatSquashLinear) a layer is {@code (W z +
  * b) ⊙ σ(a t + c) + e t}; with {@code concat} it is {@code W z + b + w t}, a linear layer on [z,
  * t]. The last layer starts at zero (the block starts as the identity). {@link #jvp} gives {@code
- * f} and {@code J_z f · v} (the time is not a tangent direction).
+ * f} and {@code J_z f · v} (the time is not a tangent direction). The ONNX emission takes t as a
+ * constant: the gates {@code σ(a t + c)} and time terms {@code e t} are computed on the JVM and
+ * written as constants of the graph.
  */
-final class TimeMlp {
+final class TimeMlp implements TimeNet {
   private final List<TimeLinear> linears = new ArrayList<>();
   private final Activation activation;
 
@@ -40,7 +45,8 @@ final class TimeMlp {
   }
 
   /** {@code f(z, t)}; {@code t} has shape (1). */
-  NDArray forward(NDArray z, NDArray t) {
+  @Override
+  public NDArray forward(NDArray z, NDArray t) {
     for (int k = 0; k < linears.size(); k++) {
       z = linears.get(k).forward(z, t);
       if (k < linears.size() - 1) {
@@ -51,7 +57,8 @@ final class TimeMlp {
   }
 
   /** {@code f(z, t)} and {@code J_z f(z, t) · v}, with v shaped like z. */
-  Jvp jvp(NDArray z, NDArray t, NDArray v) {
+  @Override
+  public Jvp jvp(NDArray z, NDArray t, NDArray v) {
     for (int k = 0; k < linears.size(); k++) {
       TimeLinear layer = linears.get(k);
       NDArray gate = layer.gate(t);
@@ -78,7 +85,8 @@ final class TimeMlp {
    * tangents are the columns of its weight, so this costs one forward pass plus d tangent passes,
    * without copying the batch d times.
    */
-  Jvp jacobian(NDArray z, NDArray t) {
+  @Override
+  public Jvp jacobian(NDArray z, NDArray t) {
     long n = z.getShape().get(0);
     long d = z.getShape().get(1);
     NDArray tangent = null;
@@ -105,6 +113,49 @@ final class TimeMlp {
     return new Jvp(z, tangent);
   }
 
+  /** Emits the MLP at the constant time t: per layer a Gemm, the gate and the time term. */
+  @Override
+  public OnnxTensor emit(OnnxGraph graph, OnnxTensor z, NDArray t) {
+    String h = z.name();
+    for (int k = 0; k < linears.size(); k++) {
+      TimeLinear layer = linears.get(k);
+      h = layer.emitTimed(graph, layer.emitLinear(graph, h), t);
+      if (k < linears.size() - 1) {
+        h = activation.emit(graph, new OnnxTensor(h, new Shape(layer.out()))).name();
+      }
+    }
+    return new OnnxTensor(h, z.eventShape());
+  }
+
+  /**
+   * Emits {@code f(z, t)} and the k tangents {@code J_z f · v}, layer by layer as {@link #jvp}:
+   * tangents go through {@code v Wᵀ}, the gate and the activation's slope.
+   */
+  @Override
+  public OnnxJvp emitJvp(OnnxGraph graph, OnnxTensor z, NDArray t, OnnxTensor tangents) {
+    long k = tangents.eventShape().get(0);
+    String h = z.name();
+    String v = tangents.name();
+    for (int i = 0; i < linears.size(); i++) {
+      TimeLinear layer = linears.get(i);
+      v = graph.matMul(v, graph.transpose(graph.initializer("weight", layer.weight), 1, 0));
+      String gate = layer.emitGate(graph, t);
+      if (gate != null) {
+        v = graph.mul(v, gate);
+      }
+      h = layer.emitTimed(graph, layer.emitLinear(graph, h), t);
+      if (i < linears.size() - 1) {
+        Shape out = new Shape(layer.out());
+        OnnxJvp step =
+            activation.emitJvp(
+                graph, new OnnxTensor(h, out), new OnnxTensor(v, new Shape(k).addAll(out)));
+        h = step.value().name();
+        v = step.tangents().name();
+      }
+    }
+    return new OnnxJvp(new OnnxTensor(h, z.eventShape()), new OnnxTensor(v, tangents.eventShape()));
+  }
+
   /** One time-conditioned linear layer. */
   private static final class TimeLinear {
     private final NDArray weight;
@@ -128,6 +179,29 @@ final class TimeMlp {
         this.gateWeight = null;
         this.gateBias = null;
       }
+    }
+
+    long out() {
+      return weight.getShape().get(0);
+    }
+
+    /** Emits {@code W z + b}. */
+    String emitLinear(OnnxGraph graph, String z) {
+      return graph.gemm(
+          z, graph.initializer("weight", weight), graph.initializer("bias", bias), true);
+    }
+
+    /** Emits the gate σ(a t + c) as a constant (computed here), or null for a concat layer. */
+    String emitGate(OnnxGraph graph, NDArray t) {
+      NDArray gate = gate(t);
+      return gate == null ? null : graph.initializer("gate", gate);
+    }
+
+    /** Emits {@code pre ⊙ gate + e t} with both factors as constants. */
+    String emitTimed(OnnxGraph graph, String pre, NDArray t) {
+      String gate = emitGate(graph, t);
+      String gated = gate == null ? pre : graph.mul(pre, gate);
+      return graph.add(gated, graph.initializer("time_term", timeTerm(t)));
     }
 
     NDArray forward(NDArray z, NDArray t) {

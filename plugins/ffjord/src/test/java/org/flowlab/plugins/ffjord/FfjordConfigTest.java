@@ -22,7 +22,7 @@ import org.junit.jupiter.api.function.Executable;
 class FfjordConfigTest {
   /** A config with one key set (by its YAML name), the rest at defaults. */
   private static FfjordConfig with(String key, Object value) {
-    Object[] a = new Object[19];
+    Object[] a = new Object[21];
     List<String> keys =
         List.of(
             "blocks",
@@ -43,7 +43,9 @@ class FfjordConfigTest {
             "exact_max_dim",
             "actnorm",
             "kinetic_energy",
-            "jacobian_norm");
+            "jacobian_norm",
+            "scales",
+            "kernel");
     a[keys.indexOf(key)] = value;
     return new FfjordConfig(
         (Integer) a[0],
@@ -64,7 +66,9 @@ class FfjordConfigTest {
         (Integer) a[15],
         (Boolean) a[16],
         (Double) a[17],
-        (Double) a[18]);
+        (Double) a[18],
+        (Integer) a[19],
+        (Integer) a[20]);
   }
 
   @SuppressWarnings("unchecked")
@@ -93,7 +97,9 @@ class FfjordConfigTest {
         a.exactMaxDim(),
         true,
         a.kineticEnergy(),
-        a.jacobianNorm());
+        a.jacobianNorm(),
+        a.scales(),
+        a.kernel());
   }
 
   @Test
@@ -114,10 +120,12 @@ class FfjordConfigTest {
     assertEquals(1000, c.maxSteps());
     assertEquals("hutchinson", c.trace());
     assertEquals("rademacher", c.noise());
-    assertEquals(16, c.exactMaxDim());
+    assertEquals(64, c.exactMaxDim());
     assertEquals(false, c.actnorm());
     assertEquals(0.0, c.kineticEnergy());
     assertEquals(0.0, c.jacobianNorm());
+    assertEquals(2, c.scales());
+    assertEquals(3, c.kernel());
   }
 
   @Test
@@ -140,6 +148,8 @@ class FfjordConfigTest {
     bad.put("exact_max_dim", () -> with("exact_max_dim", -1));
     bad.put("kinetic_energy", () -> with("kinetic_energy", -0.1));
     bad.put("jacobian_norm", () -> with("jacobian_norm", Double.POSITIVE_INFINITY));
+    bad.put("scales", () -> with("scales", 0));
+    bad.put("kernel", () -> with("kernel", 4));
     bad.forEach(
         (key, build) -> {
           InvalidValueException e = assertThrows(InvalidValueException.class, build, key);
@@ -182,7 +192,7 @@ class FfjordConfigTest {
   }
 
   @Test
-  void imagesGiveAOneLineError() {
+  void unfitShapesGiveAOneLineError() {
     try (NDManager m = NDManager.newBaseManager()) {
       IllegalArgumentException e =
           assertThrows(
@@ -190,9 +200,19 @@ class FfjordConfigTest {
               () ->
                   new FfjordFamily()
                       .build(
+                          with("scales", 3),
+                          new BuildContext(new Shape(1, 6, 6), ParameterScope.root(m, 1))));
+      assertTrue(e.getMessage().startsWith("scales: 3 scales"), e.getMessage());
+      assertTrue(e.getMessage().contains("(1, 6, 6)"), e.getMessage());
+      IllegalArgumentException matrix =
+          assertThrows(
+              IllegalArgumentException.class,
+              () ->
+                  new FfjordFamily()
+                      .build(
                           FfjordConfig.defaults(),
-                          new BuildContext(new Shape(1, 8, 8), ParameterScope.root(m, 1))));
-      assertTrue(e.getMessage().contains("(1, 8, 8)"), e.getMessage());
+                          new BuildContext(new Shape(3, 4), ParameterScope.root(m, 1))));
+      assertTrue(matrix.getMessage().contains("(3, 4)"), matrix.getMessage());
     }
   }
 

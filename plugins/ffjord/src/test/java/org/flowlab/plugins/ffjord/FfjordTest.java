@@ -56,7 +56,9 @@ class FfjordTest {
         exactMaxDim,
         false,
         kinetic,
-        jacobian);
+        jacobian,
+        null,
+        null);
   }
 
   private static FfjordConfig rk4(int steps, String noise) {

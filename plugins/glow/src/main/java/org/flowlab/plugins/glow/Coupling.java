@@ -4,10 +4,16 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import java.util.List;
 import org.flowlab.api.flow.Bijector;
 import org.flowlab.api.flow.LogDetMode;
 import org.flowlab.api.flow.Transformed;
 import org.flowlab.api.nn.Activation;
+import org.flowlab.api.onnx.OnnxBijector;
+import org.flowlab.api.onnx.OnnxGraph;
+import org.flowlab.api.onnx.OnnxTensor;
+import org.flowlab.api.onnx.OnnxTransformed;
 
 /**
  * A channel-split affine coupling, for vectors {@code (d)} (features) and images {@code (c, h, w)}
@@ -24,7 +30,7 @@ import org.flowlab.api.nn.Activation;
  *       With the conditioner zero-initialised it starts as the identity.
  * </ul>
  */
-final class Coupling implements Bijector {
+final class Coupling implements Bijector, OnnxBijector {
   /** How the conditioner's raw output becomes the log-scale {@code b}. */
   enum Kind {
     /** {@code b = log sigmoid(raw + 2)}. */
@@ -76,6 +82,52 @@ final class Coupling implements Bijector {
     NDArray[] abs = shiftScaleLogScale(za, false);
     NDArray xb = z.get(new NDIndex(":, {}:", kept)).div(abs[1]).sub(abs[0]);
     return NDArrays.concat(new NDList(za, xb), 1);
+  }
+
+  /**
+   * Emits {@code z_b = (x_b + a)·exp(b)} and {@code Σ b}, with (a, exp(b), b) as the JVM forms
+   * them.
+   */
+  @Override
+  public OnnxTransformed emitForward(OnnxGraph graph, OnnxTensor x) {
+    OnnxTensor[] parts = emitSplit(graph, x);
+    String[] abs = emitShiftScaleLogScale(graph, parts[0]);
+    String zb = graph.mul(graph.add(parts[1].name(), abs[0]), abs[1]);
+    String logDet = graph.sumPerSample(parts[1].with(abs[2]));
+    return new OnnxTransformed(x.with(graph.concat(1, parts[0].name(), zb)), logDet);
+  }
+
+  /** Emits {@code x_b = z_b / exp(b) − a}. */
+  @Override
+  public OnnxTensor emitInverse(OnnxGraph graph, OnnxTensor z) {
+    OnnxTensor[] parts = emitSplit(graph, z);
+    String[] abs = emitShiftScaleLogScale(graph, parts[0]);
+    String xb = graph.sub(graph.div(parts[1].name(), abs[1]), abs[0]);
+    return z.with(graph.concat(1, parts[0].name(), xb));
+  }
+
+  /** The first {@code kept} entries of axis 1 and the other {@code rest}, with their shapes. */
+  private OnnxTensor[] emitSplit(OnnxGraph graph, OnnxTensor x) {
+    List<String> halves = graph.split(x.name(), 1, kept, rest);
+    long[] dims = x.eventShape().getShape().clone();
+    dims[0] = kept;
+    Shape keptShape = new Shape(dims.clone());
+    dims[0] = rest;
+    return new OnnxTensor[] {
+      new OnnxTensor(halves.get(0), keptShape), new OnnxTensor(halves.get(1), new Shape(dims))
+    };
+  }
+
+  /** Emits {@code [a, exp(b), b]} exactly as {@link #shiftScaleLogScale} computes them. */
+  private String[] emitShiftScaleLogScale(OnnxGraph graph, OnnxTensor xa) {
+    List<String> h = graph.split(net.emit(graph, xa).name(), 1, rest, rest);
+    String raw = h.get(1);
+    if (kind == Kind.SIGMOID) {
+      String scale = graph.sigmoid(graph.addScalar(raw, 2));
+      return new String[] {h.get(0), scale, graph.log(scale)};
+    }
+    String logScale = graph.neg(raw);
+    return new String[] {graph.neg(h.get(0)), graph.exp(logScale), logScale};
   }
 
   /**

@@ -11,6 +11,10 @@ import org.flowlab.api.flow.LogDetMode;
 import org.flowlab.api.flow.Transformed;
 import org.flowlab.api.nn.ParameterScope;
 import org.flowlab.api.nn.Scalars;
+import org.flowlab.api.onnx.OnnxBijector;
+import org.flowlab.api.onnx.OnnxGraph;
+import org.flowlab.api.onnx.OnnxTensor;
+import org.flowlab.api.onnx.OnnxTransformed;
 
 /**
  * Glow's invertible 1×1 convolution: forward (data → latent) {@code z[:, i] = Σ_j W_ij x[:, j]} at
@@ -38,8 +42,13 @@ import org.flowlab.api.nn.Scalars;
  *
  * <p>The inverse uses {@code W⁻¹} computed per call from the current W by the same double-precision
  * LU (no cache to go stale when the optimizer updates W in place).
+ *
+ * <p>ONNX export writes the current W (forward) and W⁻¹ (inverse), computed on the JVM exactly as
+ * the JVM passes compute them, as float32 constants of a Conv (images) or Gemm (vectors) node. The
+ * log-det is {@code h·w·Σ log_s} from the {@code log_s} initializer (lu), or the JVM's float32
+ * value of {@code h·w·log|det W|} as a constant (plain).
  */
-final class InvertibleConv implements Bijector {
+final class InvertibleConv implements Bijector, OnnxBijector {
   private static final Shape STRIDE = new Shape(1, 1);
   private static final Shape NO_PADDING = new Shape(0, 0);
 
@@ -178,6 +187,52 @@ final class InvertibleConv implements Bijector {
     }
     NDArray grad = m.create(g, new Shape(c, c)).toType(w.getDataType(), false);
     return w.mul(grad).sum().add((float) constant);
+  }
+
+  /** Emits {@code z = W·x} per position with the current W; log-det as the JVM forms it. */
+  @Override
+  public OnnxTransformed emitForward(OnnxGraph graph, OnnxTensor x) {
+    try (NDManager m = anyParameter().getManager().newSubManager()) {
+      NDArray w = weight(m);
+      String logDet;
+      if (weight == null) {
+        String s = graph.initializer("log_s", logS);
+        logDet = graph.mulScalar(graph.reduceSum(s, true, 0), spatial);
+      } else {
+        float value = Scalars.mul(plainLogAbsDet(w, m), spatial).toFloatArray()[0];
+        logDet = graph.constant(hint("log_abs_det"), new float[] {value}, 1);
+      }
+      float[] values = w.toType(DataType.FLOAT32, false).toFloatArray();
+      return new OnnxTransformed(
+          x.with(emitApply(graph, x, values, hint("w"))), graph.perSample(x, logDet));
+    }
+  }
+
+  /** Emits {@code x = W⁻¹·z} per position, W⁻¹ from the same double-precision LU as the JVM. */
+  @Override
+  public OnnxTensor emitInverse(OnnxGraph graph, OnnxTensor z) {
+    try (NDManager m = anyParameter().getManager().newSubManager()) {
+      float[] inv = Matrices.toFloats(currentLu(m).inverse());
+      return z.with(emitApply(graph, z, inv, hint("w_inv")));
+    }
+  }
+
+  private String emitApply(OnnxGraph graph, OnnxTensor x, float[] w, String name) {
+    if (image) {
+      return graph.conv(x.name(), graph.constant(name, w, c, c, 1, 1), null, 1, 0);
+    }
+    return graph.gemm(x.name(), graph.constant(name, w, c, c), null, true);
+  }
+
+  private NDArray anyParameter() {
+    return weight != null ? weight : logS;
+  }
+
+  /** A readable constant name: the parameters' prefix (e.g. {@code step.0.invconv.}) + suffix. */
+  private String hint(String suffix) {
+    String n = anyParameter().getName();
+    int dot = n == null ? -1 : n.lastIndexOf('.');
+    return (dot < 0 ? "invconv." : n.substring(0, dot + 1)) + suffix;
   }
 
   private NDArray apply(NDArray x, NDArray w) {

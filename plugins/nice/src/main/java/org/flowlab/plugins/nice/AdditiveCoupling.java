@@ -9,6 +9,10 @@ import org.flowlab.api.flow.Transformed;
 import org.flowlab.api.nn.Activation;
 import org.flowlab.api.nn.Mlp;
 import org.flowlab.api.nn.ParameterScope;
+import org.flowlab.api.onnx.OnnxBijector;
+import org.flowlab.api.onnx.OnnxGraph;
+import org.flowlab.api.onnx.OnnxTensor;
+import org.flowlab.api.onnx.OnnxTransformed;
 
 /**
  * NICE's additive coupling on vectors (d). With the partition mask k (1 on x₁, the kept part, 0 on
@@ -20,7 +24,7 @@ import org.flowlab.api.nn.ParameterScope;
  * starts as the identity. It reads the masked vector (zeros on x₂) and its outputs on x₁ are
  * dropped, so m depends on x₁ only and changes x₂ only, as in the paper.
  */
-final class AdditiveCoupling implements Bijector {
+final class AdditiveCoupling implements Bijector, OnnxBijector {
   private final NDArray keep;
   private final NDArray change;
   private final Mlp net;
@@ -58,6 +62,25 @@ final class AdditiveCoupling implements Bijector {
   @Override
   public NDArray inverse(NDArray z) {
     return z.sub(shift(z));
+  }
+
+  /** Emits {@code z = x + (1−k)⊙m(x⊙k)}; the log-det is zero. */
+  @Override
+  public OnnxTransformed emitForward(OnnxGraph graph, OnnxTensor x) {
+    return new OnnxTransformed(
+        x.with(graph.add(x.name(), emitShift(graph, x))), graph.zerosPerSample(x));
+  }
+
+  /** Emits {@code x = z − (1−k)⊙m(z⊙k)}. */
+  @Override
+  public OnnxTensor emitInverse(OnnxGraph graph, OnnxTensor z) {
+    return z.with(graph.sub(z.name(), emitShift(graph, z)));
+  }
+
+  /** Emits {@code (1−k)⊙m(x⊙k)} as {@link #shift} computes it. */
+  private String emitShift(OnnxGraph graph, OnnxTensor x) {
+    OnnxTensor masked = x.with(graph.mul(x.name(), graph.initializer("keep", keep)));
+    return graph.mul(net.emit(graph, masked).name(), graph.initializer("change", change));
   }
 
   /** {@code (1−k)⊙m(x⊙k)}: zero on x₁. */

@@ -7,6 +7,10 @@ import org.flowlab.api.flow.LogDetMode;
 import org.flowlab.api.flow.Transformed;
 import org.flowlab.api.nn.Initializer;
 import org.flowlab.api.nn.ParameterScope;
+import org.flowlab.api.onnx.OnnxBijector;
+import org.flowlab.api.onnx.OnnxGraph;
+import org.flowlab.api.onnx.OnnxTensor;
+import org.flowlab.api.onnx.OnnxTransformed;
 
 /**
  * NICE's final diagonal scaling layer on vectors (d): forward (data → latent) {@code z = x ⊙
@@ -14,7 +18,7 @@ import org.flowlab.api.nn.ParameterScope;
  * log-scale s (parameter {@code log_scale}, shape (d)) starts at 0. It is the only layer of the
  * flow that changes volume.
  */
-final class DiagonalScaling implements Bijector {
+final class DiagonalScaling implements Bijector, OnnxBijector {
   private final NDArray logScale;
 
   /**
@@ -36,5 +40,20 @@ final class DiagonalScaling implements Bijector {
   @Override
   public NDArray inverse(NDArray z) {
     return z.mul(logScale.neg().exp());
+  }
+
+  /** Emits {@code z = x·exp(s)}; log-det {@code Σ s} for every sample. */
+  @Override
+  public OnnxTransformed emitForward(OnnxGraph graph, OnnxTensor x) {
+    String s = graph.initializer("log_scale", logScale);
+    String z = graph.mul(x.name(), graph.exp(s));
+    return new OnnxTransformed(x.with(z), graph.perSample(x, graph.reduceSum(s, true, 0)));
+  }
+
+  /** Emits {@code x = z·exp(−s)}. */
+  @Override
+  public OnnxTensor emitInverse(OnnxGraph graph, OnnxTensor z) {
+    String s = graph.initializer("log_scale", logScale);
+    return z.with(graph.mul(z.name(), graph.exp(graph.neg(s))));
   }
 }

@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
+import java.util.List;
+import java.util.Map;
 import org.flowlab.api.flow.Bijector;
 import org.flowlab.api.flow.LogDetMode;
 import org.flowlab.api.flow.Transformed;
@@ -11,6 +13,10 @@ import org.flowlab.api.nn.Activation;
 import org.flowlab.api.nn.Initializer;
 import org.flowlab.api.nn.ParameterScope;
 import org.flowlab.api.nn.Scalars;
+import org.flowlab.api.onnx.OnnxBijector;
+import org.flowlab.api.onnx.OnnxGraph;
+import org.flowlab.api.onnx.OnnxTensor;
+import org.flowlab.api.onnx.OnnxTransformed;
 
 /**
  * A mask-based affine coupling on images {@code (c, h, w)}, the layer of the RealNVP multi-scale
@@ -24,8 +30,10 @@ import org.flowlab.api.nn.Scalars;
  * the coupling starts as the identity. The log-scale is bounded as in {@link AffineCoupling}:
  * {@code s = factor·tanh(raw)} with a learned per-channel {@code scale_factor} starting at 1, or
  * {@code s = b·tanh(raw/b)}.
+ *
+ * <p>Exportable to ONNX: the emitted ops are the JVM's, in the same order, in float32.
  */
-final class ImageCoupling implements Bijector {
+final class ImageCoupling implements Bijector, OnnxBijector {
   private final NDArray mask;
   private final NDArray complement;
   private final NDArray extra;
@@ -79,6 +87,49 @@ final class ImageCoupling implements Bijector {
   public NDArray inverse(NDArray z) {
     NDList st = shiftAndLogScale(z);
     return z.sub(st.get(1)).mul(st.get(0).neg().exp());
+  }
+
+  /**
+   * Emits {@code z = x·exp(s) + t} and {@code Σ s} over {@code (c, h, w)}, with (s, t) emitted as
+   * the JVM computes them.
+   */
+  @Override
+  public OnnxTransformed emitForward(OnnxGraph graph, OnnxTensor x) {
+    String[] st = emitShiftAndLogScale(graph, x);
+    String z = graph.add(graph.mul(x.name(), graph.exp(st[0])), st[1]);
+    return new OnnxTransformed(x.with(z), graph.reduceSum(st[0], false, 1, 2, 3));
+  }
+
+  /** Emits {@code x = (z − t)·exp(−s)}. */
+  @Override
+  public OnnxTensor emitInverse(OnnxGraph graph, OnnxTensor z) {
+    String[] st = emitShiftAndLogScale(graph, z);
+    return z.with(graph.mul(graph.sub(z.name(), st[1]), graph.exp(graph.neg(st[0]))));
+  }
+
+  /**
+   * Emits (s, t): the conditioner on {@code [x⊙m, m₀]}, {@code m₀} expanded to the batch, split in
+   * two along the channels, the bounded log-scale, both masked by the complement.
+   */
+  private String[] emitShiftAndLogScale(OnnxGraph graph, OnnxTensor x) {
+    Shape event = x.eventShape();
+    long c = event.get(0);
+    long h = event.get(1);
+    long w = event.get(2);
+    String kept = graph.mul(x.name(), graph.initializer("mask", mask));
+    String batch = graph.op("Shape", List.of(x.name()), Map.of("start", 0L, "end", 1L));
+    String extraShape =
+        graph.op("Concat", List.of(batch, graph.longs(1, h, w)), Map.of("axis", 0L));
+    String extraBatch =
+        graph.op("Expand", List.of(graph.initializer("extra", extra), extraShape), Map.of());
+    OnnxTensor input = new OnnxTensor(graph.concat(1, kept, extraBatch), new Shape(c + 1, h, w));
+    List<String> raw = graph.split(net.emit(graph, input).name(), 1, c, c);
+    String s =
+        scaleFactor != null
+            ? graph.mul(graph.tanh(raw.get(0)), graph.initializer("scale_factor", scaleFactor))
+            : graph.mulScalar(graph.tanh(graph.div(raw.get(0), graph.scalar(bound))), bound);
+    String complementName = graph.initializer("complement", complement);
+    return new String[] {graph.mul(s, complementName), graph.mul(raw.get(1), complementName)};
   }
 
   /** (s, t), both zero on the kept values, from the kept values of {@code x}. */

@@ -8,6 +8,9 @@ import org.flowlab.api.nn.Conv2d;
 import org.flowlab.api.nn.Jvp;
 import org.flowlab.api.nn.Layer;
 import org.flowlab.api.nn.ParameterScope;
+import org.flowlab.api.onnx.OnnxGraph;
+import org.flowlab.api.onnx.OnnxLayer;
+import org.flowlab.api.onnx.OnnxTensor;
 
 /**
  * The convolutional conditioner of the image couplings, on {@code (n, in, h, w)}: a 3×3 conv to
@@ -18,8 +21,10 @@ import org.flowlab.api.nn.ParameterScope;
  *
  * <p>Parameters (relative to the scope): {@code in.*}, {@code block.B.0.*}, {@code block.B.1.*},
  * {@code out.*}, each a weight and a bias.
+ *
+ * <p>Exportable to ONNX ({@link OnnxLayer}): the same convs, activations and residual sums.
  */
-final class ResNet implements Layer {
+final class ResNet implements Layer, OnnxLayer {
   private final Conv2d in;
   private final List<Conv2d[]> blocks = new ArrayList<>();
   private final Conv2d out;
@@ -61,6 +66,18 @@ final class ResNet implements Layer {
       h = h.add(block[1].forward(activation.forward(r)));
     }
     return out.forward(activation.forward(h));
+  }
+
+  /** Emits the same convs, activations and residual additions as {@link #forward}. */
+  @Override
+  public OnnxTensor emit(OnnxGraph graph, OnnxTensor x) {
+    OnnxTensor h = in.emit(graph, x);
+    for (Conv2d[] block : blocks) {
+      OnnxTensor r = block[0].emit(graph, activation.emit(graph, h));
+      OnnxTensor r2 = block[1].emit(graph, activation.emit(graph, r));
+      h = h.with(graph.add(h.name(), r2.name()));
+    }
+    return out.emit(graph, activation.emit(graph, h));
   }
 
   @Override
