@@ -37,13 +37,13 @@ import org.flowlab.api.random.Seeds;
  *       generator. The spectral norms' power iteration updates its stored vectors.
  *   <li>{@code EXACT} with d ≤ {@link #EXACT_MAX_DIM}: the exact value from the d columns of J (d
  *       JVPs) and an LU in double precision; reported mode EXACT.
- *   <li>{@code EXACT} with d > {@link #EXACT_MAX_DIM} (both variants): a deterministic estimate,
- *       the truncated series with {@code eval_terms} terms averaged over {@link #EVAL_PROBES} fixed
- *       Gaussian probes (seeded by the block's name, the same for every sample and call), reported
- *       as mode {@code ESTIMATE}. The ONNX export emits exactly this series, so exported and JVM
- *       log p agree; evaluation is reproducible without seeding. A fixed probe is unbiased over
- *       probe draws, not over data points: the test-set mean carries an error of about √(2/{@value
- *       #EVAL_PROBES})·‖E[log(I + J)]‖_F nats, tiny per dimension for images.
+ *   <li>{@code EXACT} with d > {@link #EXACT_MAX_DIM}: falls back to the estimator with {@code
+ *       eval_terms} terms (series length for i-ResNet, exact terms before the roulette for Residual
+ *       Flows) and reports mode {@code ESTIMATE}.
+ *   <li>{@code EXPORTED}: what the ONNX export computes — exact for d ≤ {@link #EXACT_MAX_DIM};
+ *       above, a deterministic estimate, the truncated series with {@code eval_terms} terms
+ *       averaged over {@link #EXPORT_PROBES} fixed Gaussian probes seeded by the block's name (the
+ *       same for every sample and call), reported as {@code ESTIMATE}.
  * </ul>
  *
  * <p>{@link #figures()}: after an inverse, {@code inverse_iterations} and {@code inverse_residual}
@@ -56,10 +56,10 @@ final class ResidualBlock implements Bijector, Instrumented, OnnxBijector {
   static final int EXACT_MAX_DIM = 64;
 
   /**
-   * Fixed Hutchinson probes of the evaluation (and exported) series when d > {@link
+   * Fixed Hutchinson probes of the exported ({@code EXPORTED}) series when d > {@link
    * #EXACT_MAX_DIM}.
    */
-  static final int EVAL_PROBES = 2;
+  static final int EXPORT_PROBES = 2;
 
   private static final System.Logger LOG = System.getLogger(ResidualBlock.class.getName());
 
@@ -67,6 +67,7 @@ final class ResidualBlock implements Bijector, Instrumented, OnnxBijector {
   private final LipschitzNet net;
   private final ResidualConfig config;
   private final RussianRoulette training;
+  private final RussianRoulette evaluation;
   private Map<String, Double> figures = Map.of();
   private InverseCalibration calibration;
   private int onnxInverseIterations = -1;
@@ -106,6 +107,7 @@ final class ResidualBlock implements Bijector, Instrumented, OnnxBijector {
     double parameter =
         kind == RussianRoulette.Kind.POISSON ? config.rouletteLambda() : config.rouletteP();
     this.training = new RussianRoulette(kind, parameter, config.exactTerms());
+    this.evaluation = new RussianRoulette(kind, parameter, config.evalTerms());
   }
 
   @Override
@@ -125,41 +127,46 @@ final class ResidualBlock implements Bijector, Instrumented, OnnxBijector {
       return new Transformed(
           y, ExactLogDet.logAbsDetIdentityPlus(flat, x.reshape(n, dim)), LogDetMode.EXACT);
     }
-    if (!train) {
+    if (mode == LogDetMode.EXPORTED) {
       return new Transformed(y, fixedProbeSeries(lin.jacobian(), x), LogDetMode.ESTIMATE);
     }
-    return new Transformed(y, estimate(lin.jacobian(), x), LogDetMode.ESTIMATE);
+    return new Transformed(y, estimate(lin.jacobian(), x, train), LogDetMode.ESTIMATE);
   }
 
   /**
-   * The evaluation series for d > {@link #EXACT_MAX_DIM}: fixed probes, {@code eval_terms} terms.
+   * What the ONNX export computes for d > {@link #EXACT_MAX_DIM}: the truncated series with {@code
+   * eval_terms} terms averaged over {@link #EXPORT_PROBES} fixed probes ({@link #onnxProbes}).
    */
   private NDArray fixedProbeSeries(LinearOperator jacobian, NDArray x) {
     Shape event = x.getShape().slice(1);
     int d = Math.toIntExact(event.size());
     float[] probes = onnxProbes(d);
     NDArray sum = null;
-    for (int p = 0; p < EVAL_PROBES; p++) {
+    for (int p = 0; p < EXPORT_PROBES; p++) {
       float[] one = java.util.Arrays.copyOfRange(probes, p * d, (p + 1) * d);
       NDArray probe = x.zerosLike().add(x.getManager().create(one, new Shape(1).addAll(event)));
       NDArray s = PowerSeries.truncated(jacobian, probe, config.evalTerms());
       sum = sum == null ? s : sum.add(s);
     }
-    figures = Map.of("logdet_terms", (double) config.evalTerms() * EVAL_PROBES);
-    return sum.mul(x.getManager().full(new Shape(), (float) (1.0 / EVAL_PROBES), x.getDataType()));
+    figures = Map.of("logdet_terms", (double) config.evalTerms() * EXPORT_PROBES);
+    return sum.mul(
+        x.getManager().full(new Shape(), (float) (1.0 / EXPORT_PROBES), x.getDataType()));
   }
 
-  /** The training estimate: a random probe (and roulette draw) from the engine generator. */
-  private NDArray estimate(LinearOperator jacobian, NDArray x) {
+  /**
+   * The stochastic estimate: a random probe (and roulette draw) from the engine generator, with the
+   * training settings or, for {@code EXACT} above {@link #EXACT_MAX_DIM}, {@code eval_terms}.
+   */
+  private NDArray estimate(LinearOperator jacobian, NDArray x, boolean train) {
     NDArray probe = x.getManager().randomNormal(x.getShape());
     NDArray logDet;
     int terms;
     if (config.residualFlows()) {
-      RussianRoulette.Draw draw = training.draw(x.getManager());
+      RussianRoulette.Draw draw = (train ? training : evaluation).draw(x.getManager());
       terms = draw.weights().length;
       logDet = RussianRoulette.estimate(jacobian, probe, draw);
     } else {
-      terms = config.seriesTerms();
+      terms = train ? config.seriesTerms() : config.evalTerms();
       logDet = PowerSeries.truncated(jacobian, probe, terms);
     }
     figures = Map.of("logdet_terms", (double) terms);
@@ -219,8 +226,8 @@ final class ResidualBlock implements Bijector, Instrumented, OnnxBijector {
    * Emits {@code y = x + g(x)} with the evaluation weights and {@code log|det(I + J_g)|}: for d ≤
    * {@link #EXACT_MAX_DIM} exactly, the Jacobian's d columns from one emitted JVP with the d unit
    * tangents, then {@code Log(Abs(Det(I + J)))} (float32 LU inside ONNX Runtime); above, the JVM's
-   * evaluation series: {@code eval_terms} terms averaged over {@link #EVAL_PROBES} fixed Gaussian
-   * probes (the same for every sample and every export), a deterministic estimate.
+   * {@code EXPORTED} series: {@code eval_terms} terms averaged over {@link #EXPORT_PROBES} fixed
+   * Gaussian probes (the same for every sample and every export), a deterministic estimate.
    */
   @Override
   public OnnxTransformed emitForward(OnnxGraph graph, OnnxTensor x) {
@@ -245,19 +252,19 @@ final class ResidualBlock implements Bijector, Instrumented, OnnxBijector {
       logDet = graph.add(graph.zerosPerSample(x), graph.log(graph.abs(det)));
     } else {
       float[] probes = onnxProbes(d);
-      String probe = graph.constant("probe", probes, withLeading(event, 1, EVAL_PROBES));
-      OnnxTensor w = new OnnxTensor(probe, new Shape(EVAL_PROBES).addAll(event));
+      String probe = graph.constant("probe", probes, withLeading(event, 1, EXPORT_PROBES));
+      OnnxTensor w = new OnnxTensor(probe, new Shape(EXPORT_PROBES).addAll(event));
       String acc = null;
       for (int k = 1; k <= config.evalTerms(); k++) {
         w = lin.jacobian().apply(w);
         String term = graph.mulScalar(w.name(), (k % 2 == 1 ? 1.0 : -1.0) / k);
         acc = acc == null ? term : graph.add(acc, term);
       }
-      String products = graph.reshape(graph.mul(acc, probe), -1, (long) EVAL_PROBES * d);
+      String products = graph.reshape(graph.mul(acc, probe), -1, (long) EXPORT_PROBES * d);
       logDet =
           graph.add(
               graph.zerosPerSample(x),
-              graph.mulScalar(graph.reduceSum(products, false, 1), 1.0 / EVAL_PROBES));
+              graph.mulScalar(graph.reduceSum(products, false, 1), 1.0 / EXPORT_PROBES));
     }
     return new OnnxTransformed(x.with(y), logDet);
   }
@@ -298,11 +305,11 @@ final class ResidualBlock implements Bijector, Instrumented, OnnxBijector {
   static final long ONNX_PROBE_SEED = 0x5EEDL;
 
   /**
-   * The exported series' fixed Gaussian probes, {@link #EVAL_PROBES} × d row-major, seeded by the
+   * The exported series' fixed Gaussian probes, {@link #EXPORT_PROBES} × d row-major, seeded by the
    * block's name.
    */
   float[] onnxProbes(int d) {
-    return Seeds.normal(Seeds.stream(ONNX_PROBE_SEED, "onnx-probes/" + name), EVAL_PROBES * d);
+    return Seeds.normal(Seeds.stream(ONNX_PROBE_SEED, "onnx-probes/" + name), EXPORT_PROBES * d);
   }
 
   /** Shares the calibration that chooses the exported inverse's iteration count. */

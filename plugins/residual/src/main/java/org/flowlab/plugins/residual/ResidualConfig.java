@@ -26,9 +26,10 @@ import org.flowlab.api.config.Require;
  *     (default) or {@code poisson}
  * @param rouletteP the geometric p, in (0, 1) exclusive (default 0.5; YAML {@code roulette_p})
  * @param rouletteLambda the Poisson λ, positive (default 2.0; YAML {@code roulette_lambda})
- * @param evalTerms terms of the deterministic evaluation series used when an exact log-det is asked
- *     for but a block has d > 64 (default 20; YAML {@code eval_terms}), for both variants: the
- *     truncated series averaged over fixed probes, which the ONNX export emits as well
+ * @param evalTerms terms used when an exact log-det is asked for but d > 64 (default 20; YAML
+ *     {@code eval_terms}): the series length for i-ResNet, the exact terms before the roulette for
+ *     Residual Flows; also the length of the fixed-probe series the ONNX export emits (mode {@code
+ *     EXPORTED}) for such blocks
  * @param normalization {@code actnorm} (an actnorm layer before every block) or {@code none}
  *     (default actnorm for residual_flows, none for iresnet)
  * @param base the latent distribution: {@code normal} (default) or {@code logistic}
