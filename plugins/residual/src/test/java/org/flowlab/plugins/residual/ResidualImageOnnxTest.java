@@ -101,10 +101,10 @@ class ResidualImageOnnxTest {
   }
 
   /**
-   * A block of 2·8·8 = 128 > 64 dimensions exports the series with fixed probes: the
-   * ONNX log p equals the series written out here from PowerSeries (same probes, {@code eval_terms}
-   * terms) and the JVM flow's {@code logProb(x, EXPORTED)} (mode ESTIMATE), and estimates the exact
-   * log-det (error printed).
+   * A block of 2·8·8 = 128 > 64 dimensions exports the series with fixed probes: the ONNX log p
+   * equals the series written out here from PowerSeries (same probes, {@code eval_terms} terms) and
+   * the JVM flow's {@code logProb(x, EXPORTED)} (mode ESTIMATE), and estimates the exact log-det
+   * (error printed).
    */
   @Test
   void blocksAboveSixtyFourDimensionsExportTheFixedProbeSeries() {
