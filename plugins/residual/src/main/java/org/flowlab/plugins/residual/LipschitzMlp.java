@@ -12,27 +12,28 @@ import org.flowlab.api.nn.Layer;
 import org.flowlab.api.nn.LipSwish;
 import org.flowlab.api.nn.ParameterScope;
 import org.flowlab.api.nn.SpectralNorm;
+import org.flowlab.api.onnx.OnnxGraph;
+import org.flowlab.api.onnx.OnnxLayer;
+import org.flowlab.api.onnx.OnnxTensor;
 
 /**
- * The network g of a residual block: spectrally normalised linear layers with 1-Lipschitz
- * activations between them, so Lip(g) ≤ c^{layers}·1 ≤ c < 1.
+ * The network g of a residual block on vectors: spectrally normalised linear layers with
+ * 1-Lipschitz activations between them, so Lip(g) ≤ c^{layers}·1 ≤ c < 1.
  *
  * <p>Each call first fixes the normalised weights ({@link #weights}), so that a forward, its
  * log-det and an inverse's many evaluations of g all use one set. {@link #linearize} evaluates g
  * once and keeps the activations' derivatives, so each application of the Jacobian ({@code J·v},
- * the forward-mode JVP at the same point) costs only the tangent ops.
+ * the forward-mode JVP at the same point) costs only the tangent ops; {@link #emitLinearize} does
+ * the same in ONNX.
  *
  * <p>Parameters (relative to the scope): {@code L.weight}, {@code L.bias} and the power-iteration
  * buffers {@code L.sn.u}, {@code L.sn.v} for each linear layer L; {@code act.L.beta} for LipSwish.
  */
-final class LipschitzMlp {
+final class LipschitzMlp implements LipschitzNet {
   private final List<NDArray> rawWeights = new ArrayList<>();
   private final List<NDArray> biases = new ArrayList<>();
   private final List<SpectralNorm> norms = new ArrayList<>();
   private final List<Layer> activations = new ArrayList<>();
-
-  /** g(x) and its Jacobian at x. */
-  record Linearization(NDArray value, LinearOperator jacobian) {}
 
   LipschitzMlp(
       ParameterScope scope,
@@ -53,17 +54,30 @@ final class LipschitzMlp {
       biases.add(layer.trainable("bias", new Shape(out), init));
       norms.add(new SpectralNorm(layer.child("sn"), w, coeff, powerIterations, 1e-5));
       if (l < widths.size() - 1) {
-        activations.add(
-            activation.equals("lipswish")
-                ? new LipSwish(scope.child("act." + l))
-                : Activation.named(activation));
+        activations.add(activation(scope, activation, l));
       }
       width = out;
     }
   }
 
-  /** The normalised weights for one call; {@code update} writes back the power iteration. */
-  List<NDArray> weights(boolean update) {
+  /** The activation named {@code name} after layer {@code l} (LipSwish owns {@code act.L.beta}). */
+  static Layer activation(ParameterScope scope, String name, int l) {
+    return name.equals("lipswish") ? new LipSwish(scope.child("act." + l)) : Activation.named(name);
+  }
+
+  /** An activation's value and pointwise slope at x (the slope as the JVP's tangent). */
+  static Jvp slope(Layer act, NDArray x) {
+    if (act == Activation.ELU) {
+      // ELU' = exp(min(x, 0)), with a tensor zero: Activation.ELU's own derivative calls
+      // minimum(Number), whose scalar DJL frees right after the op although autograd keeps it
+      // for the backward pass (sporadic garbage gradients and crashes).
+      return new Jvp(act.forward(x), x.minimum(x.zerosLike()).exp());
+    }
+    return act.jvp(x, x.onesLike());
+  }
+
+  @Override
+  public List<NDArray> weights(boolean update) {
     List<NDArray> out = new ArrayList<>(norms.size());
     for (SpectralNorm sn : norms) {
       out.add(sn.weight(update));
@@ -71,8 +85,8 @@ final class LipschitzMlp {
     return out;
   }
 
-  /** g(x) with the given normalised weights. */
-  NDArray forward(NDArray x, List<NDArray> weights) {
+  @Override
+  public NDArray forward(NDArray x, List<NDArray> weights) {
     for (int l = 0; l < weights.size(); l++) {
       x = ai.djl.nn.core.Linear.linear(x, weights.get(l), biases.get(l)).singletonOrThrow();
       if (l < activations.size()) {
@@ -82,24 +96,15 @@ final class LipschitzMlp {
     return x;
   }
 
-  /** g(x) and {@code v ↦ J_g(x)·v}, reusing the activations' derivatives at x. */
-  Linearization linearize(NDArray x, List<NDArray> weights) {
+  @Override
+  public Linearization linearize(NDArray x, List<NDArray> weights) {
     List<NDArray> slopes = new ArrayList<>(activations.size());
     for (int l = 0; l < weights.size(); l++) {
       x = ai.djl.nn.core.Linear.linear(x, weights.get(l), biases.get(l)).singletonOrThrow();
       if (l < activations.size()) {
-        Layer act = activations.get(l);
-        if (act == Activation.ELU) {
-          // ELU' = exp(min(x, 0)), with a tensor zero: Activation.ELU's own derivative calls
-          // minimum(Number), whose scalar DJL frees right after the op although autograd keeps it
-          // for the backward pass (sporadic garbage gradients and crashes).
-          slopes.add(x.minimum(x.zerosLike()).exp());
-          x = act.forward(x);
-        } else {
-          Jvp step = act.jvp(x, x.onesLike());
-          x = step.value();
-          slopes.add(step.tangent());
-        }
+        Jvp step = slope(activations.get(l), x);
+        x = step.value();
+        slopes.add(step.tangent());
       }
     }
     List<NDArray> transposed = new ArrayList<>(weights.size());
@@ -119,13 +124,66 @@ final class LipschitzMlp {
     return new Linearization(x, jacobian);
   }
 
+  /** Emits {@code x·Wᵀ + b} (Gemm) and the activations, layer by layer. */
+  @Override
+  public OnnxTensor emit(OnnxGraph graph, OnnxTensor x, List<NDArray> weights) {
+    for (int l = 0; l < weights.size(); l++) {
+      x = affine(graph, x, weights.get(l), l);
+      if (l < activations.size()) {
+        x = OnnxLayer.emit(activations.get(l), graph, x);
+      }
+    }
+    return x;
+  }
+
+  /**
+   * Emits g(x), keeping each activation's slope {@code (N, 1, h)}; the Jacobian multiplies the
+   * tangents {@code (N, k, d)} by each {@code Wᵀ} and slope in turn.
+   */
+  @Override
+  public OnnxLinearization emitLinearize(OnnxGraph graph, OnnxTensor x, List<NDArray> weights) {
+    List<String> slopes = new ArrayList<>();
+    List<String> transposed = new ArrayList<>();
+    for (int l = 0; l < weights.size(); l++) {
+      x = affine(graph, x, weights.get(l), l);
+      transposed.add(graph.transpose(graph.initializer(weightName(l), weights.get(l)), 1, 0));
+      if (l < activations.size()) {
+        slopes.add(LipschitzNet.emitSlope(graph, activations.get(l), x));
+        x = OnnxLayer.emit(activations.get(l), graph, x);
+      }
+    }
+    return new OnnxLinearization(
+        x,
+        t -> {
+          String v = t.name();
+          for (int l = 0; l < transposed.size(); l++) {
+            v = graph.matMul(v, transposed.get(l));
+            if (l < slopes.size()) {
+              v = graph.mul(v, slopes.get(l));
+            }
+          }
+          return t.with(v);
+        });
+  }
+
+  private OnnxTensor affine(OnnxGraph graph, OnnxTensor x, NDArray weight, int l) {
+    String w = graph.initializer(weightName(l), weight);
+    String b = graph.initializer("bias", biases.get(l));
+    return new OnnxTensor(graph.gemm(x.name(), w, b, true), new Shape(weight.getShape().get(0)));
+  }
+
+  private String weightName(int l) {
+    String raw = rawWeights.get(l).getName();
+    return (raw == null ? "weight" : raw) + ".normalized";
+  }
+
   /** The spectral normalisers, first layer first. */
   List<SpectralNorm> norms() {
     return norms;
   }
 
-  /** The unnormalised weights, first layer first. */
-  List<NDArray> rawWeights() {
+  @Override
+  public List<NDArray> rawWeights() {
     return rawWeights;
   }
 }

@@ -2,6 +2,7 @@ package org.flowlab.plugins.residual;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,12 +15,18 @@ import org.flowlab.api.flow.Instrumented;
 import org.flowlab.api.flow.LogDetMode;
 import org.flowlab.api.flow.Transformed;
 import org.flowlab.api.nn.ParameterScope;
+import org.flowlab.api.onnx.OnnxBijector;
+import org.flowlab.api.onnx.OnnxGraph;
+import org.flowlab.api.onnx.OnnxTensor;
+import org.flowlab.api.onnx.OnnxTransformed;
+import org.flowlab.api.random.Seeds;
 
 /**
- * An invertible residual block on vectors. Forward (data → latent): {@code y = x + g(x)} with g a
- * {@link LipschitzMlp}, Lip(g) ≤ c < 1. Inverse (latent → data): the fixed-point iteration {@code x
- * ← y − g(x)} from {@code x = y}, a contraction with rate Lip(g), until {@code max|x_{k+1} − x_k|}
- * ≤ the tolerance; it throws {@link IllegalStateException} if the cap is reached first.
+ * An invertible residual block. Forward (data → latent): {@code y = x + g(x)} with g a {@link
+ * LipschitzNet} (an MLP for vectors, convolutions for images), Lip(g) ≤ c < 1. Inverse (latent →
+ * data): the fixed-point iteration {@code x ← y − g(x)} from {@code x = y}, a contraction with rate
+ * Lip(g), until {@code max|x_{k+1} − x_k|} ≤ the tolerance; it throws {@link IllegalStateException}
+ * if the cap is reached first.
  *
  * <p>Log-det {@code log|det(I + J_g)|}:
  *
@@ -33,6 +40,10 @@ import org.flowlab.api.nn.ParameterScope;
  *   <li>{@code EXACT} with d > {@link #EXACT_MAX_DIM}: falls back to the estimator with {@code
  *       eval_terms} terms (series length for i-ResNet, exact terms before the roulette for Residual
  *       Flows) and reports mode {@code ESTIMATE}.
+ *   <li>{@code EXPORTED}: what the ONNX export computes — exact for d ≤ {@link #EXACT_MAX_DIM};
+ *       above, a deterministic estimate, the truncated series with {@code eval_terms} terms
+ *       averaged over {@link #EXPORT_PROBES} fixed Gaussian probes seeded by the block's name (the
+ *       same for every sample and call), reported as {@code ESTIMATE}.
  * </ul>
  *
  * <p>{@link #figures()}: after an inverse, {@code inverse_iterations} and {@code inverse_residual}
@@ -40,16 +51,26 @@ import org.flowlab.api.nn.ParameterScope;
  * Lip(g)); after an estimated forward, {@code logdet_terms}, the number of series terms used.
  * {@link org.flowlab.api.flow.Flow#figures()} sums them over blocks.
  */
-final class ResidualBlock implements Bijector, Instrumented {
+final class ResidualBlock implements Bijector, Instrumented, OnnxBijector {
   /** The largest dimension for which {@code EXACT} computes the full Jacobian. */
   static final int EXACT_MAX_DIM = 64;
 
+  /**
+   * Fixed Hutchinson probes of the exported ({@code EXPORTED}) series when d > {@link
+   * #EXACT_MAX_DIM}.
+   */
+  static final int EXPORT_PROBES = 2;
+
+  private static final System.Logger LOG = System.getLogger(ResidualBlock.class.getName());
+
   private final String name;
-  private final LipschitzMlp net;
+  private final LipschitzNet net;
   private final ResidualConfig config;
   private final RussianRoulette training;
   private final RussianRoulette evaluation;
   private Map<String, Double> figures = Map.of();
+  private InverseCalibration calibration;
+  private int onnxInverseIterations = -1;
 
   /**
    * @param scope where {@code net.*} is registered
@@ -58,16 +79,27 @@ final class ResidualBlock implements Bijector, Instrumented {
    * @param config the family config
    */
   ResidualBlock(ParameterScope scope, String name, int dim, ResidualConfig config) {
-    this.name = name;
-    this.config = config;
-    this.net =
+    this(
+        name,
         new LipschitzMlp(
             scope.child("net"),
             dim,
             config.hidden(),
             config.activation(),
             config.coeff(),
-            config.powerIterations());
+            config.powerIterations()),
+        config);
+  }
+
+  /**
+   * @param name the block's name in error messages and logs
+   * @param net the network g (its parameters registered by the caller)
+   * @param config the family config
+   */
+  ResidualBlock(String name, LipschitzNet net, ResidualConfig config) {
+    this.name = name;
+    this.config = config;
+    this.net = net;
     RussianRoulette.Kind kind =
         config.roulette().equals("poisson")
             ? RussianRoulette.Kind.POISSON
@@ -82,17 +114,49 @@ final class ResidualBlock implements Bijector, Instrumented {
   public Transformed forward(NDArray x, LogDetMode mode) {
     boolean train = mode == LogDetMode.ESTIMATE;
     List<NDArray> weights = net.weights(train);
-    LipschitzMlp.Linearization lin = net.linearize(x, weights);
+    LipschitzNet.Linearization lin = net.linearize(x, weights);
     NDArray y = x.add(lin.value());
-    long dim = x.getShape().size() / x.getShape().get(0);
+    long n = x.getShape().get(0);
+    long dim = x.getShape().size() / n;
     if (!train && dim <= EXACT_MAX_DIM) {
       figures = Map.of();
+      Shape shape = x.getShape();
+      LinearOperator jacobian = lin.jacobian();
+      LinearOperator flat =
+          shape.dimension() == 2 ? jacobian : v -> jacobian.apply(v.reshape(shape)).reshape(n, dim);
       return new Transformed(
-          y, ExactLogDet.logAbsDetIdentityPlus(lin.jacobian(), x), LogDetMode.EXACT);
+          y, ExactLogDet.logAbsDetIdentityPlus(flat, x.reshape(n, dim)), LogDetMode.EXACT);
+    }
+    if (mode == LogDetMode.EXPORTED) {
+      return new Transformed(y, fixedProbeSeries(lin.jacobian(), x), LogDetMode.ESTIMATE);
     }
     return new Transformed(y, estimate(lin.jacobian(), x, train), LogDetMode.ESTIMATE);
   }
 
+  /**
+   * What the ONNX export computes for d > {@link #EXACT_MAX_DIM}: the truncated series with {@code
+   * eval_terms} terms averaged over {@link #EXPORT_PROBES} fixed probes ({@link #onnxProbes}).
+   */
+  private NDArray fixedProbeSeries(LinearOperator jacobian, NDArray x) {
+    Shape event = x.getShape().slice(1);
+    int d = Math.toIntExact(event.size());
+    float[] probes = onnxProbes(d);
+    NDArray sum = null;
+    for (int p = 0; p < EXPORT_PROBES; p++) {
+      float[] one = java.util.Arrays.copyOfRange(probes, p * d, (p + 1) * d);
+      NDArray probe = x.zerosLike().add(x.getManager().create(one, new Shape(1).addAll(event)));
+      NDArray s = PowerSeries.truncated(jacobian, probe, config.evalTerms());
+      sum = sum == null ? s : sum.add(s);
+    }
+    figures = Map.of("logdet_terms", (double) config.evalTerms() * EXPORT_PROBES);
+    return sum.mul(
+        x.getManager().full(new Shape(), (float) (1.0 / EXPORT_PROBES), x.getDataType()));
+  }
+
+  /**
+   * The stochastic estimate: a random probe (and roulette draw) from the engine generator, with the
+   * training settings or, for {@code EXACT} above {@link #EXACT_MAX_DIM}, {@code eval_terms}.
+   */
   private NDArray estimate(LinearOperator jacobian, NDArray x, boolean train) {
     NDArray probe = x.getManager().randomNormal(x.getShape());
     NDArray logDet;
@@ -158,8 +222,113 @@ final class ResidualBlock implements Bijector, Instrumented {
     return figures;
   }
 
+  /**
+   * Emits {@code y = x + g(x)} with the evaluation weights and {@code log|det(I + J_g)|}: for d ≤
+   * {@link #EXACT_MAX_DIM} exactly, the Jacobian's d columns from one emitted JVP with the d unit
+   * tangents, then {@code Log(Abs(Det(I + J)))} (float32 LU inside ONNX Runtime); above, the JVM's
+   * {@code EXPORTED} series: {@code eval_terms} terms averaged over {@link #EXPORT_PROBES} fixed
+   * Gaussian probes (the same for every sample and every export), a deterministic estimate.
+   */
+  @Override
+  public OnnxTransformed emitForward(OnnxGraph graph, OnnxTensor x) {
+    List<NDArray> weights = net.weights(false);
+    LipschitzNet.OnnxLinearization lin = net.emitLinearize(graph, x, weights);
+    String y = graph.add(x.name(), lin.value().name());
+    int d = Math.toIntExact(x.size());
+    Shape event = x.eventShape();
+    String logDet;
+    if (d <= EXACT_MAX_DIM) {
+      float[] eye = new float[d * d];
+      for (int i = 0; i < d; i++) {
+        eye[i * d + i] = 1f;
+      }
+      String tangents = graph.constant("eye", eye, withLeading(event, 1, d));
+      OnnxTensor columns =
+          lin.jacobian().apply(new OnnxTensor(tangents, new Shape(d).addAll(event)));
+      // Row i of (N, d, d) is J·e_i, so the matrix is Jᵀ; det(I + Jᵀ) = det(I + J).
+      String matrix = graph.reshape(columns.name(), -1, d, d);
+      String plusEye = graph.add(matrix, graph.constant("eye", eye, 1, d, d));
+      String det = graph.op("Det", List.of(plusEye), Map.of());
+      logDet = graph.add(graph.zerosPerSample(x), graph.log(graph.abs(det)));
+    } else {
+      float[] probes = onnxProbes(d);
+      String probe = graph.constant("probe", probes, withLeading(event, 1, EXPORT_PROBES));
+      OnnxTensor w = new OnnxTensor(probe, new Shape(EXPORT_PROBES).addAll(event));
+      String acc = null;
+      for (int k = 1; k <= config.evalTerms(); k++) {
+        w = lin.jacobian().apply(w);
+        String term = graph.mulScalar(w.name(), (k % 2 == 1 ? 1.0 : -1.0) / k);
+        acc = acc == null ? term : graph.add(acc, term);
+      }
+      String products = graph.reshape(graph.mul(acc, probe), -1, (long) EXPORT_PROBES * d);
+      logDet =
+          graph.add(
+              graph.zerosPerSample(x),
+              graph.mulScalar(graph.reduceSum(products, false, 1), 1.0 / EXPORT_PROBES));
+    }
+    return new OnnxTransformed(x.with(y), logDet);
+  }
+
+  /**
+   * Emits the fixed-point inverse {@code x ← y − g(x)} from {@code x = y}, unrolled for a fixed
+   * number of iterations chosen at export time ({@link InverseCalibration}: what the JVM inverse
+   * needs on latents the flow decodes from base draws, times a safety margin).
+   */
+  @Override
+  public OnnxTensor emitInverse(OnnxGraph graph, OnnxTensor y) {
+    if (calibration == null) {
+      calibration = InverseCalibration.standalone(this, y.eventShape());
+    }
+    int iterations = calibration.iterations(this);
+    onnxInverseIterations = iterations;
+    LOG.log(
+        System.Logger.Level.INFO,
+        "{0}: ONNX inverse unrolled to {1} fixed-point iterations",
+        name,
+        iterations);
+    List<NDArray> weights = net.weights(false);
+    OnnxTensor x = y;
+    for (int i = 0; i < iterations; i++) {
+      x = y.with(graph.sub(y.name(), net.emit(graph, x, weights).name()));
+    }
+    return x;
+  }
+
+  private static long[] withLeading(Shape event, long... leading) {
+    long[] dims = new long[leading.length + event.dimension()];
+    System.arraycopy(leading, 0, dims, 0, leading.length);
+    System.arraycopy(event.getShape(), 0, dims, leading.length, event.dimension());
+    return dims;
+  }
+
+  /** Seed of the fixed probes of the exported series (d > {@link #EXACT_MAX_DIM}). */
+  static final long ONNX_PROBE_SEED = 0x5EEDL;
+
+  /**
+   * The exported series' fixed Gaussian probes, {@link #EXPORT_PROBES} × d row-major, seeded by the
+   * block's name.
+   */
+  float[] onnxProbes(int d) {
+    return Seeds.normal(Seeds.stream(ONNX_PROBE_SEED, "onnx-probes/" + name), EXPORT_PROBES * d);
+  }
+
+  /** Shares the calibration that chooses the exported inverse's iteration count. */
+  void calibrateWith(InverseCalibration calibration) {
+    this.calibration = calibration;
+  }
+
+  /** The iteration count of the most recent ONNX inverse emission; −1 before the first. */
+  int onnxInverseIterations() {
+    return onnxInverseIterations;
+  }
+
+  /** The block's name. */
+  String name() {
+    return name;
+  }
+
   /** The block's network g. */
-  LipschitzMlp net() {
+  LipschitzNet net() {
     return net;
   }
 }

@@ -28,7 +28,8 @@ import org.flowlab.api.config.Require;
  * @param rouletteLambda the Poisson λ, positive (default 2.0; YAML {@code roulette_lambda})
  * @param evalTerms terms used when an exact log-det is asked for but d > 64 (default 20; YAML
  *     {@code eval_terms}): the series length for i-ResNet, the exact terms before the roulette for
- *     Residual Flows
+ *     Residual Flows; also the length of the fixed-probe series the ONNX export emits (mode {@code
+ *     EXPORTED}) for such blocks
  * @param normalization {@code actnorm} (an actnorm layer before every block) or {@code none}
  *     (default actnorm for residual_flows, none for iresnet)
  * @param base the latent distribution: {@code normal} (default) or {@code logistic}
@@ -37,6 +38,9 @@ import org.flowlab.api.config.Require;
  *     1e-6 for inputs of order 10)
  * @param inverseMaxIterations fixed-point inverse: iterations per block before failing (default
  *     2000; YAML {@code inverse_max_iterations})
+ * @param scales images only: the number of scales of the multi-scale model (default 2, at least 1);
+ *     each scale but the last ends with a squeeze and the factor-out of half the channels, so
+ *     height and width must be multiples of 2^(scales−1); {@code blocks} is then per scale
  */
 public record ResidualConfig(
     String variant,
@@ -54,7 +58,8 @@ public record ResidualConfig(
     String normalization,
     String base,
     Double inverseTolerance,
-    Integer inverseMaxIterations) {
+    Integer inverseMaxIterations,
+    Integer scales) {
 
   /** Values accepted for {@code variant}. */
   public static final List<String> VARIANTS = List.of("iresnet", "residual_flows");
@@ -104,6 +109,7 @@ public record ResidualConfig(
             "inverse_max_iterations",
             inverseMaxIterations == null ? 2000 : inverseMaxIterations,
             1);
+    scales = Require.atLeast("scales", scales == null ? 2 : scales, 1);
   }
 
   /** Every key at its default (Residual Flows). */
@@ -115,7 +121,7 @@ public record ResidualConfig(
   public static ResidualConfig variant(String variant) {
     return new ResidualConfig(
         variant, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-        null);
+        null, null);
   }
 
   /** Whether this is the Residual Flows variant (else i-ResNet). */

@@ -4,8 +4,12 @@ import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
 import org.flowlab.api.bijector.ActNorm;
+import org.flowlab.api.bijector.FactorOut;
+import org.flowlab.api.bijector.Reshape;
+import org.flowlab.api.bijector.Squeeze;
 import org.flowlab.api.distribution.BaseDistribution;
 import org.flowlab.api.flow.Bijector;
+import org.flowlab.api.flow.Chain;
 import org.flowlab.api.flow.Flow;
 import org.flowlab.api.nn.ParameterScope;
 import org.flowlab.api.spi.BuildContext;
@@ -13,13 +17,24 @@ import org.flowlab.api.spi.FlowFamily;
 import org.pf4j.Extension;
 
 /**
- * The {@code residual} family: i-ResNet and Residual Flows ({@code model.params.variant}) for
- * vector data of shape {@code (d)}. A stack of {@code blocks} steps, each an optional {@link
- * ActNorm} followed by a {@link ResidualBlock}. Parameters are named {@code step.K.actnorm.*} and
- * {@code step.K.block.net.*}.
+ * The {@code residual} family: i-ResNet and Residual Flows ({@code model.params.variant}).
  *
- * <p>{@code logProb(x, EXACT)} is exact for d ≤ 64; above, it uses {@code eval_terms} series terms
- * and reports {@code ESTIMATE}.
+ * <ul>
+ *   <li>Vectors {@code (d)}: a stack of {@code blocks} steps, each an optional {@link ActNorm}
+ *       followed by a {@link ResidualBlock} whose g is a {@link LipschitzMlp}; parameters {@code
+ *       step.K.actnorm.*} and {@code step.K.block.net.*}.
+ *   <li>Images {@code (c, h, w)}: a multi-scale model of {@code scales} scales. Each scale runs
+ *       {@code blocks} steps (optional actnorm, then a residual block whose g is a {@link
+ *       LipschitzCnn} of 3×3 convolutions); each scale but the last then squeezes to {@code (4c,
+ *       h/2, w/2)} and factors out half the channels ({@link FactorOut}), the other half going on
+ *       to the next scale. The latent has the data's shape. Parameters {@code
+ *       scale.S.step.K.{actnorm,block}.*}. Logit preprocessing is the host's ({@code
+ *       data.logit_alpha}).
+ * </ul>
+ *
+ * <p>{@code logProb(x, EXACT)} is exact when the data dimension is at most 64 (each block's
+ * dimension is then at most 64 too); above, it uses {@code eval_terms} series terms and reports
+ * {@code ESTIMATE}.
  */
 @Extension
 public final class ResidualFamily implements FlowFamily<ResidualConfig> {
@@ -31,7 +46,8 @@ public final class ResidualFamily implements FlowFamily<ResidualConfig> {
   @Override
   public String description() {
     return "i-ResNet (Behrmann et al. 2019) and Residual Flows (Chen et al. 2019): invertible"
-        + " residual blocks with estimated log-determinants, for vectors";
+        + " residual blocks with estimated log-determinants; MLP blocks for vectors, a multi-scale"
+        + " model of convolutional blocks for images";
   }
 
   @Override
@@ -42,20 +58,115 @@ public final class ResidualFamily implements FlowFamily<ResidualConfig> {
   @Override
   public Flow build(ResidualConfig config, BuildContext context) {
     Shape shape = context.eventShape();
+    if (shape.dimension() == 3) {
+      return buildImage(config, context);
+    }
     if (shape.dimension() != 1) {
       throw new IllegalArgumentException(
-          "residual supports vector data of shape (d) only, got event shape " + shape);
+          "residual supports vectors (d) and images (c, h, w), got event shape " + shape);
     }
     int d = Math.toIntExact(shape.get(0));
     ParameterScope root = context.parameters();
     List<Bijector> steps = new ArrayList<>();
+    List<ResidualBlock> blocks = new ArrayList<>();
     for (int k = 0; k < config.blocks(); k++) {
       ParameterScope step = root.child("step." + k);
       if (config.normalization().equals("actnorm")) {
         steps.add(new ActNorm(step.child("actnorm"), shape));
       }
-      steps.add(new ResidualBlock(step.child("block"), "step." + k + ".block", d, config));
+      ResidualBlock block =
+          new ResidualBlock(step.child("block"), "step." + k + ".block", d, config);
+      blocks.add(block);
+      steps.add(block);
     }
-    return new Flow(shape, BaseDistribution.named(config.base()), steps, root.parameters());
+    return flow(config, shape, shape, steps, blocks, root);
+  }
+
+  private static Flow buildImage(ResidualConfig config, BuildContext context) {
+    Shape shape = context.eventShape();
+    validate(shape, config.scales());
+    ParameterScope root = context.parameters();
+    List<ResidualBlock> blocks = new ArrayList<>();
+    Built built = scale(root, shape, 0, config, blocks);
+    List<Bijector> steps = new ArrayList<>(built.bijectors());
+    if (!built.latentShape().equals(shape)) {
+      steps.add(new Reshape(built.latentShape(), shape));
+    }
+    return flow(config, shape, shape, steps, blocks, root);
+  }
+
+  private static Flow flow(
+      ResidualConfig config,
+      Shape shape,
+      Shape latentShape,
+      List<Bijector> steps,
+      List<ResidualBlock> blocks,
+      ParameterScope root) {
+    BaseDistribution base = BaseDistribution.named(config.base());
+    new InverseCalibration(
+        steps, base, latentShape, root.parameters(), blocks, config.inverseMaxIterations());
+    return new Flow(shape, latentShape, base, steps, root.parameters());
+  }
+
+  /** The bijectors of scales {@code s..scales−1} and the shape of their output. */
+  private record Built(List<Bijector> bijectors, Shape latentShape) {}
+
+  private static Built scale(
+      ParameterScope root, Shape shape, int s, ResidualConfig config, List<ResidualBlock> blocks) {
+    ParameterScope scope = root.child("scale." + s);
+    List<Bijector> out = new ArrayList<>();
+    for (int k = 0; k < config.blocks(); k++) {
+      ParameterScope step = scope.child("step." + k);
+      if (config.normalization().equals("actnorm")) {
+        out.add(new ActNorm(step.child("actnorm"), shape));
+      }
+      LipschitzCnn net =
+          new LipschitzCnn(
+              step.child("block").child("net"),
+              shape,
+              config.hidden(),
+              config.activation(),
+              config.coeff(),
+              config.powerIterations());
+      ResidualBlock block = new ResidualBlock("scale." + s + ".step." + k + ".block", net, config);
+      blocks.add(block);
+      out.add(block);
+    }
+    if (s == config.scales() - 1) {
+      return new Built(out, shape);
+    }
+    Squeeze squeeze = new Squeeze(shape);
+    out.add(squeeze);
+    Shape squeezed = squeeze.outputShape();
+    long kept = squeezed.get(0) / 2;
+    Built inner =
+        scale(root, new Shape(kept, squeezed.get(1), squeezed.get(2)), s + 1, config, blocks);
+    FactorOut factorOut =
+        new FactorOut(squeezed, kept, new Chain(inner.bijectors()), inner.latentShape());
+    out.add(factorOut);
+    return new Built(out, factorOut.outputShape());
+  }
+
+  /**
+   * Checks that {@code scales} fits the image: height and width divisible by 2^(scales−1).
+   *
+   * @throws IllegalArgumentException one line naming the key and the shape
+   */
+  static void validate(Shape shape, int scales) {
+    long h = shape.get(1);
+    long w = shape.get(2);
+    long factor = 1L << Math.min(scales - 1, 62);
+    if (scales > 31 || h % factor != 0 || w % factor != 0) {
+      throw new IllegalArgumentException(
+          "scales: "
+              + scales
+              + " scales squeeze the image "
+              + (scales - 1)
+              + " times, so its height and width must be multiples of "
+              + factor
+              + ", got image shape "
+              + shape
+              + "; use fewer scales");
+    }
   }
 }

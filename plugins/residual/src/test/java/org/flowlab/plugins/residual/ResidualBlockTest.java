@@ -51,7 +51,7 @@ class ResidualBlockTest {
       NDArray x = normal(m, 2, d, "x");
       block.forward(x, LogDetMode.ESTIMATE); // settle the stored power-iteration vectors
       // The exact truncated series from the full Jacobian (traces of J^k), per sample.
-      LipschitzMlp.Linearization lin = block.net().linearize(x, block.net().weights(false));
+      LipschitzNet.Linearization lin = block.net().linearize(x, block.net().weights(false));
       double[][][] jac = ExactLogDet.jacobians(lin.jacobian(), x);
       double[] lu = new double[2];
       for (int s = 0; s < 2; s++) {

@@ -9,6 +9,9 @@ import ai.djl.ndarray.types.Shape;
 import java.util.List;
 import java.util.Map;
 import org.flowlab.api.bijector.ActNorm;
+import org.flowlab.api.bijector.FactorOut;
+import org.flowlab.api.bijector.Reshape;
+import org.flowlab.api.bijector.Squeeze;
 import org.flowlab.api.config.InvalidValueException;
 import org.flowlab.api.flow.Flow;
 import org.flowlab.api.nn.Parameter;
@@ -91,15 +94,92 @@ class ResidualConfigTest {
                   ResidualConfig.variant("iresnet"),
                   new BuildContext(new Shape(3), ParameterScope.root(m, 1)));
       assertEquals(8, iresnet.bijectors().size());
-      IllegalArgumentException image =
+    }
+  }
+
+  @Test
+  void imagesBuildTheMultiScaleModelAndRejectScalesThatDoNotFit() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      ResidualConfig two =
+          new ResidualConfig(
+              null,
+              2,
+              List.of(8),
+              null,
+              null,
+              null,
+              null,
+              null,
+              null,
+              null,
+              null,
+              null,
+              null,
+              null,
+              null,
+              null,
+              2);
+      Flow flow =
+          new ResidualFamily()
+              .build(two, new BuildContext(new Shape(1, 4, 4), ParameterScope.root(m, 1)));
+      // scale 0: 2 × (actnorm, block), squeeze, factor-out (holding scale 1); reshape to the image
+      List<Class<?>> kinds = flow.bijectors().stream().<Class<?>>map(Object::getClass).toList();
+      assertEquals(
+          List.of(
+              ActNorm.class,
+              ResidualBlock.class,
+              ActNorm.class,
+              ResidualBlock.class,
+              Squeeze.class,
+              FactorOut.class,
+              Reshape.class),
+          kinds);
+      assertEquals(new Shape(1, 4, 4), flow.latentShape());
+      List<String> names = flow.parameters().stream().map(Parameter::name).toList();
+      for (String n :
+          List.of(
+              "scale.0.step.0.block.net.0.weight",
+              "scale.0.step.1.block.net.1.sn.v",
+              "scale.1.step.1.actnorm.bias",
+              "scale.1.step.1.block.net.act.0.beta")) {
+        assertTrue(names.contains(n), n + " in " + names);
+      }
+      ResidualConfig four =
+          new ResidualConfig(
+              null,
+              1,
+              List.of(8),
+              null,
+              null,
+              null,
+              null,
+              null,
+              null,
+              null,
+              null,
+              null,
+              null,
+              null,
+              null,
+              null,
+              4);
+      IllegalArgumentException e =
           assertThrows(
               IllegalArgumentException.class,
               () ->
                   new ResidualFamily()
                       .build(
-                          ResidualConfig.defaults(),
-                          new BuildContext(new Shape(1, 4, 4), ParameterScope.root(m, 1))));
-      assertTrue(image.getMessage().contains("(1, 4, 4)"), image.getMessage());
+                          four, new BuildContext(new Shape(1, 4, 4), ParameterScope.root(m, 1))));
+      assertTrue(e.getMessage().startsWith("scales: 4 scales"), e.getMessage());
+      assertEquals(
+          "scales",
+          assertThrows(
+                  InvalidValueException.class,
+                  () ->
+                      new ResidualConfig(
+                          null, 1, null, null, null, null, null, null, null, null, null, null, null,
+                          null, null, null, 0))
+              .key());
     }
   }
 

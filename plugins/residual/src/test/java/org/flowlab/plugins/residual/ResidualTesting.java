@@ -46,7 +46,8 @@ final class ResidualTesting {
         null,
         null,
         null,
-        inverseMaxIterations);
+        inverseMaxIterations,
+        null);
   }
 
   /** n points of 8 Gaussians (std 0.1) on the circle of radius 2. */
