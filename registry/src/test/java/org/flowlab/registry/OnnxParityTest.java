@@ -98,6 +98,12 @@ class OnnxParityTest {
   }
 
   @Test
+  void logProbToleranceIsAbsoluteExceptForLargeLogProbs() {
+    assertEquals(1e-3, Parity.logProbTolerance(new float[] {-3.2f, 5f, -999f}), 0);
+    assertEquals(1.9e-3, Parity.logProbTolerance(new float[] {-1200f, -1900f, 12f}), 1e-9);
+  }
+
+  @Test
   void actNormOnVectorsAndImages() {
     for (Shape event : List.of(new Shape(3), new Shape(2, 4, 4))) {
       ActNorm a = new ActNorm(ParameterScope.root(manager, 1).child("a"), event);

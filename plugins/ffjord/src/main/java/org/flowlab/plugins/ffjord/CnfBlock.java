@@ -86,7 +86,7 @@ final class CnfBlock implements Bijector, Instrumented, Regularized, OnnxBijecto
    * Largest accepted {@code |Δ|/(1 + |value|)} in z or x between the RK4 export solve and the
    * adaptive one.
    */
-  static final double VALUE_TOLERANCE = 1e-5;
+  static final double VALUE_TOLERANCE = 5e-5;
 
   /** Largest accepted |Δ log-det| between the RK4 export solve and the adaptive one. */
   static final double LOG_DET_TOLERANCE = 1e-4;
