@@ -72,4 +72,29 @@ public final class Squeeze implements Bijector, OnnxBijector {
     long n = z.getShape().get(0);
     return z.reshape(n, c, 2, 2, h / 2, w / 2).transpose(0, 1, 4, 2, 5, 3).reshape(n, c, h, w);
   }
+
+  /**
+   * Checks that a multi-scale flow with {@code scales} scales (a squeeze between consecutive ones)
+   * fits an image of shape {@code (c, h, w)}: h and w divisible by 2^(scales−1), at least 2 pixels
+   * left at the last scale.
+   *
+   * @throws IllegalArgumentException one line naming the key {@code scales} and the shape
+   */
+  public static void requireScales(Shape imageShape, int scales) {
+    long h = imageShape.get(1);
+    long w = imageShape.get(2);
+    long factor = 1L << Math.min(scales - 1, 62);
+    if (scales > 31 || h % factor != 0 || w % factor != 0 || (h / factor) * (w / factor) < 2) {
+      throw new IllegalArgumentException(
+          "scales: "
+              + scales
+              + " scales squeeze the image "
+              + (scales - 1)
+              + " times, so its height and width must be multiples of "
+              + factor
+              + " leaving at least 2 pixels, got image shape "
+              + imageShape
+              + "; use fewer scales");
+    }
+  }
 }

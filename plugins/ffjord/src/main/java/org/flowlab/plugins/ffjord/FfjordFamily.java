@@ -82,7 +82,7 @@ public final class FfjordFamily implements FlowFamily<FfjordConfig> {
 
   private static Flow buildImage(FfjordConfig config, BuildContext context) {
     Shape shape = context.eventShape();
-    validate(shape, config.scales());
+    Squeeze.requireScales(shape, config.scales());
     ParameterScope root = context.parameters();
     OdeSolver train = solver(config, config.atol(), config.rtol());
     OdeSolver eval = solver(config, config.evalAtol(), config.evalRtol());
@@ -139,27 +139,6 @@ public final class FfjordFamily implements FlowFamily<FfjordConfig> {
       out.add(new ActNorm(block.child("actnorm"), shape));
     }
     out.add(CnfBlock.image(block.child("cnf"), shape, config, train, eval));
-  }
-
-  /**
-   * Checks that {@code scales} fits the image: h and w divisible by 2^(scales−1).
-   *
-   * @throws IllegalArgumentException with one line naming the key and the shape
-   */
-  static void validate(Shape shape, int scales) {
-    long factor = 1L << (scales - 1);
-    if (shape.get(1) % factor != 0 || shape.get(2) % factor != 0) {
-      throw new IllegalArgumentException(
-          "scales: "
-              + scales
-              + " scales squeeze the image "
-              + (scales - 1)
-              + " times, so its height and width must be multiples of "
-              + factor
-              + ", got image shape "
-              + shape
-              + "; use fewer scales");
-    }
   }
 
   /** The configured solver at the given tolerances (rk4 ignores them). */

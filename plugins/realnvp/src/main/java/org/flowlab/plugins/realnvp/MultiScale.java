@@ -24,33 +24,9 @@ final class MultiScale {
   /** The bijectors of scales {@code s..scales−1} on images of {@code shape}, and their latent. */
   record Built(List<Bijector> bijectors, Shape latentShape) {}
 
-  /**
-   * Checks that {@code scales} fits the image: h and w divisible by 2^(scales−1) and at least two
-   * pixels left at the last scale.
-   *
-   * @throws IllegalArgumentException with one line that names the key and the shape
-   */
-  static void validate(Shape shape, int scales) {
-    long h = shape.get(1);
-    long w = shape.get(2);
-    long factor = 1L << Math.min(scales - 1, 62);
-    if (scales > 31 || h % factor != 0 || w % factor != 0 || (h / factor) * (w / factor) < 2) {
-      throw new IllegalArgumentException(
-          "scales: "
-              + scales
-              + " scales squeeze the image "
-              + (scales - 1)
-              + " times, so its height and width must be multiples of "
-              + factor
-              + " leaving at least 2 pixels, got image shape "
-              + shape
-              + "; use fewer scales");
-    }
-  }
-
   /** The bijectors for {@code scales} scales starting at {@code shape}, data → latent. */
   static Built build(ParameterScope scope, Shape shape, RealNvpConfig config) {
-    validate(shape, config.scales());
+    Squeeze.requireScales(shape, config.scales());
     return scales(scope, shape, 0, config);
   }
 

@@ -84,7 +84,7 @@ public final class ResidualFamily implements FlowFamily<ResidualConfig> {
 
   private static Flow buildImage(ResidualConfig config, BuildContext context) {
     Shape shape = context.eventShape();
-    validate(shape, config.scales());
+    Squeeze.requireScales(shape, config.scales());
     ParameterScope root = context.parameters();
     List<ResidualBlock> blocks = new ArrayList<>();
     Built built = scale(root, shape, 0, config, blocks);
@@ -145,28 +145,5 @@ public final class ResidualFamily implements FlowFamily<ResidualConfig> {
         new FactorOut(squeezed, kept, new Chain(inner.bijectors()), inner.latentShape());
     out.add(factorOut);
     return new Built(out, factorOut.outputShape());
-  }
-
-  /**
-   * Checks that {@code scales} fits the image: height and width divisible by 2^(scales−1).
-   *
-   * @throws IllegalArgumentException one line naming the key and the shape
-   */
-  static void validate(Shape shape, int scales) {
-    long h = shape.get(1);
-    long w = shape.get(2);
-    long factor = 1L << Math.min(scales - 1, 62);
-    if (scales > 31 || h % factor != 0 || w % factor != 0) {
-      throw new IllegalArgumentException(
-          "scales: "
-              + scales
-              + " scales squeeze the image "
-              + (scales - 1)
-              + " times, so its height and width must be multiples of "
-              + factor
-              + ", got image shape "
-              + shape
-              + "; use fewer scales");
-    }
   }
 }
