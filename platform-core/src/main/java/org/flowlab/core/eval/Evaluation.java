@@ -99,20 +99,29 @@ public final class Evaluation {
   /**
    * The largest {@code |decode(encode(x)) − x|} over the first {@value #INVERSE_CHECK_POINTS} test
    * points (dequantised with the test split's fixed noise): how exactly the trained flow inverts on
-   * real data, in data space.
+   * real data, in data space. Chunked as the NLL is ({@link Trainer#evaluationChunk}).
    */
   public static double inverseError(Flow flow, DataSplits data, NDManager manager, long seed) {
     Points head = data.test().head(Math.min(INVERSE_CHECK_POINTS, data.test().count()));
     float[] values = new float[head.count() * data.dim()];
     head.copyRange(
         0, head.count(), values, data.quantization(), Trainer.evaluationNoise(seed, "test"));
-    try (NDScope scope = new NDScope();
-        NDManager sub = manager.newSubManager()) {
-      scope.suppressNotUsedWarning();
-      NDArray x = sub.create(values, new Shape(head.count()).addAll(data.eventShape()));
-      NDArray back = flow.decode(flow.encode(x, LogDetMode.EXACT).value());
-      return back.sub(x).abs().max().toType(DataType.FLOAT64, false).getDouble();
+    int dim = data.dim();
+    int chunk = Trainer.evaluationChunk(dim);
+    double worst = 0;
+    for (int start = 0; start < head.count(); start += chunk) {
+      int count = Math.min(chunk, head.count() - start);
+      try (NDScope scope = new NDScope();
+          NDManager sub = manager.newSubManager()) {
+        scope.suppressNotUsedWarning();
+        float[] slice = java.util.Arrays.copyOfRange(values, start * dim, (start + count) * dim);
+        NDArray x = sub.create(slice, new Shape(count).addAll(data.eventShape()));
+        NDArray back = flow.decode(flow.encode(x, LogDetMode.EXACT).value());
+        double err = back.sub(x).abs().max().toType(DataType.FLOAT64, false).getDouble();
+        worst = Double.isNaN(err) ? Double.NaN : Math.max(worst, err);
+      }
     }
+    return worst;
   }
 
   private static final int INVERSE_CHECK_POINTS = 256;

@@ -239,6 +239,15 @@ public final class Trainer {
     return Seeds.stream(seed, "dequantize/" + splitName);
   }
 
+  /**
+   * Points per chunk when evaluating without gradients: at most 32,768 values (41 Fashion-MNIST
+   * images, 8,192 2D points). An estimated log-det keeps every block's JVP terms until the chunk
+   * ends; at 167 images a residual image model's chunk held 13 GB.
+   */
+  public static int evaluationChunk(int dim) {
+    return Math.max(1, Math.min(8192, 32_768 / dim));
+  }
+
   /** Mean −log p(x) in nats over continuous {@code points}, in chunks without gradients. */
   public static double meanNll(Flow flow, float[] points, Shape eventShape, NDManager manager) {
     int dim = Math.toIntExact(eventShape.size());
@@ -266,10 +275,7 @@ public final class Trainer {
     Engine.getInstance().setRandomSeed(EVALUATION_SEED);
     int dim = Math.toIntExact(eventShape.size());
     int n = points.count();
-    // At most 32,768 values per chunk (41 Fashion-MNIST images): an estimated log-det keeps every
-    // block's JVP terms until the chunk ends, and at 167 images a residual image model's chunk
-    // held 13 GB.
-    int chunk = Math.max(1, Math.min(8192, 32_768 / dim));
+    int chunk = evaluationChunk(dim);
     float[] buffer = new float[Math.min(chunk, Math.max(n, 1)) * dim];
     double sum = 0;
     for (int start = 0; start < n; start += chunk) {
