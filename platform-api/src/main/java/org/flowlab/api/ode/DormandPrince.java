@@ -103,7 +103,7 @@ public final class DormandPrince implements OdeSolver {
     if (firstStep > 0) {
       h = Math.min(firstStep, span);
     } else {
-      try (StepScope scope = StepScope.open(StepScope.recording(k1))) {
+      try (StepScope scope = StepScope.open()) {
         h = Math.min(initialStep(f, t0, y0, k1, dir), span);
       }
       nfe++;
@@ -113,7 +113,6 @@ public final class DormandPrince implements OdeSolver {
     int rejected = 0;
     boolean lastRejected = false;
     NDList[] k = new NDList[7];
-    boolean recording = StepScope.recording(k1);
 
     while (dir * (t1 - t) > 0) {
       if (steps + rejected >= maxSteps) {
@@ -146,7 +145,7 @@ public final class DormandPrince implements OdeSolver {
       k[0] = k1;
       NDList y1;
       double err;
-      try (StepScope scope = StepScope.open(recording)) {
+      try (StepScope scope = StepScope.open()) {
         for (int s = 1; s < 7; s++) {
           k[s] = f.derivative(t + C[s] * step, combine(y, step, A[s], k));
         }

@@ -25,14 +25,10 @@ public final class RungeKutta4 implements OdeSolver {
   public Solution solve(Dynamics f, NDList y0, double t0, double t1) {
     double h = (t1 - t0) / steps;
     NDList y = y0;
-    Boolean recording = null;
     for (int i = 0; i < steps; i++) {
       double t = t0 + i * h;
       NDList k1 = f.derivative(t, y);
-      if (recording == null) {
-        recording = StepScope.recording(k1);
-      }
-      try (StepScope scope = StepScope.open(recording)) {
+      try (StepScope scope = StepScope.open()) {
         NDList k2 = f.derivative(t + h / 2, axpy(y, h / 2, k1));
         NDList k3 = f.derivative(t + h / 2, axpy(y, h / 2, k2));
         NDList k4 = f.derivative(t + h, axpy(y, h, k3));

@@ -5,10 +5,11 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDScope;
 
 /**
- * One solver step's arrays. When autograd is not recording (evaluation, export, sampling), the
- * step's intermediates are freed as the step ends, except what {@link #keep} names, so a solve with
- * hundreds of steps holds only its current state; while recording, backward needs every
- * intermediate and nothing is freed.
+ * One solver step's arrays: the step's intermediates are freed as the step ends, except what {@link
+ * #keep} names, so a solve with hundreds of steps holds only its current state. This is safe while
+ * autograd records too: closing a DJL array drops the Java side's reference, and PyTorch's graph
+ * keeps its own references to whatever backward needs (the solver gradient tests check it). What a
+ * recording graph holds is the caller's concern: evaluation must run with recording off.
  */
 final class StepScope implements AutoCloseable {
   private final NDScope scope;
@@ -17,37 +18,21 @@ final class StepScope implements AutoCloseable {
     this.scope = scope;
   }
 
-  /** A scope for one step; {@code recording} from {@link #recording}. */
-  static StepScope open(boolean recording) {
-    return new StepScope(recording ? null : new NDScope());
-  }
-
-  /** Whether autograd records the ops that produced {@code values} (PyTorch's requires_grad). */
-  static boolean recording(NDList values) {
-    for (NDArray v : values) {
-      if (v.hasGradient()) {
-        return true;
-      }
-    }
-    return false;
+  /** A scope for one step. */
+  static StepScope open() {
+    return new StepScope(new NDScope());
   }
 
   /** Keeps these arrays past the step. */
   void keep(NDList values) {
-    if (scope != null) {
-      NDScope.unregister(values);
-    }
+    NDScope.unregister(values);
   }
 
   /**
    * Frees an earlier step's kept arrays once they are replaced, except any array that is also in
-   * one of {@code live} (the caller's initial state, what this step keeps); nothing while
-   * recording.
+   * one of {@code live} (the caller's initial state, what this step keeps).
    */
   void release(NDList old, NDList... live) {
-    if (scope == null) {
-      return;
-    }
     for (NDArray a : old) {
       boolean alive = false;
       for (NDList l : live) {
@@ -63,8 +48,6 @@ final class StepScope implements AutoCloseable {
 
   @Override
   public void close() {
-    if (scope != null) {
-      scope.close();
-    }
+    scope.close();
   }
 }

@@ -41,7 +41,13 @@ public final class ExperimentRunner {
   private static final java.util.concurrent.ExecutorService COMPUTE =
       java.util.concurrent.Executors.newSingleThreadExecutor(
           r -> {
-            Thread t = new Thread(r, "flowlab-compute");
+            Thread t =
+                new Thread(
+                    () -> {
+                      Devices.stopRecordingGradients();
+                      r.run();
+                    },
+                    "flowlab-compute");
             t.setDaemon(true);
             return t;
           });
@@ -150,6 +156,11 @@ public final class ExperimentRunner {
         throw e;
       }
     }
+  }
+
+  /** Whether autograd records on the compute thread (it must not: see {@link Devices}). */
+  static boolean computeThreadRecordsGradients() throws Exception {
+    return COMPUTE.submit(Devices::recordsGradients).get();
   }
 
   /** Runs {@code task} on the compute thread and waits for it (its exceptions rethrown). */
