@@ -19,7 +19,8 @@ import org.flowlab.api.nn.Scalars;
  * update {@code h·clamp(0.9·err^(-1/5), 0.2, 10)} (no growth right after a rejection). The first
  * step is chosen by Hairer's rule (one extra evaluation) unless given.
  *
- * <p>NFE: 1 for {@code f(t0, y0)}, 1 for the initial step selection, then 6 per attempted step.
+ * <p>NFE: 1 for {@code f(t0, y0)}, 1 for the initial step selection, then 6 per attempted step; 6
+ * per accepted step are in the end state's graph ({@link Solution#nfeBackward()}).
  */
 public final class DormandPrince implements OdeSolver {
   private static final double[] C = {0, 1.0 / 5, 3.0 / 10, 4.0 / 5, 8.0 / 9, 1, 1};
@@ -92,7 +93,7 @@ public final class DormandPrince implements OdeSolver {
   @Override
   public Solution solve(Dynamics f, NDList y0, double t0, double t1) {
     if (t0 == t1) {
-      return new Solution(y0, 0, 0, 0);
+      return new Solution(y0, 0, 0, 0, 0);
     }
     double dir = Math.signum(t1 - t0);
     double span = Math.abs(t1 - t0);
@@ -188,7 +189,9 @@ public final class DormandPrince implements OdeSolver {
       }
       h = Math.abs(step) * factor;
     }
-    return new Solution(y, nfe, steps, rejected);
+    // In the graph: f(t0, y0) and stages 2–6 of each accepted step, and each accepted step's 7th
+    // stage but the last one's, as the next step's first (first same as last): 6 per step.
+    return new Solution(y, nfe, steps, rejected, 6 * steps);
   }
 
   /** Hairer, Nørsett and Wanner's starting step (Solving ODEs I, II.4), one evaluation. */

@@ -43,7 +43,7 @@ public final class RungeKutta4 implements OdeSolver {
         y = next;
       }
     }
-    return new Solution(y, 4 * steps, steps, 0);
+    return new Solution(y, 4 * steps, steps, 0, 4 * steps);
   }
 
   /** y + a·k, tensor by tensor. */

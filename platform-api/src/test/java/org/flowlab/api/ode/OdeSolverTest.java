@@ -206,6 +206,51 @@ class OdeSolverTest {
     }
   }
 
+  /**
+   * nfeBackward counts the evaluations a backward pass differentiates: each evaluation adds its own
+   * zero-valued leaf ("tap"), and exactly the taps of the evaluations the end state depends on get
+   * a gradient.
+   */
+  @Test
+  void backwardEvaluationsAreThoseInTheEndStatesGraph() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      for (OdeSolver solver :
+          new OdeSolver[] {new RungeKutta4(5), new DormandPrince(1e-6, 1e-6, 1000, 0, 0.5)}) {
+        try (NDManager scratch = m.newSubManager()) {
+          NDArray[] taps = new NDArray[400];
+          for (int i = 0; i < taps.length; i++) {
+            taps[i] = scratch.zeros(new Shape(1));
+            taps[i].setRequiresGradient(true);
+          }
+          int[] calls = {0};
+          Dynamics f =
+              (t, s) -> {
+                NDArray y = s.get(0);
+                return new NDList(y.mul(y).neg().add(taps[calls[0]++]));
+              };
+          NDArray y0 = scratch.create(new float[] {0.5f, 1.2f, 2f});
+          Solution sol;
+          try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            sol = solver.solve(f, new NDList(y0), 0, 1);
+            gc.backward(sol.state().get(0).sum());
+          }
+          int differentiated = 0;
+          for (int i = 0; i < calls[0]; i++) {
+            differentiated += taps[i].getGradient().getFloat() != 0 ? 1 : 0;
+          }
+          assertEquals(calls[0], sol.nfe(), solver.describe());
+          assertEquals(differentiated, sol.nfeBackward(), solver.describe());
+          assertTrue(sol.steps() > 1, solver.describe() + ": several steps");
+          if (solver instanceof DormandPrince) {
+            assertTrue(
+                sol.nfe() > sol.nfeBackward(),
+                "the last error stage and rejected steps are not in the graph");
+          }
+        }
+      }
+    }
+  }
+
   @Test
   void tooManyStepsIsAClearError() {
     try (NDManager m = NDManager.newBaseManager()) {

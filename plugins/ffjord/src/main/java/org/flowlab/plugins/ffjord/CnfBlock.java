@@ -59,9 +59,10 @@ import org.flowlab.api.random.Seeds;
  * #penalty()} is their weighted batch mean.
  *
  * <p>Figures ({@link Instrumented}) of the most recent forward or inverse call: {@code nfe}
- * (evaluations of f in the solve — the backward pass evaluates no f, it runs the recorded graph of
- * the accepted steps, so there is no separate backward NFE), {@code ode_steps}, {@code
- * ode_rejected} and {@code end_time} (T).
+ * (evaluations of f in the solve, rejected steps and step-size probes included), {@code
+ * nfe_backward} (the evaluations the result depends on: a backward pass runs the recorded graph of
+ * the accepted steps, one vector–Jacobian product through f for each, and evaluates no f of its
+ * own), {@code ode_steps}, {@code ode_rejected} and {@code end_time} (T).
  *
  * <p>ONNX ({@link OnnxBijector}): both directions are unrolled fixed-step RK4 solves on {@code s ∈
  * [0, 1]}, the forward one of the augmented state {@code (z, ∫ T·tr ∂f/∂z ds)}, the inverse one of
@@ -317,6 +318,7 @@ final class CnfBlock implements Bijector, Instrumented, Regularized, OnnxBijecto
   private void record(Solution sol, NDArray endTime) {
     Map<String, Double> f = new LinkedHashMap<>();
     f.put("nfe", (double) sol.nfe());
+    f.put("nfe_backward", (double) sol.nfeBackward());
     f.put("ode_steps", (double) sol.steps());
     f.put("ode_rejected", (double) sol.rejected());
     f.put("end_time", (double) endTime.getFloat());

@@ -250,6 +250,8 @@ class FfjordTest {
           "d = 3 above exact_max_dim = 2: EXACT falls back to the estimator");
       assertEquals(2 * 4 * 5.0, flow3.figures().get("nfe"), "rk4: 4 evaluations per step, summed");
       assertEquals(2 * 5.0, flow3.figures().get("ode_steps"));
+      assertEquals(
+          2 * 4 * 5.0, flow3.figures().get("nfe_backward"), "rk4: all of them in the graph");
       Flow flow2 = perturbed(m, capped, 2, 0.3);
       NDArray x2 = normal(m, 4, 2, "modes");
       assertEquals(LogDetMode.EXACT, flow2.encode(x2, LogDetMode.EXACT).mode());
