@@ -66,6 +66,26 @@ class ArchitectureTest {
     org.flowlab.api.testkit.PluginArchitecture.SCALAR_OPERANDS.check(flowlab);
   }
 
+  /**
+   * The host classes that may open a manager or name a device, each for a reason. Everything else
+   * (platform-api and registry included) creates arrays from the run's manager or from the manager
+   * of an array already on the run's device.
+   */
+  private static final java.util.List<String> NAME_A_DEVICE =
+      java.util.List.of(
+          // Maps training.device to a DJL device and opens the run's manager on it.
+          "org.flowlab.core.train.Devices",
+          // Export traces the flow on the host on purpose: the ONNX graph is built from host
+          // arrays and its parity is checked against ONNX Runtime, which reads host memory.
+          "org.flowlab.core.export.RunExporter",
+          // Measures the JVM model against ONNX Runtime on the same host arrays (as export does).
+          "org.flowlab.core.export.ExportBenchmark");
+
+  @Test
+  void arraysAreCreatedOnTheRunsDevice() {
+    org.flowlab.api.testkit.PluginArchitecture.arraysOnTheRunsDevice(NAME_A_DEVICE).check(flowlab);
+  }
+
   @Test
   void theImportSawBothModules() {
     // Guards the rules above against passing on an empty import.

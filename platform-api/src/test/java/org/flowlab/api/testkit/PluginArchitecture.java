@@ -3,19 +3,28 @@ package org.flowlab.api.testkit;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
+import ai.djl.Device;
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.domain.JavaMethodCall;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.lang.ArchRule;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The architecture rule every plugin module checks in its tests: a plugin's classes depend only on
  * its own package, platform-api, DJL, PF4J, the JDK and {@code jakarta.inject} — never on the host,
- * the registry or another plugin — and never hands DJL a Java number as a tensor operand ({@link
- * #SCALAR_OPERANDS}). Use it from a plugin test:
+ * the registry or another plugin — never hands DJL a Java number as a tensor operand ({@link
+ * #SCALAR_OPERANDS}), and never names a device or opens a manager of its own ({@link
+ * #ARRAYS_ON_THE_RUNS_DEVICE}). Use it from a plugin test:
  *
  * <pre>{@code
  * @Test
@@ -61,6 +70,58 @@ public final class PluginArchitecture {
               "DJL frees a Number operand's buffer while autograd still holds it; use"
                   + " org.flowlab.api.nn.Scalars");
 
+  /** The calls that pick a device by themselves instead of following the run's manager. */
+  private static final DescribedPredicate<JavaMethodCall> NAMES_A_DEVICE =
+      DescribedPredicate.describe(
+          "NDManager.newBaseManager(..), Engine.newBaseManager(..), Engine.defaultDevice() or"
+              + " Device.cpu/gpu/of/fromName(..)",
+          call -> {
+            JavaClass owner = call.getTargetOwner();
+            String name = call.getName();
+            if (name.equals("newBaseManager")) {
+              return owner.isAssignableTo(NDManager.class) || owner.isAssignableTo(Engine.class);
+            }
+            if (name.equals("defaultDevice")) {
+              return owner.isAssignableTo(Engine.class);
+            }
+            return owner.isEquivalentTo(Device.class)
+                && Set.of("cpu", "gpu", "of", "fromName").contains(name);
+          });
+
+  /**
+   * No class opens a manager or names a device by itself, except {@code allowedClasses} (fully
+   * qualified top-level names; their nested classes and lambdas included). Every array is created
+   * from the manager of an array that is already on the run's device, or from the run's manager: a
+   * bare {@code NDManager.newBaseManager()} lands on the engine's default device (the first GPU
+   * when there is one) and {@code Device.cpu()} on the host, so either one puts a tensor on another
+   * device than the model's as soon as the run is on a GPU — and on a CPU-only machine nothing
+   * shows it.
+   */
+  public static ArchRule arraysOnTheRunsDevice(Collection<String> allowedClasses) {
+    Set<String> allowed = Set.copyOf(allowedClasses);
+    DescribedPredicate<JavaClass> isAllowed =
+        DescribedPredicate.describe(
+            "allowed to name a device " + allowed,
+            c -> allowed.contains(topLevelName(c.getName())));
+    return noClasses()
+        .that(DescribedPredicate.not(isAllowed))
+        .should()
+        .callMethodWhere(NAMES_A_DEVICE)
+        .because(
+            "arrays are created from the run's manager or from the manager of an array already on"
+                + " the run's device (x.getManager()); only the host's allow-list names a device");
+  }
+
+  /**
+   * {@link #arraysOnTheRunsDevice} with no exception: what every plugin (and platform-api) obeys.
+   */
+  public static final ArchRule ARRAYS_ON_THE_RUNS_DEVICE = arraysOnTheRunsDevice(List.of());
+
+  private static String topLevelName(String className) {
+    int nested = className.indexOf('$');
+    return nested < 0 ? className : className.substring(0, nested);
+  }
+
   /** The rule for the classes in {@code pluginPackage} and its subpackages. */
   public static ArchRule seesOnlyTheApi(String pluginPackage) {
     List<String> allowed = new ArrayList<>(ALLOWED);
@@ -94,6 +155,7 @@ public final class PluginArchitecture {
     }
     seesOnlyTheApi(pluginPackage).check(plugin);
     SCALAR_OPERANDS.check(plugin);
+    ARRAYS_ON_THE_RUNS_DEVICE.check(plugin);
   }
 
   /**

@@ -109,11 +109,16 @@ public final class ExperimentRunner {
     String resumeRunId = target.existingRunId();
     ExperimentConfig config = loaded.config();
     ResolvedModel model = ResolvedModel.resolve(loaded, plugins);
-    DataSplits data = loadData(loaded);
+    // The device before the data: a GPU config on a machine without one stops at once.
     Device device = resolveDevice(loaded);
+    String choice = Devices.describeChoice(config.training().device(), device);
+    if (choice != null) {
+      out.println(choice);
+    }
+    DataSplits data = loadData(loaded);
 
     try (Tracker tracker = trackers.create(config.tracking());
-        NDManager manager = NDManager.newBaseManager(device)) {
+        NDManager manager = Devices.newRunManager(device)) {
       TrackedRun run =
           resumeRunId == null
               ? tracker.start(

@@ -11,6 +11,7 @@ import org.flowlab.core.config.ExperimentConfig.TrainingConfig;
 import org.flowlab.core.config.LoadedConfig;
 import org.flowlab.core.data.DataSplits;
 import org.flowlab.core.plugins.PluginHost;
+import org.flowlab.core.train.Devices;
 import org.flowlab.core.train.Trainer;
 
 /** Times training steps of an experiment's model: the figure behind {@code flowlab bench}. */
@@ -32,8 +33,8 @@ public final class TrainBenchmark {
       throws IOException {
     var config = loaded.config();
     ResolvedModel model = ResolvedModel.resolve(loaded, plugins);
-    DataSplits data = ExperimentRunner.loadData(loaded);
     Device device = ExperimentRunner.resolveDevice(loaded);
+    DataSplits data = ExperimentRunner.loadData(loaded);
     long total = warmup + (long) steps * repeats;
     TrainingConfig t = config.training();
     TrainingConfig timed =
@@ -50,7 +51,7 @@ public final class TrainBenchmark {
             total);
     double[] rates = new double[repeats];
     java.util.Map<String, Double> figureSums = new java.util.TreeMap<>();
-    try (NDManager manager = NDManager.newBaseManager(device)) {
+    try (NDManager manager = Devices.newRunManager(device)) {
       Flow flow = model.build(data.eventShape(), manager, config.seed());
       Trainer trainer =
           new Trainer(

@@ -2,21 +2,31 @@ package org.flowlab.core.train;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
 
 /**
- * Maps the YAML {@code training.device} to a DJL device, and sets up the threads that compute on
- * it.
+ * Maps the YAML {@code training.device} to a DJL device, opens the run's manager on it, and sets up
+ * the threads that compute on it. The one host class (besides export, which works on the host on
+ * purpose) that names a device: everything else creates arrays from the run's manager or from the
+ * manager of an array already on the run's device (an ArchUnit rule holds this).
  */
 public final class Devices {
   private Devices() {}
 
   /**
    * {@code auto}: the first GPU when DJL sees one, else the CPU. {@code cpu}. {@code gpu} / {@code
-   * gpu:N}: that GPU, or an error naming how many GPUs DJL sees.
+   * gpu:N}: that GPU.
+   *
+   * @throws IllegalArgumentException for {@code gpu}/{@code gpu:N} when no such GPU is visible,
+   *     with one line that says what is here and what to do
    */
   public static Device resolve(String spec) {
-    int gpus = Engine.getInstance().getGpuCount();
+    return resolve(spec, Engine.getInstance().getGpuCount());
+  }
+
+  /** {@link #resolve(String)} on a machine where DJL sees {@code gpus} GPUs. */
+  static Device resolve(String spec, int gpus) {
     if (spec.equals("auto")) {
       return gpus > 0 ? Device.gpu(0) : Device.cpu();
     }
@@ -24,16 +34,45 @@ public final class Devices {
       return Device.cpu();
     }
     int index = spec.equals("gpu") ? 0 : Integer.parseInt(spec.substring(4));
+    if (gpus == 0) {
+      throw new IllegalArgumentException(
+          spec
+              + " asks for a GPU but none is here (DJL sees no CUDA device: no NVIDIA driver, or the"
+              + " CPU libtorch is loaded); nothing was trained. Add training.device=cpu to train on"
+              + " the CPU, or run on a GPU machine (flowlab doctor shows what DJL sees)");
+    }
     if (index >= gpus) {
       throw new IllegalArgumentException(
-          "device "
-              + spec
-              + " requested but DJL sees "
+          spec
+              + " asks for GPU "
+              + index
+              + " but DJL sees "
               + gpus
-              + " GPU(s)"
-              + (gpus == 0 ? "; use auto or cpu" : ""));
+              + " GPU(s), numbered 0 to "
+              + (gpus - 1));
     }
     return Device.gpu(index);
+  }
+
+  /**
+   * One line saying which device {@code spec} chose when that is not obvious from the YAML ({@code
+   * auto}), or null.
+   */
+  public static String describeChoice(String spec, Device chosen) {
+    if (!spec.equals("auto")) {
+      return null;
+    }
+    return chosen.isGpu()
+        ? "device: auto chose " + chosen + " (DJL sees a CUDA device)"
+        : "device: auto chose cpu (no GPU seen)";
+  }
+
+  /**
+   * The run's manager: every parameter, batch and temporary of a run is created under it (or under
+   * the manager of an array created under it), so on {@code device}.
+   */
+  public static NDManager newRunManager(Device device) {
+    return NDManager.newBaseManager(device);
   }
 
   /**

@@ -47,6 +47,7 @@ final class InverseCalibration {
   private final List<Parameter> parameters;
   private final List<ResidualBlock> blocks;
   private final int maxIterations;
+  private final NDManager home;
   private long fingerprint;
   private Map<ResidualBlock, Integer> counts;
 
@@ -57,6 +58,8 @@ final class InverseCalibration {
    * @param parameters every parameter and buffer of the flow (the cache key)
    * @param blocks every residual block among (or nested in) the bijectors
    * @param maxIterations the cap on an exported inverse ({@code inverse_max_iterations})
+   * @param home the manager the flow's arrays live on: the calibration draws are made under it, so
+   *     on the flow's device
    */
   InverseCalibration(
       List<Bijector> bijectors,
@@ -64,22 +67,33 @@ final class InverseCalibration {
       Shape latentShape,
       List<Parameter> parameters,
       List<ResidualBlock> blocks,
-      int maxIterations) {
+      int maxIterations,
+      NDManager home) {
     this.bijectors = List.copyOf(bijectors);
     this.base = base;
     this.latentShape = latentShape;
     this.parameters = List.copyOf(parameters);
     this.blocks = List.copyOf(blocks);
     this.maxIterations = maxIterations;
+    this.home = home;
     for (ResidualBlock block : blocks) {
       block.calibrateWith(this);
     }
   }
 
-  /** A block exported on its own: calibrated on standard normal inputs of its shape. */
-  static InverseCalibration standalone(ResidualBlock block, Shape shape) {
+  /**
+   * A block exported on its own: calibrated on standard normal inputs of its shape, drawn under
+   * {@code home} (the manager of the block's weights).
+   */
+  static InverseCalibration standalone(ResidualBlock block, Shape shape, NDManager home) {
     return new InverseCalibration(
-        List.of(block), BaseDistribution.named("normal"), shape, List.of(), List.of(block), 2000);
+        List.of(block),
+        BaseDistribution.named("normal"),
+        shape,
+        List.of(),
+        List.of(block),
+        2000,
+        home);
   }
 
   /** The number of fixed-point iterations {@code block}'s exported inverse runs. */
@@ -99,9 +113,7 @@ final class InverseCalibration {
   /** The JVM's iteration counts on the calibration draws, with the margin applied. */
   Map<ResidualBlock, Integer> calibrate() {
     Map<ResidualBlock, Integer> out = new IdentityHashMap<>();
-    NDManager parent =
-        parameters.isEmpty() ? NDManager.newBaseManager() : parameters.get(0).value().getManager();
-    try (NDManager m = parent.newSubManager()) {
+    try (NDManager m = home.newSubManager()) {
       NDArray z =
           base.sample(m, latentShape, DRAWS, TEMPERATURE, Seeds.stream(SEED, "inverse-draws"));
       try {
@@ -117,10 +129,6 @@ final class InverseCalibration {
         }
         int k = (int) Math.min(maxIterations, Math.ceil(MARGIN * n) + EXTRA);
         out.put(block, k);
-      }
-    } finally {
-      if (parameters.isEmpty()) {
-        parent.close();
       }
     }
     return out;

@@ -276,8 +276,10 @@ final class ResidualBlock implements Bijector, Instrumented, OnnxBijector {
    */
   @Override
   public OnnxTensor emitInverse(OnnxGraph graph, OnnxTensor y) {
+    List<NDArray> weights = net.weights(false);
     if (calibration == null) {
-      calibration = InverseCalibration.standalone(this, y.eventShape());
+      calibration =
+          InverseCalibration.standalone(this, y.eventShape(), weights.get(0).getManager());
     }
     int iterations = calibration.iterations(this);
     onnxInverseIterations = iterations;
@@ -286,7 +288,6 @@ final class ResidualBlock implements Bijector, Instrumented, OnnxBijector {
         "{0}: ONNX inverse unrolled to {1} fixed-point iterations",
         name,
         iterations);
-    List<NDArray> weights = net.weights(false);
     OnnxTensor x = y;
     for (int i = 0; i < iterations; i++) {
       x = y.with(graph.sub(y.name(), net.emit(graph, x, weights).name()));

@@ -104,7 +104,13 @@ public final class ResidualFamily implements FlowFamily<ResidualConfig> {
       ParameterScope root) {
     BaseDistribution base = BaseDistribution.named(config.base());
     new InverseCalibration(
-        steps, base, latentShape, root.parameters(), blocks, config.inverseMaxIterations());
+        steps,
+        base,
+        latentShape,
+        root.parameters(),
+        blocks,
+        config.inverseMaxIterations(),
+        root.manager());
     return new Flow(shape, latentShape, base, steps, root.parameters());
   }
 
