@@ -118,7 +118,8 @@ public final class Main implements Runnable {
             err.println("error: " + e.getMessage());
             return BAD_INPUT;
           }
-          if (e instanceof TrainingDivergedException) {
+          if (e instanceof TrainingDivergedException
+              || e instanceof org.flowlab.api.device.DevicePlacementException) {
             err.println("error: " + e.getMessage());
             return 1;
           }

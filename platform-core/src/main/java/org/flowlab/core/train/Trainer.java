@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.flowlab.api.device.DeviceCheck;
 import org.flowlab.api.flow.Flow;
 import org.flowlab.api.flow.LogDetMode;
 import org.flowlab.api.nn.Parameter;
@@ -286,6 +287,7 @@ public final class Trainer {
         float[] slice = count * dim == buffer.length ? buffer : new float[count * dim];
         points.copyRange(start, count, slice, quantization, noise);
         NDArray x = sub.create(slice, new Shape(count).addAll(eventShape));
+        DeviceCheck.requireOnRun("evaluation batch at point " + start, x, manager);
         sum -=
             flow.logProb(x, LogDetMode.EXACT)
                 .value()
@@ -323,6 +325,7 @@ public final class Trainer {
         NDManager sub = manager.newSubManager()) {
       scope.suppressNotUsedWarning();
       NDArray x = batch(sub, step);
+      requireOnRunDevice(x, step);
       List<NDArray> grads = new ArrayList<>(trainable.size());
       double loss;
       // DJL's PyTorch engine allows one gradient collector per JVM at a time: trainers running in
@@ -367,6 +370,21 @@ public final class Trainer {
       }
       return new double[] {loss, norm};
     }
+  }
+
+  /**
+   * With {@code -Dflowlab.device.check=true}: every parameter and the step's batch are on the run's
+   * device, under the run's manager (checked before each step, so after initialisation, a restore
+   * and every optimizer update).
+   */
+  private void requireOnRunDevice(NDArray batch, long step) {
+    if (!DeviceCheck.enabled()) {
+      return;
+    }
+    for (Parameter p : flow.parameters()) {
+      DeviceCheck.verifyOnRun("parameter " + p.name(), p.value(), manager);
+    }
+    DeviceCheck.verifyOnRun("training batch of step " + step, batch, manager);
   }
 
   private String nonFiniteParameter() {

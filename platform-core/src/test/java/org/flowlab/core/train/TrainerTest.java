@@ -15,6 +15,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalDouble;
 import org.flowlab.api.bijector.ActNorm;
+import org.flowlab.api.device.DeviceCheck;
+import org.flowlab.api.device.DevicePlacementException;
 import org.flowlab.api.distribution.StandardNormal;
 import org.flowlab.api.flow.Bijector;
 import org.flowlab.api.flow.Flow;
@@ -221,6 +223,39 @@ class TrainerTest {
       assertEquals(
           OptionalDouble.of(t.nll(data.test(), "test")).getAsDouble(),
           Trainer.meanNll(g, data.test().floats(), data.eventShape(), m));
+    }
+  }
+
+  @Test
+  void deviceCheckModePassesARunOnItsDeviceAndNamesAStrayParameter() throws Exception {
+    DataSplits data = data();
+    System.setProperty(DeviceCheck.PROPERTY, "true");
+    try (NDManager m = NDManager.newBaseManager();
+        NDManager own = NDManager.newBaseManager()) {
+      Flow onDevice = flow(m, 5);
+      new Trainer(training(3, 0.05), 5, onDevice, data, m, tmp.resolve("ok"), "h", "cfg")
+          .train(new Trainer.Listener() {}, false);
+
+      // A parameter created on a manager of its own: on a GPU run it would sit on another device.
+      ParameterScope scope = ParameterScope.root(m, 5);
+      ParameterScope stray = ParameterScope.root(own, 5).child("stray");
+      List<Bijector> steps =
+          List.of(new ActNorm(scope.child("norm"), new Shape(2)), new FragileScale(stray, 2));
+      List<Parameter> parameters = new ArrayList<>(scope.parameters());
+      parameters.addAll(stray.parameters());
+      Flow planted = new Flow(new Shape(2), new StandardNormal(), steps, parameters);
+      Trainer t = new Trainer(training(3, 0.05), 5, planted, data, m, tmp.resolve("bad"), "h", "");
+      DevicePlacementException e =
+          assertThrows(
+              DevicePlacementException.class, () -> t.train(new Trainer.Listener() {}, false));
+      assertTrue(
+          e.getMessage()
+              .startsWith(
+                  "device check: parameter stray.a is on cpu() but was created outside the run's"
+                      + " manager"),
+          e.getMessage());
+    } finally {
+      System.clearProperty(DeviceCheck.PROPERTY);
     }
   }
 }

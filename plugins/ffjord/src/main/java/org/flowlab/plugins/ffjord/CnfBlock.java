@@ -4,12 +4,13 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.flowlab.api.device.DeviceCheck;
+import org.flowlab.api.estimate.Probes;
 import org.flowlab.api.flow.Bijector;
 import org.flowlab.api.flow.Instrumented;
 import org.flowlab.api.flow.LogDetMode;
@@ -220,7 +221,7 @@ final class CnfBlock implements Bijector, Instrumented, Regularized, OnnxBijecto
     if (mode == LogDetMode.EXPORTED && d > exactMaxDim) {
       return forwardWithExportProbe(x);
     }
-    NDArray eps = exactTrace(mode) ? null : probe(x.getManager(), x.getShape(), x.getDataType());
+    NDArray eps = exactTrace(mode) ? null : probe(x);
     Solved solved = solveForward(x, eps, mode == LogDetMode.ESTIMATE ? trainSolver : evalSolver);
     record(solved.solution(), solved.endTime());
     NDList y1 = solved.solution().state();
@@ -293,12 +294,9 @@ final class CnfBlock implements Bijector, Instrumented, Regularized, OnnxBijecto
   }
 
   /** One Hutchinson probe per sample: Rademacher (±1) or standard normal. */
-  private NDArray probe(NDManager m, Shape shape, DataType type) {
-    if (rademacher) {
-      NDArray signs = m.randomUniform(0, 1, shape).lt(0.5).toType(type, false);
-      return signs.add(signs).sub(1);
-    }
-    return m.randomNormal(shape).toType(type, false);
+  private NDArray probe(NDArray x) {
+    String what = "Hutchinson probe of the block of " + endTimeRaw.getName();
+    return rademacher ? Probes.rademacher(x, what) : Probes.gaussian(x, what);
   }
 
   @Override
@@ -447,6 +445,7 @@ final class CnfBlock implements Bijector, Instrumented, Regularized, OnnxBijecto
    */
   Transformed forwardWithExportProbe(NDArray x) {
     NDArray eps = fixedProbe(x.getManager()).broadcast(x.getShape());
+    DeviceCheck.requireBeside("fixed export probe of the block of " + endTimeRaw.getName(), eps, x);
     NDList y1 = solveForward(x, eps, evalSolver).solution().state();
     return new Transformed(y1.get(0), y1.get(1), LogDetMode.ESTIMATE);
   }

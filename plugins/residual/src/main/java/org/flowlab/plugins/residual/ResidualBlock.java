@@ -6,9 +6,11 @@ import ai.djl.ndarray.types.Shape;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.flowlab.api.device.DeviceCheck;
 import org.flowlab.api.estimate.ExactLogDet;
 import org.flowlab.api.estimate.LinearOperator;
 import org.flowlab.api.estimate.PowerSeries;
+import org.flowlab.api.estimate.Probes;
 import org.flowlab.api.estimate.RussianRoulette;
 import org.flowlab.api.flow.Bijector;
 import org.flowlab.api.flow.Instrumented;
@@ -145,6 +147,7 @@ final class ResidualBlock implements Bijector, Instrumented, OnnxBijector {
     for (int p = 0; p < EXPORT_PROBES; p++) {
       float[] one = java.util.Arrays.copyOfRange(probes, p * d, (p + 1) * d);
       NDArray probe = x.zerosLike().add(x.getManager().create(one, new Shape(1).addAll(event)));
+      DeviceCheck.requireBeside("fixed export probe of " + name, probe, x);
       NDArray s = PowerSeries.truncated(jacobian, probe, config.evalTerms());
       sum = sum == null ? s : sum.add(s);
     }
@@ -158,7 +161,7 @@ final class ResidualBlock implements Bijector, Instrumented, OnnxBijector {
    * training settings or, for {@code EXACT} above {@link #EXACT_MAX_DIM}, {@code eval_terms}.
    */
   private NDArray estimate(LinearOperator jacobian, NDArray x, boolean train) {
-    NDArray probe = x.getManager().randomNormal(x.getShape());
+    NDArray probe = Probes.gaussian(x, "Hutchinson probe of " + name);
     NDArray logDet;
     int terms;
     if (config.residualFlows()) {
