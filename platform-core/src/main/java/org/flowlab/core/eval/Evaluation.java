@@ -107,7 +107,7 @@ public final class Evaluation {
     head.copyRange(
         0, head.count(), values, data.quantization(), Trainer.evaluationNoise(seed, "test"));
     int dim = data.dim();
-    int chunk = Trainer.evaluationChunk(dim);
+    int chunk = Trainer.evaluationChunk(dim, manager.getDevice());
     double worst = 0;
     for (int start = 0; start < head.count(); start += chunk) {
       int count = Math.min(chunk, head.count() - start);

@@ -68,6 +68,24 @@ public final class Devices {
   }
 
   /**
+   * Free memory on a GPU in bytes (CUDA's {@code cudaMemGetInfo}: memory PyTorch has cached counts
+   * as used, so this errs low), or empty for the CPU or when the CUDA runtime cannot be asked.
+   */
+  public static java.util.OptionalLong freeMemory(Device device) {
+    if (!device.isGpu()) {
+      return java.util.OptionalLong.empty();
+    }
+    try {
+      java.lang.management.MemoryUsage m = ai.djl.util.cuda.CudaUtils.getGpuMemory(device);
+      return m.getMax() > 0
+          ? java.util.OptionalLong.of(m.getMax() - m.getUsed())
+          : java.util.OptionalLong.empty();
+    } catch (RuntimeException | LinkageError e) {
+      return java.util.OptionalLong.empty(); // no libcudart on the loader path: keep the CPU rule
+    }
+  }
+
+  /**
    * The run's manager: every parameter, batch and temporary of a run is created under it (or under
    * the manager of an array created under it), so on {@code device}.
    */

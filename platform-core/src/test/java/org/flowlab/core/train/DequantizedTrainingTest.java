@@ -14,6 +14,8 @@ import java.util.OptionalDouble;
 import org.flowlab.api.bijector.Logit;
 import org.flowlab.api.distribution.StandardLogistic;
 import org.flowlab.api.flow.Flow;
+import org.flowlab.core.config.ExperimentConfig;
+import org.flowlab.core.config.ExperimentConfig.TrainingConfig;
 import org.flowlab.core.data.DataSplits;
 import org.flowlab.core.data.Points;
 import org.flowlab.core.data.Quantization;
@@ -40,6 +42,34 @@ class DequantizedTrainingTest {
         Points.pixels(Arrays.copyOfRange(px, 16, 16 * 9), 16),
         OptionalDouble.empty(),
         new Quantization(nBits));
+  }
+
+  @Test
+  void prefetchedBatchesEqualTheBatchesPreparedInPlaceAcrossEpochs() {
+    DataSplits data = images(40, 8);
+    try (NDManager m = NDManager.newBaseManager()) {
+      Flow flow = new Flow(IMAGE, new StandardLogistic(), List.of(), List.of());
+      TrainingConfig small =
+          new TrainingConfig(
+              "cpu",
+              16,
+              12L,
+              null,
+              new ExperimentConfig.OptimizerConfig(null, 1e-3, 0.0, null, null),
+              new ExperimentConfig.ScheduleConfig("cosine", 0L, 0.1),
+              0.0,
+              12L,
+              12L,
+              null);
+      // 40 images in batches of 16: 2 batches per epoch, so 12 steps cross 5 epoch boundaries.
+      Trainer inPlace = new Trainer(small, 5, flow, data, m, tmp, "h", "y");
+      Trainer ahead = new Trainer(small, 5, flow, data, m, tmp, "h", "y");
+      BatchPrefetch prefetch = new BatchPrefetch(ahead::hostBatch);
+      for (long step = 0; step < 12; step++) {
+        assertArrayEquals(
+            inPlace.batch(m, step).toFloatArray(), prefetch.take(step, 12), "step " + step);
+      }
+    }
   }
 
   @Test

@@ -258,4 +258,18 @@ class TrainerTest {
       System.clearProperty(DeviceCheck.PROPERTY);
     }
   }
+
+  @Test
+  void evaluationChunksGrowWithFreeGpuMemoryAndStayAsTheyWereOnTheCpu() {
+    assertEquals(41, Trainer.evaluationChunk(784, ai.djl.Device.cpu()));
+    assertEquals(8192, Trainer.evaluationChunk(2, ai.djl.Device.cpu()));
+    assertEquals(41, Trainer.evaluationChunk(784, java.util.OptionalLong.empty()));
+    long h200 = 139L << 30;
+    assertEquals(951, Trainer.evaluationChunk(784, java.util.OptionalLong.of(h200)));
+    assertEquals(65_536, Trainer.evaluationChunk(2, java.util.OptionalLong.of(h200)));
+    assertEquals(
+        41,
+        Trainer.evaluationChunk(784, java.util.OptionalLong.of(1L << 30)),
+        "a nearly full GPU keeps the CPU's chunk");
+  }
 }
