@@ -19,7 +19,15 @@ public final class DeviceCheck {
   /** The system property that switches the check on. */
   public static final String PROPERTY = "flowlab.device.check";
 
+  private static final java.util.concurrent.atomic.AtomicLong PASSED =
+      new java.util.concurrent.atomic.AtomicLong();
+
   private DeviceCheck() {}
+
+  /** How many placements passed in this JVM: evidence that the check ran. */
+  public static long passed() {
+    return PASSED.get();
+  }
 
   /** Whether this JVM checks placements ({@code -Dflowlab.device.check=true}). */
   public static boolean enabled() {
@@ -65,6 +73,7 @@ public final class DeviceCheck {
               + root(array.getManager()).getName()
               + "): create it from the run's manager or from x.getManager()");
     }
+    PASSED.incrementAndGet();
   }
 
   /** {@link #requireBeside}, whether or not the check is on. */
@@ -82,6 +91,7 @@ public final class DeviceCheck {
               + root(array.getManager()).getName()
               + "): create it from x.getManager()");
     }
+    PASSED.incrementAndGet();
   }
 
   /** The base manager {@code manager} descends from (the child of the engine's system manager). */

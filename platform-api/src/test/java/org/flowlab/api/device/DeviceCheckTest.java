@@ -29,8 +29,10 @@ class DeviceCheckTest {
     try (NDManager run = NDManager.newBaseManager(Device.cpu());
         NDManager step = run.newSubManager()) {
       NDArray batch = step.create(new float[] {1, 2}, new Shape(1, 2));
+      long before = DeviceCheck.passed();
       DeviceCheck.verifyOnRun("batch", batch, run);
       DeviceCheck.verifyOnRun("sum", batch.add(batch), run);
+      assertEquals(before + 2, DeviceCheck.passed(), "each passed check is counted");
     }
   }
 

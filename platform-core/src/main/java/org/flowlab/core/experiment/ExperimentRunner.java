@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.flowlab.api.device.DeviceCheck;
 import org.flowlab.api.flow.Flow;
 import org.flowlab.core.config.ConfigException;
 import org.flowlab.core.config.ExperimentConfig;
@@ -216,6 +217,7 @@ public final class ExperimentRunner {
       tags.put("flowlab.config_hash", loaded.configHash());
       tags.put("flowlab.family", model.family().name());
       tags.put("flowlab.device", device.toString());
+      tags.put("flowlab.device_check", Boolean.toString(DeviceCheck.enabled()));
       tags.put("flowlab.seed", Long.toString(config.seed()));
       tags.put("flowlab.bitwise_reproducible", Boolean.toString(Trainer.bitwiseReproducible()));
       tags.put("flowlab.config_file", String.valueOf(loaded.source()));
@@ -242,6 +244,12 @@ public final class ExperimentRunner {
     out.printf(
         "trained %d steps in %.1f s; best val NLL %.4f nats at step %d%n",
         result.steps(), progress.seconds(), result.bestValNll(), result.bestStep());
+    if (DeviceCheck.enabled()) {
+      out.printf(
+          "device check: %d parameters, batches and probes checked, all on %s under the run's"
+              + " manager%n",
+          DeviceCheck.passed(), device);
+    }
 
     Checkpoint best = Checkpoint.read(result.bestCheckpoint(), manager);
     Trainer.restore(flow, best.params());
