@@ -108,6 +108,14 @@ public final class TrainBenchmark {
             perStep.append(
                 String.format(
                     java.util.Locale.ROOT, "; mean %s per step %.1f", k, v / timedSteps)));
+    if (org.flowlab.api.device.DeviceCheck.enabled()) {
+      perStep.append(
+          String.format(
+              java.util.Locale.ROOT,
+              "; device check: %d placements checked, all on %s",
+              org.flowlab.api.device.DeviceCheck.passed(),
+              device));
+    }
     return line + perStep;
   }
 }
