@@ -5,7 +5,8 @@
  * power series with Hutchinson probes ({@link org.flowlab.api.estimate.PowerSeries}), its unbiased
  * Russian-roulette form ({@link org.flowlab.api.estimate.RussianRoulette}) and the exact value for
  * small dimensions from d JVPs and a double-precision LU ({@link
- * org.flowlab.api.estimate.ExactLogDet}). Random draws (probes, the roulette's N) come from the
- * engine generator, which the host seeds per step and per evaluation.
+ * org.flowlab.api.estimate.ExactLogDet}). Random draws (probes, {@link
+ * org.flowlab.api.estimate.Probes}, drawn on the probed array's device; the roulette's N) come from
+ * the engine generator, which the host seeds per step and per evaluation.
  */
 package org.flowlab.api.estimate;

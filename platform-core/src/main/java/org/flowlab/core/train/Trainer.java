@@ -37,7 +37,8 @@ import org.flowlab.core.data.Quantization;
  * <p>The loop is deterministic: the batch of step {@code s} depends only on (seed, s), so a run
  * resumed from {@code last.ckpt} replays exactly what an uninterrupted run would have done (bitwise
  * on CPU). A non-finite loss or gradient stops training with a diagnosis before anything is
- * written.
+ * written. The host side of the next batches is prepared on a background thread ({@code
+ * BatchPrefetch}) while the device computes; every array is created under the run's manager.
  */
 public final class Trainer {
   /** Hooks for progress and tracking. */
@@ -47,7 +48,7 @@ public final class Trainer {
 
     /**
      * Called after every step with its loss (−mean log p in nats, plus any regularisation penalty),
-     * learning rate, pre-clip gradient norm and the figures the flow's bijectors reported ({@link
+     * learning rate, pre-clip gradient norm and the figures the flow's bijectors reported ({@code
      * Flow#figures()}: solver evaluations, penalties).
      */
     default void onStep(
