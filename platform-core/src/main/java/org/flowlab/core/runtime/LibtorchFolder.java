@@ -65,6 +65,14 @@ record LibtorchFolder(Path lib, String version, boolean cuda) {
     return new LibtorchFolder(lib, version, Files.exists(lib.resolve("libtorch_cuda.so")));
   }
 
+  /**
+   * Whether the folder holds its own DJL JNI ({@code libdjl_torch.so}, e.g. from {@code
+   * scripts/build-djl-jni}): DJL then loads that instead of the jar's, whatever the version.
+   */
+  boolean ownJni() {
+    return Files.isRegularFile(lib.resolve("libdjl_torch.so"));
+  }
+
   /** The version in {@code version.py} (wheel) or {@code build-version} (archive), else null. */
   private static String version(Path home) {
     try {

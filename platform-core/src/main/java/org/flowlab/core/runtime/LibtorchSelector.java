@@ -22,8 +22,9 @@ import java.util.concurrent.TimeUnit;
  *   <li>without one: the bundled CPU natives.
  * </ol>
  *
- * A libtorch the user named must be {@value #SERIES}x, the version DJL's JNI is built for; any
- * other is refused. One found on the PATH of another version is passed over with a warning.
+ * A libtorch the user named must be {@value #SERIES}x, the version DJL's JNI is built for, or hold
+ * its own DJL JNI ({@code libdjl_torch.so}, built by {@code scripts/build-djl-jni}); any other is
+ * refused. One found on the PATH of another version is passed over with a warning.
  */
 public final class LibtorchSelector {
   /** The version the {@code pytorch-jni} jar on the classpath is built for. */
@@ -106,7 +107,7 @@ public final class LibtorchSelector {
     } catch (LibtorchException e) {
       return bundledWithWarning(e.getMessage());
     }
-    if (!f.version().startsWith(SERIES)) {
+    if (!f.version().startsWith(SERIES) && !f.ownJni()) {
       return bundledWithWarning(python3 + " has torch " + f.version() + ", not " + SERIES + "x");
     }
     if (!f.cuda()) {
@@ -129,11 +130,16 @@ public final class LibtorchSelector {
   private Libtorch named(LibtorchFolder f, String source, String reason, String what) {
     checkVersion(f, what);
     return new Libtorch(
-        source, f.lib(), f.linkFolder(cacheRoot, driver != null), f.version(), flavor(f), reason);
+        source,
+        f.lib(),
+        f.linkFolder(cacheRoot, driver != null),
+        f.version(),
+        flavor(f),
+        f.ownJni() ? reason + ", with its own DJL JNI (libdjl_torch.so)" : reason);
   }
 
   private static void checkVersion(LibtorchFolder f, String what) {
-    if (!f.version().startsWith(SERIES)) {
+    if (!f.version().startsWith(SERIES) && !f.ownJni()) {
       throw new LibtorchException(
           what
               + ": libtorch "
@@ -143,7 +149,8 @@ public final class LibtorchSelector {
               + "x (DJL's JNI is built for "
               + JNI_VERSION
               + "): "
-              + INSTALL_LINE);
+              + INSTALL_LINE
+              + ", or build a JNI for it with scripts/build-djl-jni");
     }
   }
 

@@ -154,7 +154,7 @@ class LibtorchLaunchTest {
         "error: FLOWLAB_LIBTORCH="
             + torch
             + ": libtorch 2.6.0+cu124 found, Flowlab needs 2.7.x (DJL's JNI is built for 2.7.1):"
-            + " pip install torch==2.7.1",
+            + " pip install torch==2.7.1, or build a JNI for it with scripts/build-djl-jni",
         r.stderr().strip());
   }
 }

@@ -96,6 +96,15 @@ class LibtorchSelectorTest {
   }
 
   @Test
+  void anotherVersionWithItsOwnJniIsAccepted() throws IOException {
+    Path torch = torch("new", "2.11.0+cu128", "libtorch_cuda.so", "libdjl_torch.so");
+    Libtorch t = selector(Map.of("FLOWLAB_LIBTORCH", torch.toString()), null).select(null);
+    assertEquals("2.11.0+cu128", t.version());
+    assertTrue(t.reason().endsWith("with its own DJL JNI (libdjl_torch.so)"), t.reason());
+    assertTrue(Files.exists(t.loadFolder().resolve("libdjl_torch.so")), "DJL finds the JNI there");
+  }
+
+  @Test
   void theFolderOfLinksLeavesOutWhatCannotLoadAndIsBuiltOnce() throws IOException {
     Path torch =
         torch(
