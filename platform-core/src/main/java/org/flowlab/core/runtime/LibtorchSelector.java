@@ -159,6 +159,17 @@ public final class LibtorchSelector {
   }
 
   private Libtorch bundled(String reason) {
+    if (LibtorchSelector.class.getClassLoader().getResource("native/lib/pytorch.properties")
+        == null) {
+      throw new LibtorchException(
+          "no libtorch: this Flowlab has no bundled CPU natives (pytorch-native-cpu) and "
+              + reason
+              + "; name a torch "
+              + SERIES
+              + "x with FLOWLAB_PYTHON=/path/to/python or FLOWLAB_LIBTORCH=DIR ("
+              + INSTALL_LINE
+              + ")");
+    }
     return new Libtorch(Libtorch.BUNDLED, null, null, JNI_VERSION, "cpu", reason);
   }
 
