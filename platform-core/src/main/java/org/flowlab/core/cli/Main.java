@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import org.flowlab.core.config.ConfigException;
 import org.flowlab.core.inject.CoreModule;
 import org.flowlab.core.inject.PluginModule;
+import org.flowlab.core.runtime.LibtorchException;
+import org.flowlab.core.runtime.LibtorchRuntime;
 import org.flowlab.core.train.Trainer;
 import org.flowlab.core.train.TrainingDivergedException;
 import picocli.CommandLine;
@@ -37,6 +39,7 @@ import picocli.CommandLine.Option;
       ModelsCommand.class,
       SampleCommand.class,
       ScoreCommand.class,
+      DoctorCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
@@ -60,6 +63,13 @@ public final class Main implements Runnable {
   @Option(names = "--debug", description = "Print stack traces of unexpected errors.")
   boolean debug;
 
+  @Option(
+      names = "--libtorch",
+      description =
+          "libtorch folder to load (a wheel's torch/ or torch/lib, or an unpacked libtorch);"
+              + " also FLOWLAB_LIBTORCH, or FLOWLAB_PYTHON=/path/to/python for its torch.")
+  Path libtorch;
+
   private Injector injector;
 
   @Override
@@ -82,6 +92,9 @@ public final class Main implements Runnable {
     }
     if (debug) {
       options.add("--debug");
+    }
+    if (libtorch != null) {
+      options.addAll(java.util.List.of("--libtorch", libtorch.toString()));
     }
     return options;
   }
@@ -111,6 +124,21 @@ public final class Main implements Runnable {
     CommandLine cli = new CommandLine(main);
     // "--plugins-dir plugins" names a folder, not the plugins command.
     cli.setAllowSubcommandsAsOptionParameters(true);
+    // The libtorch is chosen after parsing (--libtorch) and before any command touches DJL.
+    cli.setExecutionStrategy(
+        parseResult -> {
+          Integer help = CommandLine.executeHelpRequest(parseResult);
+          if (help != null) {
+            return help;
+          }
+          try {
+            LibtorchRuntime.selectAtLaunch(main.libtorch, System.err);
+          } catch (LibtorchException e) {
+            cli.getErr().println("error: " + e.getMessage());
+            return BAD_INPUT;
+          }
+          return new CommandLine.RunLast().execute(parseResult);
+        });
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
           PrintWriter err = commandLine.getErr();

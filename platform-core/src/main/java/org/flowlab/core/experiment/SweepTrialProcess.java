@@ -92,6 +92,7 @@ final class SweepTrialProcess implements AutoCloseable {
         command.add(arg); // a debugger's port can be taken once only
       }
     }
+    command.addAll(org.flowlab.core.runtime.LibtorchRuntime.childJvmFlags()); // same libtorch
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add(launch.mainClass());

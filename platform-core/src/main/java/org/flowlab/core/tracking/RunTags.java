@@ -9,10 +9,14 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.flowlab.core.runtime.Libtorch;
+import org.flowlab.core.runtime.LibtorchRuntime;
+import org.flowlab.core.runtime.LoadedNatives;
 
 /**
- * Provenance tags for a run: git commit and dirty flag, JVM, OS, DJL version and engine, host name.
- * Anything that cannot be determined is {@code "unknown"}; collecting never fails.
+ * Provenance tags for a run: git commit and dirty flag, JVM, OS, DJL version and engine, the
+ * libtorch loaded (where from and why), host name. Anything that cannot be determined is {@code
+ * "unknown"}; collecting never fails.
  */
 public final class RunTags {
   /** Git commit of the working directory ({@code git rev-parse HEAD}). */
@@ -33,6 +37,21 @@ public final class RunTags {
   /** DJL engine name and version, e.g. {@code PyTorch 2.7.1}. */
   public static final String ENGINE = "flowlab.engine";
 
+  /** Where the libtorch came from: {@code FLOWLAB_PYTHON}, {@code bundled}... */
+  public static final String LIBTORCH_SOURCE = "flowlab.libtorch.source";
+
+  /** The folder of the loaded {@code libtorch_cpu.so} (as mapped by the process). */
+  public static final String LIBTORCH_PATH = "flowlab.libtorch.path";
+
+  /** The torch version of the loaded libtorch, e.g. {@code 2.7.1+cu126}. */
+  public static final String LIBTORCH_VERSION = "flowlab.libtorch.version";
+
+  /** The DJL JNI flavour it loaded through: {@code cu128} or {@code cpu}. */
+  public static final String LIBTORCH_FLAVOR = "flowlab.libtorch.flavor";
+
+  /** Why that libtorch, one line. */
+  public static final String LIBTORCH_REASON = "flowlab.libtorch.reason";
+
   /** Host name. */
   public static final String HOST = "flowlab.host";
 
@@ -51,6 +70,7 @@ public final class RunTags {
     tags.putAll(git(workDir));
     tags.putAll(system());
     tags.putAll(djl());
+    tags.putAll(libtorch());
     return tags;
   }
 
@@ -113,6 +133,30 @@ public final class RunTags {
       engine = UNKNOWN;
     }
     tags.put(ENGINE, engine);
+    return tags;
+  }
+
+  /**
+   * The {@code flowlab.libtorch.*} tags: the choice made at launch, with path and flavour read from
+   * what the process has mapped. The first call in a JVM also prints where libtorch came from. Call
+   * after {@link #djl()} (which loads the engine).
+   */
+  public static Map<String, String> libtorch() {
+    Map<String, String> tags = new LinkedHashMap<>();
+    try {
+      Libtorch chosen = LibtorchRuntime.current();
+      LoadedNatives loaded = LoadedNatives.ofThisProcess();
+      tags.put(LIBTORCH_SOURCE, chosen.source());
+      Path folder = loaded.libtorch() != null ? loaded.libtorch().getParent() : chosen.folder();
+      tags.put(LIBTORCH_PATH, folder == null ? UNKNOWN : folder.toString());
+      tags.put(LIBTORCH_VERSION, chosen.version());
+      String flavor = loaded.jniFlavor();
+      tags.put(LIBTORCH_FLAVOR, flavor != null ? flavor : chosen.flavor());
+      tags.put(LIBTORCH_REASON, chosen.reason());
+      LibtorchRuntime.announceOnce(System.err);
+    } catch (RuntimeException | LinkageError e) {
+      tags.putIfAbsent(LIBTORCH_SOURCE, UNKNOWN);
+    }
     return tags;
   }
 

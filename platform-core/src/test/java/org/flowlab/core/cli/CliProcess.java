@@ -5,7 +5,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -15,12 +17,23 @@ import java.util.concurrent.TimeUnit;
  */
 public final class CliProcess {
   private final List<String> globalOptions;
+  private final Map<String, String> environment;
 
   /**
    * @param globalOptions options placed before the command, e.g. {@code --dev --runs-dir DIR}
    */
   public CliProcess(List<String> globalOptions) {
+    this(globalOptions, Map.of());
+  }
+
+  /**
+   * @param globalOptions options placed before the command
+   * @param environment changes to this JVM's environment for the child: a null value removes the
+   *     variable
+   */
+  public CliProcess(List<String> globalOptions, Map<String, String> environment) {
     this.globalOptions = List.copyOf(globalOptions);
+    this.environment = new HashMap<>(environment);
   }
 
   /** A finished command. */
@@ -39,10 +52,19 @@ public final class CliProcess {
     command.addAll(globalOptions);
     command.addAll(List.of(args));
     Files.createDirectories(logDir);
-    return new ProcessBuilder(command)
-        .redirectOutput(logDir.resolve("stdout.txt").toFile())
-        .redirectError(logDir.resolve("stderr.txt").toFile())
-        .start();
+    ProcessBuilder builder =
+        new ProcessBuilder(command)
+            .redirectOutput(logDir.resolve("stdout.txt").toFile())
+            .redirectError(logDir.resolve("stderr.txt").toFile());
+    environment.forEach(
+        (name, value) -> {
+          if (value == null) {
+            builder.environment().remove(name);
+          } else {
+            builder.environment().put(name, value);
+          }
+        });
+    return builder.start();
   }
 
   /** Runs {@code flowlab <args>} to the end (at most 5 minutes). */
