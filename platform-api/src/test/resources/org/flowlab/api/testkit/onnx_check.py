@@ -13,7 +13,7 @@ try:
     import numpy as np
     import onnx
     import onnxruntime as ort
-except ImportError as e:  # the Java side skips with this message
+except ImportError as e:  # the Java side fails under CI=true, else skips, with this message
     print(f"python onnx/onnxruntime not available: {e}")
     sys.exit(3)
 
