@@ -13,6 +13,7 @@ import org.flowlab.api.nn.Activation;
 import org.flowlab.api.nn.Conv2d;
 import org.flowlab.api.nn.Layer;
 import org.flowlab.api.nn.LipSwish;
+import org.flowlab.api.nn.Made;
 import org.flowlab.api.nn.Mlp;
 import org.flowlab.api.nn.ParameterScope;
 import org.flowlab.api.random.Seeds;
@@ -36,6 +37,16 @@ class OnnxJvpTest {
     try (NDManager m = NDManager.newBaseManager()) {
       Mlp mlp = new Mlp(ParameterScope.root(m, 3), 4, List.of(8, 8), 4, activation, false);
       assertJvpParity(m, mlp, new Shape(4));
+    }
+  }
+
+  @Test
+  void madeTangentsMatchTheJvm() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      int[] order = Made.randomOrder(4, 2);
+      Made made =
+          new Made(ParameterScope.root(m, 3), order, List.of(8, 8), 2, Activation.TANH, false);
+      assertJvpParity(m, made, new Shape(4));
     }
   }
 

@@ -1,0 +1,161 @@
+package org.flowlab.api.nn;
+
+import ai.djl.ndarray.NDArray;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.flowlab.api.onnx.OnnxGraph;
+import org.flowlab.api.onnx.OnnxJvp;
+import org.flowlab.api.onnx.OnnxJvpLayer;
+import org.flowlab.api.onnx.OnnxLayer;
+import org.flowlab.api.onnx.OnnxTensor;
+import org.flowlab.api.random.Seeds;
+
+/**
+ * MADE (Germain et al. 2015), the autoregressive conditioner of MAF and IAF: a {@link MaskedLinear}
+ * MLP whose outputs for input {@code j} depend only on the inputs ordered strictly before {@code
+ * j}.
+ *
+ * <p>Input {@code i} has order {@code d(i)} in 1..d; hidden unit {@code k} of every hidden layer
+ * has degree {@code m(k) = 1 + (k mod (d − 1))}, so each degree in [1, d − 1] is present when the
+ * layer is at least d − 1 wide. A hidden unit sees a unit of the layer below when {@code m(k) ≥
+ * m(i)} (inputs count with their order); output {@code j} sees hidden unit {@code k} when {@code
+ * d(j) > m(k)}. The Jacobian of the outputs for input {@code j} with respect to the inputs is
+ * therefore zero on and after {@code j} in the order: strictly triangular.
+ *
+ * <p>The output has {@code paramsPerInput · d} features: block {@code p} (features {@code p·d} to
+ * {@code p·d + d − 1}) holds parameter {@code p} (a shift, a log-scale, …) of each input, in input
+ * position order, so {@code output[p·d + j]} belongs to input {@code j}.
+ */
+public final class Made implements Layer, OnnxLayer, OnnxJvpLayer {
+  private final List<Layer> layers = new ArrayList<>();
+
+  /**
+   * @param scope where the layers register their weights and masks ({@code 0.weight}, {@code
+   *     0.mask}, …)
+   * @param order {@code order[i]} is input {@code i}'s place in the autoregressive order: a
+   *     permutation of 1..d, d ≥ 2 (see {@link #naturalOrder} and {@link #randomOrder})
+   * @param hidden width of each hidden layer (its size is the number of hidden layers, at least
+   *     one)
+   * @param paramsPerInput outputs per input
+   * @param activation nonlinearity between layers
+   * @param zeroLast whether the output layer starts at zero (a MAF step that starts as the
+   *     identity)
+   */
+  public Made(
+      ParameterScope scope,
+      int[] order,
+      List<Integer> hidden,
+      int paramsPerInput,
+      Activation activation,
+      boolean zeroLast) {
+    int d = order.length;
+    checkOrder(order);
+    if (hidden.isEmpty()) {
+      throw new IllegalArgumentException("MADE needs at least one hidden layer");
+    }
+    if (paramsPerInput < 1) {
+      throw new IllegalArgumentException("paramsPerInput must be ≥ 1, got " + paramsPerInput);
+    }
+    int[] below = order;
+    int index = 0;
+    for (int width : hidden) {
+      int[] degrees = new int[width];
+      for (int k = 0; k < width; k++) {
+        degrees[k] = 1 + k % (d - 1);
+      }
+      boolean[][] mask = new boolean[width][below.length];
+      for (int k = 0; k < width; k++) {
+        for (int i = 0; i < below.length; i++) {
+          mask[k][i] = degrees[k] >= below[i];
+        }
+      }
+      layers.add(new MaskedLinear(scope.child(Integer.toString(index++)), mask, false));
+      layers.add(activation);
+      below = degrees;
+    }
+    boolean[][] mask = new boolean[paramsPerInput * d][below.length];
+    for (int o = 0; o < mask.length; o++) {
+      for (int k = 0; k < below.length; k++) {
+        mask[o][k] = order[o % d] > below[k];
+      }
+    }
+    layers.add(new MaskedLinear(scope.child(Integer.toString(index)), mask, zeroLast));
+  }
+
+  /** The order 1..d: input {@code i} comes {@code (i+1)}-th. */
+  public static int[] naturalOrder(int d) {
+    int[] order = new int[d];
+    for (int i = 0; i < d; i++) {
+      order[i] = i + 1;
+    }
+    return order;
+  }
+
+  /**
+   * A permutation of 1..d drawn from {@code seed} (Fisher–Yates): the same seed, the same order.
+   */
+  public static int[] randomOrder(int d, long seed) {
+    int[] order = naturalOrder(d);
+    SplittableRandom rng = Seeds.stream(seed, "made-order");
+    for (int i = d - 1; i > 0; i--) {
+      int j = rng.nextInt(i + 1);
+      int swap = order[i];
+      order[i] = order[j];
+      order[j] = swap;
+    }
+    return order;
+  }
+
+  private static void checkOrder(int[] order) {
+    int d = order.length;
+    if (d < 2) {
+      throw new IllegalArgumentException("MADE needs at least 2 inputs, got " + d);
+    }
+    boolean[] seen = new boolean[d + 1];
+    for (int o : order) {
+      if (o < 1 || o > d || seen[o]) {
+        throw new IllegalArgumentException(
+            "order must be a permutation of 1.." + d + ", got " + java.util.Arrays.toString(order));
+      }
+      seen[o] = true;
+    }
+  }
+
+  @Override
+  public NDArray forward(NDArray x) {
+    for (Layer layer : layers) {
+      x = layer.forward(x);
+    }
+    return x;
+  }
+
+  @Override
+  public Jvp jvp(NDArray x, NDArray v) {
+    for (Layer layer : layers) {
+      Jvp step = layer.jvp(x, v);
+      x = step.value();
+      v = step.tangent();
+    }
+    return new Jvp(x, v);
+  }
+
+  /** Emits every layer in order. */
+  @Override
+  public OnnxTensor emit(OnnxGraph graph, OnnxTensor x) {
+    for (Layer layer : layers) {
+      x = OnnxLayer.emit(layer, graph, x);
+    }
+    return x;
+  }
+
+  /** Emits every layer's JVP in order (the chain rule). */
+  @Override
+  public OnnxJvp emitJvp(OnnxGraph graph, OnnxTensor x, OnnxTensor tangents) {
+    OnnxJvp step = new OnnxJvp(x, tangents);
+    for (Layer layer : layers) {
+      step = OnnxJvpLayer.emitJvp(layer, graph, step.value(), step.tangents());
+    }
+    return step;
+  }
+}
