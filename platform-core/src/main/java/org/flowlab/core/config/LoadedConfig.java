@@ -165,11 +165,22 @@ public final class LoadedConfig {
    * model.family: unknown family 'realnvpp' (installed: nice, realnvp); did you mean 'realnvp'?}.
    */
   public ConfigException unknownFamily(Collection<String> installed) {
+    return unknownFamily(installed, List.of());
+  }
+
+  /**
+   * As {@link #unknownFamily(Collection)}, also naming the plugins that failed to load ({@code
+   * <plugin>: <reason>}), which is often why the family is missing.
+   */
+  public ConfigException unknownFamily(Collection<String> installed, List<String> failedPlugins) {
     String family = config.model().family();
     List<String> names = TypeChecker.Suggest.sorted(installed);
     StringBuilder problem = new StringBuilder("unknown family '").append(family).append("' (");
     problem.append(
         names.isEmpty() ? "no families installed" : "installed: " + String.join(", ", names));
+    if (!failedPlugins.isEmpty()) {
+      problem.append("; failed plugins: ").append(String.join("; ", failedPlugins));
+    }
     problem.append(')');
     String best = TypeChecker.Suggest.closest(family, names);
     if (best != null) {

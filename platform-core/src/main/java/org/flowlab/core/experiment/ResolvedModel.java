@@ -39,7 +39,11 @@ public record ResolvedModel(FlowFamily<?> family, Object params, Double logitAlp
     FlowFamily<?> family =
         plugins
             .family(loaded.config().model().family())
-            .orElseThrow(() -> loaded.unknownFamily(plugins.families().keySet()));
+            .orElseThrow(
+                () ->
+                    loaded.unknownFamily(
+                        plugins.families().keySet(),
+                        plugins.failures().stream().map(p -> p.id() + ": " + p.error()).toList()));
     return new ResolvedModel(
         family, loaded.bindParams(family.configType()), loaded.config().data().logitAlpha());
   }

@@ -24,6 +24,9 @@ import org.pf4j.PluginWrapper;
  * throws, a family name another plugin already took — is reported by {@link #failures()} with its
  * id (or file name) and a one-line reason; it contributes no families, and the other plugins work.
  *
+ * <p>A plugin whose {@code plugin.requires} rules out this host's platform-api version, or whose
+ * jar has no extension index, fails with a reason that says so ({@link PluginChecks}).
+ *
  * <p>Plugins are processed in plugin-id order, so when two plugins declare the same family name the
  * one with the later id is the one reported.
  *
@@ -112,6 +115,12 @@ public final class PluginHost implements AutoCloseable {
                   .toList();
       return failure(id, version, reason);
     }
+    String mismatch =
+        PluginChecks.requiresMismatch(
+            plugin, manager.getVersionManager(), PluginChecks.apiVersion());
+    if (mismatch != null) {
+      return fail(plugin, null, mismatch);
+    }
     try {
       plugin.getPlugin(); // creates the Plugin instance: a broken plugin class fails here
       manager.startPlugin(id);
@@ -126,6 +135,10 @@ public final class PluginHost implements AutoCloseable {
               ? "did not start (" + plugin.getPluginState() + ")"
               : Reasons.of(null, cause);
       return fail(plugin, cause, "start failed: " + reason);
+    }
+
+    if (!PluginChecks.hasExtensionIndex(plugin)) {
+      return fail(plugin, null, PluginChecks.NO_EXTENSION_INDEX);
     }
 
     Map<String, FlowFamily<?>> own = new LinkedHashMap<>();

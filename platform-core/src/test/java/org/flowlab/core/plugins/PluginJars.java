@@ -122,6 +122,14 @@ final class PluginJars {
       return this;
     }
 
+    /**
+     * Leaves {@code META-INF/extensions.idx} out of the jar, as a build without PF4J's processor.
+     */
+    Builder withoutExtensionIndex() {
+      omitted.add(PluginChecks.EXTENSION_INDEX);
+      return this;
+    }
+
     /** Writes {@code <dir>/flowlab-<id>.jar}. */
     Path writeJar(Path dir) throws IOException {
       Path classes = Files.createTempDirectory("plugin-classes");
