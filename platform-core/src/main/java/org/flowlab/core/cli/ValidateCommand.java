@@ -6,6 +6,7 @@ import org.flowlab.core.config.LoadedConfig;
 import org.flowlab.core.data.DatasetException;
 import org.flowlab.core.data.Datasets;
 import org.flowlab.core.experiment.ResolvedModel;
+import org.flowlab.core.experiment.TrackerFactory;
 import org.flowlab.core.plugins.PluginHost;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -39,6 +40,8 @@ final class ValidateCommand implements Callable<Integer> {
     } catch (DatasetException e) {
       throw loaded.invalidValue("data." + e.key(), e.getMessage());
     }
+    // The tracking URI from the environment is checked here too (the config's was checked on load).
+    main.injector().getInstance(TrackerFactory.class).storeFor(loaded.config().tracking());
     if (print) {
       System.out.print(loaded.resolvedYaml());
     }

@@ -43,7 +43,9 @@ public class LocalRunStore implements Tracker {
   /** The default root folder, relative to the working directory. */
   public static final Path DEFAULT_ROOT = Path.of("runs");
 
-  static final String META = "meta.json";
+  /** The file that makes a folder a run: its id, name, experiment, status and times. */
+  public static final String META = "meta.json";
+
   static final String PARAMS = "params.json";
   static final String TAGS = "tags.json";
   static final String METRICS = "metrics";

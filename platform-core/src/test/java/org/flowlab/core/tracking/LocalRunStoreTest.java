@@ -160,17 +160,6 @@ class LocalRunStoreTest {
     assertTrue(table.lines().skip(1).findFirst().orElseThrow().contains("0.500000"), table);
   }
 
-  @Test
-  void trackerForUriPicksTheBackendAndRejectsOthers() {
-    Path root = tmp.resolve("runs");
-    assertTrue(Tracker.forUri(null, root) instanceof LocalRunStore);
-    assertTrue(Tracker.forUri("", root) instanceof LocalRunStore);
-    assertTrue(Tracker.forUri("http://127.0.0.1:5000", root) instanceof MlflowTracker);
-    IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> Tracker.forUri("file:/tmp/x", root));
-    assertTrue(e.getMessage().contains("file:/tmp/x"), e.getMessage());
-  }
-
   private static String logRun(LocalRunStore store, String exp, String name, double nll)
       throws Exception {
     try (LocalRun r = store.start(exp, name, null)) {
