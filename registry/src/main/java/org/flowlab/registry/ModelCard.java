@@ -79,9 +79,36 @@ public record ModelCard(
     return GSON.toJson(this);
   }
 
-  /** Reads a card written by {@link #toJson}. */
+  /**
+   * Reads a card written by {@link #toJson}.
+   *
+   * @throws IllegalArgumentException when the text is not a whole card (torn JSON, or a required
+   *     field missing), with a one-line reason
+   */
   public static ModelCard fromJson(String json) {
-    return GSON.fromJson(json, ModelCard.class);
+    ModelCard card;
+    try {
+      card = GSON.fromJson(json, ModelCard.class);
+    } catch (com.google.gson.JsonParseException e) {
+      String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+      throw new IllegalArgumentException(
+          "not whole JSON (" + reason.lines().findFirst().orElse("") + ")");
+    }
+    if (card == null) {
+      throw new IllegalArgumentException("empty");
+    }
+    List<String> missing = new java.util.ArrayList<>();
+    if (card.name == null) missing.add("name");
+    if (card.family == null) missing.add("family");
+    if (card.eventShape == null) missing.add("event_shape");
+    if (card.latentShape == null) missing.add("latent_shape");
+    if (card.noise == null) missing.add("noise");
+    if (card.parity == null) missing.add("parity");
+    if (card.version < 1) missing.add("version");
+    if (!missing.isEmpty()) {
+      throw new IllegalArgumentException("not a model card: no " + String.join(", ", missing));
+    }
+    return card;
   }
 
   private static long product(long[] shape) {

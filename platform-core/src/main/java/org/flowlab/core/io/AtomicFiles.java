@@ -14,13 +14,15 @@ import java.nio.file.StandardOpenOption;
  * after {@code kill -9}.
  */
 public final class AtomicFiles {
+  private static final String TEMP_SUFFIX = ".tmp";
+
   private AtomicFiles() {}
 
   /** Writes whatever {@code body} emits to {@code target} atomically. */
   public static void write(Path target, Body body) throws IOException {
     Path dir = target.toAbsolutePath().getParent();
     Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+    Path tmp = Files.createTempFile(dir, "." + target.getFileName(), TEMP_SUFFIX);
     try {
       try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
         // The body may close its stream (a ZipOutputStream does); the channel stays open for fsync.
@@ -45,6 +47,24 @@ public final class AtomicFiles {
       fsyncDirectory(dir);
     } finally {
       Files.deleteIfExists(tmp);
+    }
+  }
+
+  /**
+   * Deletes the temporary files an interrupted {@link #write} left in {@code dir} (a {@code kill
+   * -9} between creating and renaming one). Only for folders one process writes at a time.
+   */
+  public static void deleteStaleTemporaries(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return;
+    }
+    try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        String name = f.getFileName().toString();
+        if (name.startsWith(".") && name.endsWith(TEMP_SUFFIX) && Files.isRegularFile(f)) {
+          Files.deleteIfExists(f);
+        }
+      }
     }
   }
 

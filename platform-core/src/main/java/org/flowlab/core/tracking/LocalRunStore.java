@@ -216,11 +216,26 @@ public class LocalRunStore implements Tracker {
     }
   }
 
-  /** Summaries of all runs, oldest first. */
+  /**
+   * Summaries of all runs, oldest first; a run whose records cannot be read is left out with one
+   * warning line on stderr naming the file.
+   */
   public List<RunSummary> listRuns() throws IOException {
+    return listRuns(warning -> System.err.println("warning: " + warning));
+  }
+
+  /**
+   * Summaries of all runs, oldest first. A run whose records cannot be read (a torn {@code
+   * meta.json} or {@code tags.json}) is left out and {@code skipped} gets one line naming the file.
+   */
+  public List<RunSummary> listRuns(java.util.function.Consumer<String> skipped) throws IOException {
     List<RunSummary> out = new ArrayList<>();
     for (String id : runIds()) {
-      out.add(summary(id));
+      try {
+        out.add(summary(id));
+      } catch (IOException | RuntimeException e) {
+        skipped.accept("skipped run " + id + ": " + e.getMessage());
+      }
     }
     return out;
   }
@@ -546,16 +561,26 @@ public class LocalRunStore implements Tracker {
     }
 
     static Meta read(Path dir) throws IOException {
-      JsonNode n = JsonFiles.readTree(dir.resolve(META));
+      Path file = dir.resolve(META);
+      JsonNode n = JsonFiles.readTree(file);
       if (n == null) {
         throw new IOException("not a run folder (no " + META + "): " + dir);
+      }
+      if (!n.isObject() || !n.hasNonNull("experiment")) {
+        throw new IOException(file + ": not a run record (no experiment)");
+      }
+      Status status;
+      try {
+        status = Status.valueOf(n.path("status").asText("RUNNING"));
+      } catch (IllegalArgumentException e) {
+        throw new IOException(file + ": unknown status '" + n.path("status").asText() + "'");
       }
       return new Meta(
           n.path("id").asText(dir.getFileName().toString()),
           n.path("name").asText(),
           n.path("experiment").asText(),
           n.hasNonNull("parent_run_id") ? n.get("parent_run_id").asText() : null,
-          Status.valueOf(n.path("status").asText("RUNNING")),
+          status,
           n.path("start_time").asLong(),
           n.hasNonNull("end_time") ? n.get("end_time").asLong() : null);
     }
