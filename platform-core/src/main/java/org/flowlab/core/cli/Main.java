@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import org.flowlab.core.config.ConfigException;
 import org.flowlab.core.inject.CoreModule;
 import org.flowlab.core.inject.PluginModule;
+import org.flowlab.core.tracking.RunLockedException;
 import org.flowlab.core.train.Trainer;
 import org.flowlab.core.train.TrainingDivergedException;
 import picocli.CommandLine;
@@ -114,7 +115,7 @@ public final class Main implements Runnable {
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
           PrintWriter err = commandLine.getErr();
-          if (e instanceof ConfigException) {
+          if (e instanceof ConfigException || e instanceof RunLockedException) {
             err.println("error: " + e.getMessage());
             return BAD_INPUT;
           }

@@ -101,6 +101,7 @@ public class LocalRunStore implements Tracker {
         // 1 in 16M per second: draw again.
       }
     }
+    RunLock lock = RunLock.writer(dir, id);
     Files.createDirectories(dir.resolve(METRICS));
     Files.createDirectories(dir.resolve(ARTIFACTS));
     Meta meta =
@@ -116,7 +117,7 @@ public class LocalRunStore implements Tracker {
     JsonFiles.writeStringMap(dir.resolve(PARAMS), Map.of());
     JsonFiles.writeStringMap(dir.resolve(TAGS), Map.of());
     org.flowlab.core.io.AtomicFiles.fsyncDirectory(root);
-    return new LocalRun(this, dir, meta);
+    return new LocalRun(this, dir, meta, lock);
   }
 
   @Override
@@ -137,14 +138,15 @@ public class LocalRunStore implements Tracker {
     }
     Path dir = runDir(id.get());
     Files.createDirectories(dir.resolve(ARTIFACTS));
-    return Optional.of(new LocalRun(this, dir, Meta.read(dir)));
+    return Optional.of(new LocalRun(this, dir, Meta.read(dir), null));
   }
 
   /**
-   * Like {@link #resume} with the concrete type: reopens the run, repairs a torn last metric line
-   * and sets its status to RUNNING again.
+   * Like {@link #resume} with the concrete type: takes the run's writer lock, repairs a torn last
+   * metric line and sets its status to RUNNING again.
    *
    * @throws IllegalArgumentException when the prefix matches more than one run
+   * @throws RunLockedException when another process is writing the run (naming its pid)
    */
   public Optional<LocalRun> resumeLocal(String runIdOrPrefix) throws IOException {
     Optional<String> id = resolveId(runIdOrPrefix);
@@ -153,6 +155,16 @@ public class LocalRunStore implements Tracker {
     }
     Path dir = runDir(id.get());
     Meta meta = Meta.read(dir);
+    RunLock lock = RunLock.writer(dir, id.get());
+    try {
+      return Optional.of(reopen(dir, meta, lock));
+    } catch (IOException | RuntimeException e) {
+      lock.close();
+      throw e;
+    }
+  }
+
+  private LocalRun reopen(Path dir, Meta meta, RunLock lock) throws IOException {
     Path metrics = dir.resolve(METRICS);
     Files.createDirectories(metrics);
     Files.createDirectories(dir.resolve(ARTIFACTS));
@@ -173,7 +185,7 @@ public class LocalRunStore implements Tracker {
             meta.startTime(),
             null);
     running.write(dir);
-    return Optional.of(new LocalRun(this, dir, running));
+    return new LocalRun(this, dir, running, lock);
   }
 
   /**
