@@ -36,10 +36,19 @@ public record ResolvedModel(FlowFamily<?> family, Object params, Double logitAlp
    *     the YAML
    */
   public static ResolvedModel resolve(LoadedConfig loaded, PluginHost plugins) {
+    String name = loaded.config().model().family();
+    List<String> claimants = plugins.conflicts().get(name);
+    if (claimants != null) {
+      throw loaded.invalidValue(
+          "model.family",
+          "family '"
+              + name
+              + "' is declared by "
+              + String.join(" and ", claimants)
+              + "; remove one of them from the plugins folder");
+    }
     FlowFamily<?> family =
-        plugins
-            .family(loaded.config().model().family())
-            .orElseThrow(() -> loaded.unknownFamily(plugins.families().keySet()));
+        plugins.family(name).orElseThrow(() -> loaded.unknownFamily(plugins.families().keySet()));
     return new ResolvedModel(
         family, loaded.bindParams(family.configType()), loaded.config().data().logitAlpha());
   }

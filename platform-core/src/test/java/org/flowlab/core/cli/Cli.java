@@ -5,14 +5,14 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
 /** Runs {@link Main#execute} in this JVM and captures what it prints. */
-final class Cli {
+public final class Cli {
   private Cli() {}
 
   /** A finished command. */
-  record Result(int code, String out, String err) {}
+  public record Result(int code, String out, String err) {}
 
   /** Runs {@code flowlab <args>} with stdout and stderr captured. */
-  static synchronized Result run(String... args) {
+  public static synchronized Result run(String... args) {
     PrintStream out = System.out;
     PrintStream err = System.err;
     ByteArrayOutputStream o = new ByteArrayOutputStream();
