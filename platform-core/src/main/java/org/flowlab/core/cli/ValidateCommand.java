@@ -1,10 +1,14 @@
 package org.flowlab.core.cli;
 
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
 import java.util.concurrent.Callable;
 import org.flowlab.api.spi.FlowFamily;
 import org.flowlab.core.config.LoadedConfig;
+import org.flowlab.core.data.DataSplits;
 import org.flowlab.core.data.DatasetException;
 import org.flowlab.core.data.Datasets;
+import org.flowlab.core.experiment.ExperimentRunner;
 import org.flowlab.core.experiment.ResolvedModel;
 import org.flowlab.core.experiment.TrackerFactory;
 import org.flowlab.core.plugins.PluginHost;
@@ -20,7 +24,8 @@ import picocli.CommandLine.ParentCommand;
     name = "validate",
     mixinStandardHelpOptions = true,
     description =
-        "Check an experiment YAML (keys, types, ranges, family, params, dataset) without running it.")
+        "Check an experiment YAML (keys, types, ranges, family, params, dataset, tracking URI)"
+            + " and build its flow on the CPU, without training.")
 final class ValidateCommand implements Callable<Integer> {
   @ParentCommand Main main;
 
@@ -39,6 +44,12 @@ final class ValidateCommand implements Callable<Integer> {
       Datasets.check(loaded.config().data());
     } catch (DatasetException e) {
       throw loaded.invalidValue("data." + e.key(), e.getMessage());
+    }
+    // Build the flow once, on the CPU, for the data's shape: a family rejects params it cannot
+    // build with only here (FamilyBuildException, located at model.params.<key>).
+    DataSplits data = ExperimentRunner.loadData(loaded);
+    try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+      model.build(data.eventShape(), manager, loaded.config().seed());
     }
     // The tracking URI from the environment is checked here too (the config's was checked on load).
     main.injector().getInstance(TrackerFactory.class).storeFor(loaded.config().tracking());
