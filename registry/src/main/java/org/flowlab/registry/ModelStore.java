@@ -94,7 +94,10 @@ public final class ModelStore {
     checkName(name);
     Path parent = root.resolve(name);
     Files.createDirectories(parent);
-    Path tmp = Files.createTempDirectory(parent, ".publishing-");
+    // Not createTempDirectory: that makes the folder 0700, and the rename keeps it so; a shared
+    // registry must follow the umask like every other folder.
+    Path tmp = parent.resolve(".publishing-" + java.util.UUID.randomUUID());
+    Files.createDirectory(tmp);
     try {
       Files.write(tmp.resolve(LOG_PROB_FILE), models.logProb());
       Files.write(tmp.resolve(SAMPLE_FILE), models.sample());
@@ -197,7 +200,12 @@ public final class ModelStore {
     }
   }
 
-  private static void checkName(String name) {
+  /**
+   * Checks a model name before anything is exported under it.
+   *
+   * @throws IllegalArgumentException saying which characters a name may use
+   */
+  public static void checkName(String name) {
     if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
       throw new IllegalArgumentException(
           "model names use letters, digits, '.', '_' and '-' (and start with a letter or digit),"

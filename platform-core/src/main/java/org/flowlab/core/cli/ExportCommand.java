@@ -4,6 +4,7 @@ import java.util.concurrent.Callable;
 import org.flowlab.core.config.ConfigException;
 import org.flowlab.core.export.RunExporter;
 import org.flowlab.registry.ModelCard;
+import org.flowlab.registry.ModelStore;
 import org.flowlab.registry.Parity;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -40,6 +41,13 @@ final class ExportCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (name != null) {
+      try {
+        ModelStore.checkName(name);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("--name " + name, "", e.getMessage());
+      }
+    }
     ModelCard card;
     try {
       card =

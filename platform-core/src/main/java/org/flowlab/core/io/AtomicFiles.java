@@ -22,7 +22,11 @@ public final class AtomicFiles {
   public static void write(Path target, Body body) throws IOException {
     Path dir = target.toAbsolutePath().getParent();
     Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, "." + target.getFileName(), TEMP_SUFFIX);
+    // Not createTempFile: it makes the file 0600, which the rename keeps; files here follow the
+    // umask like any other (a shared registry or run store must be readable by colleagues).
+    Path tmp =
+        dir.resolve("." + target.getFileName() + "." + java.util.UUID.randomUUID() + TEMP_SUFFIX);
+    Files.createFile(tmp);
     try {
       try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
         // The body may close its stream (a ZipOutputStream does); the channel stays open for fsync.
