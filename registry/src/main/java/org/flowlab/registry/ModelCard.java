@@ -97,14 +97,19 @@ public record ModelCard(
     if (card == null) {
       throw new IllegalArgumentException("empty");
     }
-    List<String> missing = new java.util.ArrayList<>();
-    if (card.name == null) missing.add("name");
-    if (card.family == null) missing.add("family");
-    if (card.eventShape == null) missing.add("event_shape");
-    if (card.latentShape == null) missing.add("latent_shape");
-    if (card.noise == null) missing.add("noise");
-    if (card.parity == null) missing.add("parity");
-    if (card.version < 1) missing.add("version");
+    Map<String, Object> required = new java.util.LinkedHashMap<>();
+    required.put("name", card.name);
+    required.put("version", card.version < 1 ? null : card.version);
+    required.put("family", card.family);
+    required.put("event_shape", card.eventShape);
+    required.put("latent_shape", card.latentShape);
+    required.put("noise", card.noise);
+    required.put("parity", card.parity);
+    List<String> missing =
+        required.entrySet().stream()
+            .filter(e -> e.getValue() == null)
+            .map(Map.Entry::getKey)
+            .toList();
     if (!missing.isEmpty()) {
       throw new IllegalArgumentException("not a model card: no " + String.join(", ", missing));
     }
