@@ -148,7 +148,7 @@ public final class SweepRunner {
     identity.withObject("/sweep").remove("workers");
     String sweepHash = LoadedConfig.hash(identity);
     String parentName = "sweep-" + sweepHash.substring(0, 12);
-    LocalRunStore store = trackers.localStore();
+    LocalRunStore store = trackers.storeFor(base.config().tracking());
 
     try (Tracker tracker = trackers.create(base.config().tracking())) {
       Optional<RunSummary> existing =
