@@ -9,6 +9,7 @@ import org.flowlab.core.inject.CoreModule;
 import org.flowlab.core.inject.PluginModule;
 import org.flowlab.core.train.Trainer;
 import org.flowlab.core.train.TrainingDivergedException;
+import org.flowlab.core.train.TrainingStoppedException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -117,6 +118,10 @@ public final class Main implements Runnable {
           if (e instanceof ConfigException) {
             err.println("error: " + e.getMessage());
             return BAD_INPUT;
+          }
+          if (e instanceof TrainingStoppedException stopped) {
+            err.println(e.getMessage() + " (flowlab run --resume RUN continues it)");
+            return stopped.exitCode();
           }
           if (e instanceof TrainingDivergedException) {
             err.println("error: " + e.getMessage());

@@ -27,6 +27,13 @@ public record SweepConfig(
     String goal) {
 
   public SweepConfig {
+    if (grid != null && grid.isEmpty()) {
+      throw new InvalidValueException(
+          "grid", "is empty: give at least one path to sweep, or leave it out");
+    }
+    if (seeds != null && seeds.isEmpty()) {
+      throw new InvalidValueException("seeds", "is empty: give at least one seed, or leave it out");
+    }
     grid = grid == null ? Map.of() : new LinkedHashMap<>(grid);
     for (Map.Entry<String, List<JsonNode>> e : grid.entrySet()) {
       checkPath("grid." + e.getKey(), e.getKey());
