@@ -14,9 +14,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.flowlab.core.config.ConfigException;
 import org.flowlab.core.config.LoadedConfig;
 import org.flowlab.core.config.SweepConfig;
@@ -93,9 +90,11 @@ public final class SweepRunner {
    * @param parentRunId the parent run's id
    * @param trials every trial, best first (failed and unfinished last)
    * @param ran how many trials this invocation ran (the others were finished or failed before)
-   * @param summaryCsv the summary file in the parent run's folder
+   * @param summaryCsv the summary file in the parent run's folder (null when detached)
+   * @param detached the host submitted the trials to Slurm and returned (no summary yet)
    */
-  public record Result(String parentRunId, List<TrialResult> trials, int ran, Path summaryCsv) {
+  public record Result(
+      String parentRunId, List<TrialResult> trials, int ran, Path summaryCsv, boolean detached) {
     /** The trials that did not finish. */
     public long failed() {
       return trials.stream().filter(t -> t.status() != Tracker.Status.FINISHED).count();
@@ -134,8 +133,10 @@ public final class SweepRunner {
    * Runs (or continues) the sweep of {@code base}, the config {@code launch} loads.
    *
    * @param retryFailed also rerun trials whose child run FAILED (continuing that same run)
+   * @param detach with {@code launcher: slurm}, return once the job array is submitted
    */
-  public Result run(LoadedConfig base, Launch launch, boolean retryFailed, PrintStream out)
+  public Result run(
+      LoadedConfig base, Launch launch, boolean retryFailed, boolean detach, PrintStream out)
       throws Exception {
     List<SweepPlan.Trial> trials = SweepPlan.expand(base);
     ResolvedModel.resolve(base, plugins);
@@ -143,9 +144,9 @@ public final class SweepRunner {
       ResolvedModel.resolve(t.config(), plugins); // validates the family; hash covers its params
     }
     SweepConfig sweep = base.config().sweep();
-    // The sweep's identity: its resolved config, less how many workers run it.
+    // The sweep's identity: its resolved config, less how and where its trials run.
     com.fasterxml.jackson.databind.node.ObjectNode identity = base.resolvedTree();
-    identity.withObject("/sweep").remove("workers");
+    identity.withObject("/sweep").remove(List.of("workers", "launcher", "slurm"));
     String sweepHash = LoadedConfig.hash(identity);
     String parentName = "sweep-" + sweepHash.substring(0, 12);
     LocalRunStore store = trackers.localStore();
@@ -191,51 +192,22 @@ public final class SweepRunner {
       }
       out.printf(
           Locale.ROOT,
-          "%d trials: %d to run, %d done before; %d workers%n",
+          "%d trials: %d to run, %d done before; %s%n",
           trials.size(),
           todo.size(),
           trials.size() - todo.size(),
-          sweep.workers());
+          sweep.onSlurm() ? "Slurm job array" : sweep.workers() + " workers");
       Map<Integer, String> noRun = new java.util.concurrent.ConcurrentHashMap<>();
-      Map<Integer, String> failures = new java.util.concurrent.ConcurrentHashMap<>();
-      ExecutorService pool = Executors.newFixedThreadPool(sweep.workers());
-      try (SweepTrialProcess processes = new SweepTrialProcess(launch, sweep.workers())) {
-        if (!todo.isEmpty()) {
-          out.printf(
-              Locale.ROOT,
-              "each trial in its own JVM with %d intra-op thread(s); logs in %s%n",
-              processes.threads(),
-              parent.dir().resolve("logs"));
-        }
-        List<Future<?>> futures = new ArrayList<>();
-        for (SweepPlan.Trial t : todo) {
-          RunSummary child = children.get(t.hash());
-          String existingId = child == null ? null : child.id();
-          futures.add(
-              pool.submit(
-                  () -> {
-                    String why;
-                    try {
-                      why = runChild(processes, t, existingId, parent, trials.size(), out);
-                    } catch (IOException e) { // e.g. java could not be started
-                      why = String.valueOf(e);
-                      println(out, "[trial " + (t.index() + 1) + "] FAILED: " + why);
-                    }
-                    if (why != null && !processes.stopping()) {
-                      failures.put(t.index(), why);
-                    }
-                    return null;
-                  }));
-        }
-        for (Future<?> f : futures) {
-          f.get();
-        }
-        if (processes.stopping()) {
-          throw new IOException("sweep stopped: rerun the same command to continue it");
-        }
-      } finally {
-        pool.shutdownNow();
+      TrialLauncher launcher =
+          sweep.onSlurm()
+              ? new SlurmTrialLauncher(
+                  launch, sweep.slurm(), sweepHash, trackers.localStore(), base, detach)
+              : new LocalTrialLauncher(launch, sweep.workers());
+      TrialLauncher.Launched launched = launcher.launch(todo, children, parent, trials.size(), out);
+      if (launched.detached()) {
+        return new Result(parent.id(), List.of(), todo.size(), null, true);
       }
+      Map<Integer, String> failures = launched.failures();
       markFailed(tracker, store, parent.id(), trials, failures, noRun);
       for (Path log : logs(parent.dir().resolve("logs"))) {
         parent.logArtifact(log, "logs");
@@ -271,45 +243,7 @@ public final class SweepRunner {
       parent.setTags(Map.of("flowlab.sweep_failed", Long.toString(failed)));
       out.println("summary: " + csv);
       parent.finish(Tracker.Status.FINISHED);
-      return new Result(parent.id(), results, todo.size(), csv);
-    }
-  }
-
-  /** Runs one trial in a child JVM; returns null when it finished, else why not. */
-  private static String runChild(
-      SweepTrialProcess processes,
-      SweepPlan.Trial t,
-      String existingId,
-      TrackedRun parent,
-      int total,
-      PrintStream out)
-      throws IOException, InterruptedException {
-    if (processes.stopping()) {
-      return "stopped";
-    }
-    String prefix = String.format(Locale.ROOT, "[trial %d/%d] ", t.index() + 1, total);
-    Path log = parent.dir().resolve("logs").resolve(t.runName() + ".log");
-    println(
-        out,
-        prefix
-            + (existingId == null ? "starting " : "continuing " + existingId + " ")
-            + t.values());
-    long start = System.nanoTime();
-    String why = processes.run(t, existingId, parent.id(), log);
-    if (why == null) {
-      println(
-          out,
-          String.format(
-              Locale.ROOT, "%sfinished in %.1f s", prefix, (System.nanoTime() - start) / 1e9));
-    } else if (!processes.stopping()) {
-      println(out, prefix + "FAILED: " + why);
-    }
-    return why;
-  }
-
-  private static void println(PrintStream out, String line) {
-    synchronized (out) {
-      out.println(line);
+      return new Result(parent.id(), results, todo.size(), csv, false);
     }
   }
 
@@ -386,8 +320,20 @@ public final class SweepRunner {
               + target.index()
               + " is not the trial the sweep started (the file or its overrides changed)");
     }
+    String existingId = target.existingRunId();
+    if (existingId == null) {
+      // A Slurm task (also one Slurm requeued) is not told its run: it finds it by the trial hash.
+      RunSummary child =
+          children(trackers.localStore(), target.parentRunId(), List.of(t)).get(t.hash());
+      if (child != null && child.status() == Tracker.Status.FINISHED) {
+        out.println("trial " + t.index() + " finished before in run " + child.id());
+        return new ExperimentRunner.Outcome(
+            child.id(), trackers.localStore().runDir(child.id()), child.latestMetrics());
+      }
+      existingId = child == null ? null : child.id();
+    }
     out.println(
-        (target.existingRunId() == null ? "starting" : "continuing " + target.existingRunId())
+        (existingId == null ? "starting" : "continuing " + existingId)
             + " trial "
             + t.index()
             + " "
@@ -395,15 +341,12 @@ public final class SweepRunner {
     return runner.run(
         t.config(),
         new ExperimentRunner.Target(
-            target.existingRunId(),
-            t.runName(),
-            target.parentRunId(),
-            Map.of(TRIAL_HASH, t.hash())),
+            existingId, t.runName(), target.parentRunId(), Map.of(TRIAL_HASH, t.hash())),
         out);
   }
 
   /** The parent's children by trial hash (tag, else the hash in the run name). */
-  private static Map<String, RunSummary> children(
+  static Map<String, RunSummary> children(
       LocalRunStore store, String parentId, List<SweepPlan.Trial> trials) throws IOException {
     Map<String, String> byShort = new LinkedHashMap<>();
     for (SweepPlan.Trial t : trials) {

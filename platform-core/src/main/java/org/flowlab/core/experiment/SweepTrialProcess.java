@@ -81,39 +81,13 @@ final class SweepTrialProcess implements AutoCloseable {
    */
   String run(SweepPlan.Trial trial, String existingRunId, String parentRunId, Path log)
       throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>();
-    command.add(
-        ProcessHandle.current()
-            .info()
-            .command()
-            .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-    for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (!arg.startsWith("-agentlib:jdwp") && !arg.startsWith("-Xrunjdwp")) {
-        command.add(arg); // a debugger's port can be taken once only
-      }
-    }
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add(launch.mainClass());
-    command.addAll(launch.globalOptions());
-    command.addAll(
-        List.of(
-            SweepRunner.TRIAL_COMMAND,
-            "--trial",
-            Integer.toString(trial.index()),
-            "--trial-hash",
-            trial.hash(),
-            "--parent",
-            parentRunId,
-            "--host-pid",
-            Long.toString(ProcessHandle.current().pid())));
+    List<String> options = new ArrayList<>(trialOptions(trial, parentRunId));
+    options.addAll(List.of("--host-pid", Long.toString(ProcessHandle.current().pid())));
     if (existingRunId != null) {
-      command.add("--run");
-      command.add(existingRunId);
+      options.add("--run");
+      options.add(existingRunId);
     }
-    command.add("--");
-    command.add(launch.yaml().toString());
-    command.addAll(launch.overrides());
+    List<String> command = command(launch, options);
 
     ProcessBuilder builder =
         new ProcessBuilder(command)
@@ -161,8 +135,48 @@ final class SweepTrialProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * The command line that runs one trial: {@code java <this JVM's options> -cp <classpath>
+   * <mainClass> <globalOptions> sweep-trial <trialOptions> -- <yaml> <overrides>}; the local
+   * launcher and Slurm's array tasks run the same one.
+   */
+  static List<String> command(SweepRunner.Launch launch, List<String> trialOptions) {
+    List<String> command = new ArrayList<>();
+    command.add(
+        ProcessHandle.current()
+            .info()
+            .command()
+            .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+      if (!arg.startsWith("-agentlib:jdwp") && !arg.startsWith("-Xrunjdwp")) {
+        command.add(arg); // a debugger's port can be taken once only
+      }
+    }
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(launch.mainClass());
+    command.addAll(launch.globalOptions());
+    command.add(SweepRunner.TRIAL_COMMAND);
+    command.addAll(trialOptions);
+    command.add("--");
+    command.add(launch.yaml().toString());
+    command.addAll(launch.overrides());
+    return command;
+  }
+
+  /** The options naming the trial: {@code --trial I --trial-hash H --parent P}. */
+  static List<String> trialOptions(SweepPlan.Trial trial, String parentRunId) {
+    return List.of(
+        "--trial",
+        Integer.toString(trial.index()),
+        "--trial-hash",
+        trial.hash(),
+        "--parent",
+        parentRunId);
+  }
+
   /** The child's last {@code error:} line since {@code offset}, else its exit code. */
-  private static String failure(Path log, long offset, int code) throws IOException {
+  static String failure(Path log, long offset, int code) throws IOException {
     String text;
     try (InputStream in = Files.newInputStream(log)) {
       in.skipNBytes(offset);

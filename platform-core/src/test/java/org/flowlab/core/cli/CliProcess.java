@@ -28,6 +28,12 @@ public final class CliProcess {
 
   /** Starts {@code flowlab <args>} without waiting; output goes to files in {@code logDir}. */
   public Process start(Path logDir, String... args) throws IOException {
+    return start(logDir, java.util.Map.of(), args);
+  }
+
+  /** Like {@link #start(Path, String...)} with {@code env} added to the environment. */
+  public Process start(Path logDir, java.util.Map<String, String> env, String... args)
+      throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Dai.djl.offline=true");
@@ -39,15 +45,23 @@ public final class CliProcess {
     command.addAll(globalOptions);
     command.addAll(List.of(args));
     Files.createDirectories(logDir);
-    return new ProcessBuilder(command)
-        .redirectOutput(logDir.resolve("stdout.txt").toFile())
-        .redirectError(logDir.resolve("stderr.txt").toFile())
-        .start();
+    ProcessBuilder builder =
+        new ProcessBuilder(command)
+            .redirectOutput(logDir.resolve("stdout.txt").toFile())
+            .redirectError(logDir.resolve("stderr.txt").toFile());
+    builder.environment().putAll(env);
+    return builder.start();
   }
 
   /** Runs {@code flowlab <args>} to the end (at most 5 minutes). */
   public Result run(Path logDir, String... args) throws IOException, InterruptedException {
-    Process p = start(logDir, args);
+    return run(logDir, java.util.Map.of(), args);
+  }
+
+  /** Like {@link #run(Path, String...)} with {@code env} added to the environment. */
+  public Result run(Path logDir, java.util.Map<String, String> env, String... args)
+      throws IOException, InterruptedException {
+    Process p = start(logDir, env, args);
     if (!p.waitFor(5, TimeUnit.MINUTES)) {
       p.destroyForcibly();
       throw new IllegalStateException(
