@@ -26,7 +26,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * OMP_NUM_THREADS = MKL_NUM_THREADS = max(1, cores / workers)} unless those are set already. It
  * watches the host's pid and exits within about a second when the host dies (also by {@code kill
  * -9}), leaving its last checkpoint for a rerun; a host stopped by a signal (Ctrl-C, SIGTERM) stops
- * its children first.
+ * its children first. On a machine with several GPUs, trials take turns on them ({@link
+ * TrialGpus}).
  */
 final class SweepTrialProcess implements AutoCloseable {
   /** Exit code of a child that stopped because its host died. */
@@ -37,6 +38,7 @@ final class SweepTrialProcess implements AutoCloseable {
   private final Set<Process> live = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean stopping = new AtomicBoolean();
   private final Thread hook = new Thread(this::stopAll, "flowlab-sweep-stop");
+  private final int gpuCount = ai.djl.util.cuda.CudaUtils.getGpuCount();
 
   /**
    * Registers the shutdown hook that stops the children.
@@ -97,6 +99,15 @@ final class SweepTrialProcess implements AutoCloseable {
     Map<String, String> env = builder.environment();
     env.putIfAbsent("OMP_NUM_THREADS", Integer.toString(threads));
     env.putIfAbsent("MKL_NUM_THREADS", Integer.toString(threads));
+    String gpu =
+        TrialGpus.visibleDevices(
+            trial.index(),
+            trial.config().config().training().device(),
+            gpuCount,
+            System.getenv("CUDA_VISIBLE_DEVICES"));
+    if (gpu != null) {
+      env.put("CUDA_VISIBLE_DEVICES", gpu);
+    }
     Files.createDirectories(log.getParent());
     Files.writeString(
         log,
@@ -111,6 +122,7 @@ final class SweepTrialProcess implements AutoCloseable {
             + env.get("OMP_NUM_THREADS")
             + " MKL_NUM_THREADS="
             + env.get("MKL_NUM_THREADS")
+            + (gpu == null ? "" : " CUDA_VISIBLE_DEVICES=" + gpu)
             + "\n",
         StandardCharsets.UTF_8,
         java.nio.file.StandardOpenOption.CREATE,

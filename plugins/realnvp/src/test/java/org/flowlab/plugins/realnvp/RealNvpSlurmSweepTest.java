@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,20 +18,25 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.flowlab.core.cli.CliProcess;
 import org.flowlab.core.tracking.LocalRunStore;
+import org.flowlab.core.tracking.MlflowServer;
 import org.flowlab.core.tracking.RunSummary;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code sweep.launcher: slurm} on a real one-node Slurm cluster ({@code scripts/slurm-one-node}):
  * an 8-trial sweep as one job array; one trial cancelled with {@code scancel} mid-training and the
  * host killed with {@code kill -9}; a rerun submits only what is missing and ends with exactly 8
- * FINISHED children, the cancelled trial continued from its checkpoint to the metrics of an
- * uninterrupted run of the same trial, bit for bit.
+ * FINISHED children, locally and on a real MLflow server, the cancelled trial continued from its
+ * checkpoint to the metrics of an uninterrupted run of the same trial, bit for bit. Slurm's
+ * refusals are one line.
  */
 class RealNvpSlurmSweepTest {
+  @RegisterExtension static final MlflowServer MLFLOW = new MlflowServer();
+
   private static final Path REPO = Path.of(System.getProperty("flowlab.repo.root", "../.."));
   private static final String INSTALL =
       "apt-get install -y slurm-wlm munge && scripts/slurm-one-node";
@@ -99,7 +105,10 @@ class RealNvpSlurmSweepTest {
     Files.writeString(config, SWEEP);
     Path runs = tmp.resolve("runs");
     LocalRunStore store = new LocalRunStore(runs);
-    Process host = cli(runs).start(tmp.resolve("log-a"), "sweep", config.toString());
+    String[] args = {
+      "sweep", config.toString(), "tracking.uri=" + MLFLOW.uri(), "tracking.experiment=slurm-e2e"
+    };
+    Process host = cli(runs).start(tmp.resolve("log-a"), args);
     String jobId = null;
     try {
       // Wait for 2 finished trials and one that is training (it has logged a loss).
@@ -127,18 +136,21 @@ class RealNvpSlurmSweepTest {
       host.destroyForcibly().waitFor(); // kill -9 of the host: the array runs on
 
       RunSummary cancelled = victim;
-      waitFor(
-          () -> is(store.run(cancelled.id()).orElseThrow(), "KILLED"),
-          "the cancelled trial is KILLED");
       Path parentDir = store.runDir(cancelled.parentRunId());
-      String firstLog = Files.readString(parentDir.resolve("logs/" + cancelled.name() + ".log"));
+      Path victimLog = parentDir.resolve("logs/" + cancelled.name() + ".log");
+      waitFor(
+          () ->
+              is(store.run(cancelled.id()).orElseThrow(), "KILLED")
+                  && Files.readString(victimLog).contains("stopped by SIGTERM after step"),
+          "the cancelled trial is KILLED and its JVM said where it stopped");
+      String firstLog = Files.readString(victimLog);
       Matcher stop = Pattern.compile("stopped by SIGTERM after step (\\d+)").matcher(firstLog);
       assertTrue(stop.find(), firstLog);
       long stoppedAt = Long.parseLong(stop.group(1));
       assertTrue(stoppedAt > 0 && stoppedAt < 600, "stopped mid-training: " + stoppedAt);
 
       // The rerun finds the tasks still in Slurm, submits only the rest, and waits for all.
-      CliProcess.Result rerun = cli(runs).run(tmp.resolve("log-b"), "sweep", config.toString());
+      CliProcess.Result rerun = cli(runs).run(tmp.resolve("log-b"), args);
       assertEquals(0, rerun.exitCode(), rerun.stdout() + rerun.stderr());
       assertTrue(
           rerun.stdout().contains("continuing sweep " + cancelled.parentRunId()), rerun.stdout());
@@ -169,6 +181,32 @@ class RealNvpSlurmSweepTest {
       assertTrue(resumed.contains("continuing " + cancelled.id()), resumed);
       assertTrue(resumed.contains("resuming at step " + stoppedAt + " of 600"), resumed);
 
+      // The MLflow server: one parent, 8 FINISHED children linked to it, whichever task ran them.
+      String experimentId =
+          MLFLOW
+              .get("/api/2.0/mlflow/experiments/get-by-name?experiment_name=slurm-e2e")
+              .get("experiment")
+              .get("experiment_id")
+              .asText();
+      JsonNode search =
+          MLFLOW.post(
+              "/api/2.0/mlflow/runs/search",
+              Map.of("experiment_ids", List.of(experimentId), "max_results", 100));
+      List<JsonNode> remote = new java.util.ArrayList<>();
+      search.get("runs").forEach(remote::add);
+      assertEquals(9, remote.size(), "no duplicate runs on the server");
+      List<JsonNode> remoteKids =
+          remote.stream()
+              .filter(
+                  r ->
+                      MlflowServer.pairs(r.get("data").get("tags"))
+                          .containsKey("mlflow.parentRunId"))
+              .toList();
+      assertEquals(8, remoteKids.size());
+      for (JsonNode r : remoteKids) {
+        assertEquals("FINISHED", r.get("info").get("status").asText(), r.toString());
+      }
+
       // The same trial without interruption (as its task runs it: one intra-op thread).
       Path trialConfig = store.runDir(cancelled.id()).resolve("config.yaml");
       Path straight = tmp.resolve("straight");
@@ -189,8 +227,39 @@ class RealNvpSlurmSweepTest {
       host.destroyForcibly();
       if (jobId != null) {
         slurm("scancel", jobId);
+        String array = jobId;
+        waitFor(
+            () -> slurmOutput("squeue", "--noheader", "--jobs=" + array).isBlank(), "tasks gone");
       }
     }
+  }
+
+  @Test
+  void slurmsRefusalsAreOneLine() throws Exception {
+    Path config = tmp.resolve("sweep.yaml");
+    Files.writeString(config, SWEEP);
+    CliProcess.Result partition =
+        cli(tmp.resolve("runs"))
+            .run(tmp.resolve("log-p"), "sweep", config.toString(), "sweep.slurm.partition=nope");
+    assertEquals(2, partition.exitCode(), partition.stdout() + partition.stderr());
+    assertEquals(1, partition.stderr().strip().lines().count(), partition.stderr());
+    assertTrue(
+        partition.stderr().startsWith("error: command line override 'sweep.slurm.partition=nope':")
+            && partition.stderr().contains("sbatch: invalid partition specified: nope"),
+        partition.stderr());
+
+    CliProcess.Result missing =
+        cli(tmp.resolve("runs-2"))
+            .run(tmp.resolve("log-m"), Map.of("PATH", "/nonexistent"), "sweep", config.toString());
+    assertEquals(2, missing.exitCode(), missing.stdout() + missing.stderr());
+    assertTrue(
+        missing
+            .stderr()
+            .strip()
+            .matches(
+                "error: .*sweep\\.yaml:\\d+:\\d+: sweep\\.launcher: slurm needs"
+                    + " Slurm's commands on this machine: squeue is not installed or not on the PATH.*"),
+        missing.stderr());
   }
 
   private static Map<String, Double> evaluation(RunSummary run) {
@@ -231,6 +300,13 @@ class RealNvpSlurmSweepTest {
       }
       Thread.sleep(50);
     }
+  }
+
+  private static String slurmOutput(String... command) throws Exception {
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    p.waitFor(60, TimeUnit.SECONDS);
+    return p.exitValue() == 0 ? out : ""; // a job Slurm has forgotten: "Invalid job id"
   }
 
   private static void slurm(String... command) throws Exception {
