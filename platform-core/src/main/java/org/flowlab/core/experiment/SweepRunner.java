@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -17,7 +16,6 @@ import java.util.Optional;
 import org.flowlab.core.config.ConfigException;
 import org.flowlab.core.config.LoadedConfig;
 import org.flowlab.core.config.SweepConfig;
-import org.flowlab.core.eval.Plots;
 import org.flowlab.core.plugins.PluginHost;
 import org.flowlab.core.tracking.LocalRunStore;
 import org.flowlab.core.tracking.MlflowTracker;
@@ -27,10 +25,11 @@ import org.flowlab.core.tracking.Tracker;
 
 /**
  * {@code flowlab sweep}: runs the trials of a {@link SweepPlan} as child runs of one parent run,
- * with {@code sweep.workers} trials at a time (default: one per core), each in its own JVM through
- * {@link ExperimentRunner} (see {@link SweepTrialProcess}: processes side by side are bitwise
- * reproducible, threads of one JVM are not). A trial's output goes to {@code
- * logs/trial-<i>-<hash>.log} in the parent run's folder.
+ * each in its own JVM through {@link ExperimentRunner}: locally with {@code sweep.workers} trials
+ * at a time ({@link LocalTrialLauncher}, default one per core; processes side by side are bitwise
+ * reproducible, threads of one JVM are not), or as a Slurm job array ({@link SlurmTrialLauncher},
+ * {@code sweep.launcher: slurm}). A trial's output goes to {@code logs/trial-<i>-<hash>.log} in the
+ * parent run's folder.
  *
  * <p>Resumable: the parent is found again by its tag {@value #SWEEP_HASH} (or its name {@code
  * sweep-<hash>}, written atomically with the run), and each trial's child by {@value #TRIAL_HASH}
@@ -218,12 +217,12 @@ public final class SweepRunner {
         out.println("MLflow: " + tracker.sync());
       }
       List<TrialResult> results = summarize(store, parent.id(), trials, sweep, noRun);
-      String table = table(results, sweep);
+      String table = SweepSummary.table(results, sweep);
       out.print(table);
       Path csv = parent.dir().resolve("summary.csv");
-      Files.writeString(csv, csv(results, sweep), StandardCharsets.UTF_8);
+      Files.writeString(csv, SweepSummary.csv(results, sweep), StandardCharsets.UTF_8);
       parent.logArtifact(csv, "");
-      for (Path png : plots(parent.dir().resolve("plots"), results, sweep)) {
+      for (Path png : SweepSummary.plots(parent.dir().resolve("plots"), results, sweep)) {
         parent.logArtifact(png, "plots");
       }
       TrialResult best = results.isEmpty() ? null : results.get(0);
@@ -403,135 +402,5 @@ public final class SweepRunner {
         Comparator.comparing(TrialResult::metric, Comparator.nullsLast(values))
             .thenComparing(r -> r.trial().index()));
     return results;
-  }
-
-  private static List<String> sweptKeys(List<TrialResult> results) {
-    LinkedHashSet<String> keys = new LinkedHashSet<>();
-    results.stream()
-        .sorted(Comparator.comparing(r -> r.trial().index()))
-        .forEach(r -> keys.addAll(r.trial().values().keySet()));
-    return new ArrayList<>(keys);
-  }
-
-  static String table(List<TrialResult> results, SweepConfig sweep) {
-    List<String> keys = sweptKeys(results);
-    List<List<String>> rows = new ArrayList<>();
-    List<String> header = new ArrayList<>(List.of("RANK", "TRIAL", "RUN", "STATUS"));
-    header.addAll(keys);
-    header.add(sweep.metric());
-    rows.add(header);
-    int rank = 1;
-    for (TrialResult r : results) {
-      List<String> row = new ArrayList<>();
-      row.add(r.metric() == null ? "-" : Integer.toString(rank++));
-      row.add(Integer.toString(r.trial().index()));
-      row.add(r.runId() == null ? "-" : r.runId());
-      row.add(r.status().name());
-      for (String k : keys) {
-        row.add(r.trial().values().getOrDefault(k, ""));
-      }
-      row.add(r.metric() == null ? "-" : String.format(Locale.ROOT, "%.6g", r.metric()));
-      rows.add(row);
-    }
-    int[] w = new int[header.size()];
-    for (List<String> row : rows) {
-      for (int i = 0; i < row.size(); i++) {
-        w[i] = Math.max(w[i], row.get(i).length());
-      }
-    }
-    StringBuilder sb = new StringBuilder();
-    for (List<String> row : rows) {
-      StringBuilder line = new StringBuilder();
-      for (int i = 0; i < row.size(); i++) {
-        line.append(String.format(Locale.ROOT, "%-" + w[i] + "s  ", row.get(i)));
-      }
-      sb.append(line.toString().stripTrailing()).append('\n');
-    }
-    for (TrialResult r : results) {
-      if (r.failure() != null && r.status() != Tracker.Status.FINISHED) {
-        sb.append("trial ")
-            .append(r.trial().index())
-            .append(' ')
-            .append(r.status())
-            .append(": ")
-            .append(r.failure())
-            .append('\n');
-      }
-    }
-    return sb.toString();
-  }
-
-  static String csv(List<TrialResult> results, SweepConfig sweep) {
-    List<String> keys = sweptKeys(results);
-    StringBuilder sb = new StringBuilder("trial,run_id,status,trial_hash");
-    for (String k : keys) {
-      sb.append(',').append(cell(k));
-    }
-    sb.append(',').append(cell(sweep.metric())).append(",failure\n");
-    for (TrialResult r : results) {
-      sb.append(r.trial().index())
-          .append(',')
-          .append(r.runId() == null ? "" : r.runId())
-          .append(',')
-          .append(r.status())
-          .append(',')
-          .append(r.trial().hash());
-      for (String k : keys) {
-        sb.append(',').append(cell(r.trial().values().getOrDefault(k, "")));
-      }
-      sb.append(',')
-          .append(r.metric() == null ? "" : Double.toString(r.metric()))
-          .append(',')
-          .append(r.failure() == null ? "" : cell(r.failure()))
-          .append('\n');
-    }
-    return sb.toString();
-  }
-
-  private static String cell(String s) {
-    return s.contains(",") || s.contains("\"") || s.contains("\n")
-        ? "\"" + s.replace("\"", "\"\"").replace("\n", " ") + "\""
-        : s;
-  }
-
-  /** One PNG per swept parameter: the metric of each finished trial against its value. */
-  static List<Path> plots(Path dir, List<TrialResult> results, SweepConfig sweep) {
-    List<Path> files = new ArrayList<>();
-    List<TrialResult> done = results.stream().filter(r -> r.metric() != null).toList();
-    if (done.isEmpty()) {
-      return files;
-    }
-    for (String key : sweptKeys(results)) {
-      List<String> raw = done.stream().map(r -> r.trial().values().getOrDefault(key, "")).toList();
-      boolean numeric = raw.stream().allMatch(SweepRunner::isNumber);
-      List<String> categories = raw.stream().distinct().sorted().toList();
-      double[] xs = new double[done.size()];
-      double[] ys = new double[done.size()];
-      for (int i = 0; i < done.size(); i++) {
-        xs[i] = numeric ? Double.parseDouble(raw.get(i)) : categories.indexOf(raw.get(i));
-        ys[i] = done.get(i).metric();
-      }
-      String xLabel = numeric ? key : key + " (" + String.join(", ", indexed(categories)) + ")";
-      Path png = dir.resolve("metric_vs_" + key.replaceAll("[^A-Za-z0-9_.-]", "_") + ".png");
-      Plots.scatter(png, sweep.metric() + " vs " + key, xLabel, sweep.metric(), xs, ys);
-      files.add(png);
-    }
-    return files;
-  }
-
-  private static List<String> indexed(List<String> categories) {
-    List<String> out = new ArrayList<>();
-    for (int i = 0; i < categories.size(); i++) {
-      out.add(i + "=" + categories.get(i));
-    }
-    return out;
-  }
-
-  private static boolean isNumber(String s) {
-    try {
-      return Double.isFinite(Double.parseDouble(s));
-    } catch (NumberFormatException e) {
-      return false;
-    }
   }
 }
