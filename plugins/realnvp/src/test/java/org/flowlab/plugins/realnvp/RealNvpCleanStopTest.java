@@ -15,15 +15,19 @@ import java.util.stream.Collectors;
 import org.flowlab.core.cli.CliProcess;
 import org.flowlab.core.tracking.LocalRunStore;
 import org.flowlab.core.tracking.MetricPoint;
+import org.flowlab.core.tracking.MlflowServer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A real SIGTERM to a training CLI JVM: it stops at a step boundary, writes a whole checkpoint,
- * marks the run KILLED and exits 143; {@code --resume} ends with the uninterrupted run's metrics,
- * bit for bit.
+ * marks the run KILLED (locally and on a real MLflow server) and exits 143; {@code --resume} ends
+ * with the uninterrupted run's metrics, bit for bit.
  */
 class RealNvpCleanStopTest {
+  @RegisterExtension static final MlflowServer MLFLOW = new MlflowServer();
+
   private static final Path REPO = Path.of(System.getProperty("flowlab.repo.root", "../.."));
   private static final String TINY =
       """
@@ -67,7 +71,14 @@ class RealNvpCleanStopTest {
     assertEquals(0, whole.exitCode(), whole.stderr());
 
     Path stopped = tmp.resolve("stopped");
-    Process p = cli(stopped).start(tmp.resolve("log-b"), "run", config.toString());
+    Process p =
+        cli(stopped)
+            .start(
+                tmp.resolve("log-b"),
+                "run",
+                config.toString(),
+                "tracking.uri=" + MLFLOW.uri(),
+                "tracking.experiment=stop-e2e");
     LocalRunStore store = new LocalRunStore(stopped);
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
     boolean training = false;
@@ -93,6 +104,7 @@ class RealNvpCleanStopTest {
     String runId = store.runIds().get(0);
     assertEquals("KILLED", store.listRuns().get(0).status().toString());
     assertTrue(Files.size(store.runDir(runId).resolve("checkpoints/last.ckpt")) > 0);
+    assertEquals("KILLED", serverStatus(), "the MLflow server has the run KILLED too");
 
     CliProcess.Result resumed = cli(stopped).run(tmp.resolve("log-c"), "run", "--resume", runId);
     assertEquals(0, resumed.exitCode(), resumed.stderr());
@@ -100,10 +112,29 @@ class RealNvpCleanStopTest {
         resumed.stdout().contains("resuming at step " + step),
         "the stop's checkpoint is whole and holds step " + step + ": " + resumed.stdout());
     assertEquals("FINISHED", store.listRuns().get(0).status().toString());
+    assertEquals("FINISHED", serverStatus());
     Map<String, Double> a = finalMetrics(new LocalRunStore(straight));
     Map<String, Double> b = finalMetrics(store);
     assertEquals(a.get("test/nll"), b.get("test/nll"), "bitwise equal test NLL");
     assertEquals(a, b);
+  }
+
+  /** The status of the one run of experiment {@code stop-e2e} on the MLflow server. */
+  private static String serverStatus() throws Exception {
+    String experimentId =
+        MLFLOW
+            .get("/api/2.0/mlflow/experiments/get-by-name?experiment_name=stop-e2e")
+            .get("experiment")
+            .get("experiment_id")
+            .asText();
+    var runs =
+        MLFLOW
+            .post(
+                "/api/2.0/mlflow/runs/search",
+                Map.of("experiment_ids", List.of(experimentId), "max_results", 10))
+            .get("runs");
+    assertEquals(1, runs.size(), runs.toString());
+    return runs.get(0).get("info").get("status").asText();
   }
 
   private static Map<String, Double> finalMetrics(LocalRunStore store) throws IOException {
