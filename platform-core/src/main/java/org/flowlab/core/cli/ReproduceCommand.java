@@ -39,6 +39,7 @@ final class ReproduceCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    StopSignals.install();
     LocalRunStore store = main.injector().getInstance(TrackerFactory.class).localStore();
     String id;
     try {
