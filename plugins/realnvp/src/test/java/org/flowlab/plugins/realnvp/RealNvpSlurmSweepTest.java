@@ -262,6 +262,38 @@ class RealNvpSlurmSweepTest {
         missing.stderr());
   }
 
+  @Test
+  void ctrlCOnAHostWithoutATerminalLeavesTheArrayRunningAndSaysSo() throws Exception {
+    Path config = tmp.resolve("sweep.yaml");
+    Files.writeString(config, SWEEP);
+    Process host = cli(tmp.resolve("runs")).start(tmp.resolve("log-i"), "sweep", config.toString());
+    Path stdout = tmp.resolve("log-i/stdout.txt");
+    String jobId = null;
+    try {
+      waitFor(
+          () -> Files.readString(stdout).lines().anyMatch(l -> l.matches("Slurm: \\d+ queued, .*")),
+          "the host waits on its array");
+      Matcher m = Pattern.compile("submitted job array (\\d+)").matcher(Files.readString(stdout));
+      assertTrue(m.find(), Files.readString(stdout));
+      jobId = m.group(1);
+      slurm("kill", "-INT", Long.toString(host.pid()));
+      assertTrue(host.waitFor(2, TimeUnit.MINUTES));
+      assertEquals(130, host.exitValue());
+      assertTrue(
+          Files.readString(stdout).contains("job array " + jobId + " keeps running in Slurm"),
+          Files.readString(stdout));
+      assertTrue(!slurmOutput("squeue", "--noheader", "--jobs=" + jobId).isBlank(), "still queued");
+    } finally {
+      host.destroyForcibly();
+      if (jobId != null) {
+        slurm("scancel", jobId);
+        String array = jobId;
+        waitFor(
+            () -> slurmOutput("squeue", "--noheader", "--jobs=" + array).isBlank(), "tasks gone");
+      }
+    }
+  }
+
   private static Map<String, Double> evaluation(RunSummary run) {
     return run.latestMetrics().entrySet().stream()
         .filter(e -> e.getKey().startsWith("test/") || e.getKey().startsWith("val/"))
