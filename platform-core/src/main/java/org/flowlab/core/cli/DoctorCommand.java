@@ -20,8 +20,8 @@ import org.flowlab.core.runtime.Libtorch;
 import org.flowlab.core.runtime.LibtorchRuntime;
 import org.flowlab.core.runtime.LoadedNatives;
 import org.flowlab.core.runtime.NvidiaDriver;
-import org.flowlab.core.train.Trainer;
 import org.flowlab.core.train.Devices;
+import org.flowlab.core.train.Trainer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ParentCommand;
 

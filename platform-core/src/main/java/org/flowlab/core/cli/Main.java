@@ -12,6 +12,7 @@ import org.flowlab.core.runtime.LibtorchRuntime;
 import org.flowlab.core.tracking.RunLockedException;
 import org.flowlab.core.train.Trainer;
 import org.flowlab.core.train.TrainingDivergedException;
+import org.flowlab.core.train.TrainingStoppedException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -154,6 +155,10 @@ public final class Main implements Runnable {
           if (e instanceof ConfigException || e instanceof RunLockedException) {
             err.println("error: " + e.getMessage());
             return BAD_INPUT;
+          }
+          if (e instanceof TrainingStoppedException stopped) {
+            err.println(e.getMessage() + " (flowlab run --resume RUN continues it)");
+            return stopped.exitCode();
           }
           if (e instanceof TrainingDivergedException
               || e instanceof org.flowlab.api.device.DevicePlacementException) {

@@ -42,6 +42,7 @@ final class ReproduceCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    StopSignals.install();
     TrackerFactory.FoundRun found =
         main.injector().getInstance(TrackerFactory.class).locate("reproduce " + runId, runId, null);
     LocalRunStore store = found.store();

@@ -46,6 +46,7 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    StopSignals.install();
     List<String> overrides = new ArrayList<>(args);
     Path yaml = null;
     if (!overrides.isEmpty() && !overrides.get(0).contains("=")) {

@@ -30,8 +30,10 @@ import org.flowlab.core.tracking.TrackedRun;
 import org.flowlab.core.tracking.Tracker;
 import org.flowlab.core.train.Checkpoint;
 import org.flowlab.core.train.Devices;
+import org.flowlab.core.train.StopRequest;
 import org.flowlab.core.train.Trainer;
 import org.flowlab.core.train.TrainingDivergedException;
+import org.flowlab.core.train.TrainingStoppedException;
 
 /**
  * {@code flowlab run}: resolves {@code model.family} through the plugin host, builds the dataset
@@ -159,6 +161,9 @@ public final class ExperimentRunner {
                 });
         run.finish(Tracker.Status.FINISHED);
         return outcome;
+      } catch (TrainingStoppedException e) {
+        run.finish(Tracker.Status.KILLED); // --resume continues it from e.checkpoint()
+        throw e;
       } catch (TrainingDivergedException e) {
         run.setTags(Map.of("flowlab.failure", e.getMessage()));
         run.finish(Tracker.Status.FAILED);
@@ -248,6 +253,7 @@ public final class ExperimentRunner {
     try (progress) {
       result = trainer.train(withBitsPerDim(progress, data, run), resuming);
     }
+    StopRequest.throwIfRequested(result.steps(), result.lastCheckpoint()); // before evaluating
     out.printf(
         "trained %d steps in %.1f s; best val NLL %.4f nats at step %d%n",
         result.steps(), progress.seconds(), result.bestValNll(), result.bestStep());

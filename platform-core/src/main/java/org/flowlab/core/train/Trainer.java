@@ -163,6 +163,8 @@ public final class Trainer {
    * Trains to the end, starting from {@code last.ckpt} when {@code resume} is set and it exists.
    *
    * @throws TrainingDivergedException when the loss or a gradient is not finite
+   * @throws TrainingStoppedException when a signal asked to stop ({@link StopRequest}): raised at
+   *     the next step boundary, after writing a whole {@code last.ckpt}
    */
   public Result train(Listener listener, boolean resume) throws IOException {
     Files.createDirectories(checkpointDir);
@@ -210,6 +212,11 @@ public final class Trainer {
     }
     listener.onStart(step, totalSteps);
     while (step < totalSteps) {
+      if (StopRequest.pending() != null) { // a signal: stop between steps, with a whole checkpoint
+        save(lastCheckpoint(), adam, step, bestVal, bestStep);
+        listener.onCheckpoint(step, lastCheckpoint());
+        StopRequest.throwIfRequested(step, lastCheckpoint());
+      }
       double lr = schedule.at(step);
       Map<String, Double> figures = new LinkedHashMap<>();
       double[] lossAndNorm = trainStep(adam, step, lr, figures);
