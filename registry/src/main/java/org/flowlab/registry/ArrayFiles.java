@@ -66,14 +66,30 @@ public final class ArrayFiles {
             .order(ByteOrder.LITTLE_ENDIAN);
     buf.put(MAGIC).put((byte) 1).put((byte) 0).putShort((short) h.length).put(h);
     buf.asFloatBuffer().put(values);
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    Files.write(tmp, buf.array());
-    Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    if (Files.isDirectory(file)) {
+      throw new IllegalArgumentException(file + ": is a folder; give a file name");
+    }
+    Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
+    try {
+      Files.write(tmp, buf.array());
+      Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
   }
 
-  /** Reads a float32 or float64 {@code .npy} file (values as float32). */
+  /**
+   * Reads a float32 or float64 {@code .npy} file (values as float32).
+   *
+   * @throws IllegalArgumentException naming the file when it is empty, truncated, has a header that
+   *     does not fit the file, or holds more values than a Java array can
+   */
   public static FloatArray readNpy(Path file) throws IOException {
     ByteBuffer buf = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
+    if (buf.remaining() < MAGIC.length + 4) {
+      throw new IllegalArgumentException(
+          file + ": not a .npy file (" + buf.remaining() + " bytes)");
+    }
     byte[] magic = new byte[6];
     buf.get(magic);
     if (!Arrays.equals(magic, MAGIC)) {
@@ -81,25 +97,65 @@ public final class ArrayFiles {
     }
     int major = buf.get();
     buf.get();
-    int headerLength = major == 1 ? Short.toUnsignedInt(buf.getShort()) : buf.getInt();
-    byte[] h = new byte[headerLength];
+    long headerLength =
+        major == 1
+            ? Short.toUnsignedInt(buf.getShort())
+            : buf.remaining() >= 4 ? Integer.toUnsignedLong(buf.getInt()) : Long.MAX_VALUE;
+    if (headerLength > buf.remaining()) {
+      throw new IllegalArgumentException(
+          file
+              + ": truncated .npy header (says "
+              + headerLength
+              + " bytes, file has "
+              + buf.remaining()
+              + ")");
+    }
+    byte[] h = new byte[(int) headerLength];
     buf.get(h);
     String header = new String(h, StandardCharsets.ISO_8859_1);
     String descr = match(DESCR, header, file, "descr");
     if ("True".equals(match(ORDER, header, file, "fortran_order"))) {
       throw new IllegalArgumentException(file + ": Fortran-ordered arrays are not supported");
     }
-    long[] shape =
-        Arrays.stream(match(SHAPE, header, file, "shape").split(","))
-            .map(String::trim)
-            .filter(s -> !s.isEmpty())
-            .mapToLong(Long::parseLong)
-            .toArray();
-    long count = 1;
-    for (long d : shape) {
-      count *= d;
+    long[] shape;
+    try {
+      shape =
+          Arrays.stream(match(SHAPE, header, file, "shape").split(","))
+              .map(String::trim)
+              .filter(s -> !s.isEmpty())
+              .mapToLong(Long::parseLong)
+              .toArray();
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(file + ": bad .npy shape in header: " + header.strip());
     }
-    float[] values = new float[Math.toIntExact(count)];
+    long count = 1;
+    try {
+      for (long d : shape) {
+        if (d < 0) {
+          throw new ArithmeticException();
+        }
+        count = Math.multiplyExact(count, d);
+      }
+    } catch (ArithmeticException e) {
+      throw new IllegalArgumentException(file + ": bad .npy shape " + Arrays.toString(shape));
+    }
+    int itemSize = descr.equals("<f8") ? 8 : 4;
+    if (count > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException(
+          file + ": shape " + Arrays.toString(shape) + " holds too many values (" + count + ")");
+    }
+    if (count * itemSize > buf.remaining()) {
+      throw new IllegalArgumentException(
+          file
+              + ": truncated (shape "
+              + Arrays.toString(shape)
+              + " needs "
+              + count * itemSize
+              + " bytes of data, the file has "
+              + buf.remaining()
+              + ")");
+    }
+    float[] values = new float[(int) count];
     switch (descr) {
       case "<f4" -> buf.asFloatBuffer().get(values);
       case "<f8" -> {
@@ -137,6 +193,12 @@ public final class ArrayFiles {
           continue;
         }
         throw new IllegalArgumentException(file + ":" + (i + 1) + ": not a number: " + line);
+      }
+      for (float v : row) {
+        if (!Float.isFinite(v)) {
+          throw new IllegalArgumentException(
+              file + ":" + (i + 1) + ": not a finite number: " + line);
+        }
       }
       if (!rows.isEmpty() && row.length != rows.get(0).length) {
         throw new IllegalArgumentException(

@@ -79,9 +79,41 @@ public record ModelCard(
     return GSON.toJson(this);
   }
 
-  /** Reads a card written by {@link #toJson}. */
+  /**
+   * Reads a card written by {@link #toJson}.
+   *
+   * @throws IllegalArgumentException when the text is not a whole card (torn JSON, or a required
+   *     field missing), with a one-line reason
+   */
   public static ModelCard fromJson(String json) {
-    return GSON.fromJson(json, ModelCard.class);
+    ModelCard card;
+    try {
+      card = GSON.fromJson(json, ModelCard.class);
+    } catch (com.google.gson.JsonParseException e) {
+      String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+      throw new IllegalArgumentException(
+          "not whole JSON (" + reason.lines().findFirst().orElse("") + ")");
+    }
+    if (card == null) {
+      throw new IllegalArgumentException("empty");
+    }
+    Map<String, Object> required = new java.util.LinkedHashMap<>();
+    required.put("name", card.name);
+    required.put("version", card.version < 1 ? null : card.version);
+    required.put("family", card.family);
+    required.put("event_shape", card.eventShape);
+    required.put("latent_shape", card.latentShape);
+    required.put("noise", card.noise);
+    required.put("parity", card.parity);
+    List<String> missing =
+        required.entrySet().stream()
+            .filter(e -> e.getValue() == null)
+            .map(Map.Entry::getKey)
+            .toList();
+    if (!missing.isEmpty()) {
+      throw new IllegalArgumentException("not a model card: no " + String.join(", ", missing));
+    }
+    return card;
   }
 
   private static long product(long[] shape) {

@@ -61,7 +61,10 @@ public final class ModelStore {
     }
   }
 
-  /** The versions of {@code name}, ascending. */
+  /**
+   * The versions of {@code name}, ascending: its folders named by a number (one that is too large
+   * to be a version, e.g. a stray {@code 99999999999}, is not one).
+   */
   public List<Integer> versions(String name) throws IOException {
     Path dir = root.resolve(name);
     if (!Files.isDirectory(dir)) {
@@ -70,7 +73,7 @@ public final class ModelStore {
     try (Stream<Path> children = Files.list(dir)) {
       return children
           .map(p -> p.getFileName().toString())
-          .filter(s -> s.matches("\\d+"))
+          .filter(s -> s.matches("[0-9]{1,9}"))
           .map(Integer::parseInt)
           .sorted()
           .toList();
@@ -91,7 +94,10 @@ public final class ModelStore {
     checkName(name);
     Path parent = root.resolve(name);
     Files.createDirectories(parent);
-    Path tmp = Files.createTempDirectory(parent, ".publishing-");
+    // Not createTempDirectory: that makes the folder 0700, and the rename keeps it so; a shared
+    // registry must follow the umask like every other folder.
+    Path tmp = parent.resolve(".publishing-" + java.util.UUID.randomUUID());
+    Files.createDirectory(tmp);
     try {
       Files.write(tmp.resolve(LOG_PROB_FILE), models.logProb());
       Files.write(tmp.resolve(SAMPLE_FILE), models.sample());
@@ -151,10 +157,21 @@ public final class ModelStore {
     return new Registered(name, chosen, versionDir(name, chosen), card(name, chosen));
   }
 
-  /** The card of one version. */
+  /**
+   * The card of one version.
+   *
+   * @throws IOException naming the card file when it is missing, torn or not a card
+   */
   public ModelCard card(String name, int version) throws IOException {
-    return ModelCard.fromJson(
-        Files.readString(versionDir(name, version).resolve(CARD_FILE), StandardCharsets.UTF_8));
+    Path file = versionDir(name, version).resolve(CARD_FILE);
+    if (!Files.isRegularFile(file)) {
+      throw new IOException(file + ": missing");
+    }
+    try {
+      return ModelCard.fromJson(Files.readString(file, StandardCharsets.UTF_8));
+    } catch (IllegalArgumentException | java.nio.charset.CharacterCodingException e) {
+      throw new IOException(file + ": " + e.getMessage());
+    }
   }
 
   /** The latest version of {@code name}, if any. */
@@ -183,7 +200,12 @@ public final class ModelStore {
     }
   }
 
-  private static void checkName(String name) {
+  /**
+   * Checks a model name before anything is exported under it.
+   *
+   * @throws IllegalArgumentException saying which characters a name may use
+   */
+  public static void checkName(String name) {
     if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
       throw new IllegalArgumentException(
           "model names use letters, digits, '.', '_' and '-' (and start with a letter or digit),"

@@ -39,6 +39,11 @@ public final class RegisteredFlow implements AutoCloseable {
   public static RegisteredFlow open(ModelStore.Registered model, OnnxSession.Provider wanted)
       throws IOException {
     ModelCard card = model.card();
+    for (java.nio.file.Path file : java.util.List.of(model.logProbFile(), model.sampleFile())) {
+      if (!java.nio.file.Files.isRegularFile(file)) {
+        throw new IOException(file + ": missing (the registered version is incomplete)");
+      }
+    }
     OnnxModels models =
         new OnnxModels(
             java.nio.file.Files.readAllBytes(model.logProbFile()),

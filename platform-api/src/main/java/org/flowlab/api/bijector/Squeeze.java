@@ -78,16 +78,17 @@ public final class Squeeze implements Bijector, OnnxBijector {
    * fits an image of shape {@code (c, h, w)}: h and w divisible by 2^(scales−1), at least 2 pixels
    * left at the last scale.
    *
-   * @throws IllegalArgumentException one line naming the key {@code scales} and the shape
+   * @throws org.flowlab.api.spi.FamilyBuildException under the key {@code scales}, one line naming
+   *     the shape
    */
   public static void requireScales(Shape imageShape, int scales) {
     long h = imageShape.get(1);
     long w = imageShape.get(2);
     long factor = 1L << Math.min(scales - 1, 62);
     if (scales > 31 || h % factor != 0 || w % factor != 0 || (h / factor) * (w / factor) < 2) {
-      throw new IllegalArgumentException(
-          "scales: "
-              + scales
+      throw new org.flowlab.api.spi.FamilyBuildException(
+          "scales",
+          scales
               + " scales squeeze the image "
               + (scales - 1)
               + " times, so its height and width must be multiples of "

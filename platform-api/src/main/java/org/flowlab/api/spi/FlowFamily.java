@@ -23,6 +23,11 @@ public interface FlowFamily<C> extends ExtensionPoint {
   /** The record type bound from {@code model.params}. */
   Class<C> configType();
 
-  /** Builds an untrained flow for data of {@code context.eventShape()}. */
+  /**
+   * Builds an untrained flow for data of {@code context.eventShape()}.
+   *
+   * @throws FamilyBuildException when the params do not suit this data (bad input, reported at
+   *     {@code model.params.<key>})
+   */
   Flow build(C config, BuildContext context);
 }

@@ -1,6 +1,5 @@
 package org.flowlab.core.cli;
 
-import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.util.cuda.CudaUtils;
@@ -21,6 +20,7 @@ import org.flowlab.core.runtime.Libtorch;
 import org.flowlab.core.runtime.LibtorchRuntime;
 import org.flowlab.core.runtime.LoadedNatives;
 import org.flowlab.core.runtime.NvidiaDriver;
+import org.flowlab.core.train.Devices;
 import org.flowlab.core.train.Trainer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ParentCommand;
@@ -113,7 +113,7 @@ final class DoctorCommand implements Callable<Integer> {
 
   private static String memory(int gpu) {
     try {
-      MemoryUsage m = CudaUtils.getGpuMemory(Device.gpu(gpu));
+      MemoryUsage m = CudaUtils.getGpuMemory(Devices.resolve("gpu:" + gpu));
       return String.format(
           "%.1f GiB total, %.1f GiB used, compute capability %s",
           m.getMax() / 1073741824.0,

@@ -2,10 +2,9 @@ package org.flowlab.core.cli;
 
 import java.util.concurrent.Callable;
 import org.flowlab.core.config.ConfigException;
-import org.flowlab.core.experiment.TrackerFactory;
 import org.flowlab.core.export.RunExporter;
-import org.flowlab.core.tracking.LocalRunStore;
 import org.flowlab.registry.ModelCard;
+import org.flowlab.registry.ModelStore;
 import org.flowlab.registry.Parity;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -26,7 +25,10 @@ import picocli.CommandLine.ParentCommand;
 final class ExportCommand implements Callable<Integer> {
   @ParentCommand Main main;
 
-  @Parameters(index = "0", paramLabel = "RUN", description = "Run id or unique id prefix.")
+  @Parameters(
+      index = "0",
+      paramLabel = "RUN",
+      description = "Run id or unique id prefix (in --runs-dir), or the run's folder.")
   String runId;
 
   @Option(
@@ -39,23 +41,19 @@ final class ExportCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    LocalRunStore runs = main.injector().getInstance(TrackerFactory.class).localStore();
-    String id;
-    try {
-      id =
-          runs.resolveId(runId)
-              .orElseThrow(
-                  () ->
-                      new ConfigException("export " + runId, "", "no such run in " + runs.root()));
-    } catch (IllegalArgumentException e) {
-      throw new ConfigException("export " + runId, "", e.getMessage());
+    if (name != null) {
+      try {
+        ModelStore.checkName(name);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("--name " + name, "", e.getMessage());
+      }
     }
     ModelCard card;
     try {
       card =
           main.injector()
               .getInstance(RunExporter.class)
-              .export(id, name, registry.store(), registry.provider(), System.out);
+              .export(runId, name, registry.store(), registry.provider(), System.out);
     } catch (Parity.Failure e) {
       System.err.println("error: " + e.getMessage());
       return 1;

@@ -9,8 +9,10 @@ import org.flowlab.core.inject.CoreModule;
 import org.flowlab.core.inject.PluginModule;
 import org.flowlab.core.runtime.LibtorchException;
 import org.flowlab.core.runtime.LibtorchRuntime;
+import org.flowlab.core.tracking.RunLockedException;
 import org.flowlab.core.train.Trainer;
 import org.flowlab.core.train.TrainingDivergedException;
+import org.flowlab.core.train.TrainingStoppedException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -107,6 +109,9 @@ public final class Main implements Runnable {
               System.getProperty(
                   "flowlab.home", System.getenv().getOrDefault("FLOWLAB_HOME", ".")));
       Path plugins = pluginsDir != null ? pluginsDir : home.resolve("plugins");
+      if (pluginsDir != null && !java.nio.file.Files.isDirectory(pluginsDir)) {
+        throw new ConfigException("--plugins-dir " + pluginsDir, "", "no such folder");
+      }
       Path runs = runsDir != null ? runsDir : Path.of("runs");
       injector = Guice.createInjector(new CoreModule(runs), new PluginModule(plugins, development));
     }
@@ -140,14 +145,30 @@ public final class Main implements Runnable {
           return new CommandLine.RunLast().execute(parseResult);
         });
     cli.setExecutionExceptionHandler(
-        (e, commandLine, parseResult) -> {
+        (thrown, commandLine, parseResult) -> {
           PrintWriter err = commandLine.getErr();
-          if (e instanceof ConfigException) {
+          Exception e = thrown;
+          if (e instanceof com.google.inject.ProvisionException
+              && e.getCause() instanceof Exception c) {
+            e = c; // e.g. the plugin host failing to start: its own message is the one line
+          }
+          if (e instanceof ConfigException || e instanceof RunLockedException) {
             err.println("error: " + e.getMessage());
             return BAD_INPUT;
           }
+          if (e instanceof TrainingStoppedException stopped) {
+            err.println(e.getMessage() + " (flowlab run --resume RUN continues it)");
+            return stopped.exitCode();
+          }
           if (e instanceof TrainingDivergedException
               || e instanceof org.flowlab.api.device.DevicePlacementException) {
+            err.println("error: " + e.getMessage());
+            return 1;
+          }
+          if ((e instanceof java.io.IOException || e instanceof java.io.UncheckedIOException)
+              && e.getMessage() != null
+              && !main.debug) {
+            // A failure of the file system or of a file's content: its message names the file.
             err.println("error: " + e.getMessage());
             return 1;
           }

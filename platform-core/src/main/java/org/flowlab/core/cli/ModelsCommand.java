@@ -35,7 +35,13 @@ final class ModelsCommand implements Callable<Integer> {
         "RUN");
     for (String name : store.names()) {
       for (int v : store.versions(name)) {
-        ModelCard c = store.card(name, v);
+        ModelCard c;
+        try {
+          c = store.card(name, v);
+        } catch (java.io.IOException e) {
+          System.err.println("warning: skipped " + name + ":" + v + ": " + e.getMessage());
+          continue;
+        }
         System.out.printf(
             Locale.ROOT,
             "%-24s %-10s %-10s %-10s %-12.3g %-12.3g %-20s %s%n",

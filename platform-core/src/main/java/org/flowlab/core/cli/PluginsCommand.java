@@ -32,6 +32,15 @@ final class PluginsCommand implements Callable<Integer> {
     for (PluginSummary p : host.failures()) {
       System.out.println("failed: " + p.id() + ": " + p.error());
     }
-    return host.failures().isEmpty() ? 0 : 1;
+    host.conflicts()
+        .forEach(
+            (family, claimants) ->
+                System.out.println(
+                    "conflict: family '"
+                        + family
+                        + "' is declared by "
+                        + String.join(" and ", claimants)
+                        + "; neither is used until one is removed"));
+    return host.failures().isEmpty() && host.conflicts().isEmpty() ? 0 : 1;
   }
 }

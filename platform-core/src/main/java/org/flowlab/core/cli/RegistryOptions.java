@@ -21,6 +21,23 @@ final class RegistryOptions {
               + " $FLOWLAB_ORT_PROVIDER), cpu or cuda.")
   String provider;
 
+  /**
+   * Checks an {@code --out} file before any work: not an existing folder, and its folder exists.
+   *
+   * @throws org.flowlab.core.config.ConfigException (exit code 2)
+   */
+  static void checkOut(Path out) {
+    if (java.nio.file.Files.isDirectory(out)) {
+      throw new org.flowlab.core.config.ConfigException(
+          "--out " + out, "", "is a folder; give a file name, e.g. " + out.resolve("x.npy"));
+    }
+    Path folder = out.toAbsolutePath().getParent();
+    if (folder != null && !java.nio.file.Files.isDirectory(folder)) {
+      throw new org.flowlab.core.config.ConfigException(
+          "--out " + out, "", "folder " + folder + " does not exist");
+    }
+  }
+
   /** The store. */
   ModelStore store() {
     return new ModelStore(modelsDir != null ? modelsDir : ModelStore.defaultRoot());

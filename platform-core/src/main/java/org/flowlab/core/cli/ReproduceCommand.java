@@ -34,24 +34,19 @@ final class ReproduceCommand implements Callable<Integer> {
 
   @ParentCommand Main main;
 
-  @Parameters(index = "0", paramLabel = "RUN", description = "Run id or unique id prefix.")
+  @Parameters(
+      index = "0",
+      paramLabel = "RUN",
+      description = "Run id or unique id prefix (in --runs-dir), or the run's folder.")
   String runId;
 
   @Override
   public Integer call() throws Exception {
-    LocalRunStore store = main.injector().getInstance(TrackerFactory.class).localStore();
-    String id;
-    try {
-      id =
-          store
-              .resolveId(runId)
-              .orElseThrow(
-                  () ->
-                      new ConfigException(
-                          "reproduce " + runId, "", "no such run in " + store.root()));
-    } catch (IllegalArgumentException e) {
-      throw new ConfigException("reproduce " + runId, "", e.getMessage());
-    }
+    StopSignals.install();
+    TrackerFactory.FoundRun found =
+        main.injector().getInstance(TrackerFactory.class).locate("reproduce " + runId, runId, null);
+    LocalRunStore store = found.store();
+    String id = found.id();
     RunSummary original = store.run(id).orElseThrow();
     if (original.status() != Tracker.Status.FINISHED) {
       throw new ConfigException(
@@ -69,7 +64,8 @@ final class ReproduceCommand implements Callable<Integer> {
                 loaded,
                 new ExperimentRunner.Target(null, "reproduce-" + id, null, Map.of(REPRODUCES, id)),
                 System.out);
-    RunSummary again = store.run(outcome.runId()).orElseThrow();
+    RunSummary again =
+        new LocalRunStore(outcome.runDir().getParent()).run(outcome.runId()).orElseThrow();
     Map<String, Double> a = finalMetrics(original);
     Map<String, Double> b = finalMetrics(again);
     TreeSet<String> keys = new TreeSet<>(a.keySet());

@@ -12,7 +12,6 @@ import org.flowlab.core.config.LoadedConfig;
 import org.flowlab.core.experiment.ExperimentRunner;
 import org.flowlab.core.experiment.TrackerFactory;
 import org.flowlab.core.export.RunExporter;
-import org.flowlab.core.tracking.LocalRunStore;
 import org.flowlab.registry.ModelCard;
 import org.flowlab.registry.ModelStore;
 import org.flowlab.registry.OnnxSession;
@@ -41,11 +40,13 @@ final class RunCommand implements Callable<Integer> {
       names = "--resume",
       paramLabel = "RUN",
       description =
-          "Continue an interrupted run (id or unique id prefix) from its last checkpoint.")
+          "Continue an interrupted run (id or unique id prefix, in the config's tracking folder or"
+              + " --runs-dir; or the run's folder) from its last checkpoint.")
   String resume;
 
   @Override
   public Integer call() throws Exception {
+    StopSignals.install();
     List<String> overrides = new ArrayList<>(args);
     Path yaml = null;
     if (!overrides.isEmpty() && !overrides.get(0).contains("=")) {
@@ -55,9 +56,12 @@ final class RunCommand implements Callable<Integer> {
       if (resume == null) {
         throw new ConfigException("flowlab run", "", "give an experiment YAML (or --resume RUN)");
       }
-      var store = main.injector().getInstance(TrackerFactory.class).localStore();
-      String runId = resolveRun(store, resume);
-      yaml = store.runDir(runId).resolve("config.yaml");
+      TrackerFactory.FoundRun found =
+          main.injector()
+              .getInstance(TrackerFactory.class)
+              .locate("--resume " + resume, resume, null);
+      yaml = found.dir().resolve("config.yaml");
+      resume = found.dir().toString(); // the run found here, whatever its config's tracking.uri
       if (!Files.exists(yaml)) {
         throw new ConfigException(
             "--resume " + resume, "", "the run has no config.yaml to resume from");
@@ -78,7 +82,7 @@ final class RunCommand implements Callable<Integer> {
           main.injector()
               .getInstance(RunExporter.class)
               .export(
-                  outcome.runId(),
+                  outcome.runDir().toString(),
                   export.name(),
                   store,
                   OnnxSession.Provider.fromEnvironment(),
@@ -90,23 +94,6 @@ final class RunCommand implements Callable<Integer> {
     } catch (Parity.Failure e) {
       System.err.println("error: export: " + e.getMessage());
       return 1;
-    }
-  }
-
-  /**
-   * The full id of a run given by id or unique prefix; a bad or ambiguous one is bad input (exit
-   * 2).
-   */
-  static String resolveRun(LocalRunStore store, String idOrPrefix) throws java.io.IOException {
-    try {
-      return store
-          .resolveId(idOrPrefix)
-          .orElseThrow(
-              () ->
-                  new ConfigException(
-                      "--resume " + idOrPrefix, "", "no such run in " + store.root()));
-    } catch (IllegalArgumentException e) {
-      throw new ConfigException("--resume " + idOrPrefix, "", e.getMessage());
     }
   }
 }

@@ -1,6 +1,7 @@
 package org.flowlab.core.cli;
 
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.flowlab.core.config.ConfigException;
 import org.flowlab.registry.ArrayFiles;
@@ -52,7 +53,9 @@ final class SampleCommand implements Callable<Integer> {
     if (!(temperature >= 0) || Double.isInfinite(temperature)) {
       throw new ConfigException("--temperature", "", "must be >= 0, got " + temperature);
     }
+    RegistryOptions.checkOut(out);
     ModelStore.Registered found = resolve(registry.store(), model);
+    checkSize(count, found.card());
     try (RegisteredFlow flow = RegisteredFlow.open(found, registry.provider())) {
       float[] x = flow.sample(count, temperature, seed);
       long[] event = found.card().eventShape();
@@ -67,6 +70,30 @@ final class SampleCommand implements Callable<Integer> {
           "execution provider: " + flow.provider() + " (" + flow.providerNote() + ")");
     }
     return 0;
+  }
+
+  /**
+   * Refuses before any work a sample count whose arrays (latents, samples, the file's buffer)
+   * cannot fit a Java array or this JVM's heap.
+   */
+  static void checkSize(long count, org.flowlab.registry.ModelCard card) {
+    long perSample = (long) card.eventSize() + card.latentSize();
+    long values = count * Math.max(card.eventSize(), card.latentSize());
+    long bytes = count * perSample * Float.BYTES * 2; // ORT's output and our copy of it
+    long heap = Runtime.getRuntime().maxMemory();
+    if (values > Integer.MAX_VALUE - 8 || bytes > heap) {
+      throw new ConfigException(
+          "-n " + count,
+          "",
+          String.format(
+              Locale.ROOT,
+              "%d samples of shape %s need about %.1f GB, more than this JVM's %.1f GB (-Xmx);"
+                  + " draw fewer (several files with different --seed)",
+              count,
+              java.util.Arrays.toString(card.eventShape()),
+              bytes / 1e9,
+              heap / 1e9));
+    }
   }
 
   /** A model by reference; an unknown one is bad input. */

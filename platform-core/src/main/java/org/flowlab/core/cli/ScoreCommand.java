@@ -41,6 +41,9 @@ final class ScoreCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (out != null) {
+      RegistryOptions.checkOut(out);
+    }
     ModelStore.Registered found = SampleCommand.resolve(registry.store(), model);
     if (!Files.isRegularFile(data)) {
       throw new ConfigException(data.toString(), "", "no such file");
@@ -49,7 +52,13 @@ final class ScoreCommand implements Callable<Integer> {
     try {
       array = ArrayFiles.read(data);
     } catch (IllegalArgumentException e) {
-      throw new ConfigException(data.toString(), "", e.getMessage());
+      // The message starts with the file (and line, for CSV): keep that as the location.
+      String message = e.getMessage();
+      int end =
+          message.startsWith(data + ":") ? message.indexOf(": ", data.toString().length()) : -1;
+      throw end < 0
+          ? new ConfigException(data.toString(), "", message)
+          : new ConfigException(message.substring(0, end), "", message.substring(end + 2));
     }
     int eventSize = found.card().eventSize();
     if (array.shape().length == 0 || array.values().length != (long) array.rows() * eventSize) {
@@ -61,6 +70,22 @@ final class ScoreCommand implements Callable<Integer> {
               + " is not (N, "
               + Arrays.toString(found.card().eventShape())
               + ")");
+    }
+    if (array.rows() == 0) {
+      throw new ConfigException(
+          data.toString(), "", "holds no points (shape " + Arrays.toString(array.shape()) + ")");
+    }
+    for (int i = 0; i < array.values().length; i++) {
+      if (!Float.isFinite(array.values()[i])) {
+        throw new ConfigException(
+            data.toString(),
+            "",
+            "row "
+                + (i / eventSize)
+                + " (from 0) holds "
+                + array.values()[i]
+                + ", not a finite number");
+      }
     }
     try (RegisteredFlow flow = RegisteredFlow.open(found, registry.provider())) {
       float[] logp = flow.score(array.values(), array.rows());

@@ -37,6 +37,7 @@ final class SweepTrialCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    StopSignals.install();
     if (hostPid != null) {
       SweepRunner.exitWhenHostDies(hostPid);
     }

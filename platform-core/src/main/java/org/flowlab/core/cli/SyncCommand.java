@@ -21,12 +21,14 @@ final class SyncCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    String target = uri != null ? uri : System.getenv("MLFLOW_TRACKING_URI");
-    if (target == null || !target.startsWith("http")) {
+    String target = uri != null ? uri : System.getenv(TrackerFactory.ENV_URI);
+    if (target == null || target.isBlank()) {
       throw new ConfigException(
-          "flowlab sync", "", "give --uri http://HOST:PORT or set MLFLOW_TRACKING_URI");
+          "flowlab sync", "", "give --uri http://HOST:PORT or set " + TrackerFactory.ENV_URI);
     }
-    try (Tracker tracker = main.injector().getInstance(TrackerFactory.class).forUri(target)) {
+    String where = uri != null ? "--uri" : "environment variable " + TrackerFactory.ENV_URI;
+    try (Tracker tracker =
+        main.injector().getInstance(TrackerFactory.class).mlflow(target, where)) {
       System.out.println(tracker.sync());
     }
     return 0;

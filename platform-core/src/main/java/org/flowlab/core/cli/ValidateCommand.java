@@ -1,12 +1,17 @@
 package org.flowlab.core.cli;
 
+import ai.djl.ndarray.NDManager;
 import java.util.concurrent.Callable;
 import org.flowlab.api.spi.FlowFamily;
 import org.flowlab.core.config.LoadedConfig;
+import org.flowlab.core.data.DataSplits;
 import org.flowlab.core.data.DatasetException;
 import org.flowlab.core.data.Datasets;
+import org.flowlab.core.experiment.ExperimentRunner;
 import org.flowlab.core.experiment.ResolvedModel;
+import org.flowlab.core.experiment.TrackerFactory;
 import org.flowlab.core.plugins.PluginHost;
+import org.flowlab.core.train.Devices;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -19,7 +24,8 @@ import picocli.CommandLine.ParentCommand;
     name = "validate",
     mixinStandardHelpOptions = true,
     description =
-        "Check an experiment YAML (keys, types, ranges, family, params, dataset) without running it.")
+        "Check an experiment YAML (keys, types, ranges, family, params, dataset, tracking URI)"
+            + " and build its flow on the CPU, without training.")
 final class ValidateCommand implements Callable<Integer> {
   @ParentCommand Main main;
 
@@ -39,6 +45,14 @@ final class ValidateCommand implements Callable<Integer> {
     } catch (DatasetException e) {
       throw loaded.invalidValue("data." + e.key(), e.getMessage());
     }
+    // Build the flow once, on the CPU, for the data's shape: a family rejects params it cannot
+    // build with only here (FamilyBuildException, located at model.params.<key>).
+    DataSplits data = ExperimentRunner.loadData(loaded);
+    try (NDManager manager = Devices.newRunManager(Devices.resolve("cpu"))) {
+      model.build(data.eventShape(), manager, loaded.config().seed());
+    }
+    // The tracking URI from the environment is checked here too (the config's was checked on load).
+    main.injector().getInstance(TrackerFactory.class).storeFor(loaded.config().tracking());
     if (print) {
       System.out.print(loaded.resolvedYaml());
     }

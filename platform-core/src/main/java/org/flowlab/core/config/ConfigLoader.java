@@ -144,6 +144,10 @@ public final class ConfigLoader {
         throw new ConfigException(where, "", "empty key segment in '" + key + "'");
       }
     }
+    if (override.substring(eq + 1).isBlank()) {
+      throw new ConfigException(
+          where, key, "no value after '=' (write " + key + "=null for the default)");
+    }
     Locations valueIndex = new Locations(where);
     JsonNode value;
     try {

@@ -235,18 +235,27 @@ public record ExperimentConfig(
   }
 
   /**
-   * {@code tracking}: {@code uri} null or a folder path for the local run store (default {@code
-   * runs/}), or an {@code http(s)://} MLflow server; {@code experiment} defaults to the
-   * experiment's name.
+   * {@code tracking}: {@code uri} null (the {@code --runs-dir} store, or {@code
+   * MLFLOW_TRACKING_URI} when set), a folder (absolute, relative, or {@code file:}) for a local run
+   * store there, or an {@code http(s)://} MLflow server; see {@link TrackingUri} for the rule.
+   * {@code experiment} defaults to the experiment's name.
    */
   public record TrackingConfig(String uri, String experiment) {
     public TrackingConfig {
       if (uri != null && uri.isBlank()) {
         uri = null;
       }
+      if (uri != null) {
+        TrackingUri.parse(uri);
+      }
       if (experiment != null && experiment.isBlank()) {
         throw new InvalidValueException("experiment", "must not be blank");
       }
+    }
+
+    /** {@code uri} under the rule of {@link TrackingUri}, or null when none is given. */
+    public TrackingUri location() {
+      return uri == null ? null : TrackingUri.parse(uri);
     }
   }
 

@@ -17,6 +17,9 @@ import org.flowlab.api.config.Require;
  * @param workers how many trials run at once (default: the number of cores)
  * @param metric the metric the summary sorts by (default {@code test/nll})
  * @param goal {@code minimize} (default) or {@code maximize}
+ * @param launcher where trials run: {@code local} (child JVMs of the host, the default) or {@code
+ *     slurm} (one Slurm job array per submission)
+ * @param slurm the job array's resources, for {@code launcher: slurm}
  */
 public record SweepConfig(
     Map<String, List<JsonNode>> grid,
@@ -24,9 +27,18 @@ public record SweepConfig(
     List<Long> seeds,
     Integer workers,
     String metric,
-    String goal) {
+    String goal,
+    String launcher,
+    SlurmConfig slurm) {
 
   public SweepConfig {
+    if (grid != null && grid.isEmpty()) {
+      throw new InvalidValueException(
+          "grid", "is empty: give at least one path to sweep, or leave it out");
+    }
+    if (seeds != null && seeds.isEmpty()) {
+      throw new InvalidValueException("seeds", "is empty: give at least one seed, or leave it out");
+    }
     grid = grid == null ? Map.of() : new LinkedHashMap<>(grid);
     for (Map.Entry<String, List<JsonNode>> e : grid.entrySet()) {
       checkPath("grid." + e.getKey(), e.getKey());
@@ -49,12 +61,77 @@ public record SweepConfig(
       throw new InvalidValueException("metric", "must not be blank");
     }
     goal = goal == null ? "minimize" : Require.oneOf("goal", goal, List.of("minimize", "maximize"));
+    launcher =
+        launcher == null ? "local" : Require.oneOf("launcher", launcher, List.of("local", "slurm"));
+    slurm =
+        slurm == null
+            ? new SlurmConfig(null, null, null, null, null, null, null, null, null, null)
+            : slurm;
     if (random != null) {
       for (String path : random.params().keySet()) {
         if (grid.containsKey(path)) {
           throw new InvalidValueException(
               "random.params." + path, "is swept by the grid already; sweep it in one place");
         }
+      }
+    }
+  }
+
+  /** True when trials are submitted to Slurm as a job array. */
+  public boolean onSlurm() {
+    return "slurm".equals(launcher);
+  }
+
+  /**
+   * {@code sweep.slurm}: what each array task asks Slurm for. Every field but the defaults below is
+   * left to the cluster when absent.
+   *
+   * @param partition {@code --partition}
+   * @param time {@code --time}, e.g. {@code 2:00:00}
+   * @param cpusPerTask {@code --cpus-per-task} (default 1); also the trial's intra-op threads
+   * @param mem {@code --mem}, e.g. {@code 8G}
+   * @param gpus GPUs per trial, {@code --gres=gpu:N} (default 0: none asked)
+   * @param account {@code --account}
+   * @param qos {@code --qos}
+   * @param extra further {@code #SBATCH} lines, e.g. {@code --constraint=a100}
+   * @param maxConcurrent at most this many tasks at once ({@code %K} of {@code --array})
+   * @param pollSeconds how often the waiting host asks Slurm for progress (default 10)
+   */
+  public record SlurmConfig(
+      String partition,
+      String time,
+      Integer cpusPerTask,
+      String mem,
+      Integer gpus,
+      String account,
+      String qos,
+      List<String> extra,
+      Integer maxConcurrent,
+      Integer pollSeconds) {
+    public SlurmConfig {
+      plain("partition", partition);
+      plain("time", time);
+      plain("mem", mem);
+      plain("account", account);
+      plain("qos", qos);
+      cpusPerTask = Require.atLeast("cpus_per_task", cpusPerTask == null ? 1 : cpusPerTask, 1);
+      gpus = Require.atLeast("gpus", gpus == null ? 0 : gpus, 0);
+      extra = extra == null ? List.of() : List.copyOf(extra);
+      for (String line : extra) {
+        if (line == null || line.isBlank() || line.contains("\n") || line.contains("\r")) {
+          throw new InvalidValueException("extra", "each entry is one sbatch option on one line");
+        }
+      }
+      if (maxConcurrent != null) {
+        Require.atLeast("max_concurrent", maxConcurrent, 1);
+      }
+      pollSeconds = Require.atLeast("poll_seconds", pollSeconds == null ? 10 : pollSeconds, 1);
+    }
+
+    private static void plain(String key, String value) {
+      if (value != null && !value.matches("[A-Za-z0-9_.:+-]+")) {
+        throw new InvalidValueException(
+            key, "must be a plain Slurm value (letters, digits, _ . : + -), got '" + value + "'");
       }
     }
   }

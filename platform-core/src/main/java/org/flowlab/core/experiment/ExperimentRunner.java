@@ -30,8 +30,10 @@ import org.flowlab.core.tracking.TrackedRun;
 import org.flowlab.core.tracking.Tracker;
 import org.flowlab.core.train.Checkpoint;
 import org.flowlab.core.train.Devices;
+import org.flowlab.core.train.StopRequest;
 import org.flowlab.core.train.Trainer;
 import org.flowlab.core.train.TrainingDivergedException;
+import org.flowlab.core.train.TrainingStoppedException;
 
 /**
  * {@code flowlab run}: resolves {@code model.family} through the plugin host, builds the dataset
@@ -118,16 +120,23 @@ public final class ExperimentRunner {
     }
     DataSplits data = loadData(loaded);
 
-    try (Tracker tracker = trackers.create(config.tracking());
+    TrackerFactory.FoundRun existing =
+        resumeRunId == null
+            ? null
+            : trackers.locate("--resume " + resumeRunId, resumeRunId, config.tracking());
+    try (Tracker tracker =
+            existing == null
+                ? trackers.create(config.tracking())
+                : trackers.create(config.tracking(), existing.store());
         NDManager manager = Devices.newRunManager(device)) {
       TrackedRun run =
-          resumeRunId == null
+          existing == null
               ? tracker.start(
                   config.tracking().experiment(),
                   target.runName() == null ? config.name() : target.runName(),
                   target.parentRunId())
               : tracker
-                  .resume(resumeRunId)
+                  .resume(existing.id())
                   .orElseThrow(
                       () ->
                           new ConfigException(
@@ -152,6 +161,9 @@ public final class ExperimentRunner {
                 });
         run.finish(Tracker.Status.FINISHED);
         return outcome;
+      } catch (TrainingStoppedException e) {
+        run.finish(Tracker.Status.KILLED); // --resume continues it from e.checkpoint()
+        throw e;
       } catch (TrainingDivergedException e) {
         run.setTags(Map.of("flowlab.failure", e.getMessage()));
         run.finish(Tracker.Status.FAILED);
@@ -241,6 +253,7 @@ public final class ExperimentRunner {
     try (progress) {
       result = trainer.train(withBitsPerDim(progress, data, run), resuming);
     }
+    StopRequest.throwIfRequested(result.steps(), result.lastCheckpoint()); // before evaluating
     out.printf(
         "trained %d steps in %.1f s; best val NLL %.4f nats at step %d%n",
         result.steps(), progress.seconds(), result.bestValNll(), result.bestStep());
@@ -264,7 +277,7 @@ public final class ExperimentRunner {
     for (Path file : report.files()) {
       run.logArtifact(file, "evaluation");
     }
-    Map<String, double[][]> series = lossCurves(run.id());
+    Map<String, double[][]> series = lossCurves(run);
     if (config.evaluation().plots() && !series.isEmpty()) {
       Path curves = runDir.resolve("evaluation").resolve("loss.png");
       Plots.curves(curves, config.name() + ": loss", "step", "NLL (nats)", series);
@@ -319,8 +332,9 @@ public final class ExperimentRunner {
    * per step (the last logged: steps replayed after a resume are logged twice), as {steps[],
    * values[]} per series; a series with no points is left out.
    */
-  private Map<String, double[][]> lossCurves(String runId) throws IOException {
-    LocalRunStore store = trackers.localStore();
+  private static Map<String, double[][]> lossCurves(TrackedRun run) throws IOException {
+    LocalRunStore store = new LocalRunStore(run.dir().getParent());
+    String runId = run.id();
     Map<String, double[][]> series = new LinkedHashMap<>();
     for (var entry : Map.of("train loss", "train/loss", "val NLL", "val/nll").entrySet()) {
       java.util.TreeMap<Long, Double> byStep = new java.util.TreeMap<>();

@@ -7,6 +7,7 @@ import org.flowlab.api.bijector.Logit;
 import org.flowlab.api.flow.Flow;
 import org.flowlab.api.nn.ParameterScope;
 import org.flowlab.api.spi.BuildContext;
+import org.flowlab.api.spi.FamilyBuildException;
 import org.flowlab.api.spi.FlowFamily;
 import org.flowlab.core.config.LoadedConfig;
 import org.flowlab.core.plugins.PluginHost;
@@ -21,12 +22,15 @@ import org.flowlab.core.plugins.PluginHost;
  * @param logitAlpha {@code data.logit_alpha}: when set, every flow built starts with {@code
  *     Logit(alpha)}, so training, evaluation, reproduction and export share one density of the data
  *     in [0, 1); null for none
+ * @param source the config the model came from, to locate a {@link FamilyBuildException} in it;
+ *     null when there is none
  */
-public record ResolvedModel(FlowFamily<?> family, Object params, Double logitAlpha) {
+public record ResolvedModel(
+    FlowFamily<?> family, Object params, Double logitAlpha, LoadedConfig source) {
 
   /** A model without preprocessing. */
   public ResolvedModel(FlowFamily<?> family, Object params) {
-    this(family, params, null);
+    this(family, params, null, null);
   }
 
   /**
@@ -36,25 +40,52 @@ public record ResolvedModel(FlowFamily<?> family, Object params, Double logitAlp
    *     the YAML
    */
   public static ResolvedModel resolve(LoadedConfig loaded, PluginHost plugins) {
+    String name = loaded.config().model().family();
+    List<String> claimants = plugins.conflicts().get(name);
+    if (claimants != null) {
+      throw loaded.invalidValue(
+          "model.family",
+          "family '"
+              + name
+              + "' is declared by "
+              + String.join(" and ", claimants)
+              + "; remove one of them from the plugins folder");
+    }
     FlowFamily<?> family =
         plugins
-            .family(loaded.config().model().family())
+            .family(name)
             .orElseThrow(
                 () ->
                     loaded.unknownFamily(
                         plugins.families().keySet(),
                         plugins.failures().stream().map(p -> p.id() + ": " + p.error()).toList()));
     return new ResolvedModel(
-        family, loaded.bindParams(family.configType()), loaded.config().data().logitAlpha());
+        family,
+        loaded.bindParams(family.configType()),
+        loaded.config().data().logitAlpha(),
+        loaded);
   }
 
   /**
    * Builds an untrained flow whose parameters live on {@code manager}'s device, initialised from
    * {@code seed}, behind the logit preprocessing when {@link #logitAlpha()} is set (its log-det
    * counts in {@code logProb}).
+   *
+   * @throws org.flowlab.core.config.ConfigException when the family rejects its params for this
+   *     data ({@link FamilyBuildException}), located at {@code model.params.<key>}
    */
   public Flow build(Shape eventShape, NDManager manager, long seed) {
-    Flow flow = buildTyped(family, eventShape, manager, seed);
+    Flow flow;
+    try {
+      flow = buildTyped(family, eventShape, manager, seed);
+    } catch (FamilyBuildException e) {
+      if (source == null) {
+        throw e;
+      }
+      throw e.key() == null
+          ? source.invalidValue("model.family", e.problem())
+          : source.invalidValue("model.params." + e.key(), e.problem());
+    }
     return logitAlpha == null ? flow : flow.withPreprocessing(List.of(new Logit(logitAlpha)));
   }
 

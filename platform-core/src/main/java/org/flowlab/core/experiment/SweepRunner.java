@@ -9,18 +9,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.flowlab.core.config.ConfigException;
 import org.flowlab.core.config.LoadedConfig;
 import org.flowlab.core.config.SweepConfig;
-import org.flowlab.core.eval.Plots;
 import org.flowlab.core.plugins.PluginHost;
 import org.flowlab.core.tracking.LocalRunStore;
 import org.flowlab.core.tracking.MlflowTracker;
@@ -30,10 +25,11 @@ import org.flowlab.core.tracking.Tracker;
 
 /**
  * {@code flowlab sweep}: runs the trials of a {@link SweepPlan} as child runs of one parent run,
- * with {@code sweep.workers} trials at a time (default: one per core), each in its own JVM through
- * {@link ExperimentRunner} (see {@link SweepTrialProcess}: processes side by side are bitwise
- * reproducible, threads of one JVM are not). A trial's output goes to {@code
- * logs/trial-<i>-<hash>.log} in the parent run's folder.
+ * each in its own JVM through {@link ExperimentRunner}: locally with {@code sweep.workers} trials
+ * at a time ({@link LocalTrialLauncher}, default one per core; processes side by side are bitwise
+ * reproducible, threads of one JVM are not), or as a Slurm job array ({@link SlurmTrialLauncher},
+ * {@code sweep.launcher: slurm}). A trial's output goes to {@code logs/trial-<i>-<hash>.log} in the
+ * parent run's folder.
  *
  * <p>Resumable: the parent is found again by its tag {@value #SWEEP_HASH} (or its name {@code
  * sweep-<hash>}, written atomically with the run), and each trial's child by {@value #TRIAL_HASH}
@@ -93,9 +89,11 @@ public final class SweepRunner {
    * @param parentRunId the parent run's id
    * @param trials every trial, best first (failed and unfinished last)
    * @param ran how many trials this invocation ran (the others were finished or failed before)
-   * @param summaryCsv the summary file in the parent run's folder
+   * @param summaryCsv the summary file in the parent run's folder (null when detached)
+   * @param detached the host submitted the trials to Slurm and returned (no summary yet)
    */
-  public record Result(String parentRunId, List<TrialResult> trials, int ran, Path summaryCsv) {
+  public record Result(
+      String parentRunId, List<TrialResult> trials, int ran, Path summaryCsv, boolean detached) {
     /** The trials that did not finish. */
     public long failed() {
       return trials.stream().filter(t -> t.status() != Tracker.Status.FINISHED).count();
@@ -134,8 +132,10 @@ public final class SweepRunner {
    * Runs (or continues) the sweep of {@code base}, the config {@code launch} loads.
    *
    * @param retryFailed also rerun trials whose child run FAILED (continuing that same run)
+   * @param detach with {@code launcher: slurm}, return once the job array is submitted
    */
-  public Result run(LoadedConfig base, Launch launch, boolean retryFailed, PrintStream out)
+  public Result run(
+      LoadedConfig base, Launch launch, boolean retryFailed, boolean detach, PrintStream out)
       throws Exception {
     List<SweepPlan.Trial> trials = SweepPlan.expand(base);
     ResolvedModel.resolve(base, plugins);
@@ -143,12 +143,12 @@ public final class SweepRunner {
       ResolvedModel.resolve(t.config(), plugins); // validates the family; hash covers its params
     }
     SweepConfig sweep = base.config().sweep();
-    // The sweep's identity: its resolved config, less how many workers run it.
+    // The sweep's identity: its resolved config, less how and where its trials run.
     com.fasterxml.jackson.databind.node.ObjectNode identity = base.resolvedTree();
-    identity.withObject("/sweep").remove("workers");
+    identity.withObject("/sweep").remove(List.of("workers", "launcher", "slurm"));
     String sweepHash = LoadedConfig.hash(identity);
     String parentName = "sweep-" + sweepHash.substring(0, 12);
-    LocalRunStore store = trackers.localStore();
+    LocalRunStore store = trackers.storeFor(base.config().tracking());
 
     try (Tracker tracker = trackers.create(base.config().tracking())) {
       Optional<RunSummary> existing =
@@ -191,51 +191,22 @@ public final class SweepRunner {
       }
       out.printf(
           Locale.ROOT,
-          "%d trials: %d to run, %d done before; %d workers%n",
+          "%d trials: %d to run, %d done before; %s%n",
           trials.size(),
           todo.size(),
           trials.size() - todo.size(),
-          sweep.workers());
+          sweep.onSlurm() ? "Slurm job array" : sweep.workers() + " workers");
       Map<Integer, String> noRun = new java.util.concurrent.ConcurrentHashMap<>();
-      Map<Integer, String> failures = new java.util.concurrent.ConcurrentHashMap<>();
-      ExecutorService pool = Executors.newFixedThreadPool(sweep.workers());
-      try (SweepTrialProcess processes = new SweepTrialProcess(launch, sweep.workers())) {
-        if (!todo.isEmpty()) {
-          out.printf(
-              Locale.ROOT,
-              "each trial in its own JVM with %d intra-op thread(s); logs in %s%n",
-              processes.threads(),
-              parent.dir().resolve("logs"));
-        }
-        List<Future<?>> futures = new ArrayList<>();
-        for (SweepPlan.Trial t : todo) {
-          RunSummary child = children.get(t.hash());
-          String existingId = child == null ? null : child.id();
-          futures.add(
-              pool.submit(
-                  () -> {
-                    String why;
-                    try {
-                      why = runChild(processes, t, existingId, parent, trials.size(), out);
-                    } catch (IOException e) { // e.g. java could not be started
-                      why = String.valueOf(e);
-                      println(out, "[trial " + (t.index() + 1) + "] FAILED: " + why);
-                    }
-                    if (why != null && !processes.stopping()) {
-                      failures.put(t.index(), why);
-                    }
-                    return null;
-                  }));
-        }
-        for (Future<?> f : futures) {
-          f.get();
-        }
-        if (processes.stopping()) {
-          throw new IOException("sweep stopped: rerun the same command to continue it");
-        }
-      } finally {
-        pool.shutdownNow();
+      TrialLauncher launcher =
+          sweep.onSlurm()
+              ? new SlurmTrialLauncher(
+                  launch, sweep.slurm(), sweepHash, trackers.localStore(), base, detach)
+              : new LocalTrialLauncher(launch, sweep.workers());
+      TrialLauncher.Launched launched = launcher.launch(todo, children, parent, trials.size(), out);
+      if (launched.detached()) {
+        return new Result(parent.id(), List.of(), todo.size(), null, true);
       }
+      Map<Integer, String> failures = launched.failures();
       markFailed(tracker, store, parent.id(), trials, failures, noRun);
       for (Path log : logs(parent.dir().resolve("logs"))) {
         parent.logArtifact(log, "logs");
@@ -246,12 +217,12 @@ public final class SweepRunner {
         out.println("MLflow: " + tracker.sync());
       }
       List<TrialResult> results = summarize(store, parent.id(), trials, sweep, noRun);
-      String table = table(results, sweep);
+      String table = SweepSummary.table(results, sweep);
       out.print(table);
       Path csv = parent.dir().resolve("summary.csv");
-      Files.writeString(csv, csv(results, sweep), StandardCharsets.UTF_8);
+      Files.writeString(csv, SweepSummary.csv(results, sweep), StandardCharsets.UTF_8);
       parent.logArtifact(csv, "");
-      for (Path png : plots(parent.dir().resolve("plots"), results, sweep)) {
+      for (Path png : SweepSummary.plots(parent.dir().resolve("plots"), results, sweep)) {
         parent.logArtifact(png, "plots");
       }
       TrialResult best = results.isEmpty() ? null : results.get(0);
@@ -271,45 +242,7 @@ public final class SweepRunner {
       parent.setTags(Map.of("flowlab.sweep_failed", Long.toString(failed)));
       out.println("summary: " + csv);
       parent.finish(Tracker.Status.FINISHED);
-      return new Result(parent.id(), results, todo.size(), csv);
-    }
-  }
-
-  /** Runs one trial in a child JVM; returns null when it finished, else why not. */
-  private static String runChild(
-      SweepTrialProcess processes,
-      SweepPlan.Trial t,
-      String existingId,
-      TrackedRun parent,
-      int total,
-      PrintStream out)
-      throws IOException, InterruptedException {
-    if (processes.stopping()) {
-      return "stopped";
-    }
-    String prefix = String.format(Locale.ROOT, "[trial %d/%d] ", t.index() + 1, total);
-    Path log = parent.dir().resolve("logs").resolve(t.runName() + ".log");
-    println(
-        out,
-        prefix
-            + (existingId == null ? "starting " : "continuing " + existingId + " ")
-            + t.values());
-    long start = System.nanoTime();
-    String why = processes.run(t, existingId, parent.id(), log);
-    if (why == null) {
-      println(
-          out,
-          String.format(
-              Locale.ROOT, "%sfinished in %.1f s", prefix, (System.nanoTime() - start) / 1e9));
-    } else if (!processes.stopping()) {
-      println(out, prefix + "FAILED: " + why);
-    }
-    return why;
-  }
-
-  private static void println(PrintStream out, String line) {
-    synchronized (out) {
-      out.println(line);
+      return new Result(parent.id(), results, todo.size(), csv, false);
     }
   }
 
@@ -386,8 +319,20 @@ public final class SweepRunner {
               + target.index()
               + " is not the trial the sweep started (the file or its overrides changed)");
     }
+    String existingId = target.existingRunId();
+    if (existingId == null) {
+      // A Slurm task (also one Slurm requeued) is not told its run: it finds it by the trial hash.
+      RunSummary child =
+          children(trackers.localStore(), target.parentRunId(), List.of(t)).get(t.hash());
+      if (child != null && child.status() == Tracker.Status.FINISHED) {
+        out.println("trial " + t.index() + " finished before in run " + child.id());
+        return new ExperimentRunner.Outcome(
+            child.id(), trackers.localStore().runDir(child.id()), child.latestMetrics());
+      }
+      existingId = child == null ? null : child.id();
+    }
     out.println(
-        (target.existingRunId() == null ? "starting" : "continuing " + target.existingRunId())
+        (existingId == null ? "starting" : "continuing " + existingId)
             + " trial "
             + t.index()
             + " "
@@ -395,15 +340,12 @@ public final class SweepRunner {
     return runner.run(
         t.config(),
         new ExperimentRunner.Target(
-            target.existingRunId(),
-            t.runName(),
-            target.parentRunId(),
-            Map.of(TRIAL_HASH, t.hash())),
+            existingId, t.runName(), target.parentRunId(), Map.of(TRIAL_HASH, t.hash())),
         out);
   }
 
   /** The parent's children by trial hash (tag, else the hash in the run name). */
-  private static Map<String, RunSummary> children(
+  static Map<String, RunSummary> children(
       LocalRunStore store, String parentId, List<SweepPlan.Trial> trials) throws IOException {
     Map<String, String> byShort = new LinkedHashMap<>();
     for (SweepPlan.Trial t : trials) {
@@ -460,135 +402,5 @@ public final class SweepRunner {
         Comparator.comparing(TrialResult::metric, Comparator.nullsLast(values))
             .thenComparing(r -> r.trial().index()));
     return results;
-  }
-
-  private static List<String> sweptKeys(List<TrialResult> results) {
-    LinkedHashSet<String> keys = new LinkedHashSet<>();
-    results.stream()
-        .sorted(Comparator.comparing(r -> r.trial().index()))
-        .forEach(r -> keys.addAll(r.trial().values().keySet()));
-    return new ArrayList<>(keys);
-  }
-
-  static String table(List<TrialResult> results, SweepConfig sweep) {
-    List<String> keys = sweptKeys(results);
-    List<List<String>> rows = new ArrayList<>();
-    List<String> header = new ArrayList<>(List.of("RANK", "TRIAL", "RUN", "STATUS"));
-    header.addAll(keys);
-    header.add(sweep.metric());
-    rows.add(header);
-    int rank = 1;
-    for (TrialResult r : results) {
-      List<String> row = new ArrayList<>();
-      row.add(r.metric() == null ? "-" : Integer.toString(rank++));
-      row.add(Integer.toString(r.trial().index()));
-      row.add(r.runId() == null ? "-" : r.runId());
-      row.add(r.status().name());
-      for (String k : keys) {
-        row.add(r.trial().values().getOrDefault(k, ""));
-      }
-      row.add(r.metric() == null ? "-" : String.format(Locale.ROOT, "%.6g", r.metric()));
-      rows.add(row);
-    }
-    int[] w = new int[header.size()];
-    for (List<String> row : rows) {
-      for (int i = 0; i < row.size(); i++) {
-        w[i] = Math.max(w[i], row.get(i).length());
-      }
-    }
-    StringBuilder sb = new StringBuilder();
-    for (List<String> row : rows) {
-      StringBuilder line = new StringBuilder();
-      for (int i = 0; i < row.size(); i++) {
-        line.append(String.format(Locale.ROOT, "%-" + w[i] + "s  ", row.get(i)));
-      }
-      sb.append(line.toString().stripTrailing()).append('\n');
-    }
-    for (TrialResult r : results) {
-      if (r.failure() != null && r.status() != Tracker.Status.FINISHED) {
-        sb.append("trial ")
-            .append(r.trial().index())
-            .append(' ')
-            .append(r.status())
-            .append(": ")
-            .append(r.failure())
-            .append('\n');
-      }
-    }
-    return sb.toString();
-  }
-
-  static String csv(List<TrialResult> results, SweepConfig sweep) {
-    List<String> keys = sweptKeys(results);
-    StringBuilder sb = new StringBuilder("trial,run_id,status,trial_hash");
-    for (String k : keys) {
-      sb.append(',').append(cell(k));
-    }
-    sb.append(',').append(cell(sweep.metric())).append(",failure\n");
-    for (TrialResult r : results) {
-      sb.append(r.trial().index())
-          .append(',')
-          .append(r.runId() == null ? "" : r.runId())
-          .append(',')
-          .append(r.status())
-          .append(',')
-          .append(r.trial().hash());
-      for (String k : keys) {
-        sb.append(',').append(cell(r.trial().values().getOrDefault(k, "")));
-      }
-      sb.append(',')
-          .append(r.metric() == null ? "" : Double.toString(r.metric()))
-          .append(',')
-          .append(r.failure() == null ? "" : cell(r.failure()))
-          .append('\n');
-    }
-    return sb.toString();
-  }
-
-  private static String cell(String s) {
-    return s.contains(",") || s.contains("\"") || s.contains("\n")
-        ? "\"" + s.replace("\"", "\"\"").replace("\n", " ") + "\""
-        : s;
-  }
-
-  /** One PNG per swept parameter: the metric of each finished trial against its value. */
-  static List<Path> plots(Path dir, List<TrialResult> results, SweepConfig sweep) {
-    List<Path> files = new ArrayList<>();
-    List<TrialResult> done = results.stream().filter(r -> r.metric() != null).toList();
-    if (done.isEmpty()) {
-      return files;
-    }
-    for (String key : sweptKeys(results)) {
-      List<String> raw = done.stream().map(r -> r.trial().values().getOrDefault(key, "")).toList();
-      boolean numeric = raw.stream().allMatch(SweepRunner::isNumber);
-      List<String> categories = raw.stream().distinct().sorted().toList();
-      double[] xs = new double[done.size()];
-      double[] ys = new double[done.size()];
-      for (int i = 0; i < done.size(); i++) {
-        xs[i] = numeric ? Double.parseDouble(raw.get(i)) : categories.indexOf(raw.get(i));
-        ys[i] = done.get(i).metric();
-      }
-      String xLabel = numeric ? key : key + " (" + String.join(", ", indexed(categories)) + ")";
-      Path png = dir.resolve("metric_vs_" + key.replaceAll("[^A-Za-z0-9_.-]", "_") + ".png");
-      Plots.scatter(png, sweep.metric() + " vs " + key, xLabel, sweep.metric(), xs, ys);
-      files.add(png);
-    }
-    return files;
-  }
-
-  private static List<String> indexed(List<String> categories) {
-    List<String> out = new ArrayList<>();
-    for (int i = 0; i < categories.size(); i++) {
-      out.add(i + "=" + categories.get(i));
-    }
-    return out;
-  }
-
-  private static boolean isNumber(String s) {
-    try {
-      return Double.isFinite(Double.parseDouble(s));
-    } catch (NumberFormatException e) {
-      return false;
-    }
   }
 }

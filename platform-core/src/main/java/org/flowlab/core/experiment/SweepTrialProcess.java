@@ -26,7 +26,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * OMP_NUM_THREADS = MKL_NUM_THREADS = max(1, cores / workers)} unless those are set already. It
  * watches the host's pid and exits within about a second when the host dies (also by {@code kill
  * -9}), leaving its last checkpoint for a rerun; a host stopped by a signal (Ctrl-C, SIGTERM) stops
- * its children first.
+ * its children first. On a machine with several GPUs, trials take turns on them ({@link
+ * TrialGpus}).
  */
 final class SweepTrialProcess implements AutoCloseable {
   /** Exit code of a child that stopped because its host died. */
@@ -37,6 +38,7 @@ final class SweepTrialProcess implements AutoCloseable {
   private final Set<Process> live = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean stopping = new AtomicBoolean();
   private final Thread hook = new Thread(this::stopAll, "flowlab-sweep-stop");
+  private final int gpuCount = ai.djl.util.cuda.CudaUtils.getGpuCount();
 
   /**
    * Registers the shutdown hook that stops the children.
@@ -81,40 +83,13 @@ final class SweepTrialProcess implements AutoCloseable {
    */
   String run(SweepPlan.Trial trial, String existingRunId, String parentRunId, Path log)
       throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>();
-    command.add(
-        ProcessHandle.current()
-            .info()
-            .command()
-            .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-    for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (!arg.startsWith("-agentlib:jdwp") && !arg.startsWith("-Xrunjdwp")) {
-        command.add(arg); // a debugger's port can be taken once only
-      }
-    }
-    command.addAll(org.flowlab.core.runtime.LibtorchRuntime.childJvmFlags()); // same libtorch
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add(launch.mainClass());
-    command.addAll(launch.globalOptions());
-    command.addAll(
-        List.of(
-            SweepRunner.TRIAL_COMMAND,
-            "--trial",
-            Integer.toString(trial.index()),
-            "--trial-hash",
-            trial.hash(),
-            "--parent",
-            parentRunId,
-            "--host-pid",
-            Long.toString(ProcessHandle.current().pid())));
+    List<String> options = new ArrayList<>(trialOptions(trial, parentRunId));
+    options.addAll(List.of("--host-pid", Long.toString(ProcessHandle.current().pid())));
     if (existingRunId != null) {
-      command.add("--run");
-      command.add(existingRunId);
+      options.add("--run");
+      options.add(existingRunId);
     }
-    command.add("--");
-    command.add(launch.yaml().toString());
-    command.addAll(launch.overrides());
+    List<String> command = command(launch, options);
 
     ProcessBuilder builder =
         new ProcessBuilder(command)
@@ -124,6 +99,15 @@ final class SweepTrialProcess implements AutoCloseable {
     Map<String, String> env = builder.environment();
     env.putIfAbsent("OMP_NUM_THREADS", Integer.toString(threads));
     env.putIfAbsent("MKL_NUM_THREADS", Integer.toString(threads));
+    String gpu =
+        TrialGpus.visibleDevices(
+            trial.index(),
+            trial.config().config().training().device(),
+            gpuCount,
+            System.getenv("CUDA_VISIBLE_DEVICES"));
+    if (gpu != null) {
+      env.put("CUDA_VISIBLE_DEVICES", gpu);
+    }
     Files.createDirectories(log.getParent());
     Files.writeString(
         log,
@@ -138,6 +122,7 @@ final class SweepTrialProcess implements AutoCloseable {
             + env.get("OMP_NUM_THREADS")
             + " MKL_NUM_THREADS="
             + env.get("MKL_NUM_THREADS")
+            + (gpu == null ? "" : " CUDA_VISIBLE_DEVICES=" + gpu)
             + "\n",
         StandardCharsets.UTF_8,
         java.nio.file.StandardOpenOption.CREATE,
@@ -162,8 +147,49 @@ final class SweepTrialProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * The command line that runs one trial: {@code java <this JVM's options> -cp <classpath>
+   * <mainClass> <globalOptions> sweep-trial <trialOptions> -- <yaml> <overrides>}; the local
+   * launcher and Slurm's array tasks run the same one.
+   */
+  static List<String> command(SweepRunner.Launch launch, List<String> trialOptions) {
+    List<String> command = new ArrayList<>();
+    command.add(
+        ProcessHandle.current()
+            .info()
+            .command()
+            .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+      if (!arg.startsWith("-agentlib:jdwp") && !arg.startsWith("-Xrunjdwp")) {
+        command.add(arg); // a debugger's port can be taken once only
+      }
+    }
+    command.addAll(org.flowlab.core.runtime.LibtorchRuntime.childJvmFlags()); // same libtorch
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(launch.mainClass());
+    command.addAll(launch.globalOptions());
+    command.add(SweepRunner.TRIAL_COMMAND);
+    command.addAll(trialOptions);
+    command.add("--");
+    command.add(launch.yaml().toString());
+    command.addAll(launch.overrides());
+    return command;
+  }
+
+  /** The options naming the trial: {@code --trial I --trial-hash H --parent P}. */
+  static List<String> trialOptions(SweepPlan.Trial trial, String parentRunId) {
+    return List.of(
+        "--trial",
+        Integer.toString(trial.index()),
+        "--trial-hash",
+        trial.hash(),
+        "--parent",
+        parentRunId);
+  }
+
   /** The child's last {@code error:} line since {@code offset}, else its exit code. */
-  private static String failure(Path log, long offset, int code) throws IOException {
+  static String failure(Path log, long offset, int code) throws IOException {
     String text;
     try (InputStream in = Files.newInputStream(log)) {
       in.skipNBytes(offset);

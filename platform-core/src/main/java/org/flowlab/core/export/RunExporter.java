@@ -68,7 +68,8 @@ public final class RunExporter {
   }
 
   /**
-   * Exports run {@code runId} (a full id) as the next version of {@code name}.
+   * Exports a run (its folder, or an id or unique prefix: see {@link TrackerFactory#locate}) as the
+   * next version of {@code name}.
    *
    * @param name the model name, or null for the run's experiment name
    * @return the published card
@@ -76,10 +77,11 @@ public final class RunExporter {
    * @throws Parity.Failure when ONNX Runtime does not reproduce the JVM flow
    */
   public ModelCard export(
-      String runId, String name, ModelStore store, OnnxSession.Provider provider, PrintStream out)
+      String run, String name, ModelStore store, OnnxSession.Provider provider, PrintStream out)
       throws IOException {
-    LocalRunStore runs = trackers.localStore();
-    RunFlows.Source source = new RunFlows(plugins, trackers).source("export", runId);
+    RunFlows.Source source = new RunFlows(plugins, trackers).source("export", run);
+    String runId = source.runId();
+    LocalRunStore runs = new LocalRunStore(source.runDir().getParent());
     LoadedConfig loaded = source.loaded();
     ResolvedModel model = source.model();
     long seed = loaded.config().seed();
@@ -144,7 +146,7 @@ public final class RunExporter {
               parity,
               Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
       ModelCard published = store.publish(modelName, models, card);
-      record(runId, loaded, published, store.versionDir(modelName, published.version()), out);
+      record(runs, runId, loaded, published, store.versionDir(modelName, published.version()), out);
       return published;
     }
   }
@@ -155,9 +157,14 @@ public final class RunExporter {
    * unreachable server costs nothing: the records wait in the local store for {@code flowlab sync}.
    */
   private void record(
-      String runId, LoadedConfig loaded, ModelCard card, Path versionDir, PrintStream out)
+      LocalRunStore runs,
+      String runId,
+      LoadedConfig loaded,
+      ModelCard card,
+      Path versionDir,
+      PrintStream out)
       throws IOException {
-    try (Tracker tracker = trackers.create(loaded.config().tracking())) {
+    try (Tracker tracker = trackers.create(loaded.config().tracking(), runs)) {
       TrackedRun run =
           tracker
               .amend(runId)

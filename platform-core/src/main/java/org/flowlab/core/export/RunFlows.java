@@ -53,13 +53,16 @@ public final class RunFlows {
   }
 
   /**
-   * Reads run {@code runId} (a full id) from the local run store.
+   * Reads a run, given as {@link TrackerFactory#locate} takes it (its folder, or an id or prefix).
    *
    * @param command what asks, for the error message (e.g. {@code export})
-   * @throws ConfigException when the run has no config or best checkpoint (exit code 2)
+   * @throws ConfigException when there is no such run, or it has no config or best checkpoint (exit
+   *     code 2)
    */
-  public Source source(String command, String runId) throws IOException {
-    Path runDir = trackers.localStore().runDir(runId);
+  public Source source(String command, String run) throws IOException {
+    TrackerFactory.FoundRun found = trackers.locate(command + " " + run, run, null);
+    String runId = found.id();
+    Path runDir = found.dir();
     Path configFile = runDir.resolve("config.yaml");
     Path best = runDir.resolve("checkpoints").resolve("best.ckpt");
     for (Path required : List.of(configFile, best)) {

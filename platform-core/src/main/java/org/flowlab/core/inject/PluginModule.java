@@ -29,6 +29,10 @@ public final class PluginModule extends AbstractModule {
   @Provides
   @Singleton
   PluginHost pluginHost(Injector injector) {
-    return PluginHost.start(pluginsDir, development, injector);
+    PluginHost host = PluginHost.start(pluginsDir, development, injector);
+    for (String file : host.skipped()) {
+      System.err.println("warning: skipped " + file);
+    }
+    return host;
   }
 }

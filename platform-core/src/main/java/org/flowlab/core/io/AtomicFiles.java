@@ -14,13 +14,19 @@ import java.nio.file.StandardOpenOption;
  * after {@code kill -9}.
  */
 public final class AtomicFiles {
+  private static final String TEMP_SUFFIX = ".tmp";
+
   private AtomicFiles() {}
 
   /** Writes whatever {@code body} emits to {@code target} atomically. */
   public static void write(Path target, Body body) throws IOException {
     Path dir = target.toAbsolutePath().getParent();
     Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+    // Not createTempFile: it makes the file 0600, which the rename keeps; files here follow the
+    // umask like any other (a shared registry or run store must be readable by colleagues).
+    Path tmp =
+        dir.resolve("." + target.getFileName() + "." + java.util.UUID.randomUUID() + TEMP_SUFFIX);
+    Files.createFile(tmp);
     try {
       try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
         // The body may close its stream (a ZipOutputStream does); the channel stays open for fsync.
@@ -45,6 +51,24 @@ public final class AtomicFiles {
       fsyncDirectory(dir);
     } finally {
       Files.deleteIfExists(tmp);
+    }
+  }
+
+  /**
+   * Deletes the temporary files an interrupted {@link #write} left in {@code dir} (a {@code kill
+   * -9} between creating and renaming one). Only for folders one process writes at a time.
+   */
+  public static void deleteStaleTemporaries(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return;
+    }
+    try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        String name = f.getFileName().toString();
+        if (name.startsWith(".") && name.endsWith(TEMP_SUFFIX) && Files.isRegularFile(f)) {
+          Files.deleteIfExists(f);
+        }
+      }
     }
   }
 

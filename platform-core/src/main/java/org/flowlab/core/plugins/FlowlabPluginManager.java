@@ -40,6 +40,7 @@ final class FlowlabPluginManager extends DefaultPluginManager {
   private final PluginInjectors injectors;
   private final List<PluginLoader> deploymentLoaders;
   private final List<PluginLoader> developmentLoaders;
+  private final List<String> skipped = new ArrayList<>();
 
   FlowlabPluginManager(Path pluginsDir, boolean development, Injector hostInjector) {
     super(pluginsDir);
@@ -192,11 +193,48 @@ final class FlowlabPluginManager extends DefaultPluginManager {
   }
 
   private List<Path> archives() {
+    skipped.clear();
     return list(
         p -> {
           String name = p.getFileName().toString().toLowerCase(Locale.ROOT);
-          return Files.isRegularFile(p) && (name.endsWith(".jar") || name.endsWith(".zip"));
+          if (!Files.isRegularFile(p) || !(name.endsWith(".jar") || name.endsWith(".zip"))) {
+            return false;
+          }
+          String notAPlugin = notAPlugin(p);
+          if (notAPlugin != null) {
+            skipped.add(p + ": " + notAPlugin);
+          }
+          return notAPlugin == null;
         });
+  }
+
+  /**
+   * Why an archive is not a plugin (not a readable zip; no {@code plugin.properties} and no {@code
+   * Plugin-Id} in its manifest), or null when it looks like one. Checked before PF4J sees it, as
+   * PF4J logs a stack trace for each such file.
+   */
+  private static String notAPlugin(Path archive) {
+    try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(archive.toFile())) {
+      if (zip.getEntry("plugin.properties") != null) {
+        return null;
+      }
+      java.util.zip.ZipEntry manifest = zip.getEntry("META-INF/MANIFEST.MF");
+      if (manifest != null) {
+        try (java.io.InputStream in = zip.getInputStream(manifest)) {
+          if (new java.util.jar.Manifest(in).getMainAttributes().getValue("Plugin-Id") != null) {
+            return null;
+          }
+        }
+      }
+      return "not a plugin (no plugin.properties, no Plugin-Id in its manifest)";
+    } catch (IOException e) {
+      return "not a plugin (not a readable jar or zip: " + e.getMessage() + ")";
+    }
+  }
+
+  /** The archives the last scan skipped, each as {@code <file>: <why>}. */
+  List<String> skipped() {
+    return List.copyOf(skipped);
   }
 
   private List<Path> sourceModules() {

@@ -21,14 +21,15 @@ import org.pf4j.PluginWrapper;
 /**
  * Loads and starts every plugin in a folder and indexes their {@link FlowFamily} extensions by
  * name. A plugin that fails — unreadable descriptor, missing class, an extension whose constructor
- * throws, a family name another plugin already took — is reported by {@link #failures()} with its
- * id (or file name) and a one-line reason; it contributes no families, and the other plugins work.
+ * throws — is reported by {@link #failures()} with its id (or file name) and a one-line reason; it
+ * contributes no families, and the other plugins work.
+ *
+ * <p>A family name that two plugins declare belongs to neither: {@link #conflicts()} names both
+ * plugins and their files, both plugins keep their other families, and neither is marked failed, so
+ * a jar dropped in beside a real plugin can never take its family over silently.
  *
  * <p>A plugin whose {@code plugin.requires} rules out this host's platform-api version, or whose
  * jar has no extension index, fails with a reason that says so ({@link PluginChecks}).
- *
- * <p>Plugins are processed in plugin-id order, so when two plugins declare the same family name the
- * one with the later id is the one reported.
  *
  * <p>Deployment mode loads only {@code *.jar} and {@code *.zip} files from the folder; development
  * mode loads the source modules {@code <folder>/<name>/} that have a {@code plugin.properties},
@@ -40,14 +41,19 @@ public final class PluginHost implements AutoCloseable {
   private final FlowlabPluginManager manager;
   private final SortedMap<String, FlowFamily<?>> families;
   private final List<PluginSummary> plugins;
+  private final SortedMap<String, List<String>> conflicts;
+  private final List<String> skipped;
 
   private PluginHost(
       FlowlabPluginManager manager,
       SortedMap<String, FlowFamily<?>> families,
-      List<PluginSummary> plugins) {
+      List<PluginSummary> plugins,
+      SortedMap<String, List<String>> conflicts) {
     this.manager = manager;
+    this.skipped = manager.skipped();
     this.families = Collections.unmodifiableSortedMap(families);
     this.plugins = List.copyOf(plugins);
+    this.conflicts = Collections.unmodifiableSortedMap(conflicts);
   }
 
   /**
@@ -87,20 +93,38 @@ public final class PluginHost implements AutoCloseable {
     manager.resolve();
 
     SortedMap<String, FlowFamily<?>> families = new TreeMap<>();
-    Map<String, String> familyOwners = new LinkedHashMap<>();
+    Map<String, List<PluginWrapper>> claims = new LinkedHashMap<>();
     loaded.sort(Comparator.comparing(PluginWrapper::getPluginId));
     for (PluginWrapper plugin : loaded) {
-      summaries.add(startOne(manager, plugin, families, familyOwners));
+      Map<String, FlowFamily<?>> own = new LinkedHashMap<>();
+      summaries.add(startOne(manager, plugin, own));
+      own.forEach(
+          (name, family) -> {
+            families.put(name, family);
+            claims.computeIfAbsent(name, k -> new ArrayList<>()).add(plugin);
+          });
     }
+    SortedMap<String, List<String>> conflicts = new TreeMap<>();
+    claims.forEach(
+        (name, owners) -> {
+          if (owners.size() > 1) {
+            families.remove(name);
+            conflicts.put(name, owners.stream().map(PluginHost::describe).toList());
+          }
+        });
     summaries.sort(Comparator.comparing(PluginSummary::id));
-    return new PluginHost(manager, families, summaries);
+    return new PluginHost(manager, families, summaries, conflicts);
   }
 
+  /** {@code plugin <id> (<file>)}. */
+  private static String describe(PluginWrapper plugin) {
+    Path path = plugin.getPluginPath();
+    return "plugin " + plugin.getPluginId() + (path == null ? "" : " (" + path.getFileName() + ")");
+  }
+
+  /** Starts one plugin and puts its families into {@code own}; returns its summary. */
   private static PluginSummary startOne(
-      FlowlabPluginManager manager,
-      PluginWrapper plugin,
-      SortedMap<String, FlowFamily<?>> families,
-      Map<String, String> familyOwners) {
+      FlowlabPluginManager manager, PluginWrapper plugin, Map<String, FlowFamily<?>> own) {
     String id = plugin.getPluginId();
     String version = plugin.getDescriptor().getVersion();
     if (plugin.getPluginState() == PluginState.DISABLED) {
@@ -141,7 +165,6 @@ public final class PluginHost implements AutoCloseable {
       return fail(plugin, null, PluginChecks.NO_EXTENSION_INDEX);
     }
 
-    Map<String, FlowFamily<?>> own = new LinkedHashMap<>();
     for (String className : manager.getExtensionClassNames(id)) {
       Class<?> type;
       try {
@@ -165,20 +188,12 @@ public final class PluginHost implements AutoCloseable {
       if (name == null || name.isBlank()) {
         return fail(plugin, null, "extension " + className + " has a blank family name");
       }
-      String owner = own.containsKey(name) ? id : familyOwners.get(name);
-      if (owner != null) {
-        return fail(
-            plugin,
-            null,
-            "duplicate family name '" + name + "' (already provided by plugin " + owner + ")");
+      if (own.containsKey(name)) {
+        own.clear();
+        return fail(plugin, null, "declares family '" + name + "' twice");
       }
       own.put(name, family);
     }
-    own.forEach(
-        (name, family) -> {
-          families.put(name, family);
-          familyOwners.put(name, id);
-        });
     return new PluginSummary(
         id, version, plugin.getPluginState().toString(), new ArrayList<>(own.keySet()), null);
   }
@@ -201,9 +216,28 @@ public final class PluginHost implements AutoCloseable {
     return new PluginSummary(id, version == null ? "?" : version, FAILED, List.of(), reason);
   }
 
-  /** The family registered under {@code name} ({@code model.family} in YAML). */
+  /**
+   * The family registered under {@code name} ({@code model.family} in YAML); empty when no plugin
+   * or more than one declares it (see {@link #conflicts()}).
+   */
   public Optional<FlowFamily<?>> family(String name) {
     return Optional.ofNullable(families.get(name));
+  }
+
+  /**
+   * Files in the plugins folder that are not plugins (a jar without a plugin descriptor, a file
+   * that is not a zip), each as {@code <file>: <why>}; they are left alone.
+   */
+  public List<String> skipped() {
+    return skipped;
+  }
+
+  /**
+   * Family names declared by more than one plugin, each with the plugins that declare it ({@code
+   * plugin <id> (<file>)}); such a family is not available until one of them is removed.
+   */
+  public SortedMap<String, List<String>> conflicts() {
+    return conflicts;
   }
 
   /** Every family, by name. */

@@ -1,6 +1,7 @@
 package org.flowlab.core.tracking;
 
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -37,12 +38,25 @@ final class JsonFiles {
     AtomicFiles.write(target, bytes);
   }
 
-  /** Reads a JSON tree, or null when the file does not exist. */
+  /**
+   * Reads a JSON tree, or null when the file does not exist.
+   *
+   * @throws IOException naming the file when it is empty or not whole JSON (a torn write)
+   */
   static JsonNode readTree(Path file) throws IOException {
     if (!Files.exists(file)) {
       return null;
     }
-    return MAPPER.readTree(file.toFile());
+    JsonNode node;
+    try {
+      node = MAPPER.readTree(file.toFile());
+    } catch (JsonProcessingException e) {
+      throw new IOException(file + ": not whole JSON (" + e.getOriginalMessage() + ")");
+    }
+    if (node == null || node.isMissingNode()) {
+      throw new IOException(file + ": empty");
+    }
+    return node;
   }
 
   /** Reads a flat JSON object of strings (params, tags); empty when the file does not exist. */

@@ -13,7 +13,12 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.flowlab.core.io.AtomicFiles;
 
-/** A run in the {@link LocalRunStore}: every call writes to the run folder at once. Thread-safe. */
+/**
+ * A run in the {@link LocalRunStore}: every call writes to the run folder at once. Thread-safe. A
+ * run opened to train ({@code start}, {@code resume}) holds the folder's writer lock until it is
+ * finished or closed; tags and params are merged with what is on disk under the records lock, so
+ * other processes that amend the run (exports) lose nothing.
+ */
 public final class LocalRun implements TrackedRun {
   private final LocalRunStore store;
   private final Path dir;
@@ -21,11 +26,18 @@ public final class LocalRun implements TrackedRun {
   private final Map<String, String> params;
   private final Map<String, String> tags;
   private final Map<String, FileChannel> metricFiles = new HashMap<>();
+  private RunLock writerLock;
 
   LocalRun(LocalRunStore store, Path dir, LocalRunStore.Meta meta) throws IOException {
+    this(store, dir, meta, null);
+  }
+
+  LocalRun(LocalRunStore store, Path dir, LocalRunStore.Meta meta, RunLock writerLock)
+      throws IOException {
     this.store = store;
     this.dir = dir;
     this.meta = meta;
+    this.writerLock = writerLock;
     this.params = new TreeMap<>(JsonFiles.readStringMap(dir.resolve(LocalRunStore.PARAMS)));
     this.tags = new TreeMap<>(JsonFiles.readStringMap(dir.resolve(LocalRunStore.TAGS)));
   }
@@ -83,7 +95,12 @@ public final class LocalRun implements TrackedRun {
    */
   @Override
   public synchronized void logParams(Map<String, String> newParams) throws IOException {
-    Map<String, String> merged = new TreeMap<>(params);
+    RunLock.withRecords(dir, () -> mergeParams(newParams));
+  }
+
+  private Void mergeParams(Map<String, String> newParams) throws IOException {
+    Map<String, String> merged =
+        new TreeMap<>(JsonFiles.readStringMap(dir.resolve(LocalRunStore.PARAMS)));
     for (Map.Entry<String, String> e : newParams.entrySet()) {
       requireKey(e.getKey(), "param");
       String value = String.valueOf(e.getValue());
@@ -102,25 +119,33 @@ public final class LocalRun implements TrackedRun {
       }
       merged.put(e.getKey(), value);
     }
-    if (!merged.equals(params)) {
+    if (!merged.equals(JsonFiles.readStringMap(dir.resolve(LocalRunStore.PARAMS)))) {
       JsonFiles.writeStringMap(dir.resolve(LocalRunStore.PARAMS), merged);
-      params.clear();
-      params.putAll(merged);
     }
+    params.clear();
+    params.putAll(merged);
+    return null;
   }
 
   @Override
   public synchronized void setTags(Map<String, String> newTags) throws IOException {
-    Map<String, String> merged = new TreeMap<>(tags);
-    for (Map.Entry<String, String> e : newTags.entrySet()) {
-      requireKey(e.getKey(), "tag");
-      merged.put(e.getKey(), String.valueOf(e.getValue()));
+    for (String key : newTags.keySet()) {
+      requireKey(key, "tag");
     }
-    if (!merged.equals(tags)) {
-      JsonFiles.writeStringMap(dir.resolve(LocalRunStore.TAGS), merged);
-      tags.clear();
-      tags.putAll(merged);
-    }
+    RunLock.withRecords(
+        dir,
+        () -> {
+          Path file = dir.resolve(LocalRunStore.TAGS);
+          Map<String, String> onDisk = JsonFiles.readStringMap(file);
+          Map<String, String> merged = new TreeMap<>(onDisk);
+          newTags.forEach((k, v) -> merged.put(k, String.valueOf(v)));
+          if (!merged.equals(onDisk)) {
+            JsonFiles.writeStringMap(file, merged);
+          }
+          tags.clear();
+          tags.putAll(merged);
+          return null;
+        });
   }
 
   @Override
@@ -222,6 +247,14 @@ public final class LocalRun implements TrackedRun {
 
   private void closeFiles() throws IOException {
     IOException first = null;
+    if (writerLock != null) {
+      try {
+        writerLock.close();
+      } catch (IOException e) {
+        first = e;
+      }
+      writerLock = null;
+    }
     for (FileChannel ch : metricFiles.values()) {
       try {
         ch.close();

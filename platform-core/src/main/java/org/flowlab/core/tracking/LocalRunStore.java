@@ -43,7 +43,9 @@ public class LocalRunStore implements Tracker {
   /** The default root folder, relative to the working directory. */
   public static final Path DEFAULT_ROOT = Path.of("runs");
 
-  static final String META = "meta.json";
+  /** The file that makes a folder a run: its id, name, experiment, status and times. */
+  public static final String META = "meta.json";
+
   static final String PARAMS = "params.json";
   static final String TAGS = "tags.json";
   static final String METRICS = "metrics";
@@ -99,6 +101,7 @@ public class LocalRunStore implements Tracker {
         // 1 in 16M per second: draw again.
       }
     }
+    RunLock lock = RunLock.writer(dir, id);
     Files.createDirectories(dir.resolve(METRICS));
     Files.createDirectories(dir.resolve(ARTIFACTS));
     Meta meta =
@@ -114,7 +117,7 @@ public class LocalRunStore implements Tracker {
     JsonFiles.writeStringMap(dir.resolve(PARAMS), Map.of());
     JsonFiles.writeStringMap(dir.resolve(TAGS), Map.of());
     org.flowlab.core.io.AtomicFiles.fsyncDirectory(root);
-    return new LocalRun(this, dir, meta);
+    return new LocalRun(this, dir, meta, lock);
   }
 
   @Override
@@ -135,14 +138,15 @@ public class LocalRunStore implements Tracker {
     }
     Path dir = runDir(id.get());
     Files.createDirectories(dir.resolve(ARTIFACTS));
-    return Optional.of(new LocalRun(this, dir, Meta.read(dir)));
+    return Optional.of(new LocalRun(this, dir, Meta.read(dir), null));
   }
 
   /**
-   * Like {@link #resume} with the concrete type: reopens the run, repairs a torn last metric line
-   * and sets its status to RUNNING again.
+   * Like {@link #resume} with the concrete type: takes the run's writer lock, repairs a torn last
+   * metric line and sets its status to RUNNING again.
    *
    * @throws IllegalArgumentException when the prefix matches more than one run
+   * @throws RunLockedException when another process is writing the run (naming its pid)
    */
   public Optional<LocalRun> resumeLocal(String runIdOrPrefix) throws IOException {
     Optional<String> id = resolveId(runIdOrPrefix);
@@ -151,6 +155,16 @@ public class LocalRunStore implements Tracker {
     }
     Path dir = runDir(id.get());
     Meta meta = Meta.read(dir);
+    RunLock lock = RunLock.writer(dir, id.get());
+    try {
+      return Optional.of(reopen(dir, meta, lock));
+    } catch (IOException | RuntimeException e) {
+      lock.close();
+      throw e;
+    }
+  }
+
+  private LocalRun reopen(Path dir, Meta meta, RunLock lock) throws IOException {
     Path metrics = dir.resolve(METRICS);
     Files.createDirectories(metrics);
     Files.createDirectories(dir.resolve(ARTIFACTS));
@@ -171,7 +185,7 @@ public class LocalRunStore implements Tracker {
             meta.startTime(),
             null);
     running.write(dir);
-    return Optional.of(new LocalRun(this, dir, running));
+    return new LocalRun(this, dir, running, lock);
   }
 
   /**
@@ -214,11 +228,26 @@ public class LocalRunStore implements Tracker {
     }
   }
 
-  /** Summaries of all runs, oldest first. */
+  /**
+   * Summaries of all runs, oldest first; a run whose records cannot be read is left out with one
+   * warning line on stderr naming the file.
+   */
   public List<RunSummary> listRuns() throws IOException {
+    return listRuns(warning -> System.err.println("warning: " + warning));
+  }
+
+  /**
+   * Summaries of all runs, oldest first. A run whose records cannot be read (a torn {@code
+   * meta.json} or {@code tags.json}) is left out and {@code skipped} gets one line naming the file.
+   */
+  public List<RunSummary> listRuns(java.util.function.Consumer<String> skipped) throws IOException {
     List<RunSummary> out = new ArrayList<>();
     for (String id : runIds()) {
-      out.add(summary(id));
+      try {
+        out.add(summary(id));
+      } catch (IOException | RuntimeException e) {
+        skipped.accept("skipped run " + id + ": " + e.getMessage());
+      }
     }
     return out;
   }
@@ -544,16 +573,26 @@ public class LocalRunStore implements Tracker {
     }
 
     static Meta read(Path dir) throws IOException {
-      JsonNode n = JsonFiles.readTree(dir.resolve(META));
+      Path file = dir.resolve(META);
+      JsonNode n = JsonFiles.readTree(file);
       if (n == null) {
         throw new IOException("not a run folder (no " + META + "): " + dir);
+      }
+      if (!n.isObject() || !n.hasNonNull("experiment")) {
+        throw new IOException(file + ": not a run record (no experiment)");
+      }
+      Status status;
+      try {
+        status = Status.valueOf(n.path("status").asText("RUNNING"));
+      } catch (IllegalArgumentException e) {
+        throw new IOException(file + ": unknown status '" + n.path("status").asText() + "'");
       }
       return new Meta(
           n.path("id").asText(dir.getFileName().toString()),
           n.path("name").asText(),
           n.path("experiment").asText(),
           n.hasNonNull("parent_run_id") ? n.get("parent_run_id").asText() : null,
-          Status.valueOf(n.path("status").asText("RUNNING")),
+          status,
           n.path("start_time").asLong(),
           n.hasNonNull("end_time") ? n.get("end_time").asLong() : null);
     }

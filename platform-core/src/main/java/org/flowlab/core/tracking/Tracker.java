@@ -43,28 +43,6 @@ public interface Tracker extends AutoCloseable {
   @Override
   void close() throws IOException;
 
-  /**
-   * The tracker for a tracking URI: {@code null} or blank gives the {@link LocalRunStore} at {@code
-   * localRoot}; an {@code http://} or {@code https://} URI gives an {@link MlflowTracker} that
-   * writes to that store first and mirrors to the server. Contacts nothing.
-   *
-   * @throws IllegalArgumentException for any other URI (one-line message)
-   */
-  static Tracker forUri(String trackingUri, java.nio.file.Path localRoot) {
-    LocalRunStore store = new LocalRunStore(localRoot);
-    if (trackingUri == null || trackingUri.isBlank()) {
-      return store;
-    }
-    String uri = trackingUri.trim();
-    if (uri.startsWith("http://") || uri.startsWith("https://")) {
-      return new MlflowTracker(store, uri);
-    }
-    throw new IllegalArgumentException(
-        "unsupported tracking URI '"
-            + trackingUri
-            + "': use an http(s):// MLflow server, or none for the local run store");
-  }
-
   /** Final states of a run, as MLflow names them. */
   enum Status {
     RUNNING,

@@ -9,8 +9,11 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
@@ -62,8 +65,75 @@ public record Checkpoint(
         });
   }
 
-  /** Reads a checkpoint written by {@link #write}; arrays are created on {@code manager}. */
+  /**
+   * Reads a checkpoint written by {@link #write}; arrays are created on {@code manager}.
+   *
+   * @throws IOException naming the file when it is missing, torn or not a checkpoint
+   */
   public static Checkpoint read(Path file, NDManager manager) throws IOException {
+    if (!Files.isRegularFile(file)) {
+      throw new IOException(file + ": no such checkpoint");
+    }
+    try {
+      return readWhole(file, manager);
+    } catch (IOException | RuntimeException e) {
+      String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+      throw new IOException(
+          reason.startsWith(file.toString())
+              ? reason
+              : file
+                  + ": damaged checkpoint ("
+                  + e.getClass().getSimpleName()
+                  + ": "
+                  + reason
+                  + ")",
+          e);
+    }
+  }
+
+  /**
+   * Reads the first of {@code candidates} (newest first by role, e.g. last, previous, best) that is
+   * whole; when the first is damaged, the others that exist are read and the one with the most
+   * steps wins, and {@code warnings} gets one line naming the damaged file and the one used.
+   *
+   * @throws IOException when none is whole, naming each
+   */
+  public static Checkpoint readNewestWhole(
+      List<Path> candidates, NDManager manager, Consumer<String> warnings) throws IOException {
+    List<String> damaged = new ArrayList<>();
+    Checkpoint newest = null;
+    Path newestFile = null;
+    for (Path file : candidates) {
+      if (!Files.isRegularFile(file)) {
+        continue;
+      }
+      try {
+        Checkpoint c = read(file, manager);
+        if (damaged.isEmpty() && newest == null) {
+          return c; // the first one is whole: the usual case
+        }
+        if (newest == null || c.step() > newest.step()) {
+          newest = c;
+          newestFile = file;
+        }
+      } catch (IOException e) {
+        damaged.add(e.getMessage());
+      }
+    }
+    if (newest == null) {
+      throw new IOException("no whole checkpoint: " + String.join("; ", damaged));
+    }
+    warnings.accept(
+        String.join("; ", damaged)
+            + ": resuming from "
+            + newestFile.getFileName()
+            + " (step "
+            + newest.step()
+            + ")");
+    return newest;
+  }
+
+  private static Checkpoint readWhole(Path file, NDManager manager) throws IOException {
     Map<String, byte[]> entries = new HashMap<>();
     try (InputStream in = Files.newInputStream(file);
         ZipInputStream zip = new ZipInputStream(in)) {

@@ -12,6 +12,7 @@ import ai.djl.training.GradientCollector;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,6 +28,7 @@ import org.flowlab.core.config.ExperimentConfig.TrainingConfig;
 import org.flowlab.core.data.DataSplits;
 import org.flowlab.core.data.Points;
 import org.flowlab.core.data.Quantization;
+import org.flowlab.core.io.AtomicFiles;
 
 /**
  * Maximum-likelihood training of a flow: minibatches of {@code −mean log p(x)} with AdamW, warmup +
@@ -147,6 +149,11 @@ public final class Trainer {
     return checkpointDir.resolve("last.ckpt");
   }
 
+  /** Path of the last checkpoint but one, kept until a new last one is whole. */
+  public Path previousCheckpoint() {
+    return checkpointDir.resolve("previous.ckpt");
+  }
+
   /** Path of the best checkpoint. */
   public Path bestCheckpoint() {
     return checkpointDir.resolve("best.ckpt");
@@ -156,6 +163,8 @@ public final class Trainer {
    * Trains to the end, starting from {@code last.ckpt} when {@code resume} is set and it exists.
    *
    * @throws TrainingDivergedException when the loss or a gradient is not finite
+   * @throws TrainingStoppedException when a signal asked to stop ({@link StopRequest}): raised at
+   *     the next step boundary, after writing a whole {@code last.ckpt}
    */
   public Result train(Listener listener, boolean resume) throws IOException {
     Files.createDirectories(checkpointDir);
@@ -172,9 +181,14 @@ public final class Trainer {
     long step = 0;
     double bestVal = Double.NaN;
     long bestStep = -1;
-    if (resume && Files.exists(lastCheckpoint())) {
+    AtomicFiles.deleteStaleTemporaries(checkpointDir);
+    if (resume && (Files.exists(lastCheckpoint()) || Files.exists(previousCheckpoint()))) {
       try (NDManager loading = manager.newSubManager()) {
-        Checkpoint c = Checkpoint.read(lastCheckpoint(), loading);
+        Checkpoint c =
+            Checkpoint.readNewestWhole(
+                List.of(lastCheckpoint(), previousCheckpoint(), bestCheckpoint()),
+                loading,
+                warning -> System.err.println("warning: " + warning));
         if (!c.configHash().equals(configHash)) {
           throw new ConfigException(
               "--resume",
@@ -198,6 +212,11 @@ public final class Trainer {
     }
     listener.onStart(step, totalSteps);
     while (step < totalSteps) {
+      if (StopRequest.pending() != null) { // a signal: stop between steps, with a whole checkpoint
+        save(lastCheckpoint(), adam, step, bestVal, bestStep);
+        listener.onCheckpoint(step, lastCheckpoint());
+        StopRequest.throwIfRequested(step, lastCheckpoint());
+      }
       double lr = schedule.at(step);
       Map<String, Double> figures = new LinkedHashMap<>();
       double[] lossAndNorm = trainStep(adam, step, lr, figures);
@@ -216,6 +235,14 @@ public final class Trainer {
         listener.onValidation(step, val, improved);
       }
       if (step % config.checkpointEvery() == 0 || step == totalSteps) {
+        if (Files.exists(lastCheckpoint())) {
+          // Keep the last one until the new one is whole: a damaged last.ckpt falls back to it.
+          Files.move(
+              lastCheckpoint(),
+              previousCheckpoint(),
+              StandardCopyOption.REPLACE_EXISTING,
+              StandardCopyOption.ATOMIC_MOVE);
+        }
         save(lastCheckpoint(), adam, step, bestVal, bestStep);
         listener.onCheckpoint(step, lastCheckpoint());
       }

@@ -41,6 +41,12 @@ public final class CliProcess {
 
   /** Starts {@code flowlab <args>} without waiting; output goes to files in {@code logDir}. */
   public Process start(Path logDir, String... args) throws IOException {
+    return start(logDir, java.util.Map.of(), args);
+  }
+
+  /** Like {@link #start(Path, String...)} with {@code env} added to the environment. */
+  public Process start(Path logDir, java.util.Map<String, String> env, String... args)
+      throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Dai.djl.offline=true");
@@ -64,12 +70,19 @@ public final class CliProcess {
             builder.environment().put(name, value);
           }
         });
+    builder.environment().putAll(env);
     return builder.start();
   }
 
   /** Runs {@code flowlab <args>} to the end (at most 5 minutes). */
   public Result run(Path logDir, String... args) throws IOException, InterruptedException {
-    Process p = start(logDir, args);
+    return run(logDir, java.util.Map.of(), args);
+  }
+
+  /** Like {@link #run(Path, String...)} with {@code env} added to the environment. */
+  public Result run(Path logDir, java.util.Map<String, String> env, String... args)
+      throws IOException, InterruptedException {
+    Process p = start(logDir, env, args);
     if (!p.waitFor(5, TimeUnit.MINUTES)) {
       p.destroyForcibly();
       throw new IllegalStateException(

@@ -65,7 +65,7 @@ class ConfigLoaderTest {
                 "model.params.hidden=[64,64,64]",
                 "seed=3",
                 "data.name=checkerboard",
-                "training.steps=",
+                "training.steps=null",
                 "training.epochs=2",
                 "tracking.uri=http://localhost:5000"));
     ExperimentConfig c = loaded.config();

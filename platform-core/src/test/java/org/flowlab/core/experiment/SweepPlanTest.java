@@ -126,7 +126,11 @@ class SweepPlanTest {
             "sweep:\n  seeds: [1]\n  grid:\n    training.optimizer.lrr: [0.1]\n",
             "training.optimizer.lrr: unknown key 'lrr'",
             "sweep:\n  gird: {}\n",
-            "s.yaml:7:3: sweep.gird: unknown key 'gird'");
+            "s.yaml:7:3: sweep.gird: unknown key 'gird'",
+            "sweep:\n  seeds: []\n",
+            "s.yaml:7:3: sweep.seeds: is empty: give at least one seed, or leave it out",
+            "sweep:\n  seeds: [1]\n  grid: {}\n",
+            "s.yaml:8:3: sweep.grid: is empty: give at least one path to sweep, or leave it out");
     List<String> wrong = new java.util.ArrayList<>();
     for (var c : cases.entrySet()) {
       ConfigException e = assertThrows(ConfigException.class, () -> expand(c.getKey()));

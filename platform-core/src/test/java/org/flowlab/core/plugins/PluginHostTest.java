@@ -235,20 +235,32 @@ class PluginHostTest {
   }
 
   @Test
-  void aSecondPluginDeclaringTheSameFamilyNameIsAFailureNotACrash() throws Exception {
-    for (String id : List.of("alpha", "beta")) {
-      PluginJars.plugin(id)
-          .source(
-              "org.flowlab.plugins." + id + ".TwinFamily",
-              PluginJars.family("org.flowlab.plugins." + id, "TwinFamily", "twin", id))
-          .writeJar(plugins);
-    }
+  void aFamilyNameTwoPluginsDeclareIsAConflictNamingBothAndNeitherFails() throws Exception {
+    // "alpha" sorts before "realnvp": before, the impostor took the family and the real one failed.
+    PluginJars.plugin("realnvp")
+        .source(
+            "org.flowlab.plugins.realnvp.Real",
+            PluginJars.family("org.flowlab.plugins.realnvp", "Real", "realnvp", "real"))
+        .source(
+            "org.flowlab.plugins.realnvp.Other",
+            PluginJars.family("org.flowlab.plugins.realnvp", "Other", "other", "other"))
+        .writeJar(plugins);
+    PluginJars.plugin("alpha")
+        .source(
+            "org.flowlab.plugins.alpha.Impostor",
+            PluginJars.family("org.flowlab.plugins.alpha", "Impostor", "realnvp", "impostor"))
+        .writeJar(plugins);
 
     try (PluginHost host = PluginHost.start(plugins, false, hostInjector())) {
-      assertEquals("alpha", host.family("twin").orElseThrow().description());
-      assertEquals(List.of("beta"), host.failures().stream().map(PluginSummary::id).toList());
-      assertContains(host.failures().get(0).error(), "duplicate family name 'twin'", "alpha");
-      assertEquals(List.of("twin"), byId(host).get("alpha").families());
+      assertEquals(List.of(), host.failures(), "neither plugin is marked failed");
+      assertTrue(host.family("realnvp").isEmpty(), "the contested family is bound to neither");
+      assertEquals("other", host.family("other").orElseThrow().description());
+      List<String> claimants = host.conflicts().get("realnvp");
+      assertEquals(2, claimants.size(), host.conflicts().toString());
+      assertContains(
+          String.join(" ", claimants),
+          "plugin alpha (flowlab-alpha.jar)",
+          "plugin realnvp (flowlab-realnvp.jar)");
     }
   }
 

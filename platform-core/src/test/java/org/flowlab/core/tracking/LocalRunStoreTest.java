@@ -161,14 +161,55 @@ class LocalRunStoreTest {
   }
 
   @Test
-  void trackerForUriPicksTheBackendAndRejectsOthers() {
-    Path root = tmp.resolve("runs");
-    assertTrue(Tracker.forUri(null, root) instanceof LocalRunStore);
-    assertTrue(Tracker.forUri("", root) instanceof LocalRunStore);
-    assertTrue(Tracker.forUri("http://127.0.0.1:5000", root) instanceof MlflowTracker);
-    IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> Tracker.forUri("file:/tmp/x", root));
-    assertTrue(e.getMessage().contains("file:/tmp/x"), e.getMessage());
+  void concurrentAmendsKeepEveryModelTag() throws Exception {
+    LocalRunStore store = new LocalRunStore(tmp.resolve("runs"));
+    String id;
+    try (LocalRun run = store.start("exp", "r", null)) {
+      id = run.id();
+    }
+    Path version = Files.createDirectories(tmp.resolve("v/1"));
+    Files.writeString(version.resolve("model-card.json"), "{}");
+    // Three exports open the run before any of them records its model: each holds stale tags.
+    List<LocalRun> amends = new java.util.ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      amends.add(store.amendLocal(id).orElseThrow());
+    }
+    java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(3);
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(3);
+    List<java.util.concurrent.Future<String>> done = new java.util.ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      LocalRun amend = amends.get(i);
+      String name = "m" + i;
+      done.add(
+          pool.submit(
+              () -> {
+                together.await();
+                return amend.recordModel(name, 1, version);
+              }));
+    }
+    for (var f : done) {
+      f.get();
+    }
+    pool.shutdown();
+    Map<String, String> tags = store.run(id).orElseThrow().tags();
+    for (int i = 0; i < 3; i++) {
+      assertTrue(tags.containsKey("flowlab.model/m" + i + "/1"), tags.toString());
+    }
+  }
+
+  @Test
+  void aSecondWriterIsRefusedNamingTheHolderAndTheLockEndsWithTheRun() throws Exception {
+    LocalRunStore store = new LocalRunStore(tmp.resolve("runs"));
+    LocalRun first = store.start("exp", "r", null);
+    RunLockedException e =
+        assertThrows(RunLockedException.class, () -> store.resumeLocal(first.id()));
+    assertEquals(ProcessHandle.current().pid(), e.holderPid());
+    assertTrue(e.getMessage().contains("process " + ProcessHandle.current().pid()), e.getMessage());
+    first.finish(Tracker.Status.FAILED);
+    try (LocalRun second = store.resumeLocal(first.id()).orElseThrow()) {
+      assertEquals(Tracker.Status.RUNNING, second.status());
+    }
   }
 
   private static String logRun(LocalRunStore store, String exp, String name, double nll)

@@ -147,6 +147,64 @@ class TrainerTest {
   }
 
   @Test
+  void aDamagedLastCheckpointFallsBackToTheNewestWholeOne() throws Exception {
+    DataSplits data = data();
+    List<float[]> uninterrupted;
+    try (NDManager m = NDManager.newBaseManager()) {
+      Flow f = flow(m, 7);
+      new Trainer(training(60, 0.05), 7, f, data, m, tmp.resolve("a"), "h", "cfg")
+          .train(new Trainer.Listener() {}, false);
+      uninterrupted = values(f);
+    }
+    Path dir = tmp.resolve("b");
+    try (NDManager m = NDManager.newBaseManager()) {
+      Trainer t = new Trainer(training(60, 0.05), 7, flow(m, 7), data, m, dir, "h", "cfg");
+      Trainer.Listener dieAt45 =
+          new Trainer.Listener() {
+            @Override
+            public void onStep(
+                long step,
+                double loss,
+                double lr,
+                double gradNorm,
+                java.util.Map<String, Double> figures) {
+              if (step == 45) {
+                throw new RuntimeException("killed");
+              }
+            }
+          };
+      assertThrows(RuntimeException.class, () -> t.train(dieAt45, false));
+      assertEquals(20, Checkpoint.read(t.previousCheckpoint(), m).step(), "previous kept");
+      // The last checkpoint is torn (a disk fault); a kill left an empty temporary beside it.
+      byte[] whole = Files.readAllBytes(t.lastCheckpoint());
+      Files.write(t.lastCheckpoint(), java.util.Arrays.copyOf(whole, whole.length / 3));
+      Files.createFile(dir.resolve(".last.ckpt123456.tmp"));
+      var e = assertThrows(java.io.IOException.class, () -> Checkpoint.read(t.lastCheckpoint(), m));
+      assertTrue(e.getMessage().startsWith(t.lastCheckpoint() + ": damaged"), e.getMessage());
+    }
+    try (NDManager m = NDManager.newBaseManager()) {
+      Flow f = flow(m, 7);
+      Trainer t = new Trainer(training(60, 0.05), 7, f, data, m, dir, "h", "cfg");
+      long bestStep = Checkpoint.read(t.bestCheckpoint(), m).step();
+      long[] firstStep = {-1};
+      t.train(
+          new Trainer.Listener() {
+            @Override
+            public void onStart(long startStep, long totalSteps) {
+              firstStep[0] = startStep;
+            }
+          },
+          true);
+      assertEquals(Math.max(20, bestStep), firstStep[0], "the newest whole checkpoint");
+      List<float[]> resumed = values(f);
+      for (int i = 0; i < resumed.size(); i++) {
+        assertArrayEquals(uninterrupted.get(i), resumed.get(i), "parameter " + i);
+      }
+      assertFalse(Files.exists(dir.resolve(".last.ckpt123456.tmp")), "stale temporary removed");
+    }
+  }
+
+  @Test
   void resumingWithAnotherConfigIsRefused() throws Exception {
     DataSplits data = data();
     try (NDManager m = NDManager.newBaseManager()) {

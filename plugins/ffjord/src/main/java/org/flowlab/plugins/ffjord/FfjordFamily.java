@@ -16,6 +16,7 @@ import org.flowlab.api.ode.DormandPrince;
 import org.flowlab.api.ode.OdeSolver;
 import org.flowlab.api.ode.RungeKutta4;
 import org.flowlab.api.spi.BuildContext;
+import org.flowlab.api.spi.FamilyBuildException;
 import org.flowlab.api.spi.FlowFamily;
 import org.pf4j.Extension;
 
@@ -62,8 +63,8 @@ public final class FfjordFamily implements FlowFamily<FfjordConfig> {
       return buildImage(config, context);
     }
     if (shape.dimension() != 1) {
-      throw new IllegalArgumentException(
-          "ffjord supports vectors (d) and images (c, h, w), got event shape " + shape);
+      throw new FamilyBuildException(
+          null, "ffjord supports vectors (d) and images (c, h, w), got event shape " + shape);
     }
     int d = Math.toIntExact(shape.get(0));
     ParameterScope root = context.parameters();

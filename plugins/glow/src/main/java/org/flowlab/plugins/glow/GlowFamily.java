@@ -14,6 +14,7 @@ import org.flowlab.api.flow.Flow;
 import org.flowlab.api.nn.Activation;
 import org.flowlab.api.nn.ParameterScope;
 import org.flowlab.api.spi.BuildContext;
+import org.flowlab.api.spi.FamilyBuildException;
 import org.flowlab.api.spi.FlowFamily;
 import org.pf4j.Extension;
 
@@ -62,8 +63,8 @@ public final class GlowFamily implements FlowFamily<GlowConfig> {
     } else if (shape.dimension() == 3) {
       bijectors = imageLevels(config, root, shape);
     } else {
-      throw new IllegalArgumentException(
-          "glow supports vectors (d) and images (c, h, w), got event shape " + shape);
+      throw new FamilyBuildException(
+          null, "glow supports vectors (d) and images (c, h, w), got event shape " + shape);
     }
     return new Flow(shape, new StandardNormal(), bijectors, root.parameters());
   }
@@ -71,8 +72,8 @@ public final class GlowFamily implements FlowFamily<GlowConfig> {
   private static List<Bijector> vectorSteps(GlowConfig config, ParameterScope root, Shape shape) {
     int d = Math.toIntExact(shape.get(0));
     if (d < 2) {
-      throw new IllegalArgumentException(
-          "glow needs at least 2 dimensions to split in its couplings, got " + d);
+      throw new FamilyBuildException(
+          null, "glow needs at least 2 dimensions to split in its couplings, got " + d);
     }
     int kept = d / 2;
     Activation activation = Activation.named(config.activation());
@@ -91,10 +92,10 @@ public final class GlowFamily implements FlowFamily<GlowConfig> {
   private static List<Bijector> imageLevels(GlowConfig config, ParameterScope root, Shape shape) {
     long scale = 1L << config.levels();
     if (shape.get(1) % scale != 0 || shape.get(2) % scale != 0) {
-      throw new IllegalArgumentException(
-          "glow with levels: "
-              + config.levels()
-              + " needs image height and width divisible by "
+      throw new FamilyBuildException(
+          "levels",
+          config.levels()
+              + " levels need image height and width divisible by "
               + scale
               + ", got event shape "
               + shape

@@ -10,6 +10,7 @@ import org.flowlab.api.flow.Flow;
 import org.flowlab.api.nn.Activation;
 import org.flowlab.api.nn.ParameterScope;
 import org.flowlab.api.spi.BuildContext;
+import org.flowlab.api.spi.FamilyBuildException;
 import org.flowlab.api.spi.FlowFamily;
 import org.pf4j.Extension;
 
@@ -41,13 +42,13 @@ public final class NiceFamily implements FlowFamily<NiceConfig> {
   public Flow build(NiceConfig config, BuildContext context) {
     Shape shape = context.eventShape();
     if (shape.dimension() != 1 && shape.dimension() != 3) {
-      throw new IllegalArgumentException(
-          "nice supports vectors (d) and images (c, h, w), got event shape " + shape);
+      throw new FamilyBuildException(
+          null, "nice supports vectors (d) and images (c, h, w), got event shape " + shape);
     }
     int d = Math.toIntExact(shape.size());
     if (d < 2) {
-      throw new IllegalArgumentException(
-          "nice needs at least 2 dimensions to split between couplings, got " + shape);
+      throw new FamilyBuildException(
+          null, "nice needs at least 2 dimensions to split between couplings, got " + shape);
     }
     Shape vector = new Shape(d);
     ParameterScope root = context.parameters();

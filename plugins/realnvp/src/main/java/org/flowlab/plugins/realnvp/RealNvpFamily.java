@@ -11,6 +11,7 @@ import org.flowlab.api.flow.Flow;
 import org.flowlab.api.nn.Activation;
 import org.flowlab.api.nn.ParameterScope;
 import org.flowlab.api.spi.BuildContext;
+import org.flowlab.api.spi.FamilyBuildException;
 import org.flowlab.api.spi.FlowFamily;
 import org.pf4j.Extension;
 
@@ -48,13 +49,13 @@ public final class RealNvpFamily implements FlowFamily<RealNvpConfig> {
       return buildImage(config, context);
     }
     if (shape.dimension() != 1) {
-      throw new IllegalArgumentException(
-          "realnvp supports vectors (d) and images (c, h, w), got event shape " + shape);
+      throw new FamilyBuildException(
+          null, "realnvp supports vectors (d) and images (c, h, w), got event shape " + shape);
     }
     int d = Math.toIntExact(shape.get(0));
     if (d < 2) {
-      throw new IllegalArgumentException(
-          "realnvp needs at least 2 dimensions to split between couplings, got " + d);
+      throw new FamilyBuildException(
+          null, "realnvp needs at least 2 dimensions to split between couplings, got " + d);
     }
     ParameterScope root = context.parameters();
     Activation activation = Activation.named(config.activation());

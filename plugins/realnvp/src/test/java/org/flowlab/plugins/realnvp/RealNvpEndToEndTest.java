@@ -144,22 +144,13 @@ class RealNvpEndToEndTest {
 
     Path killed = tmp.resolve("killed");
     Process p = cli(killed).start(tmp.resolve("log-b"), "run", config.toString());
-    Path last = null;
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-    while (last == null && System.nanoTime() < deadline && p.isAlive()) {
-      Thread.sleep(20);
-      try (var dirs = Files.list(killed)) {
-        last =
-            dirs.map(d -> d.resolve("checkpoints/last.ckpt"))
-                .filter(Files::exists)
-                .findFirst()
-                .orElse(null);
-      } catch (IOException notYet) {
-        // the runs folder is not there yet
-      }
-    }
-    assertTrue(last != null && p.isAlive(), "the run wrote a checkpoint and was still training");
+    // Wait for an event, not a time: the first checkpoint (step 25 of 150), or the process ending.
+    Path last = firstCheckpoint(killed, p);
+    assertTrue(last != null, "the run wrote a checkpoint before it ended");
     p.destroyForcibly().waitFor(); // SIGKILL
+    assertTrue(
+        p.exitValue() != 0,
+        "the run was still training when killed (it had finished: exit " + p.exitValue() + ")");
     LocalRunStore store = new LocalRunStore(killed);
     String runId = store.runIds().get(0);
     assertEquals(
@@ -174,6 +165,29 @@ class RealNvpEndToEndTest {
     Map<String, Double> b = finalMetrics(store);
     assertEquals(a.get("test/nll"), b.get("test/nll"), "bitwise equal test NLL");
     assertEquals(a, b);
+  }
+
+  /**
+   * Waits until a run under {@code runs} has a {@code last.ckpt} (returned) or {@code process} ends
+   * (null): no time limit, since the run ends by itself once it has trained.
+   */
+  private static Path firstCheckpoint(Path runs, Process process) throws Exception {
+    while (process.isAlive()) {
+      try (var dirs = Files.list(runs)) {
+        Path last =
+            dirs.map(d -> d.resolve("checkpoints/last.ckpt"))
+                .filter(Files::exists)
+                .findFirst()
+                .orElse(null);
+        if (last != null) {
+          return last;
+        }
+      } catch (IOException notYet) {
+        // the runs folder is not there yet
+      }
+      process.waitFor(20, TimeUnit.MILLISECONDS);
+    }
+    return null;
   }
 
   private static Map<String, Double> finalMetrics(LocalRunStore store) throws IOException {

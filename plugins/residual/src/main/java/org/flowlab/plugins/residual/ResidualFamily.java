@@ -13,6 +13,7 @@ import org.flowlab.api.flow.Chain;
 import org.flowlab.api.flow.Flow;
 import org.flowlab.api.nn.ParameterScope;
 import org.flowlab.api.spi.BuildContext;
+import org.flowlab.api.spi.FamilyBuildException;
 import org.flowlab.api.spi.FlowFamily;
 import org.pf4j.Extension;
 
@@ -62,8 +63,8 @@ public final class ResidualFamily implements FlowFamily<ResidualConfig> {
       return buildImage(config, context);
     }
     if (shape.dimension() != 1) {
-      throw new IllegalArgumentException(
-          "residual supports vectors (d) and images (c, h, w), got event shape " + shape);
+      throw new FamilyBuildException(
+          null, "residual supports vectors (d) and images (c, h, w), got event shape " + shape);
     }
     int d = Math.toIntExact(shape.get(0));
     ParameterScope root = context.parameters();
