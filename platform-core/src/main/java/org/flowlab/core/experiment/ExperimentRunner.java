@@ -24,6 +24,7 @@ import org.flowlab.core.plugins.PluginHost;
 import org.flowlab.core.plugins.PluginSummary;
 import org.flowlab.core.tracking.LocalRunStore;
 import org.flowlab.core.tracking.MetricPoint;
+import org.flowlab.core.tracking.RunDataset;
 import org.flowlab.core.tracking.RunTags;
 import org.flowlab.core.tracking.TrackedRun;
 import org.flowlab.core.tracking.Tracker;
@@ -214,6 +215,7 @@ public final class ExperimentRunner {
       tags.put("flowlab.seed", Long.toString(config.seed()));
       tags.put("flowlab.bitwise_reproducible", Boolean.toString(Trainer.bitwiseReproducible()));
       tags.put("flowlab.config_file", String.valueOf(loaded.source()));
+      tags.put(RunDataset.TAG, RunDataset.tagValue(data, loaded.flatParams().get("data.path")));
       for (PluginSummary p : plugins.plugins()) {
         tags.put("flowlab.plugin." + p.id(), p.version());
       }

@@ -398,7 +398,11 @@ public final class SweepRunner {
             target.existingRunId(),
             t.runName(),
             target.parentRunId(),
-            Map.of(TRIAL_HASH, t.hash())),
+            Map.of(
+                TRIAL_HASH,
+                t.hash(),
+                MlflowTracker.TAG_RUN_NAME,
+                MlflowTracker.trialRunName(t.values()))),
         out);
   }
 

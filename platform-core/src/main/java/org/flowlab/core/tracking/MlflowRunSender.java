@@ -149,6 +149,16 @@ final class MlflowRunSender {
         stats.runs.add(runId);
       }
 
+      String dataset = JsonFiles.readStringMap(dir.resolve(LocalRunStore.TAGS)).get(RunDataset.TAG);
+      if (dataset != null && !dataset.equals(s.datasetSent)) {
+        rest.post(
+            "runs/log-inputs",
+            Map.of("run_id", s.mlflowRunId, "datasets", RunDataset.mlflowInputs(dataset)));
+        s.datasetSent = dataset;
+        s.write(dir);
+        stats.runs.add(runId);
+      }
+
       long points = sendMetrics(dir, s);
       stats.points += points;
       if (points > 0) {
@@ -236,6 +246,10 @@ final class MlflowRunSender {
       }
     }
     n += unregisteredModels(dir, sent).size();
+    String dataset = JsonFiles.readStringMap(dir.resolve(LocalRunStore.TAGS)).get(RunDataset.TAG);
+    if (dataset != null && !dataset.equals(sent.datasetSent)) {
+      n++;
+    }
     return n + (statusSent(meta, sent) ? 0 : 1);
   }
 

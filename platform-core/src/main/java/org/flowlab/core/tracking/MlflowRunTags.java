@@ -18,6 +18,12 @@ final class MlflowRunTags {
   static final String SOURCE_GIT_COMMIT = "mlflow.source.git.commit";
   static final String PARENT_RUN_ID = "mlflow.parentRunId";
 
+  /** A sweep parent's local tag naming its best trial's local run id. */
+  static final String BEST_RUN_ID = "flowlab.best_run_id";
+
+  /** The same trial's MLflow run id, added on the server so it can be clicked and searched. */
+  static final String BEST_MLFLOW_RUN_ID = "flowlab.best_mlflow_run_id";
+
   /** Experiment tag MLflow 3's UI reads to pick the experiment's view. */
   static final String EXPERIMENT_KIND = "mlflow.experimentKind";
 
@@ -66,17 +72,21 @@ final class MlflowRunTags {
     if (commit != null && !RunTags.UNKNOWN.equals(commit)) {
       tags.putIfAbsent(SOURCE_GIT_COMMIT, commit);
     }
+    String best = local.get(BEST_RUN_ID);
+    if (best != null) {
+      mlflowRunId(best).ifPresent(id -> tags.put(BEST_MLFLOW_RUN_ID, id));
+    }
     if (meta.parentRunId() != null) {
       tags.put(MlflowTracker.TAG_LOCAL_PARENT_ID, meta.parentRunId());
-      parentMlflowRunId(meta.parentRunId()).ifPresent(id -> tags.put(PARENT_RUN_ID, id));
+      mlflowRunId(meta.parentRunId()).ifPresent(id -> tags.put(PARENT_RUN_ID, id));
     }
     return tags;
   }
 
-  /** The parent's MLflow run id when the parent was already sent to this server. */
-  private Optional<String> parentMlflowRunId(String parentLocalId) throws IOException {
+  /** Another local run's MLflow run id when it was already sent to this server. */
+  private Optional<String> mlflowRunId(String localId) throws IOException {
     try {
-      Optional<String> pid = store.resolveId(parentLocalId);
+      Optional<String> pid = store.resolveId(localId);
       if (pid.isPresent()) {
         MlflowSyncState ps = MlflowSyncState.read(store.runDir(pid.get()));
         if (ps != null && ps.mlflowRunId != null && trackingUri.equals(ps.trackingUri)) {
@@ -84,7 +94,7 @@ final class MlflowRunTags {
         }
       }
     } catch (IllegalArgumentException e) {
-      // ambiguous parent id: no MLflow link
+      // ambiguous id: no MLflow link
     }
     return Optional.empty();
   }

@@ -48,6 +48,10 @@ final class MlflowSyncState {
   @JsonProperty("models_registered")
   public TreeMap<String, String> modelsRegistered = new TreeMap<>();
 
+  /** The dataset tag value whose inputs were logged ({@link RunDataset}). */
+  @JsonProperty("dataset_sent")
+  public String datasetSent;
+
   @JsonProperty("status_sent")
   public String statusSent;
 

@@ -24,8 +24,17 @@ import java.util.concurrent.ConcurrentHashMap;
  * records wait in the local store ({@code mlflow-sync.json} says what was sent), and {@link
  * #close()} says in one line how many wait for {@code flowlab sync}. {@link #sync()} sends what is
  * pending for all mirrored runs, on the caller's thread.
+ *
+ * <p>While a run is open, a second daemon thread logs system metrics ({@code system/…}: CPU,
+ * memory, GPUs) to it every 10 s, as MLflow's own system-metrics monitor does.
  */
 public class MlflowTracker implements Tracker {
+  /**
+   * The run name MLflow shows; a run may set it as a local tag (a sweep trial: its swept values),
+   * else it is {@code <family>-<dataset>-<config hash>}.
+   */
+  public static final String TAG_RUN_NAME = MlflowRunTags.RUN_NAME;
+
   /** Local tag holding the MLflow run id of a mirrored run. */
   public static final String TAG_MLFLOW_RUN_ID = "flowlab.mlflow_run_id";
 
@@ -38,6 +47,7 @@ public class MlflowTracker implements Tracker {
   public static final String TAG_LOCAL_PARENT_ID = "flowlab.parent_run_id";
 
   private static final Duration SEND_INTERVAL = Duration.ofSeconds(10);
+  private static final Duration SYSTEM_METRICS_INTERVAL = Duration.ofSeconds(10);
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
 
   /** Seconds {@link #close()} waits at most for a final send. */
@@ -54,6 +64,8 @@ public class MlflowTracker implements Tracker {
   private final Map<String, LocalRun> openRuns = new ConcurrentHashMap<>();
   private final Set<String> touchedRuns = ConcurrentHashMap.newKeySet();
   private final MlflowSendLoop loop;
+  private final SystemMetricsSampler systemMetrics =
+      new SystemMetricsSampler(() -> openRuns, SYSTEM_METRICS_INTERVAL);
 
   /**
    * A tracker that writes runs to {@code store} and mirrors them to the MLflow server at {@code
@@ -150,6 +162,7 @@ public class MlflowTracker implements Tracker {
     openRuns.put(local.id(), local);
     touchedRuns.add(local.id());
     loop.request(local.id());
+    systemMetrics.ensureStarted();
     return new MirroredRun(local);
   }
 
@@ -220,6 +233,7 @@ public class MlflowTracker implements Tracker {
    */
   @Override
   public void close() throws IOException {
+    systemMetrics.stop();
     try {
       touchedRuns.forEach(loop::request);
       loop.drain(CLOSE_GRACE);
@@ -287,6 +301,18 @@ public class MlflowTracker implements Tracker {
       }
     }
     return true;
+  }
+
+  /**
+   * A sweep trial's run name from its swept values, e.g. {@code lr=0.01 hidden=[8, 8] seed=2} (each
+   * dotted path shortened to its last part).
+   */
+  public static String trialRunName(Map<String, String> sweptValues) {
+    List<String> parts = new ArrayList<>();
+    sweptValues.forEach(
+        (path, value) -> parts.add(path.substring(path.lastIndexOf('.') + 1) + "=" + value));
+    String name = String.join(" ", parts);
+    return name.length() <= 250 ? name : name.substring(0, 250);
   }
 
   /** Requests made so far by thread name: tests check that training threads made none. */

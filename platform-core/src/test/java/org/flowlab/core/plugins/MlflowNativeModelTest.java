@@ -200,6 +200,23 @@ class MlflowNativeModelTest {
     assertEquals(System.getProperty("user.name"), tags.get("mlflow.user"));
     assertEquals("LOCAL", tags.get("mlflow.source.type"));
     assertEquals(config.toString(), tags.get("mlflow.source.name"));
+    assertEquals(local.tags().get("flowlab.git.commit"), tags.get("mlflow.source.git.commit"));
+    JsonNode inputs = run.at("/inputs/dataset_inputs");
+    assertEquals(3, inputs.size(), "train, validation and test as dataset inputs: " + inputs);
+    Map<String, String> contexts = new java.util.TreeMap<>();
+    for (JsonNode in : inputs) {
+      assertEquals("mnist", in.at("/dataset/name").asText());
+      assertTrue(in.at("/dataset/schema").asText().contains("[-1,1,4,4]"), in.toString());
+      contexts.put(
+          MlflowServer.pairs(in.path("tags")).get("mlflow.data.context"),
+          in.at("/dataset/profile").asText());
+    }
+    assertEquals(List.of("test", "train", "validation"), List.copyOf(contexts.keySet()));
+    contexts.values().forEach(p -> assertTrue(p.matches(".*\"num_points\": ?[1-9].*"), p));
+    List<String> metricKeys = new ArrayList<>();
+    run.at("/data/metrics").forEach(m -> metricKeys.add(m.path("key").asText()));
+    assertTrue(metricKeys.contains("system/cpu_utilization_percentage"), metricKeys.toString());
+    assertTrue(metricKeys.contains("system/system_memory_usage_megabytes"), metricKeys.toString());
     JsonNode experiment =
         SERVER.get(
             "/api/2.0/mlflow/experiments/get?experiment_id="

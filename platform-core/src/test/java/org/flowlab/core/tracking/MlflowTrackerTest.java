@@ -49,7 +49,13 @@ class MlflowTrackerTest {
       TrackedRun child = tracker.start("mirror-exp", "trial-1", parent.id());
       childId = child.id();
       child.logParams(Tracker.of("lr", "0.01", "layers", "4"));
-      child.setTags(Tracker.of("flowlab.device", "cpu"));
+      child.setTags(
+          Tracker.of(
+              "flowlab.device",
+              "cpu",
+              MlflowTracker.TAG_RUN_NAME,
+              MlflowTracker.trialRunName(
+                  Tracker.of("training.optimizer.lr", "0.01", "seed", "2"))));
       for (int step = 0; step < 5; step++) {
         child.logMetric("train/loss", 3.0 - 0.5 * step, step);
       }
@@ -58,6 +64,7 @@ class MlflowTrackerTest {
       child.logMetric("acc@1", 0.5, 4); // '@' is not allowed by MLflow: sent as acc_1
       child.logArtifact(config, "config");
       child.finish(Tracker.Status.FINISHED);
+      parent.setTags(Map.of("flowlab.best_run_id", childId)); // as a sweep tags its best trial
       parent.finish(Tracker.Status.FAILED);
       assertTrue(
           tracker.awaitSent(childId, Duration.ofSeconds(60)), "child sent in the background");
@@ -74,7 +81,7 @@ class MlflowTrackerTest {
     assertNotNull(mlflowId, "local run records its MLflow run id");
     JsonNode run = get("/api/2.0/mlflow/runs/get?run_id=" + mlflowId).get("run");
     assertEquals("FINISHED", run.at("/info/status").asText());
-    assertEquals("trial-1", run.at("/info/run_name").asText());
+    assertEquals("lr=0.01 seed=2", run.at("/info/run_name").asText(), "named by swept values");
     assertTrue(run.at("/info/end_time").asLong() > 0);
     Map<String, String> params = keyValues(run.at("/data/params"));
     assertEquals(Map.of("lr", "0.01", "layers", "4"), params);
@@ -82,9 +89,14 @@ class MlflowTrackerTest {
     assertEquals(childId, tags.get(MlflowTracker.TAG_LOCAL_RUN_ID));
     assertEquals(parentMlflow, tags.get("mlflow.parentRunId"));
     assertEquals("cpu", tags.get("flowlab.device"));
-    assertEquals("trial-1", tags.get("mlflow.runName"));
+    assertEquals(System.getProperty("user.name"), tags.get("mlflow.user"));
+    assertEquals("LOCAL", tags.get("mlflow.source.type"));
     JsonNode parentRun = get("/api/2.0/mlflow/runs/get?run_id=" + parentMlflow).get("run");
     assertEquals("FAILED", parentRun.at("/info/status").asText());
+    assertEquals(
+        mlflowId,
+        keyValues(parentRun.at("/data/tags")).get("flowlab.best_mlflow_run_id"),
+        "the sweep parent names its best trial by MLflow run id");
 
     List<MetricPoint> local = store.metricHistory(childId, "train/loss");
     JsonNode history = metricHistory(mlflowId, "train/loss");
@@ -144,9 +156,13 @@ class MlflowTrackerTest {
         warnings.get(1));
     assertEquals(points, store.metricHistory(runId, "loss").size());
 
+    long allPoints = 0; // loss and the system/ metrics sampled while the run was open
+    for (String key : store.metricKeys(runId)) {
+      allPoints += store.metricHistory(runId, key).size();
+    }
     try (MlflowTracker online = new MlflowTracker(store, SERVER.uri())) {
       assertEquals(
-          "sent 1 runs, " + points + " metric points, 1 artifacts; 0 pending", online.sync());
+          "sent 1 runs, " + allPoints + " metric points, 1 artifacts; 0 pending", online.sync());
       assertEquals("sent 0 runs, 0 metric points, 0 artifacts; 0 pending", online.sync());
     }
     String mlflowId = store.run(runId).orElseThrow().tags().get(MlflowTracker.TAG_MLFLOW_RUN_ID);
