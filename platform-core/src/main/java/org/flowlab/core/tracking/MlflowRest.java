@@ -35,6 +35,7 @@ final class MlflowRest {
   private final String trackingUri;
   private final HttpClient http;
   private final Duration requestTimeout;
+  private final Duration probeTimeout;
   private final String authHeader;
   private final Map<String, AtomicLong> requestsByThread = new ConcurrentHashMap<>();
 
@@ -62,6 +63,8 @@ final class MlflowRest {
   MlflowRest(String trackingUri, Duration connectTimeout, Duration requestTimeout) {
     this.trackingUri = trackingUri;
     this.requestTimeout = requestTimeout;
+    // /health does no work: a server that takes longer than this to answer it is not answering.
+    this.probeTimeout = connectTimeout.plus(connectTimeout.dividedBy(2));
     this.http =
         HttpClient.newBuilder()
             .connectTimeout(connectTimeout)
@@ -147,7 +150,7 @@ final class MlflowRest {
   /** Null when the server answers {@code /health} below 500 within the deadline, else why not. */
   String probe() {
     try {
-      HttpResponse<String> r = exchange(request(trackingUri + "/health").GET(), requestTimeout);
+      HttpResponse<String> r = exchange(request(trackingUri + "/health").GET(), probeTimeout);
       return r.statusCode() >= 500 ? "HTTP " + r.statusCode() : null;
     } catch (IOException e) {
       return reason(e);

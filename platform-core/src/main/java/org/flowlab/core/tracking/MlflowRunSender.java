@@ -576,7 +576,12 @@ final class MlflowRunSender {
    * Artifact files by path relative to the artifacts folder ('/'-separated), temp files skipped.
    */
   static Map<String, Path> artifactFiles(Path dir) throws IOException {
-    Path base = dir.resolve(LocalRunStore.ARTIFACTS);
+    return artifactFiles(dir, LocalRunStore.ARTIFACTS);
+  }
+
+  /** Files under {@code dir/sub} by '/'-separated relative path, temp files skipped. */
+  static Map<String, Path> artifactFiles(Path dir, String sub) throws IOException {
+    Path base = sub.isEmpty() ? dir : dir.resolve(sub);
     Map<String, Path> out = new TreeMap<>();
     if (!Files.isDirectory(base)) {
       return out;

@@ -65,10 +65,11 @@ final class MlflowSendLoop {
   }
 
   /**
-   * Waits until a pass that starts after this call has ended, at most {@code max}; skips the wait
-   * when the last attempt failed (the server is down: waiting would only delay the caller).
+   * Waits until a pass that starts after this call has ended, at most {@code max}. Returns early,
+   * false, as soon as a pass fails (the server is down or not answering: waiting would only delay
+   * the caller), and at once when the last pass failed.
    *
-   * @return true when such a pass ended in time
+   * @return true when such a pass ended in time and sent everything
    */
   synchronized boolean drain(Duration max) throws InterruptedException {
     if (lastFailure != null) {
@@ -83,9 +84,13 @@ final class MlflowSendLoop {
       if (left <= 0) {
         return false;
       }
+      long before = passes;
       wait(Math.max(1, left / 1_000_000));
+      if (passes > before && lastFailure != null) {
+        return false;
+      }
     }
-    return passes >= target;
+    return passes >= target && lastFailure == null;
   }
 
   /** Stops the thread after the pass in progress (it is a daemon: it never holds the JVM up). */

@@ -230,6 +230,19 @@ class MlflowNativeModelTest {
     assertEquals(local.id(), mvTags.get("flowlab.source_run"));
     assertTrue(mvTags.containsKey("parity.log_prob_max_abs_error"), mvTags.toString());
     assertFalse(mv.at("/model_version/description").asText().isEmpty());
+
+    // MLflow 3: the version comes from a logged model of the run, linked to its final metrics.
+    String source = mv.at("/model_version/source").asText();
+    assertTrue(source.startsWith("models:/m-"), source);
+    String modelId = source.substring("models:/".length());
+    JsonNode logged = SERVER.get("/api/2.0/mlflow/logged-models/" + modelId).at("/model");
+    assertEquals(mlflowRunId, logged.at("/info/source_run_id").asText());
+    List<String> linked = new ArrayList<>();
+    logged.at("/data/metrics").forEach(m -> linked.add(m.path("key").asText()));
+    assertTrue(linked.contains("test/nll"), "final metrics linked to the model: " + linked);
+    List<String> outputs = new ArrayList<>();
+    run.at("/outputs/model_outputs").forEach(o -> outputs.add(o.path("model_id").asText()));
+    assertEquals(List.of(modelId), outputs, "the run's outputs name the model");
   }
 
   /** Rows of 16 values as (N, 1, 4, 4) nested lists. */
