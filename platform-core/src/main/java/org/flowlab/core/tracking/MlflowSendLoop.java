@@ -19,6 +19,7 @@ final class MlflowSendLoop {
   private final java.util.function.BiConsumer<String, String> warn;
   private final Duration interval;
   private final Duration maxBackoff;
+  private final Duration firstPassWait;
   private final Thread thread;
 
   private final Set<String> pending = new LinkedHashSet<>();
@@ -28,6 +29,7 @@ final class MlflowSendLoop {
   private long backoffUntil;
   private long backoffMs;
   private volatile String lastFailure;
+  private boolean everSent;
 
   /**
    * @param push sends one run, true when nothing is left
@@ -41,13 +43,15 @@ final class MlflowSendLoop {
       Supplier<Set<String>> openRuns,
       java.util.function.BiConsumer<String, String> warn,
       Duration interval,
-      Duration maxBackoff) {
+      Duration maxBackoff,
+      Duration firstPassWait) {
     this.push = push;
     this.probe = probe;
     this.openRuns = openRuns;
     this.warn = warn;
     this.interval = interval;
     this.maxBackoff = maxBackoff;
+    this.firstPassWait = firstPassWait;
     this.thread = new Thread(this::loop, "flowlab-mlflow-sender");
     thread.setDaemon(true);
     thread.start();
@@ -67,13 +71,18 @@ final class MlflowSendLoop {
   /**
    * Waits until a pass that starts after this call has ended, at most {@code max}. Returns early,
    * false, as soon as a pass fails (the server is down or not answering: waiting would only delay
-   * the caller), and at once when the last pass failed.
+   * the caller), and at once when the last pass failed; waits at most {@code firstPassWait} for a
+   * first pass that is still in progress.
    *
    * @return true when such a pass ended in time and sent everything
    */
   synchronized boolean drain(Duration max) throws InterruptedException {
     if (lastFailure != null) {
       return false;
+    }
+    if (!everSent && sending) {
+      // The first pass is still waiting for the server: it has not shown it answers at all.
+      max = max.compareTo(firstPassWait) < 0 ? max : firstPassWait;
     }
     long target = passes + (sending ? 2 : 1);
     backoffUntil = 0;
@@ -137,6 +146,7 @@ final class MlflowSendLoop {
           backoffMs = Math.min(maxBackoff.toMillis(), Math.max(500, backoffMs * 2));
           backoffUntil = System.currentTimeMillis() + backoffMs;
         } else {
+          everSent = everSent || !runs.isEmpty();
           backoffMs = 0;
           backoffUntil = 0;
         }

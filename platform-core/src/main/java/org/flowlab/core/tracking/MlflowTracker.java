@@ -109,7 +109,8 @@ public class MlflowTracker implements Tracker {
             () -> new LinkedHashSet<>(openRuns.keySet()),
             this::warnOnce,
             SEND_INTERVAL,
-            MAX_BACKOFF);
+            MAX_BACKOFF,
+            connectTimeout.multipliedBy(2));
   }
 
   /** The local store every record goes to first. */
