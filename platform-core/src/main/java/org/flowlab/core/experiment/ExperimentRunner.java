@@ -203,9 +203,9 @@ public final class ExperimentRunner {
     Flow flow = model.build(data.eventShape(), manager, config.seed());
     Path runDir = run.dir();
     Path configFile = runDir.resolve("config.yaml");
+    // config.yaml is written last: a run killed before it (a sweep trial halted at once when its
+    // host dies) records its params and tags again when resumed (the same values).
     if (!resuming || !Files.exists(configFile)) {
-      Files.writeString(configFile, loaded.resolvedYaml(), StandardCharsets.UTF_8);
-      run.logArtifact(configFile, "");
       run.logParams(loaded.flatParams());
       Map<String, String> tags =
           new LinkedHashMap<>(RunTags.collect(Path.of(System.getProperty("flowlab.home", "."))));
@@ -220,6 +220,8 @@ public final class ExperimentRunner {
         tags.put("flowlab.plugin." + p.id(), p.version());
       }
       run.setTags(tags);
+      Files.writeString(configFile, loaded.resolvedYaml(), StandardCharsets.UTF_8);
+      run.logArtifact(configFile, "");
     }
     Trainer trainer =
         new Trainer(
