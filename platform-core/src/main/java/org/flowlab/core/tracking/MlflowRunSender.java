@@ -50,6 +50,7 @@ final class MlflowRunSender {
   private final BiConsumer<String, String> warn;
   private final Map<String, LocalRun> openRuns;
   private final Map<String, String> experimentIds = new ConcurrentHashMap<>();
+  private final ThreadLocal<String> lastNetworkFailure = new ThreadLocal<>();
 
   /** What pushes sent: the runs that received anything, metric points and artifacts. */
   static final class Stats {
@@ -111,7 +112,13 @@ final class MlflowRunSender {
     }
   }
 
+  /** Why the calling thread's last push could not reach the server, or null. */
+  String lastNetworkFailure() {
+    return lastNetworkFailure.get();
+  }
+
   private boolean pushLocked(String runId, Set<String> visiting, Stats stats) {
+    lastNetworkFailure.remove();
     try {
       visiting.add(runId);
       Path dir = store.runDir(runId);
@@ -207,6 +214,7 @@ final class MlflowRunSender {
               + ")");
       return false;
     } catch (IOException | UncheckedIOException e) {
+      lastNetworkFailure.set(MlflowRest.reason(e));
       warn.accept(
           runId, "MLflow at " + trackingUri() + " unreachable (" + MlflowRest.reason(e) + ")");
       return false;

@@ -212,9 +212,21 @@ public class MlflowTracker implements Tracker {
     }
     MlflowRunSender.Stats stats = new MlflowRunSender.Stats();
     int pending = 0;
-    for (String id : mirrored) {
-      if (!sender.push(id, new HashSet<>(), stats, true)) {
+    for (int i = 0; i < mirrored.size(); i++) {
+      if (!sender.push(mirrored.get(i), new HashSet<>(), stats, true)) {
         pending++;
+        String unreachable = sender.lastNetworkFailure();
+        if (unreachable != null) {
+          // A server that stopped answering: the rest waits too, without a timeout per run.
+          return String.format(
+              "sent %d runs, %d metric points, %d artifacts; %d pending (MLflow at %s: %s)",
+              stats.runs.size(),
+              stats.points,
+              stats.artifacts,
+              pending + mirrored.size() - i - 1,
+              trackingUri,
+              unreachable);
+        }
       }
     }
     return String.format(
