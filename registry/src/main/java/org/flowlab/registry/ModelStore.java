@@ -106,6 +106,7 @@ public final class ModelStore {
         int version = existing.isEmpty() ? 1 : existing.get(existing.size() - 1) + 1;
         ModelCard stored = card.withVersion(name, version);
         Files.writeString(tmp.resolve(CARD_FILE), stored.toJson(), StandardCharsets.UTF_8);
+        MlflowModelFiles.write(tmp, stored);
         Path target = versionDir(name, version);
         try {
           Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);

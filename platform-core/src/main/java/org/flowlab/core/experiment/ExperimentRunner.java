@@ -25,6 +25,7 @@ import org.flowlab.core.plugins.PluginHost;
 import org.flowlab.core.plugins.PluginSummary;
 import org.flowlab.core.tracking.LocalRunStore;
 import org.flowlab.core.tracking.MetricPoint;
+import org.flowlab.core.tracking.RunDataset;
 import org.flowlab.core.tracking.RunTags;
 import org.flowlab.core.tracking.TrackedRun;
 import org.flowlab.core.tracking.Tracker;
@@ -220,9 +221,9 @@ public final class ExperimentRunner {
     Flow flow = model.build(data.eventShape(), manager, config.seed());
     Path runDir = run.dir();
     Path configFile = runDir.resolve("config.yaml");
+    // config.yaml is written last: a run killed before it (a sweep trial halted at once when its
+    // host dies) records its params and tags again when resumed (the same values).
     if (!resuming || !Files.exists(configFile)) {
-      Files.writeString(configFile, loaded.resolvedYaml(), StandardCharsets.UTF_8);
-      run.logArtifact(configFile, "");
       run.logParams(loaded.flatParams());
       Map<String, String> tags =
           new LinkedHashMap<>(RunTags.collect(Path.of(System.getProperty("flowlab.home", "."))));
@@ -233,10 +234,13 @@ public final class ExperimentRunner {
       tags.put("flowlab.seed", Long.toString(config.seed()));
       tags.put("flowlab.bitwise_reproducible", Boolean.toString(Trainer.bitwiseReproducible()));
       tags.put("flowlab.config_file", String.valueOf(loaded.source()));
+      tags.put(RunDataset.TAG, RunDataset.tagValue(data, loaded.flatParams().get("data.path")));
       for (PluginSummary p : plugins.plugins()) {
         tags.put("flowlab.plugin." + p.id(), p.version());
       }
       run.setTags(tags);
+      Files.writeString(configFile, loaded.resolvedYaml(), StandardCharsets.UTF_8);
+      run.logArtifact(configFile, "");
     }
     Trainer trainer =
         new Trainer(

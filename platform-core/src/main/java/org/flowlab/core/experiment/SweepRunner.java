@@ -340,7 +340,14 @@ public final class SweepRunner {
     return runner.run(
         t.config(),
         new ExperimentRunner.Target(
-            existingId, t.runName(), target.parentRunId(), Map.of(TRIAL_HASH, t.hash())),
+            existingId,
+            t.runName(),
+            target.parentRunId(),
+            Map.of(
+                TRIAL_HASH,
+                t.hash(),
+                MlflowTracker.TAG_RUN_NAME,
+                MlflowTracker.trialRunName(t.values()))),
         out);
   }
 

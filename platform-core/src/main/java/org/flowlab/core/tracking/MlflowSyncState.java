@@ -48,6 +48,14 @@ final class MlflowSyncState {
   @JsonProperty("models_registered")
   public TreeMap<String, String> modelsRegistered = new TreeMap<>();
 
+  /** Model tag -> the MLflow 3 logged model made for it ({@code none} on a server without). */
+  @JsonProperty("logged_models")
+  public TreeMap<String, String> loggedModels = new TreeMap<>();
+
+  /** The dataset tag value whose inputs were logged ({@link RunDataset}). */
+  @JsonProperty("dataset_sent")
+  public String datasetSent;
+
   @JsonProperty("status_sent")
   public String statusSent;
 

@@ -2,54 +2,39 @@ package org.flowlab.core.tracking;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.ReentrantLock;
-import java.util.stream.Stream;
-import org.mlflow.api.proto.Service;
-import org.mlflow.tracking.MlflowClient;
-import org.mlflow.tracking.MlflowClientException;
-import org.mlflow.tracking.MlflowHttpException;
-import org.mlflow.tracking.creds.BasicMlflowHostCreds;
 
 /**
  * Records every run in a {@link LocalRunStore} first and mirrors it to an MLflow tracking server
- * over REST ({@code org.mlflow:mlflow-client}); artifacts go over the server's HTTP artifact API
- * ({@code mlflow server --serve-artifacts}, the default since MLflow 2).
+ * over REST; artifacts go over the server's HTTP artifact API ({@code mlflow server
+ * --serve-artifacts}, the default since MLflow 2).
  *
- * <p>What was sent is kept per run in {@code mlflow-sync.json} (the MLflow run id, byte offsets per
- * metrics file, params/tags/artifacts/status sent), so sending is incremental and idempotent: no
- * metric point is sent twice and a local run never gets a second MLflow run. While the server is
- * unreachable (connection refused, timeout, 5xx) nothing fails: records stay pending, one warning
- * line per run goes to stderr, and every {@code flush()}/{@code finish()} retries with a short
- * connect timeout. {@link #sync()} sends what is pending for all mirrored runs.
+ * <p>Tracking never blocks training: the run handles write the local store and return; one
+ * background thread ({@link MlflowSendLoop}) sends what is new, with a connect timeout and a
+ * deadline on every request ({@link MlflowRest}). While the server is down or not answering the
+ * records wait in the local store ({@code mlflow-sync.json} says what was sent), and {@link
+ * #close()} says in one line how many wait for {@code flowlab sync}. {@link #sync()} sends what is
+ * pending for all mirrored runs, on the caller's thread.
  *
- * <p>Credentials, when the server needs them, come from {@code MLFLOW_TRACKING_TOKEN} or {@code
- * MLFLOW_TRACKING_USERNAME}/{@code MLFLOW_TRACKING_PASSWORD}, as in MLflow's own clients.
+ * <p>While a run is open, a second daemon thread logs system metrics ({@code system/…}: CPU,
+ * memory, GPUs) to it every 10 s, as MLflow's own system-metrics monitor does.
  */
 public class MlflowTracker implements Tracker {
+  /**
+   * The run name MLflow shows; a run may set it as a local tag (a sweep trial: its swept values),
+   * else it is {@code <family>-<dataset>-<config hash>}.
+   */
+  public static final String TAG_RUN_NAME = MlflowRunTags.RUN_NAME;
+
   /** Local tag holding the MLflow run id of a mirrored run. */
   public static final String TAG_MLFLOW_RUN_ID = "flowlab.mlflow_run_id";
 
@@ -61,25 +46,26 @@ public class MlflowTracker implements Tracker {
    */
   public static final String TAG_LOCAL_PARENT_ID = "flowlab.parent_run_id";
 
-  static final int MAX_METRICS_PER_BATCH = 1000;
-  static final int MAX_PARAMS_PER_BATCH = 100;
-  static final int MAX_TAGS_PER_BATCH = 100;
-  static final String LOCK_FILE = ".mlflow-sync.lock";
-  private static final Map<Path, ReentrantLock> RUN_LOCKS = new ConcurrentHashMap<>();
-  static final int MAX_PARAM_VALUE = 6000;
-  static final int MAX_TAG_VALUE = 8000;
-  private static final long AUTO_PUSH_INTERVAL_MS = 15_000;
+  private static final Duration SEND_INTERVAL = Duration.ofSeconds(10);
+  private static final Duration SYSTEM_METRICS_INTERVAL = Duration.ofSeconds(10);
+  private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
+
+  /** Seconds {@link #close()} waits at most for a final send. */
+  public static final long CLOSE_GRACE_SECONDS = 20;
+
+  private static final Duration CLOSE_GRACE = Duration.ofSeconds(CLOSE_GRACE_SECONDS);
 
   private final LocalRunStore store;
   private final String trackingUri;
-  private final MlflowClient client;
-  private final HttpClient http;
-  private final String authHeader;
+  private final MlflowRest rest;
+  private final MlflowRunSender sender;
   private final PrintStream warnings;
-  private final Duration probeTimeout;
   private final Set<String> warnedRuns = ConcurrentHashMap.newKeySet();
-  private final Map<String, String> experimentIds = new ConcurrentHashMap<>();
   private final Map<String, LocalRun> openRuns = new ConcurrentHashMap<>();
+  private final Set<String> touchedRuns = ConcurrentHashMap.newKeySet();
+  private final MlflowSendLoop loop;
+  private final SystemMetricsSampler systemMetrics =
+      new SystemMetricsSampler(() -> openRuns, SYSTEM_METRICS_INTERVAL);
 
   /**
    * A tracker that writes runs to {@code store} and mirrors them to the MLflow server at {@code
@@ -100,44 +86,31 @@ public class MlflowTracker implements Tracker {
   /**
    * Full constructor.
    *
-   * @param connectTimeout how long to wait for a connection before treating the server as down
+   * @param connectTimeout how long to wait for a connection before treating the server as down; a
+   *     whole request may take five times as long (uploads longer, by their size)
    * @param warnings where the one-line warnings go
    */
   public MlflowTracker(
       LocalRunStore store, String trackingUri, Duration connectTimeout, PrintStream warnings) {
-    if (trackingUri == null
-        || !(trackingUri.startsWith("http://") || trackingUri.startsWith("https://"))) {
+    String lower = trackingUri == null ? "" : trackingUri.toLowerCase(java.util.Locale.ROOT);
+    if (!(lower.startsWith("http://") || lower.startsWith("https://"))) {
       throw new IllegalArgumentException(
           "MLflow tracking URI must start with http:// or https://, got: " + trackingUri);
     }
     this.store = store;
     this.trackingUri = trackingUri.replaceAll("/+$", "");
     this.warnings = warnings;
-    // A server that accepts connections but does not answer must not stall training either.
-    this.probeTimeout = connectTimeout.plusSeconds(1);
-    String token = System.getenv("MLFLOW_TRACKING_TOKEN");
-    String user = System.getenv("MLFLOW_TRACKING_USERNAME");
-    String password = System.getenv("MLFLOW_TRACKING_PASSWORD");
-    if (token != null && !token.isEmpty()) {
-      this.client = new MlflowClient(new BasicMlflowHostCreds(this.trackingUri, token));
-      this.authHeader = "Bearer " + token;
-    } else if (user != null && !user.isEmpty()) {
-      this.client = new MlflowClient(new BasicMlflowHostCreds(this.trackingUri, user, password));
-      this.authHeader =
-          "Basic "
-              + Base64.getEncoder()
-                  .encodeToString(
-                      (user + ":" + (password == null ? "" : password))
-                          .getBytes(StandardCharsets.UTF_8));
-    } else {
-      this.client = new MlflowClient(new BasicMlflowHostCreds(this.trackingUri));
-      this.authHeader = null;
-    }
-    this.http =
-        HttpClient.newBuilder()
-            .connectTimeout(connectTimeout)
-            .followRedirects(HttpClient.Redirect.NORMAL)
-            .build();
+    this.rest = new MlflowRest(this.trackingUri, connectTimeout, connectTimeout.multipliedBy(5));
+    this.sender = new MlflowRunSender(store, rest, this::warnOnce, openRuns);
+    this.loop =
+        new MlflowSendLoop(
+            id -> sender.push(id, new HashSet<>(), new MlflowRunSender.Stats(), false),
+            rest::probe,
+            () -> new LinkedHashSet<>(openRuns.keySet()),
+            this::warnOnce,
+            SEND_INTERVAL,
+            MAX_BACKOFF,
+            connectTimeout.multipliedBy(2));
   }
 
   /** The local store every record goes to first. */
@@ -157,10 +130,7 @@ public class MlflowTracker implements Tracker {
     MlflowSyncState state = new MlflowSyncState();
     state.trackingUri = trackingUri;
     state.write(local.dir());
-    MirroredRun run = new MirroredRun(local);
-    openRuns.put(local.id(), local);
-    run.push();
-    return run;
+    return open(local);
   }
 
   /**
@@ -173,16 +143,8 @@ public class MlflowTracker implements Tracker {
     if (local.isEmpty()) {
       return Optional.empty();
     }
-    LocalRun l = local.get();
-    if (!MlflowSyncState.exists(l.dir())) {
-      MlflowSyncState state = new MlflowSyncState();
-      state.trackingUri = trackingUri;
-      state.write(l.dir());
-    }
-    MirroredRun run = new MirroredRun(l);
-    openRuns.put(l.id(), l);
-    run.push();
-    return Optional.of(run);
+    adopt(local.get().id());
+    return Optional.of(open(local.get()));
   }
 
   /** Reopens a run without changing its status; a local-only run becomes mirrored. */
@@ -193,7 +155,16 @@ public class MlflowTracker implements Tracker {
       return Optional.empty();
     }
     adopt(local.get().id());
+    touchedRuns.add(local.get().id());
     return Optional.of(new MirroredRun(local.get()));
+  }
+
+  private TrackedRun open(LocalRun local) {
+    openRuns.put(local.id(), local);
+    touchedRuns.add(local.id());
+    loop.request(local.id());
+    systemMetrics.ensureStarted();
+    return new MirroredRun(local);
   }
 
   /**
@@ -214,7 +185,8 @@ public class MlflowTracker implements Tracker {
   }
 
   /**
-   * Sends everything pending for every mirrored run in the store.
+   * Sends everything pending for every mirrored run in the store, on the caller's thread (a send in
+   * progress on the background thread is waited for, not repeated).
    *
    * @return e.g. {@code sent 3 runs, 1200 metric points, 4 artifacts; 0 pending}
    */
@@ -226,7 +198,7 @@ public class MlflowTracker implements Tracker {
         mirrored.add(id);
       }
     }
-    String down = probe();
+    String down = rest.probe();
     if (down != null) {
       int pending = 0;
       for (String id : mirrored) {
@@ -238,11 +210,23 @@ public class MlflowTracker implements Tracker {
           "sent 0 runs, 0 metric points, 0 artifacts; %d pending (MLflow at %s unreachable: %s)",
           pending, trackingUri, down);
     }
-    Stats stats = new Stats();
+    MlflowRunSender.Stats stats = new MlflowRunSender.Stats();
     int pending = 0;
-    for (String id : mirrored) {
-      if (!pushRun(id, new HashSet<>(), stats)) {
+    for (int i = 0; i < mirrored.size(); i++) {
+      if (!sender.push(mirrored.get(i), new HashSet<>(), stats, true)) {
         pending++;
+        String unreachable = sender.lastNetworkFailure();
+        if (unreachable != null) {
+          // A server that stopped answering: the rest waits too, without a timeout per run.
+          return String.format(
+              "sent %d runs, %d metric points, %d artifacts; %d pending (MLflow at %s: %s)",
+              stats.runs.size(),
+              stats.points,
+              stats.artifacts,
+              pending + mirrored.size() - i - 1,
+              trackingUri,
+              unreachable);
+        }
       }
     }
     return String.format(
@@ -255,120 +239,119 @@ public class MlflowTracker implements Tracker {
     return "MLflow " + trackingUri + " (local copy in " + store.root() + "/)";
   }
 
-  /** Tries once more to send what open runs have pending, then releases the HTTP clients. */
+  /**
+   * Sends what this tracker's runs have pending when the server is answering (at most {@value
+   * #CLOSE_GRACE_SECONDS} s; nothing is waited for when the last attempt failed), stops the
+   * background thread and says in one line how many records wait for {@code flowlab sync}.
+   */
   @Override
-  public synchronized void close() throws IOException {
+  public void close() throws IOException {
+    systemMetrics.stop();
     try {
-      if (!openRuns.isEmpty() && probe() == null) {
-        for (String id : new ArrayList<>(openRuns.keySet())) {
-          pushRun(id, new HashSet<>(), new Stats());
-        }
-      }
+      touchedRuns.forEach(loop::request);
+      loop.drain(CLOSE_GRACE);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     } finally {
+      loop.stop();
       openRuns.clear();
-      client.close();
+    }
+    long waiting = 0;
+    for (String id : touchedRuns) {
+      waiting += sender.pendingRecords(id);
+    }
+    if (waiting > 0) {
+      String why = loop.lastFailure();
+      warnings.println(
+          "flowlab: "
+              + waiting
+              + " records wait in "
+              + store.root()
+              + "/ for `flowlab sync` (MLflow at "
+              + trackingUri
+              + (why == null ? " did not take them in time" : ": " + why)
+              + ")");
     }
   }
 
   /** True when the run has records the server has not received yet. */
-  public synchronized boolean hasPending(String runId) throws IOException {
-    Path dir = store.runDir(runId);
-    MlflowSyncState s = MlflowSyncState.read(dir);
-    if (s == null) {
-      return false;
-    }
-    if (s.mlflowRunId == null || !trackingUri.equals(s.trackingUri)) {
-      return true;
-    }
-    LocalRunStore.Meta meta = LocalRunStore.Meta.read(dir);
-    if (!remoteTags(meta, dir).entrySet().stream()
-        .allMatch(e -> e.getValue().equals(s.tagsSent.get(e.getKey())))) {
-      return true;
-    }
-    if (!JsonFiles.readStringMap(dir.resolve(LocalRunStore.PARAMS)).equals(s.paramsSent)) {
-      return true;
-    }
-    for (Path f : metricFiles(dir)) {
-      long off = s.metricOffsets.getOrDefault(f.getFileName().toString(), 0L);
-      if (LocalRunStore.readMetricLines(f, off, false).endOffset() > off) {
-        return true;
-      }
-    }
-    if (s.artifactUri != null && s.artifactUri.startsWith("mlflow-artifacts:")) {
-      for (Map.Entry<String, Path> a : artifactFiles(dir).entrySet()) {
-        if (!signature(a.getValue()).equals(s.artifactsSent.get(a.getKey()))) {
-          return true;
-        }
-      }
-    }
-    if (!unregisteredModels(dir, s).isEmpty()) {
-      return true;
-    }
-    return !(meta.status().name().equals(s.statusSent)
-        && java.util.Objects.equals(meta.endTime(), s.endTimeSent));
-  }
-
-  /** Model tags of the run not yet registered on the server: tag → artifact folder. */
-  private static Map<String, String> unregisteredModels(Path dir, MlflowSyncState s)
-      throws IOException {
-    Map<String, String> models = new java.util.TreeMap<>();
-    for (Map.Entry<String, String> e :
-        JsonFiles.readStringMap(dir.resolve(LocalRunStore.TAGS)).entrySet()) {
-      if (e.getKey().startsWith(TrackedRun.MODEL_TAG_PREFIX)
-          && !s.modelsRegistered.containsKey(e.getKey())) {
-        models.put(e.getKey(), e.getValue());
-      }
-    }
-    return models;
-  }
-
-  /** {@code flowlab.model/<name>/<version>} → name. */
-  private static String modelName(String tag) {
-    String rest = tag.substring(TrackedRun.MODEL_TAG_PREFIX.length());
-    return rest.substring(0, rest.lastIndexOf('/'));
+  public boolean hasPending(String runId) throws IOException {
+    return sender.pendingRecords(runId) > 0;
   }
 
   /**
-   * Creates the registered model (if new) and a version whose source is the run's artifact folder;
-   * a version with that source already there (a push interrupted after creating it) is reused.
-   *
-   * @return MLflow's version number
+   * The MLflow run id of a local run (by id or unique prefix), once the run was sent to this
+   * tracker's server; e.g. for a sweep's best-trial tag.
    */
-  private String registerModelVersion(String name, String source, MlflowSyncState s)
-      throws IOException {
-    String filter = java.net.URLEncoder.encode("name='" + name + "'", StandardCharsets.UTF_8);
-    for (com.fasterxml.jackson.databind.JsonNode v :
-        JsonFiles.LINE_MAPPER
-            .readTree(client.sendGet("model-versions/search?filter=" + filter))
-            .path("model_versions")) {
-      if (source.equals(v.path("source").asText())) {
-        return v.path("version").asText();
-      }
+  public Optional<String> mlflowRunId(String localRunIdOrPrefix) throws IOException {
+    Optional<String> id = store.resolveId(localRunIdOrPrefix);
+    if (id.isEmpty()) {
+      return Optional.empty();
     }
-    try {
-      client.sendPost(
-          "registered-models/create",
-          JsonFiles.LINE_MAPPER.writeValueAsString(Map.of("name", name)));
-    } catch (MlflowHttpException e) {
-      if (!String.valueOf(e.getBodyMessage()).contains("RESOURCE_ALREADY_EXISTS")) {
-        throw e;
-      }
-    }
-    String created =
-        client.sendPost(
-            "model-versions/create",
-            JsonFiles.LINE_MAPPER.writeValueAsString(
-                Map.of("name", name, "source", source, "run_id", s.mlflowRunId)));
-    return JsonFiles.LINE_MAPPER.readTree(created).path("model_version").path("version").asText();
+    MlflowSyncState s = MlflowSyncState.read(store.runDir(id.get()));
+    return s != null && trackingUri.equals(s.trackingUri)
+        ? Optional.ofNullable(s.mlflowRunId)
+        : Optional.empty();
   }
 
-  // ---- the run handle ---------------------------------------------------------------------------
+  /**
+   * Waits until the background thread has sent everything this run had when the call was made, at
+   * most {@code max}.
+   *
+   * @return true when nothing of the run is pending
+   */
+  public boolean awaitSent(String runId, Duration max) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + max.toNanos();
+    while (hasPending(runId)) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return false;
+      }
+      loop.request(runId);
+      loop.drain(Duration.ofNanos(left));
+      if (loop.lastFailure() != null && hasPending(runId)) {
+        Thread.sleep(Math.min(200, Math.max(1, left / 1_000_000)));
+      }
+    }
+    return true;
+  }
 
-  /** A run that writes locally and mirrors to MLflow on flush/finish. */
+  /**
+   * A sweep trial's run name from its swept values, e.g. {@code lr=0.01 hidden=[8, 8] seed=2} (each
+   * dotted path shortened to its last part).
+   */
+  public static String trialRunName(Map<String, String> sweptValues) {
+    List<String> parts = new ArrayList<>();
+    sweptValues.forEach(
+        (path, value) -> parts.add(path.substring(path.lastIndexOf('.') + 1) + "=" + value));
+    String name = String.join(" ", parts);
+    return name.length() <= 250 ? name : name.substring(0, 250);
+  }
+
+  /** Requests made so far by thread name: tests check that training threads made none. */
+  Map<String, Long> requestsByThread() {
+    return rest.requestsByThread();
+  }
+
+  private void warnOnce(String runId, String what) {
+    if (warnedRuns.add(runId)) {
+      warnings.println(
+          "flowlab: "
+              + what
+              + "; run "
+              + runId
+              + " is kept in "
+              + store.root()
+              + "/ and stays pending until `flowlab sync` (or the next send) takes it");
+    }
+  }
+
+  /**
+   * A run that writes locally and returns; the background thread sends on flush/finish and every
+   * few seconds.
+   */
   private final class MirroredRun implements TrackedRun {
     private final LocalRun local;
-    private volatile long lastPush;
-    private volatile boolean lastPushOk;
 
     MirroredRun(LocalRun local) {
       this.local = local;
@@ -397,9 +380,6 @@ public class MlflowTracker implements Tracker {
     @Override
     public void logMetric(String key, double value, long step) throws IOException {
       local.logMetric(key, value, step);
-      if (lastPushOk && System.currentTimeMillis() - lastPush > AUTO_PUSH_INTERVAL_MS) {
-        push();
-      }
     }
 
     @Override
@@ -410,13 +390,13 @@ public class MlflowTracker implements Tracker {
     @Override
     public void flush() throws IOException {
       local.flush();
-      push();
+      loop.request(local.id());
     }
 
     @Override
     public void finish(Status status) throws IOException {
       local.finish(status);
-      push();
+      loop.request(local.id());
       if (status != Status.RUNNING) {
         openRuns.remove(local.id());
       }
@@ -429,522 +409,5 @@ public class MlflowTracker implements Tracker {
       }
       openRuns.remove(local.id());
     }
-
-    void push() {
-      lastPush = System.currentTimeMillis();
-      boolean complete;
-      synchronized (MlflowTracker.this) {
-        String down = probe();
-        if (down != null) {
-          warnOnce(local.id(), "MLflow at " + trackingUri + " unreachable (" + down + ")");
-          lastPushOk = false;
-          return;
-        }
-        complete = pushRun(local.id(), new HashSet<>(), new Stats());
-      }
-      lastPushOk = complete;
-    }
-  }
-
-  // ---- sending
-  // ------------------------------------------------------------------------------------
-
-  /** What pushes sent: the runs that received anything, metric points and artifacts. */
-  private static final class Stats {
-    final Set<String> runs = new HashSet<>();
-    long points;
-    int artifacts;
-  }
-
-  /**
-   * Sends what is pending of one run; never throws for server trouble (it warns once per run).
-   * Holds the run's sync lock (in this JVM and, through a file lock, across processes) so that a
-   * {@code flowlab sync} and a training process never send the same records twice; when another
-   * sender holds it, this push is skipped and the run stays pending.
-   *
-   * @return true when nothing is left to send
-   */
-  private synchronized boolean pushRun(String runId, Set<String> visiting, Stats stats) {
-    Path lockFile = store.runDir(runId).resolve(LOCK_FILE).toAbsolutePath().normalize();
-    ReentrantLock jvmLock = RUN_LOCKS.computeIfAbsent(lockFile, k -> new ReentrantLock());
-    if (!jvmLock.tryLock()) {
-      return false;
-    }
-    try (FileChannel ch =
-            FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        FileLock fileLock = ch.tryLock()) {
-      if (fileLock == null) {
-        return false;
-      }
-      return pushRunLocked(runId, visiting, stats);
-    } catch (IOException | OverlappingFileLockException e) {
-      warnOnce(runId, "cannot lock " + lockFile + " (" + reason(e) + ")");
-      return false;
-    } finally {
-      jvmLock.unlock();
-    }
-  }
-
-  private boolean pushRunLocked(String runId, Set<String> visiting, Stats stats) {
-    try {
-      visiting.add(runId);
-      Path dir = store.runDir(runId);
-      MlflowSyncState loaded = MlflowSyncState.read(dir);
-      if (loaded == null) {
-        return true;
-      }
-      if (!trackingUri.equals(loaded.trackingUri)) {
-        if (loaded.mlflowRunId != null) {
-          // Mirrored to another server before: start a fresh mirror on this one.
-          loaded = new MlflowSyncState();
-        }
-        loaded.trackingUri = trackingUri;
-        loaded.write(dir);
-      }
-      final MlflowSyncState s = loaded;
-      LocalRunStore.Meta meta = LocalRunStore.Meta.read(dir);
-      ensureRun(dir, meta, s, visiting, stats);
-
-      // Params and tags (keys made MLflow-safe and values cut to MLflow's limits on the way; the
-      // local record keeps them as logged).
-      Map<String, String> params = JsonFiles.readStringMap(dir.resolve(LocalRunStore.PARAMS));
-      List<Map.Entry<String, String>> newParams = new ArrayList<>();
-      for (Map.Entry<String, String> e : params.entrySet()) {
-        if (!e.getValue().equals(s.paramsSent.get(e.getKey()))) {
-          newParams.add(e);
-        }
-      }
-      for (int i = 0; i < newParams.size(); i += MAX_PARAMS_PER_BATCH) {
-        List<Map.Entry<String, String>> batch =
-            newParams.subList(i, Math.min(newParams.size(), i + MAX_PARAMS_PER_BATCH));
-        List<Service.Param> protos = new ArrayList<>();
-        for (Map.Entry<String, String> e : batch) {
-          protos.add(
-              Service.Param.newBuilder()
-                  .setKey(mlflowKey(e.getKey()))
-                  .setValue(cut(e.getValue(), MAX_PARAM_VALUE))
-                  .build());
-        }
-        client.logBatch(s.mlflowRunId, List.of(), protos, List.of());
-        batch.forEach(e -> s.paramsSent.put(e.getKey(), e.getValue()));
-        s.write(dir);
-        stats.runs.add(runId);
-      }
-      List<Map.Entry<String, String>> newTags = new ArrayList<>();
-      for (Map.Entry<String, String> e : remoteTags(meta, dir).entrySet()) {
-        if (!e.getValue().equals(s.tagsSent.get(e.getKey()))) {
-          newTags.add(e);
-        }
-      }
-      for (int i = 0; i < newTags.size(); i += MAX_TAGS_PER_BATCH) {
-        List<Map.Entry<String, String>> batch =
-            newTags.subList(i, Math.min(newTags.size(), i + MAX_TAGS_PER_BATCH));
-        List<Service.RunTag> protos = new ArrayList<>();
-        for (Map.Entry<String, String> e : batch) {
-          protos.add(
-              Service.RunTag.newBuilder()
-                  .setKey(mlflowKey(e.getKey()))
-                  .setValue(cut(e.getValue(), MAX_TAG_VALUE))
-                  .build());
-        }
-        client.logBatch(s.mlflowRunId, List.of(), List.of(), protos);
-        batch.forEach(e -> s.tagsSent.put(e.getKey(), e.getValue()));
-        s.write(dir);
-        stats.runs.add(runId);
-      }
-
-      // Metrics, in batches of at most 1000 points, offsets saved after each batch.
-      long points = sendMetrics(dir, s);
-      stats.points += points;
-      if (points > 0) {
-        stats.runs.add(runId);
-      }
-
-      // Artifacts.
-      if (s.artifactUri != null && s.artifactUri.startsWith("mlflow-artifacts:")) {
-        String base = URI.create(s.artifactUri).getPath();
-        for (Map.Entry<String, Path> a : artifactFiles(dir).entrySet()) {
-          String sig = signature(a.getValue());
-          if (sig.equals(s.artifactsSent.get(a.getKey()))) {
-            continue;
-          }
-          uploadArtifact(base, a.getKey(), a.getValue());
-          s.artifactsSent.put(a.getKey(), sig);
-          s.write(dir);
-          stats.artifacts++;
-          stats.runs.add(runId);
-        }
-      } else if (!artifactFiles(dir).isEmpty()) {
-        warnOnce(
-            runId,
-            "the server keeps artifacts at "
-                + s.artifactUri
-                + ", which flowlab cannot upload to over HTTP (start it with --serve-artifacts);"
-                + " artifacts stay local");
-      }
-
-      // Model registry: one MLflow model version per model exported from this run.
-      for (Map.Entry<String, String> e : unregisteredModels(dir, s).entrySet()) {
-        String name = modelName(e.getKey());
-        String version = registerModelVersion(name, s.artifactUri + "/" + e.getValue(), s);
-        s.modelsRegistered.put(e.getKey(), version);
-        s.write(dir);
-        stats.runs.add(runId);
-      }
-
-      // Status.
-      if (!(meta.status().name().equals(s.statusSent)
-          && java.util.Objects.equals(meta.endTime(), s.endTimeSent))) {
-        if (meta.status() == Status.RUNNING) {
-          String body =
-              JsonFiles.LINE_MAPPER.writeValueAsString(
-                  Map.of("run_id", s.mlflowRunId, "status", "RUNNING"));
-          client.sendPost("runs/update", body);
-        } else {
-          long end = meta.endTime() == null ? System.currentTimeMillis() : meta.endTime();
-          client.setTerminated(s.mlflowRunId, Service.RunStatus.valueOf(meta.status().name()), end);
-        }
-        s.statusSent = meta.status().name();
-        s.endTimeSent = meta.endTime();
-        s.write(dir);
-        stats.runs.add(runId);
-      }
-      return true;
-    } catch (MlflowHttpException e) {
-      boolean transientError = e.getStatusCode() >= 500 || e.getStatusCode() == 429;
-      warnOnce(
-          runId,
-          (transientError ? "MLflow at " + trackingUri + " failed" : "MLflow rejected a record")
-              + " (HTTP "
-              + e.getStatusCode()
-              + ": "
-              + firstLine(e.getBodyMessage() != null ? e.getBodyMessage() : e.getMessage())
-              + ")");
-      return false;
-    } catch (MlflowClientException | IOException | UncheckedIOException e) {
-      warnOnce(runId, "MLflow at " + trackingUri + " unreachable (" + reason(e) + ")");
-      return false;
-    } catch (RuntimeException e) {
-      warnOnce(runId, "sending to MLflow failed (" + reason(e) + ")");
-      return false;
-    } finally {
-      visiting.remove(runId);
-    }
-  }
-
-  /** Gets or creates the experiment and the MLflow run of a local run; records the ids. */
-  private void ensureRun(
-      Path dir, LocalRunStore.Meta meta, MlflowSyncState s, Set<String> visiting, Stats stats)
-      throws IOException {
-    if (s.experimentId == null) {
-      s.experimentId = experimentId(meta.experiment());
-      s.write(dir);
-    }
-    if (s.mlflowRunId != null) {
-      return;
-    }
-    // A create that was sent but whose answer was lost must not make a second run: look first.
-    List<Service.RunInfo> existing =
-        client.searchRuns(
-            List.of(s.experimentId),
-            "tags.`" + TAG_LOCAL_RUN_ID + "` = '" + meta.id().replace("'", "") + "'");
-    Service.RunInfo info;
-    if (!existing.isEmpty()) {
-      info = existing.get(0);
-    } else {
-      Service.CreateRun.Builder create =
-          Service.CreateRun.newBuilder()
-              .setExperimentId(s.experimentId)
-              .setRunName(meta.name())
-              .setStartTime(meta.startTime())
-              .setUserId(System.getProperty("user.name", ""));
-      for (Map.Entry<String, String> t : identityTags(meta, visiting, stats).entrySet()) {
-        create.addTags(Service.RunTag.newBuilder().setKey(t.getKey()).setValue(t.getValue()));
-      }
-      info = client.createRun(create.build());
-      stats.runs.add(meta.id());
-    }
-    s.mlflowRunId = info.getRunId();
-    s.artifactUri = info.getArtifactUri();
-    s.statusSent = Status.RUNNING.name();
-    s.endTimeSent = null;
-    s.write(dir);
-    LocalRun open = openRuns.get(meta.id());
-    if (open != null) {
-      open.setTags(Map.of(TAG_MLFLOW_RUN_ID, s.mlflowRunId));
-    } else {
-      new LocalRun(store, dir, meta).setTags(Map.of(TAG_MLFLOW_RUN_ID, s.mlflowRunId));
-    }
-  }
-
-  private String experimentId(String name) {
-    String cached = experimentIds.get(name);
-    if (cached != null) {
-      return cached;
-    }
-    Optional<Service.Experiment> exp = findExperiment(name);
-    String id;
-    if (exp.isPresent()) {
-      id = exp.get().getExperimentId();
-    } else {
-      try {
-        id = client.createExperiment(name);
-      } catch (MlflowHttpException e) {
-        // Created concurrently by someone else.
-        id = findExperiment(name).map(Service.Experiment::getExperimentId).orElseThrow(() -> e);
-      }
-    }
-    experimentIds.put(name, id);
-    return id;
-  }
-
-  /**
-   * Looks an experiment up by name with a search, which answers 200 when there is none (the Java
-   * client retries every error status with back-off, so a 404 from get-by-name costs seconds).
-   */
-  private Optional<Service.Experiment> findExperiment(String name) {
-    if (name.contains("'") || name.contains("\\")) {
-      return client.getExperimentByName(name);
-    }
-    return client.searchExperiments("name = '" + name + "'").getItems().stream()
-        .filter(e -> e.getName().equals(name))
-        .findFirst();
-  }
-
-  /** Tags set when the MLflow run is created: its name, the local id and the parent link. */
-  private Map<String, String> identityTags(
-      LocalRunStore.Meta meta, Set<String> visiting, Stats stats) throws IOException {
-    Map<String, String> tags = new LinkedHashMap<>();
-    tags.put("mlflow.runName", meta.name());
-    tags.put(TAG_LOCAL_RUN_ID, meta.id());
-    if (meta.parentRunId() != null) {
-      tags.put(TAG_LOCAL_PARENT_ID, meta.parentRunId());
-      String parentMlflow = parentMlflowRunId(meta.parentRunId(), visiting, stats);
-      if (parentMlflow != null) {
-        tags.put("mlflow.parentRunId", parentMlflow);
-      }
-    }
-    return tags;
-  }
-
-  /** The parent's MLflow run id, creating the parent's MLflow run first when needed. */
-  private String parentMlflowRunId(String parentLocalId, Set<String> visiting, Stats stats)
-      throws IOException {
-    Optional<String> pid;
-    try {
-      pid = store.resolveId(parentLocalId);
-    } catch (IllegalArgumentException e) {
-      return null;
-    }
-    if (pid.isEmpty() || visiting.contains(pid.get())) {
-      return null;
-    }
-    Path pdir = store.runDir(pid.get());
-    MlflowSyncState ps = MlflowSyncState.read(pdir);
-    if (ps == null) {
-      return null;
-    }
-    if (ps.mlflowRunId == null || !trackingUri.equals(ps.trackingUri)) {
-      pushRun(pid.get(), visiting, stats);
-      ps = MlflowSyncState.read(pdir);
-    }
-    return ps != null && trackingUri.equals(ps.trackingUri) ? ps.mlflowRunId : null;
-  }
-
-  /** The tags the MLflow run should carry: the local tags plus identity tags. */
-  private Map<String, String> remoteTags(LocalRunStore.Meta meta, Path dir) throws IOException {
-    Map<String, String> tags =
-        new TreeMap<>(JsonFiles.readStringMap(dir.resolve(LocalRunStore.TAGS)));
-    tags.put("mlflow.runName", meta.name());
-    tags.put(TAG_LOCAL_RUN_ID, meta.id());
-    if (meta.parentRunId() != null) {
-      tags.put(TAG_LOCAL_PARENT_ID, meta.parentRunId());
-      try {
-        Optional<String> pid = store.resolveId(meta.parentRunId());
-        if (pid.isPresent()) {
-          MlflowSyncState ps = MlflowSyncState.read(store.runDir(pid.get()));
-          if (ps != null && ps.mlflowRunId != null && trackingUri.equals(ps.trackingUri)) {
-            tags.put("mlflow.parentRunId", ps.mlflowRunId);
-          }
-        }
-      } catch (IllegalArgumentException e) {
-        // ambiguous parent id: no MLflow link
-      }
-    }
-    return tags;
-  }
-
-  private long sendMetrics(Path dir, MlflowSyncState s) throws IOException {
-    record Pending(String file, MetricPoint point, long lineEnd) {}
-    List<Pending> pending = new ArrayList<>();
-    Map<String, Long> ends = new TreeMap<>();
-    for (Path f : metricFiles(dir)) {
-      String name = f.getFileName().toString();
-      long off = s.metricOffsets.getOrDefault(name, 0L);
-      LocalRunStore.MetricChunk chunk = LocalRunStore.readMetricLines(f, off, false);
-      for (int i = 0; i < chunk.points().size(); i++) {
-        pending.add(new Pending(name, chunk.points().get(i), chunk.lineEnds().get(i)));
-      }
-      if (chunk.endOffset() > off) {
-        ends.put(name, chunk.endOffset());
-      }
-    }
-    long sentPoints = 0;
-    for (int i = 0; i < pending.size(); i += MAX_METRICS_PER_BATCH) {
-      List<Pending> batch = pending.subList(i, Math.min(pending.size(), i + MAX_METRICS_PER_BATCH));
-      List<Service.Metric> metrics = new ArrayList<>(batch.size());
-      for (Pending p : batch) {
-        metrics.add(
-            Service.Metric.newBuilder()
-                .setKey(mlflowKey(p.point().key()))
-                .setValue(p.point().value())
-                .setStep(p.point().step())
-                .setTimestamp(p.point().timestamp())
-                .build());
-      }
-      client.logBatch(s.mlflowRunId, metrics, List.of(), List.of());
-      for (Pending p : batch) {
-        s.metricOffsets.merge(p.file(), p.lineEnd(), Math::max);
-      }
-      s.metricPointsSent += batch.size();
-      s.write(dir);
-      sentPoints += batch.size();
-    }
-    // Skipped (unparseable) complete lines count as sent too.
-    if (!ends.isEmpty()) {
-      ends.forEach((f, e) -> s.metricOffsets.merge(f, e, Math::max));
-      s.write(dir);
-    }
-    return sentPoints;
-  }
-
-  private void uploadArtifact(String basePath, String relPath, Path file) throws IOException {
-    StringBuilder url =
-        new StringBuilder(trackingUri).append("/api/2.0/mlflow-artifacts/artifacts");
-    for (String seg : (basePath + "/" + relPath).split("/")) {
-      if (!seg.isEmpty()) {
-        url.append('/').append(URLEncoder.encode(seg, StandardCharsets.UTF_8).replace("+", "%20"));
-      }
-    }
-    HttpRequest.Builder req =
-        HttpRequest.newBuilder(URI.create(url.toString()))
-            .timeout(Duration.ofMinutes(10))
-            .header("Content-Type", "application/octet-stream")
-            .PUT(HttpRequest.BodyPublishers.ofFile(file));
-    if (authHeader != null) {
-      req.header("Authorization", authHeader);
-    }
-    HttpResponse<String> resp;
-    try {
-      resp = http.send(req.build(), HttpResponse.BodyHandlers.ofString());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted while uploading " + relPath, e);
-    }
-    if (resp.statusCode() / 100 != 2) {
-      throw new MlflowHttpException(
-          resp.statusCode(), "artifact upload of " + relPath, resp.body());
-    }
-  }
-
-  // ---- helpers
-  // ------------------------------------------------------------------------------------
-
-  /** Null when the server answers (any status below 500), else a short reason. */
-  private String probe() {
-    HttpRequest.Builder req =
-        HttpRequest.newBuilder(URI.create(trackingUri + "/health")).timeout(probeTimeout).GET();
-    if (authHeader != null) {
-      req.header("Authorization", authHeader);
-    }
-    try {
-      HttpResponse<Void> r = http.send(req.build(), HttpResponse.BodyHandlers.discarding());
-      return r.statusCode() >= 500 ? "HTTP " + r.statusCode() : null;
-    } catch (IOException e) {
-      return reason(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return "interrupted";
-    }
-  }
-
-  private void warnOnce(String runId, String what) {
-    if (warnedRuns.add(runId)) {
-      warnings.println(
-          "flowlab: "
-              + what
-              + "; run "
-              + runId
-              + " is kept in "
-              + store.root()
-              + "/ and stays pending until `flowlab sync` (or the next flush) sends it");
-    }
-  }
-
-  /**
-   * MLflow accepts only letters, digits, '_', '-', '.', ' ', ':' and '/' in keys: others become
-   * '_'.
-   */
-  static String mlflowKey(String key) {
-    return key.replaceAll("[^A-Za-z0-9_\\-. /:]", "_");
-  }
-
-  private static String cut(String value, int max) {
-    return value.length() <= max ? value : value.substring(0, max);
-  }
-
-  private static String reason(Throwable e) {
-    Throwable t = e;
-    while (t.getCause() != null && t.getCause() != t) {
-      t = t.getCause();
-    }
-    String msg = t.getMessage();
-    return t.getClass().getSimpleName() + (msg == null ? "" : ": " + firstLine(msg));
-  }
-
-  private static String firstLine(String s) {
-    if (s == null) {
-      return "";
-    }
-    int nl = s.indexOf('\n');
-    String line = nl < 0 ? s : s.substring(0, nl);
-    return line.length() > 300 ? line.substring(0, 300) + "..." : line;
-  }
-
-  private static List<Path> metricFiles(Path dir) throws IOException {
-    Path m = dir.resolve(LocalRunStore.METRICS);
-    if (!Files.isDirectory(m)) {
-      return List.of();
-    }
-    try (Stream<Path> files = Files.list(m)) {
-      return files
-          .filter(f -> f.getFileName().toString().endsWith(LocalRunStore.METRIC_SUFFIX))
-          .sorted()
-          .toList();
-    }
-  }
-
-  /**
-   * Artifact files by path relative to the artifacts folder ('/'-separated), temp files skipped.
-   */
-  private static Map<String, Path> artifactFiles(Path dir) throws IOException {
-    Path base = dir.resolve(LocalRunStore.ARTIFACTS);
-    Map<String, Path> out = new TreeMap<>();
-    if (!Files.isDirectory(base)) {
-      return out;
-    }
-    try (Stream<Path> walk = Files.walk(base)) {
-      for (Path p : (Iterable<Path>) walk::iterator) {
-        String name = p.getFileName().toString();
-        if (Files.isRegularFile(p) && !(name.startsWith(".") && name.endsWith(".tmp"))) {
-          out.put(base.relativize(p).toString().replace('\\', '/'), p);
-        }
-      }
-    }
-    return out;
-  }
-
-  private static String signature(Path file) throws IOException {
-    return Files.size(file) + ":" + Files.getLastModifiedTime(file).toMillis();
   }
 }

@@ -34,6 +34,7 @@ public final class MlflowServer implements BeforeAllCallback, BeforeEachCallback
   private Path dir;
   private int port;
   private String unavailable;
+  private List<String> command;
 
   private static final HttpClient REST = HttpClient.newHttpClient();
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
@@ -74,6 +75,7 @@ public final class MlflowServer implements BeforeAllCallback, BeforeEachCallback
       // MLflow 3 starts a background job runner (several worker processes) that tracking does not
       // need; leaving it off makes startup quicker and lighter.
       pb.environment().put("MLFLOW_SERVER_ENABLE_JOB_EXECUTION", "false");
+      command = cmd;
       try {
         process = pb.start();
       } catch (IOException e) {
@@ -104,10 +106,33 @@ public final class MlflowServer implements BeforeAllCallback, BeforeEachCallback
         "mlflow is not installed (pip install mlflow); MLflow tests skipped (" + why + ")";
   }
 
-  /** Skips each test, with the reason, when no server could be started for lack of mlflow. */
+  /**
+   * Skips each test, with the reason, when no server could be started for lack of mlflow; fails it
+   * instead under CI ({@code CI=true}), where mlflow must be installed.
+   */
   @Override
   public void beforeEach(ExtensionContext context) {
+    if (unavailable != null && "true".equalsIgnoreCase(System.getenv("CI"))) {
+      org.junit.jupiter.api.Assertions.fail(unavailable.replace("skipped", "cannot run under CI"));
+    }
     Assumptions.assumeTrue(unavailable == null, unavailable);
+  }
+
+  /** Stops the server (a fault for tests); its data stays for {@link #restart()}. */
+  public void stop() throws Exception {
+    stopProcess();
+  }
+
+  /** Starts the stopped server again on the same port with the same data. */
+  public void restart() throws Exception {
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+    pb.redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("server.log").toFile()));
+    pb.environment().put("MLFLOW_SERVER_ENABLE_JOB_EXECUTION", "false");
+    process = pb.start();
+    if (!waitForHealth()) {
+      throw new IllegalStateException(
+          "mlflow server did not come back:\n" + tail(dir.resolve("server.log")));
+    }
   }
 
   /** True once /health answers 200; false when the process died first. */
@@ -135,6 +160,16 @@ public final class MlflowServer implements BeforeAllCallback, BeforeEachCallback
 
   @Override
   public void afterAll(ExtensionContext context) throws Exception {
+    stopProcess();
+    if (dir != null) {
+      try (Stream<Path> walk = Files.walk(dir)) {
+        walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+      dir = null;
+    }
+  }
+
+  private void stopProcess() throws Exception {
     if (process != null) {
       List<ProcessHandle> tree = process.descendants().toList();
       tree.forEach(ProcessHandle::destroy);
@@ -147,12 +182,6 @@ public final class MlflowServer implements BeforeAllCallback, BeforeEachCallback
         h.onExit().get(10, TimeUnit.SECONDS);
       }
       process = null;
-    }
-    if (dir != null) {
-      try (Stream<Path> walk = Files.walk(dir)) {
-        walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
-      dir = null;
     }
   }
 

@@ -221,6 +221,18 @@ class RealNvpSweepTest {
             .orElseThrow();
     String parentMlflowId = remoteParent.get("info").get("run_id").asText();
     assertEquals(best, tags(remoteParent).get("flowlab.best_run_id"));
+    String bestMlflowId =
+        remote.stream()
+            .filter(r -> best.equals(tags(r).get("flowlab.local_run_id")))
+            .findFirst()
+            .orElseThrow()
+            .get("info")
+            .get("run_id")
+            .asText();
+    assertEquals(
+        bestMlflowId,
+        tags(remoteParent).get("flowlab.best_mlflow_run_id"),
+        "the best trial by its MLflow run id");
     assertEquals(
         parent.tags().get("flowlab.sweep_hash"), tags(remoteParent).get("flowlab.sweep_hash"));
     List<String> parentFiles =
