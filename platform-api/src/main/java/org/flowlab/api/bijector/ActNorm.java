@@ -7,6 +7,7 @@ import org.flowlab.api.flow.Bijector;
 import org.flowlab.api.flow.LogDetMode;
 import org.flowlab.api.flow.Transformed;
 import org.flowlab.api.nn.Initializer;
+import org.flowlab.api.nn.Parameter;
 import org.flowlab.api.nn.ParameterScope;
 import org.flowlab.api.nn.Scalars;
 import org.flowlab.api.onnx.OnnxBijector;
@@ -35,6 +36,8 @@ public final class ActNorm implements Bijector, OnnxBijector {
   private final NDArray bias;
   private final NDArray logScale;
   private final NDArray initialized;
+  private final Parameter biasParameter;
+  private final Parameter logScaleParameter;
   private final Shape broadcastShape;
   private final long spatial;
 
@@ -52,6 +55,8 @@ public final class ActNorm implements Bijector, OnnxBijector {
     this.bias = scope.trainable("bias", new Shape(features), Initializer.ZEROS);
     this.logScale = scope.trainable("log_scale", new Shape(features), Initializer.ZEROS);
     this.initialized = scope.buffer("initialized", new Shape(1), Initializer.ZEROS);
+    this.biasParameter = scope.parameter("bias");
+    this.logScaleParameter = scope.parameter("log_scale");
     long[] dims = new long[eventShape.dimension()];
     Arrays.fill(dims, 1);
     dims[0] = features;
@@ -116,8 +121,10 @@ public final class ActNorm implements Bijector, OnnxBijector {
       NDArray perFeature = x.swapAxes(0, 1).reshape(features, -1); // (c, n·h·w)
       NDArray mean = perFeature.mean(new int[] {1}, true);
       NDArray std = perFeature.sub(mean).square().mean(new int[] {1}).sqrt();
-      bias.set(mean.neg().toType(bias.getDataType(), false).toFloatArray());
-      logScale.set(std.add(EPS).log().neg().toType(logScale.getDataType(), false).toFloatArray());
+      // Through the parameters, which write where the optimizer does (a packed storage's own
+      // alias), not through the tensors the layer computes with.
+      biasParameter.assign(mean.neg().reshape(bias.getShape()));
+      logScaleParameter.assign(std.add(EPS).log().neg().reshape(logScale.getShape()));
       initialized.set(new float[] {1f});
     }
     return forward(x, LogDetMode.EXACT).value();

@@ -51,7 +51,7 @@ public final class TrainBenchmark {
     double[] rates = new double[repeats];
     java.util.Map<String, Double> figureSums = new java.util.TreeMap<>();
     try (NDManager manager = NDManager.newBaseManager(device)) {
-      Flow flow = model.build(data.eventShape(), manager, config.seed());
+      Flow flow = model.buildForTraining(data.eventShape(), manager, config.seed());
       Trainer trainer =
           new Trainer(
               timed,
