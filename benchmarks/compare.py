@@ -36,12 +36,14 @@ def one_thread_env():
 
 
 def run(cmd, pattern):
+    """(steps/s of wall time, steps per CPU-second of the process)."""
     out = subprocess.run(cmd, cwd=ROOT, env=one_thread_env(), capture_output=True, text=True)
     text = out.stdout + out.stderr
     m = re.search(pattern, text)
-    if out.returncode != 0 or not m:
+    cpu = re.search(r"([0-9.]+) steps per CPU-second", text)
+    if out.returncode != 0 or not m or not cpu:
         sys.exit(f"failed ({out.returncode}): {' '.join(cmd)}\n{text[-2000:]}")
-    return float(m.group(1))
+    return float(m.group(1)), float(cpu.group(1))
 
 
 def flowlab(batch, args):
@@ -74,18 +76,21 @@ def main():
             rates[(b, "flowlab")].append(flowlab(b, args))
             rates[(b, "adam")].append(torch(b, "default", args))
             rates[(b, "fused")].append(torch(b, "fused", args))
-            print(f"round {r + 1} batch {b}: flowlab {rates[(b, 'flowlab')][-1]:.1f}, "
-                  f"torch adam {rates[(b, 'adam')][-1]:.1f}, torch fused {rates[(b, 'fused')][-1]:.1f} steps/s",
-                  flush=True)
-    print(f"\nsteps/s, one intra-op thread each, {args.rounds} interleaved rounds of {args.steps} steps "
-          f"after {args.warmup} warmup (load average at the end: {os.getloadavg()[0]:.1f})")
-    for b in batches:
-        f = rates[(b, "flowlab")]
-        for k, label in (("adam", "Adam()"), ("fused", "Adam(fused=True)")):
-            t = rates[(b, k)]
-            ratios = [x / y for x, y in zip(f, t)]
-            print(f"batch {b:4d}: Flowlab {min(f):.1f}-{max(f):.1f}, PyTorch {label} {min(t):.1f}-{max(t):.1f}; "
-                  f"Flowlab/PyTorch min {min(ratios):.2f}x median {statistics.median(ratios):.2f}x")
+            print(f"round {r + 1} batch {b}: " + ", ".join(
+                f"{k} {rates[(b, k)][-1][0]:.1f} ({rates[(b, k)][-1][1]:.1f} per CPU-s)"
+                for k in ("flowlab", "adam", "fused")) + " steps/s", flush=True)
+    print(f"\none intra-op thread each, {args.rounds} interleaved rounds of {args.steps} steps after "
+          f"{args.warmup} warmup (load average at the end: {os.getloadavg()[0]:.1f}; above ~1.5 on 2 cores "
+          f"the wall-time figures are noisy, the CPU-time ones less so)")
+    for which, label in ((0, "steps/s (wall time)"), (1, "steps per CPU-second of the process")):
+        print(label + ":")
+        for b in batches:
+            f = [x[which] for x in rates[(b, "flowlab")]]
+            for k, name in (("adam", "Adam()"), ("fused", "Adam(fused=True)")):
+                t = [x[which] for x in rates[(b, k)]]
+                ratios = [x / y for x, y in zip(f, t)]
+                print(f"  batch {b:4d}: Flowlab {min(f):.1f}-{max(f):.1f}, PyTorch {name} {min(t):.1f}-{max(t):.1f}; "
+                      f"Flowlab/PyTorch min {min(ratios):.2f}x median {statistics.median(ratios):.2f}x")
     return 0
 
 
