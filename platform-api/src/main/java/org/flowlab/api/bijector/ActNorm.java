@@ -65,12 +65,14 @@ public final class ActNorm implements Bijector, OnnxBijector {
 
   @Override
   public Transformed forward(NDArray x, LogDetMode mode) {
-    NDArray z = x.add(bias.reshape(broadcastShape)).mul(logScale.exp().reshape(broadcastShape));
-    long n = x.getShape().get(0);
-    NDArray logDet =
-        x.getManager()
-            .zeros(new Shape(n), x.getDataType())
-            .add(Scalars.mul(logScale.sum(), spatial));
+    // Few native calls: on vectors the parameters already broadcast, and the per-sample log-det is
+    // one expand of Σ log s (times h·w on images).
+    boolean vector = broadcastShape.dimension() == 1;
+    NDArray shift = vector ? bias : bias.reshape(broadcastShape);
+    NDArray scale = vector ? logScale.exp() : logScale.exp().reshape(broadcastShape);
+    NDArray z = x.add(shift).mul(scale);
+    NDArray total = spatial == 1 ? logScale.sum() : Scalars.mul(logScale.sum(), spatial);
+    NDArray logDet = total.broadcast(new Shape(x.getShape().get(0)));
     return new Transformed(z, logDet, LogDetMode.EXACT);
   }
 
