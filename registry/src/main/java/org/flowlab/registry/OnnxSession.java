@@ -57,8 +57,17 @@ public final class OnnxSession implements AutoCloseable {
     return open(Files.readAllBytes(model), wanted);
   }
 
-  /** Opens a serialised model. */
+  /** Opens a serialised model with ONNX Runtime's default thread count. */
   public static OnnxSession open(byte[] model, Provider wanted) {
+    return open(model, wanted, 0);
+  }
+
+  /**
+   * Opens a serialised model.
+   *
+   * @param intraOpThreads ONNX Runtime's intra-op threads; 0 for its default (one per core)
+   */
+  public static OnnxSession open(byte[] model, Provider wanted, int intraOpThreads) {
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     String why;
     if (wanted == Provider.CPU) {
@@ -77,6 +86,9 @@ public final class OnnxSession implements AutoCloseable {
       }
     }
     try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+      if (intraOpThreads > 0) {
+        options.setIntraOpNumThreads(intraOpThreads);
+      }
       return new OnnxSession(env, env.createSession(model, options), "CPU", why);
     } catch (OrtException e) {
       throw new IllegalStateException(

@@ -16,6 +16,7 @@ public final class RegisteredFlow implements AutoCloseable {
   private final long[] latentShape;
   private final String noise;
   private final OnnxSession.Provider wanted;
+  private int intraOpThreads;
   private OnnxSession logProb;
   private OnnxSession sample;
 
@@ -53,11 +54,23 @@ public final class RegisteredFlow implements AutoCloseable {
     return new RegisteredFlow(models, card.eventShape(), card.latentShape(), wanted);
   }
 
+  /**
+   * Sets ONNX Runtime's intra-op threads for the sessions this flow opens from now on (0, the
+   * default: one per core); returns this flow.
+   */
+  public RegisteredFlow intraOpThreads(int threads) {
+    if (threads < 0) {
+      throw new IllegalArgumentException("threads must be ≥ 0, got " + threads);
+    }
+    this.intraOpThreads = threads;
+    return this;
+  }
+
   /** Per-sample log p(x) for {@code n} points given row-major. */
   public float[] score(float[] x, int n) {
     requireSize(x, n, eventShape, "data");
     if (logProb == null) {
-      logProb = OnnxSession.open(logProbModel, wanted);
+      logProb = OnnxSession.open(logProbModel, wanted, intraOpThreads);
     }
     return logProb.run(
         Map.of(OnnxModels.X, new OnnxSession.Input(x, batched(n, eventShape))),
@@ -68,7 +81,7 @@ public final class RegisteredFlow implements AutoCloseable {
   public float[] decode(float[] standardZ, int n, double temperature) {
     requireSize(standardZ, n, latentShape, "latent");
     if (sample == null) {
-      sample = OnnxSession.open(sampleModel, wanted);
+      sample = OnnxSession.open(sampleModel, wanted, intraOpThreads);
     }
     return sample.run(
         Map.of(

@@ -7,6 +7,7 @@ import org.flowlab.api.flow.Bijector;
 import org.flowlab.api.flow.LogDetMode;
 import org.flowlab.api.flow.Transformed;
 import org.flowlab.api.nn.Initializer;
+import org.flowlab.api.nn.Parameter;
 import org.flowlab.api.nn.ParameterScope;
 import org.flowlab.api.nn.Scalars;
 import org.flowlab.api.onnx.OnnxBijector;
@@ -35,6 +36,8 @@ public final class ActNorm implements Bijector, OnnxBijector {
   private final NDArray bias;
   private final NDArray logScale;
   private final NDArray initialized;
+  private final Parameter biasParameter;
+  private final Parameter logScaleParameter;
   private final Shape broadcastShape;
   private final long spatial;
 
@@ -52,6 +55,8 @@ public final class ActNorm implements Bijector, OnnxBijector {
     this.bias = scope.trainable("bias", new Shape(features), Initializer.ZEROS);
     this.logScale = scope.trainable("log_scale", new Shape(features), Initializer.ZEROS);
     this.initialized = scope.buffer("initialized", new Shape(1), Initializer.ZEROS);
+    this.biasParameter = scope.parameter("bias");
+    this.logScaleParameter = scope.parameter("log_scale");
     long[] dims = new long[eventShape.dimension()];
     Arrays.fill(dims, 1);
     dims[0] = features;
@@ -60,12 +65,14 @@ public final class ActNorm implements Bijector, OnnxBijector {
 
   @Override
   public Transformed forward(NDArray x, LogDetMode mode) {
-    NDArray z = x.add(bias.reshape(broadcastShape)).mul(logScale.exp().reshape(broadcastShape));
-    long n = x.getShape().get(0);
-    NDArray logDet =
-        x.getManager()
-            .zeros(new Shape(n), x.getDataType())
-            .add(Scalars.mul(logScale.sum(), spatial));
+    // Few native calls: on vectors the parameters already broadcast, and the per-sample log-det is
+    // one expand of Σ log s (times h·w on images).
+    boolean vector = broadcastShape.dimension() == 1;
+    NDArray shift = vector ? bias : bias.reshape(broadcastShape);
+    NDArray scale = vector ? logScale.exp() : logScale.exp().reshape(broadcastShape);
+    NDArray z = x.add(shift).mul(scale);
+    NDArray total = spatial == 1 ? logScale.sum() : Scalars.mul(logScale.sum(), spatial);
+    NDArray logDet = total.broadcast(new Shape(x.getShape().get(0)));
     return new Transformed(z, logDet, LogDetMode.EXACT);
   }
 
@@ -116,8 +123,10 @@ public final class ActNorm implements Bijector, OnnxBijector {
       NDArray perFeature = x.swapAxes(0, 1).reshape(features, -1); // (c, n·h·w)
       NDArray mean = perFeature.mean(new int[] {1}, true);
       NDArray std = perFeature.sub(mean).square().mean(new int[] {1}).sqrt();
-      bias.set(mean.neg().toType(bias.getDataType(), false).toFloatArray());
-      logScale.set(std.add(EPS).log().neg().toType(logScale.getDataType(), false).toFloatArray());
+      // Through the parameters, which write where the optimizer does (a packed storage's own
+      // alias), not through the tensors the layer computes with.
+      biasParameter.assign(mean.neg().reshape(bias.getShape()));
+      logScaleParameter.assign(std.add(EPS).log().neg().reshape(logScale.getShape()));
       initialized.set(new float[] {1f});
     }
     return forward(x, LogDetMode.EXACT).value();

@@ -11,12 +11,18 @@ public final class Parameter {
   private final String name;
   private final NDArray value;
   private final boolean trainable;
+  private final ParameterStorage storage;
 
   Parameter(String name, NDArray value, boolean trainable) {
+    this(name, value, trainable, null);
+  }
+
+  Parameter(String name, NDArray value, boolean trainable, ParameterStorage storage) {
     this.name = name;
     this.value = value;
     this.trainable = trainable;
-    if (trainable) {
+    this.storage = storage;
+    if (trainable && !value.hasGradient()) {
       value.setRequiresGradient(true);
     }
   }
@@ -36,12 +42,22 @@ public final class Parameter {
     return trainable;
   }
 
+  /** The storage that packs this parameter with others, or null when it is a tensor of its own. */
+  public ParameterStorage storage() {
+    return storage;
+  }
+
   /** Copies {@code source} into this parameter in place, keeping its gradient attachment. */
   public void assign(NDArray source) {
     if (!source.getShape().equals(value.getShape())) {
       throw new IllegalArgumentException(
           name + ": shape " + source.getShape() + " does not match " + value.getShape());
     }
-    value.set(source.toType(value.getDataType(), false).toByteBuffer());
+    NDArray converted = source.toType(value.getDataType(), false);
+    if (storage != null) {
+      storage.write(name, converted);
+    } else {
+      value.set(converted.toByteBuffer());
+    }
   }
 }

@@ -20,23 +20,44 @@ public final class ParameterScope {
   private final long seed;
   private final String prefix;
   private final Map<String, Parameter> registry;
+  private final ParameterStorage storage;
 
   private ParameterScope(
-      NDManager manager, long seed, String prefix, Map<String, Parameter> registry) {
+      NDManager manager,
+      long seed,
+      String prefix,
+      Map<String, Parameter> registry,
+      ParameterStorage storage) {
     this.manager = manager;
     this.seed = seed;
     this.prefix = prefix;
     this.registry = registry;
+    this.storage = storage;
   }
 
-  /** The root scope of one flow: parameters live on {@code manager}'s device. */
+  /**
+   * The root scope of one flow: parameters live on {@code manager}'s device, each its own tensor.
+   */
   public static ParameterScope root(NDManager manager, long seed) {
-    return new ParameterScope(manager, seed, "", new LinkedHashMap<>());
+    return new ParameterScope(manager, seed, "", new LinkedHashMap<>(), null);
+  }
+
+  /**
+   * The root scope of one flow whose trainable parameters live in {@code storage} (buffers stay
+   * tensors of their own); initial values are the same as with {@link #root(NDManager, long)}.
+   */
+  public static ParameterScope root(NDManager manager, long seed, ParameterStorage storage) {
+    return new ParameterScope(manager, seed, "", new LinkedHashMap<>(), storage);
   }
 
   /** A child scope whose parameters are named {@code prefix.name.*}. */
   public ParameterScope child(String name) {
-    return new ParameterScope(manager, seed, qualify(name), registry);
+    return new ParameterScope(manager, seed, qualify(name), registry, storage);
+  }
+
+  /** The parameter (or buffer) {@code name} registered in this scope; null if there is none. */
+  public Parameter parameter(String name) {
+    return registry.get(qualify(name));
   }
 
   /** Creates and registers a trainable parameter. */
@@ -70,6 +91,11 @@ public final class ParameterScope {
       throw new IllegalStateException("parameter " + full + " is registered twice");
     }
     float[] values = init.values(shape, Seeds.stream(seed, "init/" + full));
+    if (trainable && storage != null) {
+      NDArray view = storage.allocate(full, shape, values);
+      registry.put(full, new Parameter(full, view, true, storage));
+      return view;
+    }
     NDArray array = manager.create(values, shape);
     array.setName(full);
     registry.put(full, new Parameter(full, array, trainable));

@@ -62,10 +62,19 @@ final class BenchExportCommand implements Callable<Integer> {
       description = "Untimed calls before each figure (default: ${DEFAULT-VALUE}).")
   int warmup = 3;
 
+  @Option(
+      names = "--ort-threads",
+      paramLabel = "N",
+      description =
+          "ONNX Runtime intra-op threads (default: the JVM's PyTorch intra-op threads, so both"
+              + " sides compute with the same number; $OMP_NUM_THREADS sets those).")
+  Integer ortThreads;
+
   @Mixin RegistryOptions registry;
 
   @Override
   public Integer call() throws Exception {
+    ExportBenchmark bench = main.injector().getInstance(ExportBenchmark.class); // loads the engine
     ExportBenchmark.Options options;
     try {
       options =
@@ -74,17 +83,23 @@ final class BenchExportCommand implements Callable<Integer> {
               seconds,
               minCalls,
               warmup,
-              registry.provider == null ? OnnxSession.Provider.CPU : registry.provider());
+              registry.provider == null ? OnnxSession.Provider.CPU : registry.provider(),
+              ortThreads != null ? ortThreads : pytorchThreads());
     } catch (IllegalArgumentException e) {
       throw new ConfigException("bench-export", "", e.getMessage());
     }
     ModelStore store = registry.store();
-    ExportBenchmark bench = main.injector().getInstance(ExportBenchmark.class);
     List<ExportBenchmark.Row> rows = new ArrayList<>();
     for (String reference : models) {
       rows.addAll(bench.measure(SampleCommand.resolve(store, reference), options, System.out));
     }
     System.out.print(ExportBenchmark.table(rows));
     return 0;
+  }
+
+  /** The JVM's PyTorch intra-op threads ($OMP_NUM_THREADS, else PyTorch's default). */
+  private static int pytorchThreads() {
+    ai.djl.engine.Engine.getInstance();
+    return ai.djl.pytorch.jni.JniUtils.getNumThreads();
   }
 }

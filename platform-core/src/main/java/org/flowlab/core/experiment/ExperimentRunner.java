@@ -218,7 +218,7 @@ public final class ExperimentRunner {
       PrintStream out)
       throws IOException {
     ExperimentConfig config = loaded.config();
-    Flow flow = model.build(data.eventShape(), manager, config.seed());
+    Flow flow = model.buildForTraining(data.eventShape(), manager, config.seed());
     Path runDir = run.dir();
     Path configFile = runDir.resolve("config.yaml");
     // config.yaml is written last: a run killed before it (a sweep trial halted at once when its

@@ -5,12 +5,15 @@ import ai.djl.ndarray.types.Shape;
 import java.util.List;
 import org.flowlab.api.bijector.Logit;
 import org.flowlab.api.flow.Flow;
+import org.flowlab.api.nn.Parameter;
 import org.flowlab.api.nn.ParameterScope;
+import org.flowlab.api.nn.ParameterStorage;
 import org.flowlab.api.spi.BuildContext;
 import org.flowlab.api.spi.FamilyBuildException;
 import org.flowlab.api.spi.FlowFamily;
 import org.flowlab.core.config.LoadedConfig;
 import org.flowlab.core.plugins.PluginHost;
+import org.flowlab.core.train.PackedParameters;
 
 /**
  * An experiment's {@code model} block resolved: the family found through the plugin host and its
@@ -89,9 +92,40 @@ public record ResolvedModel(
     return logitAlpha == null ? flow : flow.withPreprocessing(List.of(new Logit(logitAlpha)));
   }
 
-  @SuppressWarnings("unchecked")
+  /**
+   * The flow for training: like {@link #build}, but with every trainable parameter in one packed
+   * buffer ({@link PackedParameters}, CPU) so that the optimizer works on all of them in one native
+   * call. The family builds twice: once to learn the parameters' names and shapes, then into the
+   * buffer; initial values depend only on (seed, name), so both builds start from the same values.
+   */
+  public Flow buildForTraining(Shape eventShape, NDManager manager, long seed) {
+    Flow layout = build(eventShape, manager, seed);
+    PackedParameters packed = PackedParameters.create(layout.parameters(), manager);
+    if (packed == null) {
+      return layout;
+    }
+    for (Parameter p : layout.parameters()) {
+      p.value().close();
+    }
+    Flow flow = buildTyped(family, eventShape, manager, seed, packed);
+    return logitAlpha == null ? flow : flow.withPreprocessing(List.of(new Logit(logitAlpha)));
+  }
+
   private <C> Flow buildTyped(FlowFamily<C> typed, Shape eventShape, NDManager manager, long seed) {
-    return typed.build(
-        (C) params, new BuildContext(eventShape, ParameterScope.root(manager, seed)));
+    return buildTyped(typed, eventShape, manager, seed, null);
+  }
+
+  @SuppressWarnings("unchecked")
+  private <C> Flow buildTyped(
+      FlowFamily<C> typed,
+      Shape eventShape,
+      NDManager manager,
+      long seed,
+      ParameterStorage storage) {
+    ParameterScope root =
+        storage == null
+            ? ParameterScope.root(manager, seed)
+            : ParameterScope.root(manager, seed, storage);
+    return typed.build((C) params, new BuildContext(eventShape, root));
   }
 }

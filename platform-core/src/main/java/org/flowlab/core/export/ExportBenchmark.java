@@ -48,18 +48,23 @@ public final class ExportBenchmark {
    * @param minCalls the least timed calls per figure
    * @param warmup untimed calls before each figure
    * @param provider the ONNX Runtime execution provider to ask for
+   * @param ortThreads ONNX Runtime's intra-op threads (0: its default, one per core)
    */
   public record Options(
       List<Integer> batches,
       double seconds,
       int minCalls,
       int warmup,
-      OnnxSession.Provider provider) {
+      OnnxSession.Provider provider,
+      int ortThreads) {
     /** Checks the values. */
     public Options {
       batches = List.copyOf(batches);
       if (batches.isEmpty() || batches.stream().anyMatch(b -> b < 1)) {
         throw new IllegalArgumentException("batches must be positive, got " + batches);
+      }
+      if (ortThreads < 0) {
+        throw new IllegalArgumentException("ONNX Runtime threads must be ≥ 0, got " + ortThreads);
       }
       if (!(seconds >= 0) || minCalls < 1 || warmup < 0) {
         throw new IllegalArgumentException(
@@ -119,7 +124,9 @@ public final class ExportBenchmark {
     RunFlows.Source source = flows.source("bench-export " + label, card.sourceRun());
     List<Row> rows = new ArrayList<>();
     try (NDManager manager = NDManager.newBaseManager(Device.cpu());
-        RegisteredFlow ort = RegisteredFlow.open(registered, options.provider())) {
+        RegisteredFlow ort =
+            RegisteredFlow.open(registered, options.provider())
+                .intraOpThreads(options.ortThreads())) {
       Flow flow = source.restore(event, manager);
       int largest = options.batches().stream().mapToInt(Integer::intValue).max().orElseThrow();
       // Inputs of log_prob: the model's own samples, valid data whatever the preprocessing.
@@ -158,12 +165,14 @@ public final class ExportBenchmark {
           nonFinite == 0 ? "" : " (" + nonFinite + " with a non-finite log p in both, left out)",
           gap <= tolerance ? "" : " (above " + tolerance + ": the run's best checkpoint changed?)");
       out.printf(
-          "%s: ONNX Runtime %s, execution provider %s (%s); JVM: PyTorch engine on the CPU, no"
-              + " gradient recording; both with their default thread pools (%d cores)%n",
+          "%s: ONNX Runtime %s, execution provider %s (%s), %s intra-op threads; JVM: PyTorch"
+              + " engine on the CPU, no gradient recording, %d intra-op threads (%d cores)%n",
           label,
           ai.onnxruntime.OrtEnvironment.getEnvironment().getVersion(),
           ort.provider(),
           ort.providerNote(),
+          options.ortThreads() == 0 ? "default" : Integer.toString(options.ortThreads()),
+          ai.djl.pytorch.jni.JniUtils.getNumThreads(),
           Runtime.getRuntime().availableProcessors());
       SplittableRandom rng = new SplittableRandom(SEED);
       for (int batch : options.batches()) {

@@ -2,18 +2,15 @@ package org.flowlab.core.train;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -380,7 +377,6 @@ public final class Trainer {
       scope.suppressNotUsedWarning();
       NDArray x = sub.create(prefetch.take(step, totalSteps), batchShape());
       requireOnRunDevice(x, step);
-      List<NDArray> grads = new ArrayList<>(trainable.size());
       double loss;
       // DJL's PyTorch engine allows one gradient collector per JVM at a time: trainers running in
       // parallel (sweep workers) take turns for the forward and backward pass.
@@ -406,22 +402,19 @@ public final class Trainer {
       } finally {
         GRADIENT_LOCK.unlock();
       }
-      NDList flat = new NDList(trainable.size());
-      for (Parameter p : trainable) {
-        NDArray g = p.value().getGradient();
-        grads.add(g);
-        flat.add(g.reshape(-1));
-      }
-      double norm = Math.sqrt(NDArrays.concat(flat).square().sum().getFloat());
+      double norm = adam.gradientNorm();
       if (!Double.isFinite(norm)) {
         throw new TrainingDivergedException(
-            step, "gradient norm is " + norm + " with loss " + loss + nonFiniteGradient(grads));
+            step,
+            "gradient norm is "
+                + norm
+                + " with loss "
+                + loss
+                + nonFiniteGradient(adam.parameterGradients()));
       }
       double clip = config.gradClip();
-      adam.step(grads, lr, clip > 0 && norm > clip ? clip / (norm + 1e-6) : 1.0);
-      for (NDArray g : grads) {
-        g.set(new NDIndex(":"), 0f);
-      }
+      adam.step(lr, clip > 0 && norm > clip ? clip / (norm + 1e-6) : 1.0);
+      adam.zeroGradients();
       return new double[] {loss, norm};
     }
   }

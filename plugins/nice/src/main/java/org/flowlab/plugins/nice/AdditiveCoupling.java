@@ -1,8 +1,10 @@
 package org.flowlab.plugins.nice;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import java.util.List;
+import org.flowlab.api.bijector.Partition;
 import org.flowlab.api.flow.Bijector;
 import org.flowlab.api.flow.LogDetMode;
 import org.flowlab.api.flow.Transformed;
@@ -15,18 +17,16 @@ import org.flowlab.api.onnx.OnnxTensor;
 import org.flowlab.api.onnx.OnnxTransformed;
 
 /**
- * NICE's additive coupling on vectors (d). With the partition mask k (1 on x₁, the kept part, 0 on
- * x₂), forward (data → latent): {@code z = x + (1−k)⊙m(x⊙k)}, i.e. {@code z₁ = x₁, z₂ = x₂ +
- * m(x₁)}; the Jacobian is unit triangular, so the log-det is 0. Inverse: {@code x = z −
- * (1−k)⊙m(z⊙k)}, exact because {@code z⊙k = x⊙k}.
+ * NICE's additive coupling on vectors (d). The partition mask k (1 on x₁, the kept part, 0 on x₂)
+ * divides the features ({@link Partition}); forward (data → latent): {@code z₁ = x₁, z₂ = x₂ +
+ * m(x₁)}; the Jacobian is unit triangular, so the log-det is 0. Inverse: {@code x₂ = z₂ − m(z₁)},
+ * exact because {@code z₁ = x₁}.
  *
- * <p>The coupling function m is an {@link Mlp}; when its last layer starts at zero, the coupling
- * starts as the identity. It reads the masked vector (zeros on x₂) and its outputs on x₁ are
- * dropped, so m depends on x₁ only and changes x₂ only, as in the paper.
+ * <p>The coupling function m is an {@link Mlp} from x₁ to x₂'s size, as in the paper; when its last
+ * layer starts at zero, the coupling starts as the identity.
  */
 final class AdditiveCoupling implements Bijector, OnnxBijector {
-  private final NDArray keep;
-  private final NDArray change;
+  private final Partition partition;
   private final Mlp net;
 
   /**
@@ -42,49 +42,50 @@ final class AdditiveCoupling implements Bijector, OnnxBijector {
       List<Integer> hidden,
       Activation activation,
       boolean identityInit) {
-    int d = keep.length;
-    float[] change = new float[d];
-    for (int i = 0; i < d; i++) {
-      change[i] = 1 - keep[i];
-    }
-    this.keep = scope.manager().create(keep, new Shape(1, d));
-    this.change = scope.manager().create(change, new Shape(1, d));
-    this.net = new Mlp(scope.child("net"), d, hidden, d, activation, identityInit);
+    this.partition = new Partition(keep, scope.manager());
+    this.net =
+        new Mlp(
+            scope.child("net"),
+            partition.keptSize(),
+            hidden,
+            partition.changedSize(),
+            activation,
+            identityInit);
   }
 
   @Override
   public Transformed forward(NDArray x, LogDetMode mode) {
-    NDArray z = x.add(shift(x));
+    NDList parts = partition.split(x);
+    NDArray z = partition.join(parts.get(0), parts.get(1).add(net.forward(parts.get(0))));
     NDArray logDet = x.getManager().zeros(new Shape(x.getShape().get(0)), x.getDataType());
     return new Transformed(z, logDet, LogDetMode.EXACT);
   }
 
   @Override
   public NDArray inverse(NDArray z) {
-    return z.sub(shift(z));
+    NDList parts = partition.split(z);
+    return partition.join(parts.get(0), parts.get(1).sub(net.forward(parts.get(0))));
   }
 
-  /** Emits {@code z = x + (1−k)⊙m(x⊙k)}; the log-det is zero. */
+  /** Emits {@code z₂ = x₂ + m(x₁)}; the log-det is zero. */
   @Override
   public OnnxTransformed emitForward(OnnxGraph graph, OnnxTensor x) {
+    List<String> parts = partition.emitSplit(graph, x.name());
+    String changed = graph.add(parts.get(1), emitShift(graph, parts.get(0)));
     return new OnnxTransformed(
-        x.with(graph.add(x.name(), emitShift(graph, x))), graph.zerosPerSample(x));
+        x.with(partition.emitJoin(graph, parts.get(0), changed)), graph.zerosPerSample(x));
   }
 
-  /** Emits {@code x = z − (1−k)⊙m(z⊙k)}. */
+  /** Emits {@code x₂ = z₂ − m(z₁)}. */
   @Override
   public OnnxTensor emitInverse(OnnxGraph graph, OnnxTensor z) {
-    return z.with(graph.sub(z.name(), emitShift(graph, z)));
+    List<String> parts = partition.emitSplit(graph, z.name());
+    String changed = graph.sub(parts.get(1), emitShift(graph, parts.get(0)));
+    return z.with(partition.emitJoin(graph, parts.get(0), changed));
   }
 
-  /** Emits {@code (1−k)⊙m(x⊙k)} as {@link #shift} computes it. */
-  private String emitShift(OnnxGraph graph, OnnxTensor x) {
-    OnnxTensor masked = x.with(graph.mul(x.name(), graph.initializer("keep", keep)));
-    return graph.mul(net.emit(graph, masked).name(), graph.initializer("change", change));
-  }
-
-  /** {@code (1−k)⊙m(x⊙k)}: zero on x₁. */
-  private NDArray shift(NDArray x) {
-    return net.forward(x.mul(keep)).mul(change);
+  /** Emits {@code m(x₁)}. */
+  private String emitShift(OnnxGraph graph, String kept) {
+    return net.emit(graph, new OnnxTensor(kept, new Shape(partition.keptSize()))).name();
   }
 }

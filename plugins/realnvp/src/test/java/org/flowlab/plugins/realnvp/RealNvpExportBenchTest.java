@@ -106,10 +106,13 @@ class RealNvpExportBenchTest {
                 "0.2",
                 "--warmup",
                 "1",
+                "--ort-threads",
+                "1",
                 "--models-dir",
                 models.toString()));
     System.out.print(out);
     assertTrue(out.contains("execution provider CPU"), out);
+    assertTrue(out.contains("(CPU requested), 1 intra-op threads"), out);
     List<String> rows = new ArrayList<>();
     for (String line : out.lines().toList()) {
       if (line.startsWith("gauss8:1 ") || line.startsWith("digits:1 ")) {

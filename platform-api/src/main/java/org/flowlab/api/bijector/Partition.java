@@ -1,0 +1,122 @@
+package org.flowlab.api.bijector;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.util.List;
+import org.flowlab.api.onnx.OnnxGraph;
+
+/**
+ * How a coupling on vectors {@code (n, d)} divides the features: the kept ones (mask 1), which pass
+ * unchanged and are all its conditioner sees, and the changed ones. A mask that keeps the first or
+ * the last features is one split and one concatenation; any other mask (a checkerboard) multiplies
+ * by 0/1 selection matrices, which is exact.
+ */
+public final class Partition {
+  private final int d;
+  private final int kept;
+  private final boolean keptFirst;
+  private final NDArray selectKept;
+  private final NDArray selectChanged;
+  private final NDArray joinKept;
+  private final NDArray joinChanged;
+
+  /**
+   * @param mask 1 for the features kept, 0 for those changed; both sets non-empty
+   * @param manager where the selection matrices (for a mask that is not a prefix or suffix) live
+   */
+  public Partition(float[] mask, NDManager manager) {
+    this.d = mask.length;
+    int count = 0;
+    for (float m : mask) {
+      count += m > 0.5f ? 1 : 0;
+    }
+    if (count == 0 || count == d) {
+      throw new IllegalArgumentException("a partition needs kept and changed features");
+    }
+    this.kept = count;
+    boolean prefix = true;
+    boolean suffix = true;
+    for (int i = 0; i < d; i++) {
+      boolean keep = mask[i] > 0.5f;
+      prefix &= keep == i < kept;
+      suffix &= keep == i >= d - kept;
+    }
+    this.keptFirst = prefix;
+    if (prefix || suffix) {
+      selectKept = null;
+      selectChanged = null;
+      joinKept = null;
+      joinChanged = null;
+    } else {
+      float[] k = new float[d * kept];
+      float[] c = new float[d * (d - kept)];
+      int ki = 0;
+      int ci = 0;
+      for (int i = 0; i < d; i++) {
+        if (mask[i] > 0.5f) {
+          k[i * kept + ki++] = 1f;
+        } else {
+          c[i * (d - kept) + ci++] = 1f;
+        }
+      }
+      selectKept = manager.create(k, new Shape(d, kept));
+      selectChanged = manager.create(c, new Shape(d, d - kept));
+      joinKept = selectKept.transpose().duplicate();
+      joinChanged = selectChanged.transpose().duplicate();
+    }
+  }
+
+  /** Number of kept features. */
+  public int keptSize() {
+    return kept;
+  }
+
+  /** Number of changed features. */
+  public int changedSize() {
+    return d - kept;
+  }
+
+  /**
+   * (kept, changed) features of {@code x}, shapes {@code (n, keptSize)} and {@code (n,
+   * changedSize)}.
+   */
+  public NDList split(NDArray x) {
+    if (selectKept != null) {
+      return new NDList(x.matMul(selectKept), x.matMul(selectChanged));
+    }
+    NDList parts = x.split(new long[] {keptFirst ? kept : d - kept}, 1);
+    return keptFirst ? parts : new NDList(parts.get(1), parts.get(0));
+  }
+
+  /** The vector whose kept features are {@code kept} and changed ones {@code changed}. */
+  public NDArray join(NDArray kept, NDArray changed) {
+    if (selectKept != null) {
+      return kept.matMul(joinKept).add(changed.matMul(joinChanged));
+    }
+    return keptFirst ? kept.concat(changed, 1) : changed.concat(kept, 1);
+  }
+
+  /** Emits {@link #split}: the names of (kept, changed). */
+  public List<String> emitSplit(OnnxGraph graph, String x) {
+    if (selectKept != null) {
+      return List.of(
+          graph.matMul(x, graph.initializer("select_kept", selectKept)),
+          graph.matMul(x, graph.initializer("select_changed", selectChanged)));
+    }
+    List<String> parts =
+        keptFirst ? graph.split(x, 1, kept, d - kept) : graph.split(x, 1, d - kept, kept);
+    return keptFirst ? parts : List.of(parts.get(1), parts.get(0));
+  }
+
+  /** Emits {@link #join}. */
+  public String emitJoin(OnnxGraph graph, String kept, String changed) {
+    if (selectKept != null) {
+      return graph.add(
+          graph.matMul(kept, graph.initializer("join_kept", joinKept)),
+          graph.matMul(changed, graph.initializer("join_changed", joinChanged)));
+    }
+    return keptFirst ? graph.concat(1, kept, changed) : graph.concat(1, changed, kept);
+  }
+}
