@@ -78,7 +78,7 @@ public final class PackedParameters implements ParameterStorage {
    * them.
    */
   public static PackedParameters create(List<Parameter> layout, NDManager manager) {
-    if (!manager.getDevice().equals(Device.cpu())
+    if (!Device.Type.CPU.equals(manager.getDevice().getDeviceType())
         || !"PyTorch".equals(manager.getEngine().getEngineName())) {
       return null;
     }
