@@ -1,25 +1,18 @@
 package org.flowlab.registry;
 
+import org.flowlab.api.onnx.ExportTolerance;
+
 /**
  * The parity check of an export: ONNX Runtime against the JVM model on held-out data (log p) and on
- * latents (samples). Misses of {@value #LOG_PROB_TOLERANCE} (log p, float32) or {@value
- * #SAMPLE_TOLERANCE} (samples) fail the export.
- *
- * <p>Where |log p| is above 1000 nats (images: a 28×28 model's log p is about −2000), the log p
- * tolerance is {@value #LOG_PROB_RELATIVE_TOLERANCE} of the largest |log p| instead: such a value
- * is a float32 sum over hundreds of dimensions, and two runtimes that sum in a different order
- * already differ by more than 1e-3 there (measured: 1.2e-3 on a Fashion-MNIST RealNVP whose log p
- * is about −1900, 6e-7 relative). 1e-6 relative is still 1e-6 bits per dimension.
+ * latents (samples). The tolerances are {@link ExportTolerance}'s (absolute for moderate values,
+ * relative for large ones); a miss fails the export.
  */
 public final class Parity {
-  /** Largest accepted |Δ log p| (nats). */
-  public static final double LOG_PROB_TOLERANCE = 1e-3;
+  /** Largest accepted |Δ log p| (nats) for moderate log p: {@link ExportTolerance#LOG_PROB}. */
+  public static final double LOG_PROB_TOLERANCE = ExportTolerance.LOG_PROB;
 
-  /** Largest accepted |Δ log p| relative to the largest |log p|, when that is the larger bound. */
-  public static final double LOG_PROB_RELATIVE_TOLERANCE = 1e-6;
-
-  /** Largest accepted |Δ x| of a sample. */
-  public static final double SAMPLE_TOLERANCE = 1e-4;
+  /** Largest accepted |Δ x| of a moderate sample: {@link ExportTolerance#SAMPLE}. */
+  public static final double SAMPLE_TOLERANCE = ExportTolerance.SAMPLE;
 
   private Parity() {}
 
@@ -62,7 +55,7 @@ public final class Parity {
           String.format(
               java.util.Locale.ROOT,
               "ONNX parity check failed: max |Δ log p| = %.3g (tolerance %.2g), max |Δ x| = %.3g"
-                  + " (tolerance %.0e) on %d points / %d latents",
+                  + " (tolerance %.2g) on %d points / %d latents",
               report.logProbMaxAbsError(),
               report.logProbTolerance(),
               report.sampleMaxAbsError(),
@@ -105,24 +98,12 @@ public final class Parity {
             latents,
             temperature,
             flow.provider(),
-            logProbTolerance(jvmLogProb),
-            SAMPLE_TOLERANCE);
+            ExportTolerance.logProb(jvmLogProb),
+            ExportTolerance.sample(jvmSamples));
     if (!report.passed()) {
       throw new Failure(report);
     }
     return report;
-  }
-
-  /**
-   * The accepted |Δ log p| for these values: {@value #LOG_PROB_TOLERANCE}, or {@value
-   * #LOG_PROB_RELATIVE_TOLERANCE} of the largest |log p| where that is larger.
-   */
-  public static double logProbTolerance(float[] logProb) {
-    double largest = 0;
-    for (float v : logProb) {
-      largest = Math.max(largest, Math.abs(v));
-    }
-    return Math.max(LOG_PROB_TOLERANCE, LOG_PROB_RELATIVE_TOLERANCE * largest);
   }
 
   /** max |a − b|; infinite when the lengths differ or a value is not finite. */

@@ -26,6 +26,7 @@ import org.flowlab.api.nn.Layer;
 import org.flowlab.api.nn.Linear;
 import org.flowlab.api.nn.Mlp;
 import org.flowlab.api.nn.ParameterScope;
+import org.flowlab.api.onnx.ExportTolerance;
 import org.flowlab.api.onnx.OnnxExportException;
 import org.flowlab.api.onnx.OnnxGraph;
 import org.flowlab.api.onnx.OnnxLayer;
@@ -99,8 +100,14 @@ class OnnxParityTest {
 
   @Test
   void logProbToleranceIsAbsoluteExceptForLargeLogProbs() {
-    assertEquals(1e-3, Parity.logProbTolerance(new float[] {-3.2f, 5f, -999f}), 0);
-    assertEquals(1.9e-3, Parity.logProbTolerance(new float[] {-1200f, -1900f, 12f}), 1e-9);
+    assertEquals(1e-3, ExportTolerance.logProb(new float[] {-3.2f, 5f, -999f}), 0);
+    assertEquals(1.9e-3, ExportTolerance.logProb(new float[] {-1200f, -1900f, 12f}), 1e-9);
+  }
+
+  @Test
+  void sampleToleranceIsAbsoluteExceptForLargeSamples() {
+    assertEquals(1e-4, ExportTolerance.sample(new float[] {-3.2f, 5f, -9.9f}), 0);
+    assertEquals(9.3e-4, ExportTolerance.sample(new float[] {1f, -93f, 12f}), 1e-9);
   }
 
   @Test

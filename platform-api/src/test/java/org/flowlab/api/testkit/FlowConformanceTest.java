@@ -32,6 +32,7 @@ import org.flowlab.api.flow.LogDetMode;
 import org.flowlab.api.flow.Transformed;
 import org.flowlab.api.nn.Parameter;
 import org.flowlab.api.nn.ParameterScope;
+import org.flowlab.api.onnx.ExportTolerance;
 import org.flowlab.api.onnx.OnnxModels;
 import org.flowlab.api.random.Seeds;
 import org.flowlab.api.spi.BuildContext;
@@ -82,12 +83,6 @@ import org.junit.jupiter.api.TestFactory;
  */
 public abstract class FlowConformanceTest<C> {
   private static final long SEED = 20240607L;
-
-  /** Largest |Δ log p| allowed between ONNX Runtime and the JVM (float32). */
-  public static final double EXPORT_LOG_PROB_TOLERANCE = 1e-3;
-
-  /** Largest |Δ x| allowed between ONNX Runtime's and the JVM's samples. */
-  public static final double EXPORT_SAMPLE_TOLERANCE = 1e-4;
 
   /** The temperature the export parity decodes at (≠ 1, so the scaling is checked too). */
   public static final double EXPORT_TEMPERATURE = 0.8;
@@ -463,13 +458,13 @@ public abstract class FlowConformanceTest<C> {
     try (OnnxRuntimeModel logProb = new OnnxRuntimeModel(e.models().logProb());
         OnnxRuntimeModel sample = new OnnxRuntimeModel(e.models().sample())) {
       double lp = FlowChecks.maxAbsDiff(runLogProb(logProb, e), e.jvmLogProb());
+      double lpTolerance = ExportTolerance.logProb(e.jvmLogProb());
       assertTrue(
-          lp <= EXPORT_LOG_PROB_TOLERANCE,
-          "max |log p(ONNX Runtime) − log p(JVM)| = " + lp + " > " + EXPORT_LOG_PROB_TOLERANCE);
+          lp <= lpTolerance,
+          "max |log p(ONNX Runtime) − log p(JVM)| = " + lp + " > " + lpTolerance);
       double dx = FlowChecks.maxAbsDiff(runSample(sample, e), e.jvmSample());
-      assertTrue(
-          dx <= EXPORT_SAMPLE_TOLERANCE,
-          "max |x(ONNX Runtime) − x(JVM)| = " + dx + " > " + EXPORT_SAMPLE_TOLERANCE);
+      double xTolerance = ExportTolerance.sample(e.jvmSample());
+      assertTrue(dx <= xTolerance, "max |x(ONNX Runtime) − x(JVM)| = " + dx + " > " + xTolerance);
     }
   }
 

@@ -13,10 +13,10 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 import org.flowlab.api.flow.Flow;
 import org.flowlab.api.flow.LogDetMode;
+import org.flowlab.api.onnx.ExportTolerance;
 import org.flowlab.registry.ModelCard;
 import org.flowlab.registry.ModelStore;
 import org.flowlab.registry.OnnxSession;
-import org.flowlab.registry.Parity;
 import org.flowlab.registry.RegisteredFlow;
 
 /**
@@ -154,7 +154,7 @@ public final class ExportBenchmark {
           }
         }
       }
-      double tolerance = Parity.logProbTolerance(jvmLp);
+      double tolerance = ExportTolerance.logProb(jvmLp);
       out.printf(
           Locale.ROOT,
           "%s: ONNX Runtime vs the JVM model of run %s: max |Δ log p| %.3g on %d samples%s%s%n",
