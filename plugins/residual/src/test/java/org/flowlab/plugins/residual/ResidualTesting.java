@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import java.util.ArrayList;
 import java.util.List;
@@ -102,7 +104,12 @@ final class ResidualTesting {
             w[k] -= (float) (lr * ah / (Math.sqrt(bh) + 1e-8));
           }
           value.set(w);
-          value.getGradient().set(new float[w.length]);
+          // Cleared in place. getGradient() returns a new wrapper each call, and set(float[]) would
+          // point the gradient's storage at a direct buffer only that wrapper keeps alive: once the
+          // scope closed it and a GC freed the buffer, the next backward pass accumulated into
+          // freed
+          // memory (SIGSEGV in ~DifferentiableViewMeta, "corrupted double-linked list").
+          JniUtils.zeroGrad((PtNDArray) value);
         }
       }
     }
