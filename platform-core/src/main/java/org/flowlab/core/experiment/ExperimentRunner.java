@@ -224,7 +224,7 @@ public final class ExperimentRunner {
     // config.yaml is written last: a run killed before it (a sweep trial halted at once when its
     // host dies) records its params and tags again when resumed (the same values).
     if (!resuming || !Files.exists(configFile)) {
-      run.logParams(loaded.flatParams());
+      run.logParams(params(loaded, data.eventShape()));
       Map<String, String> tags =
           new LinkedHashMap<>(RunTags.collect(Path.of(System.getProperty("flowlab.home", "."))));
       tags.put("flowlab.config_hash", loaded.configHash());
@@ -394,5 +394,21 @@ public final class ExperimentRunner {
             + " (best), "
             + result.lastCheckpoint()
             + " (last)");
+  }
+
+  /** Keys that mean something for image data only (bit depth, sample-grid temperatures). */
+  static final java.util.Set<String> IMAGE_ONLY_PARAMS =
+      java.util.Set.of("data.n_bits", "evaluation.temperatures");
+
+  /**
+   * The params a run logs: the resolved config, flattened, without the image-only keys when the
+   * data are not images (a 2D toy run carries no bit depth or sample-grid temperatures).
+   */
+  static Map<String, String> params(LoadedConfig loaded, ai.djl.ndarray.types.Shape event) {
+    Map<String, String> params = new java.util.TreeMap<>(loaded.flatParams());
+    if (event.dimension() != 3) {
+      params.keySet().removeAll(IMAGE_ONLY_PARAMS);
+    }
+    return params;
   }
 }
