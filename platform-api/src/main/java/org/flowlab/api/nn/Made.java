@@ -1,14 +1,7 @@
 package org.flowlab.api.nn;
 
-import ai.djl.ndarray.NDArray;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.flowlab.api.onnx.OnnxGraph;
-import org.flowlab.api.onnx.OnnxJvp;
-import org.flowlab.api.onnx.OnnxJvpLayer;
-import org.flowlab.api.onnx.OnnxLayer;
-import org.flowlab.api.onnx.OnnxTensor;
 import org.flowlab.api.random.Seeds;
 
 /**
@@ -27,8 +20,7 @@ import org.flowlab.api.random.Seeds;
  * {@code p·d + d − 1}) holds parameter {@code p} (a shift, a log-scale, …) of each input, in input
  * position order, so {@code output[p·d + j]} belongs to input {@code j}.
  */
-public final class Made implements Layer, OnnxLayer, OnnxJvpLayer {
-  private final List<Layer> layers = new ArrayList<>();
+public final class Made extends LayerSequence {
 
   /**
    * @param scope where the layers register their weights and masks ({@code 0.weight}, {@code
@@ -120,42 +112,5 @@ public final class Made implements Layer, OnnxLayer, OnnxJvpLayer {
       }
       seen[o] = true;
     }
-  }
-
-  @Override
-  public NDArray forward(NDArray x) {
-    for (Layer layer : layers) {
-      x = layer.forward(x);
-    }
-    return x;
-  }
-
-  @Override
-  public Jvp jvp(NDArray x, NDArray v) {
-    for (Layer layer : layers) {
-      Jvp step = layer.jvp(x, v);
-      x = step.value();
-      v = step.tangent();
-    }
-    return new Jvp(x, v);
-  }
-
-  /** Emits every layer in order. */
-  @Override
-  public OnnxTensor emit(OnnxGraph graph, OnnxTensor x) {
-    for (Layer layer : layers) {
-      x = OnnxLayer.emit(layer, graph, x);
-    }
-    return x;
-  }
-
-  /** Emits every layer's JVP in order (the chain rule). */
-  @Override
-  public OnnxJvp emitJvp(OnnxGraph graph, OnnxTensor x, OnnxTensor tangents) {
-    OnnxJvp step = new OnnxJvp(x, tangents);
-    for (Layer layer : layers) {
-      step = OnnxJvpLayer.emitJvp(layer, graph, step.value(), step.tangents());
-    }
-    return step;
   }
 }

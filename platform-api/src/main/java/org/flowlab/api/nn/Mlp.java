@@ -1,20 +1,12 @@
 package org.flowlab.api.nn;
 
-import ai.djl.ndarray.NDArray;
-import java.util.ArrayList;
 import java.util.List;
-import org.flowlab.api.onnx.OnnxGraph;
-import org.flowlab.api.onnx.OnnxJvp;
-import org.flowlab.api.onnx.OnnxJvpLayer;
-import org.flowlab.api.onnx.OnnxLayer;
-import org.flowlab.api.onnx.OnnxTensor;
 
 /**
  * A multilayer perceptron: Linear → activation → … → Linear. The last layer can start at zero, so
  * that a coupling whose conditioner is this MLP starts as the identity.
  */
-public final class Mlp implements Layer, OnnxLayer, OnnxJvpLayer {
-  private final List<Layer> layers = new ArrayList<>();
+public final class Mlp extends LayerSequence {
 
   /**
    * @param scope where the layers register their weights ({@code 0.weight}, {@code 1.weight}, …)
@@ -39,42 +31,5 @@ public final class Mlp implements Layer, OnnxLayer, OnnxJvpLayer {
       width = h;
     }
     layers.add(new Linear(scope.child(Integer.toString(index)), width, out, zeroLast));
-  }
-
-  @Override
-  public NDArray forward(NDArray x) {
-    for (Layer layer : layers) {
-      x = layer.forward(x);
-    }
-    return x;
-  }
-
-  /** Emits every layer in order. */
-  @Override
-  public OnnxTensor emit(OnnxGraph graph, OnnxTensor x) {
-    for (Layer layer : layers) {
-      x = OnnxLayer.emit(layer, graph, x);
-    }
-    return x;
-  }
-
-  /** Emits every layer's JVP in order (the chain rule). */
-  @Override
-  public OnnxJvp emitJvp(OnnxGraph graph, OnnxTensor x, OnnxTensor tangents) {
-    OnnxJvp step = new OnnxJvp(x, tangents);
-    for (Layer layer : layers) {
-      step = OnnxJvpLayer.emitJvp(layer, graph, step.value(), step.tangents());
-    }
-    return step;
-  }
-
-  @Override
-  public Jvp jvp(NDArray x, NDArray v) {
-    for (Layer layer : layers) {
-      Jvp step = layer.jvp(x, v);
-      x = step.value();
-      v = step.tangent();
-    }
-    return new Jvp(x, v);
   }
 }
