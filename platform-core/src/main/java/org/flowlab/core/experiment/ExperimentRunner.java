@@ -120,6 +120,7 @@ public final class ExperimentRunner {
       out.println(choice);
     }
     DataSplits data = loadData(loaded);
+    Devices.applyThreadDefault(data.eventShape(), device);
 
     TrackerFactory.FoundRun existing =
         resumeRunId == null

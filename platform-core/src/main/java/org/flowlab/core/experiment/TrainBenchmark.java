@@ -35,6 +35,7 @@ public final class TrainBenchmark {
     ResolvedModel model = ResolvedModel.resolve(loaded, plugins);
     Device device = ExperimentRunner.resolveDevice(loaded);
     DataSplits data = ExperimentRunner.loadData(loaded);
+    Devices.applyThreadDefault(data.eventShape(), device);
     long total = warmup + (long) steps * repeats;
     TrainingConfig t = config.training();
     TrainingConfig timed =

@@ -54,4 +54,16 @@ class DevicesTest {
         assertThrows(IllegalArgumentException.class, () -> Devices.resolve("gpu:2", 2));
     assertEquals("gpu:2 asks for GPU 2 but DJL sees 2 GPU(s), numbered 0 to 1", e.getMessage());
   }
+
+  @Test
+  void vectorModelsTrainOnOneThreadAndImagesOnEveryCore() {
+    assertEquals(1, Devices.defaultThreads(new ai.djl.ndarray.types.Shape(2), 16));
+    assertEquals(16, Devices.defaultThreads(new ai.djl.ndarray.types.Shape(1, 28, 28), 16));
+    assertEquals(2, Devices.defaultThreads(new ai.djl.ndarray.types.Shape(3, 32, 32), 2));
+  }
+
+  @Test
+  void aGpuRunLeavesTheThreadsAlone() {
+    assertEquals(0, Devices.applyThreadDefault(new ai.djl.ndarray.types.Shape(2), Device.gpu(0)));
+  }
 }
