@@ -20,6 +20,22 @@ public final class CliProcess {
   private final Map<String, String> environment;
 
   /**
+   * The CLI a plugin's end-to-end test runs: {@code --dev} with this repository's {@code plugins/}
+   * (the {@code flowlab.repo.root} property, else {@code ../..}) and {@code runs} as the runs
+   * folder.
+   */
+  public static CliProcess dev(Path runs) {
+    Path repo = Path.of(System.getProperty("flowlab.repo.root", "../.."));
+    return new CliProcess(
+        List.of(
+            "--dev",
+            "--plugins-dir",
+            repo.resolve("plugins").toString(),
+            "--runs-dir",
+            runs.toString()));
+  }
+
+  /**
    * @param globalOptions options placed before the command, e.g. {@code --dev --runs-dir DIR}
    */
   public CliProcess(List<String> globalOptions) {

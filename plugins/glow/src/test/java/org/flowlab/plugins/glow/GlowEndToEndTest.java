@@ -18,7 +18,6 @@ import org.junit.jupiter.api.io.TempDir;
  * model.params} value is one located error line.
  */
 class GlowEndToEndTest {
-  private static final Path REPO = Path.of(System.getProperty("flowlab.repo.root", "../.."));
   private static final String TINY =
       """
       name: tiny-glow
@@ -40,22 +39,12 @@ class GlowEndToEndTest {
 
   @TempDir Path tmp;
 
-  private CliProcess cli(Path runs) {
-    return new CliProcess(
-        List.of(
-            "--dev",
-            "--plugins-dir",
-            REPO.resolve("plugins").toString(),
-            "--runs-dir",
-            runs.toString()));
-  }
-
   @Test
   void tinyRunTrainsAndRecordsAndBadParamsAreOneLocatedLine() throws Exception {
     Path runs = tmp.resolve("runs");
     Path good = tmp.resolve("tiny.yaml");
     Files.writeString(good, TINY.formatted("3"));
-    CliProcess.Result r = cli(runs).run(tmp.resolve("log"), "run", good.toString());
+    CliProcess.Result r = CliProcess.dev(runs).run(tmp.resolve("log"), "run", good.toString());
     assertEquals(0, r.exitCode(), r.stderr());
     RunSummary run = new LocalRunStore(runs).listRuns().get(0);
     assertEquals("FINISHED", run.status().toString());
@@ -66,7 +55,8 @@ class GlowEndToEndTest {
 
     Path bad = tmp.resolve("bad.yaml");
     Files.writeString(bad, TINY.formatted("0"));
-    CliProcess.Result e = cli(runs).run(tmp.resolve("log-bad"), "validate", bad.toString());
+    CliProcess.Result e =
+        CliProcess.dev(runs).run(tmp.resolve("log-bad"), "validate", bad.toString());
     assertEquals(2, e.exitCode(), e.stderr());
     List<String> errors = e.stderr().lines().filter(l -> l.startsWith("error: ")).toList();
     assertEquals(

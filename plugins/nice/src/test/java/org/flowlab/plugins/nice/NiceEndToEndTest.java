@@ -19,7 +19,6 @@ import org.junit.jupiter.api.io.TempDir;
  * metrics; a short run on tiny images (written by the test) reports bits/dim and sample grids.
  */
 class NiceEndToEndTest {
-  private static final Path REPO = Path.of(System.getProperty("flowlab.repo.root", "../.."));
   private static final String TINY =
       """
       name: tiny-nice
@@ -53,22 +52,12 @@ class NiceEndToEndTest {
 
   @TempDir Path tmp;
 
-  private CliProcess cli(Path runs) {
-    return new CliProcess(
-        List.of(
-            "--dev",
-            "--plugins-dir",
-            REPO.resolve("plugins").toString(),
-            "--runs-dir",
-            runs.toString()));
-  }
-
   @Test
   void runTrainsEvaluatesAndRecordsEverything() throws Exception {
     Path runs = tmp.resolve("runs");
     Path config = tmp.resolve("tiny.yaml");
     Files.writeString(config, TINY);
-    CliProcess.Result r = cli(runs).run(tmp.resolve("log"), "run", config.toString());
+    CliProcess.Result r = CliProcess.dev(runs).run(tmp.resolve("log"), "run", config.toString());
     assertEquals(0, r.exitCode(), r.stderr());
     LocalRunStore store = new LocalRunStore(runs);
     RunSummary run = store.listRuns().get(0);
@@ -98,7 +87,7 @@ class NiceEndToEndTest {
     TestFiles.idx(data.resolve("t10k-images-idx3-ubyte"), 20, 4, 4);
     Path config = Files.writeString(tmp.resolve("images.yaml"), IMAGES.formatted(data));
     Path runs = tmp.resolve("runs");
-    CliProcess.Result r = cli(runs).run(tmp.resolve("log"), "run", config.toString());
+    CliProcess.Result r = CliProcess.dev(runs).run(tmp.resolve("log"), "run", config.toString());
     assertEquals(0, r.exitCode(), r.stderr());
     LocalRunStore store = new LocalRunStore(runs);
     RunSummary run = store.listRuns().get(0);

@@ -28,7 +28,6 @@ import org.junit.jupiter.api.io.TempDir;
 class RealNvpCleanStopTest {
   @RegisterExtension static final MlflowServer MLFLOW = new MlflowServer();
 
-  private static final Path REPO = Path.of(System.getProperty("flowlab.repo.root", "../.."));
   private static final String TINY =
       """
       name: stop
@@ -51,28 +50,19 @@ class RealNvpCleanStopTest {
 
   @TempDir Path tmp;
 
-  private CliProcess cli(Path runs) {
-    return new CliProcess(
-        List.of(
-            "--dev",
-            "--plugins-dir",
-            REPO.resolve("plugins").toString(),
-            "--runs-dir",
-            runs.toString()));
-  }
-
   @Test
   void sigtermStopsAtAStepWithACheckpointAndResumeEndsBitwiseLikeAnUninterruptedRun()
       throws Exception {
     Path config = tmp.resolve("stop.yaml");
     Files.writeString(config, TINY);
     Path straight = tmp.resolve("straight");
-    CliProcess.Result whole = cli(straight).run(tmp.resolve("log-a"), "run", config.toString());
+    CliProcess.Result whole =
+        CliProcess.dev(straight).run(tmp.resolve("log-a"), "run", config.toString());
     assertEquals(0, whole.exitCode(), whole.stderr());
 
     Path stopped = tmp.resolve("stopped");
     Process p =
-        cli(stopped)
+        CliProcess.dev(stopped)
             .start(
                 tmp.resolve("log-b"),
                 "run",
@@ -106,7 +96,8 @@ class RealNvpCleanStopTest {
     assertTrue(Files.size(store.runDir(runId).resolve("checkpoints/last.ckpt")) > 0);
     assertEquals("KILLED", serverStatus(), "the MLflow server has the run KILLED too");
 
-    CliProcess.Result resumed = cli(stopped).run(tmp.resolve("log-c"), "run", "--resume", runId);
+    CliProcess.Result resumed =
+        CliProcess.dev(stopped).run(tmp.resolve("log-c"), "run", "--resume", runId);
     assertEquals(0, resumed.exitCode(), resumed.stderr());
     assertTrue(
         resumed.stdout().contains("resuming at step " + step),

@@ -31,7 +31,6 @@ import org.junit.jupiter.api.io.TempDir;
 class RealNvpEndToEndTest {
   @RegisterExtension static final MlflowServer MLFLOW = new MlflowServer();
 
-  private static final Path REPO = Path.of(System.getProperty("flowlab.repo.root", "../.."));
   private static final String TINY =
       """
       name: tiny
@@ -54,16 +53,6 @@ class RealNvpEndToEndTest {
 
   @TempDir Path tmp;
 
-  private CliProcess cli(Path runs) {
-    return new CliProcess(
-        List.of(
-            "--dev",
-            "--plugins-dir",
-            REPO.resolve("plugins").toString(),
-            "--runs-dir",
-            runs.toString()));
-  }
-
   private Path yaml(String name, String text) throws IOException {
     Path file = tmp.resolve(name);
     Files.writeString(file, text);
@@ -74,7 +63,8 @@ class RealNvpEndToEndTest {
   void runTrainsEvaluatesAndRecordsEverything() throws Exception {
     Path runs = tmp.resolve("runs");
     CliProcess.Result r =
-        cli(runs).run(tmp.resolve("log"), "run", yaml("tiny.yaml", TINY.formatted(100)).toString());
+        CliProcess.dev(runs)
+            .run(tmp.resolve("log"), "run", yaml("tiny.yaml", TINY.formatted(100)).toString());
     assertEquals(0, r.exitCode(), r.stderr());
     assertTrue(r.stdout().contains("checkpoint: "), r.stdout());
     LocalRunStore store = new LocalRunStore(runs);
@@ -95,7 +85,8 @@ class RealNvpEndToEndTest {
     assertTrue(Files.exists(dir.resolve("checkpoints/best.ckpt")));
     assertTrue(Files.exists(dir.resolve("artifacts/config.yaml")));
 
-    CliProcess.Result listed = cli(runs).run(tmp.resolve("log2"), "runs", "--sort", "test/nll");
+    CliProcess.Result listed =
+        CliProcess.dev(runs).run(tmp.resolve("log2"), "runs", "--sort", "test/nll");
     assertEquals(0, listed.exitCode(), listed.stderr());
     assertTrue(listed.stdout().contains(run.id()), listed.stdout());
   }
@@ -120,7 +111,7 @@ class RealNvpEndToEndTest {
       Path file = yaml(c.getKey(), c.getValue());
       for (String command : List.of("validate", "run")) {
         CliProcess.Result r =
-            cli(tmp.resolve("runs"))
+            CliProcess.dev(tmp.resolve("runs"))
                 .run(tmp.resolve("log-" + c.getKey()), command, file.toString());
         assertEquals(2, r.exitCode(), command + " " + c.getKey() + ": " + r.stderr());
         List<String> errors = r.stderr().lines().filter(l -> l.startsWith("error: ")).toList();
@@ -131,7 +122,7 @@ class RealNvpEndToEndTest {
       }
     }
     CliProcess.Result missing =
-        cli(tmp.resolve("runs")).run(tmp.resolve("log-missing"), "run", "nope.yaml");
+        CliProcess.dev(tmp.resolve("runs")).run(tmp.resolve("log-missing"), "run", "nope.yaml");
     assertEquals(2, missing.exitCode());
     assertEquals("error: nope.yaml: file not found", missing.stderr().strip());
   }
@@ -140,10 +131,11 @@ class RealNvpEndToEndTest {
   void killNineThenResumeEndsWithTheUninterruptedMetrics() throws Exception {
     Path config = yaml("tiny.yaml", TINY.formatted(150));
     Path straight = tmp.resolve("straight");
-    assertEquals(0, cli(straight).run(tmp.resolve("log-a"), "run", config.toString()).exitCode());
+    assertEquals(
+        0, CliProcess.dev(straight).run(tmp.resolve("log-a"), "run", config.toString()).exitCode());
 
     Path killed = tmp.resolve("killed");
-    Process p = cli(killed).start(tmp.resolve("log-b"), "run", config.toString());
+    Process p = CliProcess.dev(killed).start(tmp.resolve("log-b"), "run", config.toString());
     // Wait for an event, not a time: the first checkpoint (step 25 of 150), or the process ending.
     Path last = firstCheckpoint(killed, p);
     assertTrue(last != null, "the run wrote a checkpoint before it ended");
@@ -157,7 +149,7 @@ class RealNvpEndToEndTest {
         "RUNNING", store.listRuns().get(0).status().toString(), "a killed run never finished");
 
     CliProcess.Result resumed =
-        cli(killed).run(tmp.resolve("log-c"), "run", "--resume", runId.substring(0, 17));
+        CliProcess.dev(killed).run(tmp.resolve("log-c"), "run", "--resume", runId.substring(0, 17));
     assertEquals(0, resumed.exitCode(), resumed.stderr());
     assertTrue(resumed.stdout().contains("resuming at step "), resumed.stdout());
 
@@ -211,7 +203,7 @@ class RealNvpEndToEndTest {
   void runOnARealMlflowServerCanBeReadBackThroughRest() throws Exception {
     Path config = yaml("tiny.yaml", TINY.formatted(40));
     CliProcess.Result r =
-        cli(tmp.resolve("runs"))
+        CliProcess.dev(tmp.resolve("runs"))
             .run(
                 tmp.resolve("log"),
                 "run",

@@ -37,7 +37,6 @@ import org.junit.jupiter.api.io.TempDir;
 class RealNvpSlurmSweepTest {
   @RegisterExtension static final MlflowServer MLFLOW = new MlflowServer();
 
-  private static final Path REPO = Path.of(System.getProperty("flowlab.repo.root", "../.."));
   private static final String INSTALL =
       "apt-get install -y slurm-wlm munge && scripts/slurm-one-node";
   private static final String SWEEP =
@@ -89,16 +88,6 @@ class RealNvpSlurmSweepTest {
     }
   }
 
-  private CliProcess cli(Path runs) {
-    return new CliProcess(
-        List.of(
-            "--dev",
-            "--plugins-dir",
-            REPO.resolve("plugins").toString(),
-            "--runs-dir",
-            runs.toString()));
-  }
-
   @Test
   void eightTrialsAsAJobArrayResumeAfterScancelAndKillNineWithoutDuplicates() throws Exception {
     Path config = tmp.resolve("sweep.yaml");
@@ -108,7 +97,7 @@ class RealNvpSlurmSweepTest {
     String[] args = {
       "sweep", config.toString(), "tracking.uri=" + MLFLOW.uri(), "tracking.experiment=slurm-e2e"
     };
-    Process host = cli(runs).start(tmp.resolve("log-a"), args);
+    Process host = CliProcess.dev(runs).start(tmp.resolve("log-a"), args);
     String jobId = null;
     try {
       // Wait for 2 finished trials and one that is training (it has logged a loss).
@@ -150,7 +139,7 @@ class RealNvpSlurmSweepTest {
       assertTrue(stoppedAt > 0 && stoppedAt < 600, "stopped mid-training: " + stoppedAt);
 
       // The rerun finds the tasks still in Slurm, submits only the rest, and waits for all.
-      CliProcess.Result rerun = cli(runs).run(tmp.resolve("log-b"), args);
+      CliProcess.Result rerun = CliProcess.dev(runs).run(tmp.resolve("log-b"), args);
       assertEquals(0, rerun.exitCode(), rerun.stdout() + rerun.stderr());
       assertTrue(
           rerun.stdout().contains("continuing sweep " + cancelled.parentRunId()), rerun.stdout());
@@ -212,7 +201,7 @@ class RealNvpSlurmSweepTest {
       Path straight = tmp.resolve("straight");
       String threads = Optional.ofNullable(System.getenv("OMP_NUM_THREADS")).orElse("1");
       CliProcess.Result whole =
-          cli(straight)
+          CliProcess.dev(straight)
               .run(
                   tmp.resolve("log-c"),
                   Map.of("OMP_NUM_THREADS", threads, "MKL_NUM_THREADS", threads),
@@ -239,7 +228,7 @@ class RealNvpSlurmSweepTest {
     Path config = tmp.resolve("sweep.yaml");
     Files.writeString(config, SWEEP);
     CliProcess.Result partition =
-        cli(tmp.resolve("runs"))
+        CliProcess.dev(tmp.resolve("runs"))
             .run(tmp.resolve("log-p"), "sweep", config.toString(), "sweep.slurm.partition=nope");
     assertEquals(2, partition.exitCode(), partition.stdout() + partition.stderr());
     assertEquals(1, partition.stderr().strip().lines().count(), partition.stderr());
@@ -249,7 +238,7 @@ class RealNvpSlurmSweepTest {
         partition.stderr());
 
     CliProcess.Result missing =
-        cli(tmp.resolve("runs-2"))
+        CliProcess.dev(tmp.resolve("runs-2"))
             .run(tmp.resolve("log-m"), Map.of("PATH", "/nonexistent"), "sweep", config.toString());
     assertEquals(2, missing.exitCode(), missing.stdout() + missing.stderr());
     assertTrue(
@@ -266,7 +255,8 @@ class RealNvpSlurmSweepTest {
   void ctrlCOnAHostWithoutATerminalLeavesTheArrayRunningAndSaysSo() throws Exception {
     Path config = tmp.resolve("sweep.yaml");
     Files.writeString(config, SWEEP);
-    Process host = cli(tmp.resolve("runs")).start(tmp.resolve("log-i"), "sweep", config.toString());
+    Process host =
+        CliProcess.dev(tmp.resolve("runs")).start(tmp.resolve("log-i"), "sweep", config.toString());
     Path stdout = tmp.resolve("log-i/stdout.txt");
     String jobId = null;
     try {

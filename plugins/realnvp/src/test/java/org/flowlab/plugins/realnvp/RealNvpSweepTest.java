@@ -34,7 +34,6 @@ import org.junit.jupiter.api.io.TempDir;
 class RealNvpSweepTest {
   @RegisterExtension static final MlflowServer MLFLOW = new MlflowServer();
 
-  private static final Path REPO = Path.of(System.getProperty("flowlab.repo.root", "../.."));
   private static final String BASE =
       """
       name: sw
@@ -57,16 +56,6 @@ class RealNvpSweepTest {
       """;
 
   @TempDir Path tmp;
-
-  private CliProcess cli(Path runs) {
-    return new CliProcess(
-        List.of(
-            "--dev",
-            "--plugins-dir",
-            REPO.resolve("plugins").toString(),
-            "--runs-dir",
-            runs.toString()));
-  }
 
   private Path yaml(String name, int steps, String sweep) throws IOException {
     Path file = tmp.resolve(name);
@@ -97,7 +86,7 @@ class RealNvpSweepTest {
     String[] args = {
       "sweep", config.toString(), "tracking.uri=" + MLFLOW.uri(), "tracking.experiment=sweep-e2e"
     };
-    Process host = cli(runs).start(tmp.resolve("log-a"), args);
+    Process host = CliProcess.dev(runs).start(tmp.resolve("log-a"), args);
     LocalRunStore store = new LocalRunStore(runs);
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
     boolean ready = false;
@@ -155,7 +144,7 @@ class RealNvpSweepTest {
         java.util.stream.Stream.concat(
                 java.util.Arrays.stream(args), java.util.stream.Stream.of("sweep.workers=3"))
             .toArray(String[]::new);
-    CliProcess.Result rerun = cli(runs).run(tmp.resolve("log-b"), rerunArgs);
+    CliProcess.Result rerun = CliProcess.dev(runs).run(tmp.resolve("log-b"), rerunArgs);
     assertEquals(0, rerun.exitCode(), rerun.stdout() + rerun.stderr());
     int missing = 8 - finishedBefore.size();
     assertTrue(rerun.stdout().contains("continuing sweep " + parent.id()), rerun.stdout());
@@ -280,7 +269,8 @@ class RealNvpSweepTest {
 
     // Trials that ran beside another one reproduce bitwise on their own.
     for (String id : finishedBefore.keySet().stream().sorted().limit(2).toList()) {
-      CliProcess.Result rep = cli(runs).run(tmp.resolve("log-rep-" + id), "reproduce", id);
+      CliProcess.Result rep =
+          CliProcess.dev(runs).run(tmp.resolve("log-rep-" + id), "reproduce", id);
       assertEquals(0, rep.exitCode(), rep.stdout() + rep.stderr());
       assertTrue(rep.stdout().contains("identical: run "), rep.stdout());
     }
@@ -329,7 +319,7 @@ class RealNvpSweepTest {
   private Map<String, RunSummary> sweepTrials(Path config, Path runs, int workers)
       throws Exception {
     CliProcess.Result r =
-        cli(runs)
+        CliProcess.dev(runs)
             .run(
                 tmp.resolve("log-" + runs.getFileName()),
                 "sweep",
@@ -390,7 +380,8 @@ class RealNvpSweepTest {
             workers: 2
             """);
     Path runs = tmp.resolve("runs");
-    CliProcess.Result r = cli(runs).run(tmp.resolve("log-a"), "sweep", config.toString());
+    CliProcess.Result r =
+        CliProcess.dev(runs).run(tmp.resolve("log-a"), "sweep", config.toString());
     assertEquals(1, r.exitCode(), "a failed trial makes the sweep exit 1: " + r.stderr());
     assertTrue(r.stderr().contains("error: 1 of 2 trials did not finish"), r.stderr());
     LocalRunStore store = new LocalRunStore(runs);
@@ -417,18 +408,20 @@ class RealNvpSweepTest {
     assertTrue(csv.contains(failed.id() + ",FAILED,"), csv);
 
     // Rerunning leaves the failed trial alone unless asked; a retry continues its own run.
-    CliProcess.Result again = cli(runs).run(tmp.resolve("log-b"), "sweep", config.toString());
+    CliProcess.Result again =
+        CliProcess.dev(runs).run(tmp.resolve("log-b"), "sweep", config.toString());
     assertEquals(1, again.exitCode());
     assertTrue(again.stdout().contains("2 trials: 0 to run, 2 done before"), again.stdout());
     CliProcess.Result retry =
-        cli(runs).run(tmp.resolve("log-c"), "sweep", config.toString(), "--retry-failed");
+        CliProcess.dev(runs)
+            .run(tmp.resolve("log-c"), "sweep", config.toString(), "--retry-failed");
     assertEquals(1, retry.exitCode());
     assertTrue(retry.stdout().contains("2 trials: 1 to run, 1 done before"), retry.stdout());
     assertTrue(retry.stdout().contains("continuing " + failed.id()), retry.stdout());
     assertEquals(2, children(store, parent.id()).size(), "no duplicate child");
 
     // flowlab reproduce: same config and seed into a new run, bitwise equal final metrics.
-    CliProcess.Result rep = cli(runs).run(tmp.resolve("log-d"), "reproduce", ok.id());
+    CliProcess.Result rep = CliProcess.dev(runs).run(tmp.resolve("log-d"), "reproduce", ok.id());
     assertEquals(0, rep.exitCode(), rep.stdout() + rep.stderr());
     assertTrue(rep.stdout().contains("identical: run "), rep.stdout());
     RunSummary copy =
