@@ -24,6 +24,10 @@ import org.flowlab.core.config.ExperimentConfig.TrainingConfig;
  * ({@code autocast-casts.pt}, made by {@code scripts/make-autocast-casts.py}), run with autograd
  * recording as the thread has it: {@code to_bfloat16}, {@code to_float16}, and {@code forward},
  * back to float32. The module lives on the run's manager and is loaded once per run.
+ *
+ * <p>Low precision where gradients are recorded, that is the training steps; without recording
+ * (validation, test NLL, samples, plots, inverse checks) ops run in float32, so the figures of runs
+ * at different precisions compare directly and match the float32 model a checkpoint exports to.
  */
 public final class TorchAutocast implements Autocast {
   private static final String MODULE = "autocast-casts.pt";
@@ -70,6 +74,9 @@ public final class TorchAutocast implements Autocast {
 
   @Override
   public NDArray apply(Op op, NDArray... inputs) {
+    if (!JniUtils.isGradMode()) {
+      return op.compute(inputs); // evaluation: float32
+    }
     NDArray[] cast = new NDArray[inputs.length];
     for (int i = 0; i < inputs.length; i++) {
       cast[i] = inputs[i] == null ? null : run(inputs[i], toCompute);

@@ -1,12 +1,16 @@
 package org.flowlab.core.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
 import java.util.List;
 import java.util.function.Function;
 import org.flowlab.api.nn.Autocast;
@@ -23,8 +27,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * The matmul-class layers under {@code training.precision} bfloat16 and float16, on real libtorch
  * kernels: the result is float32 holding values of the compute type (an output cast back from
  * bfloat16 has its low 16 bits zero, from float16 its low 13), differs from the float32 layer by
- * that type's rounding and agrees with it within a stated bound; gradients reach the float32
- * parameters as float32.
+ * that type's rounding and agrees with it within a stated bound, while gradients are recorded (a
+ * training step); without recording (evaluation) the layer is the float32 layer, bit for bit.
  */
 class TorchAutocastTest {
   /**
@@ -74,7 +78,18 @@ class TorchAutocastTest {
         Layer cast = c.build().apply(ParameterScope.root(m, 3, null, low));
         NDArray x = m.randomNormal(c.input());
         NDArray expected = reference.forward(x);
-        NDArray actual = cast.forward(x);
+        NDArray actual;
+        try (GradientCollector training = Engine.getInstance().newGradientCollector()) {
+          actual = cast.forward(x);
+        }
+        boolean recording = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        try {
+          assertArrayEquals(
+              expected.toFloatArray(), cast.forward(x).toFloatArray(), c.name() + ": evaluation");
+        } finally {
+          JniUtils.setGradMode(recording);
+        }
         assertEquals(DataType.FLOAT32, actual.getDataType(), c.name());
         assertEquals(expected.getShape(), actual.getShape(), c.name());
         float[] e = expected.toFloatArray();
@@ -105,7 +120,11 @@ class TorchAutocastTest {
         }
         // The tangent path casts too: J·v of a linear layer is the layer without its bias.
         NDArray v = m.randomNormal(c.input());
-        assertEquals(DataType.FLOAT32, cast.jvp(x, v).tangent().getDataType(), c.name());
+        try (GradientCollector training = Engine.getInstance().newGradientCollector()) {
+          NDArray tangent = cast.jvp(x, v).tangent();
+          assertEquals(DataType.FLOAT32, tangent.getDataType(), c.name());
+          assertEquals(0, Float.floatToRawIntBits(tangent.toFloatArray()[0]) & mask, c.name());
+        }
       }
     }
   }
