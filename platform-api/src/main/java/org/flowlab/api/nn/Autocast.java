@@ -1,6 +1,7 @@
 package org.flowlab.api.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
 
 /**
  * The compute type of the matmul-class ops (linear, matmul, convolution), PyTorch's autocast policy
@@ -11,9 +12,9 @@ import ai.djl.ndarray.NDArray;
  * differentiable, so gradients reach them in float32.
  *
  * <p>A layer takes its {@code Autocast} from its {@link ParameterScope} once, at construction, and
- * runs each of its matmul-class ops through {@link #apply}. The host sets it on the root scope from
- * {@code training.precision}; {@link #FLOAT32}, the default, runs every op on its inputs as they
- * are (no casts).
+ * runs each of its matmul-class ops through {@link #linear}, {@link #conv2d}, {@link #matMul} or
+ * {@link #apply}. The host sets it on the root scope from {@code training.precision}; {@link
+ * #FLOAT32}, the default, runs every op on its inputs as they are (no casts).
  */
 public interface Autocast {
   /** A matmul-class op of its (already cast) inputs, in the order given to {@link #apply}. */
@@ -31,4 +32,29 @@ public interface Autocast {
    * back to float32.
    */
   NDArray apply(Op op, NDArray... inputs);
+
+  /** {@code x·Wᵀ + b} (one fused addmm); {@code bias} may be null. */
+  default NDArray linear(NDArray x, NDArray weight, NDArray bias) {
+    return apply(
+        in -> ai.djl.nn.core.Linear.linear(in[0], in[1], in[2]).singletonOrThrow(),
+        x,
+        weight,
+        bias);
+  }
+
+  /** A 2D convolution of images {@code (n, c, h, w)}; {@code bias} may be null. */
+  default NDArray conv2d(NDArray x, NDArray weight, NDArray bias, Shape stride, Shape padding) {
+    return apply(
+        in ->
+            ai.djl.nn.convolutional.Conv2d.conv2d(in[0], in[1], in[2], stride, padding)
+                .singletonOrThrow(),
+        x,
+        weight,
+        bias);
+  }
+
+  /** {@code a·b}, a matrix product. */
+  default NDArray matMul(NDArray a, NDArray b) {
+    return apply(in -> in[0].matMul(in[1]), a, b);
+  }
 }

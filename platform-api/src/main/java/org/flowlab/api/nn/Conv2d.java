@@ -43,17 +43,12 @@ public final class Conv2d implements Layer, OnnxLayer, OnnxJvpLayer {
 
   @Override
   public NDArray forward(NDArray x) {
-    return autocast.apply(this::convolve, x, weight, bias);
+    return autocast.conv2d(x, weight, bias, stride, padding);
   }
 
   @Override
   public Jvp jvp(NDArray x, NDArray v) {
-    return new Jvp(forward(x), autocast.apply(this::convolve, v, weight, null));
-  }
-
-  private NDArray convolve(NDArray... in) {
-    return ai.djl.nn.convolutional.Conv2d.conv2d(in[0], in[1], in[2], stride, padding)
-        .singletonOrThrow();
+    return new Jvp(forward(x), autocast.conv2d(v, weight, null, stride, padding));
   }
 
   /** Emits a Conv node: stride 1, the same zero padding. */

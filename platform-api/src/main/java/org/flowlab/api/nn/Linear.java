@@ -33,17 +33,12 @@ public final class Linear implements Layer, OnnxLayer, OnnxJvpLayer {
 
   @Override
   public NDArray forward(NDArray x) {
-    return autocast.apply(Linear::affine, x, weight, bias);
+    return autocast.linear(x, weight, bias);
   }
 
   @Override
   public Jvp jvp(NDArray x, NDArray v) {
-    return new Jvp(forward(x), autocast.apply(Linear::affine, v, weight, null));
-  }
-
-  /** {@code x·Wᵀ (+ b)}: one fused addmm; inputs x, W, b (b may be null). */
-  static NDArray affine(NDArray... in) {
-    return ai.djl.nn.core.Linear.linear(in[0], in[1], in[2]).singletonOrThrow();
+    return new Jvp(forward(x), autocast.linear(v, weight, null));
   }
 
   /** Emits {@code x·Wᵀ + b}: one Gemm for vectors, MatMul and Add on higher ranks. */

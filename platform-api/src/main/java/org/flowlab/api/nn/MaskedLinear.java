@@ -53,15 +53,13 @@ public final class MaskedLinear implements Layer, OnnxLayer, OnnxJvpLayer {
 
   @Override
   public NDArray forward(NDArray x) {
-    return autocast.apply(Linear::affine, x, weight.mul(mask), bias);
+    return autocast.linear(x, weight.mul(mask), bias);
   }
 
   @Override
   public Jvp jvp(NDArray x, NDArray v) {
     NDArray masked = weight.mul(mask);
-    return new Jvp(
-        autocast.apply(Linear::affine, x, masked, bias),
-        autocast.apply(Linear::affine, v, masked, null));
+    return new Jvp(autocast.linear(x, masked, bias), autocast.linear(v, masked, null));
   }
 
   /** Emits {@code x·(W⊙M)ᵀ + b}: the mask product on the initializers, then MatMul and Add. */
