@@ -103,11 +103,12 @@ public final class TrainBenchmark {
     Arrays.sort(sorted);
     String line =
         String.format(
-            "%s: family %s, batch %d, device %s: %.1f train steps/s (median of %d × %d steps after %d warmup; runs %s)",
+            "%s: family %s, batch %d, device %s, precision %s: %.1f train steps/s (median of %d × %d steps after %d warmup; runs %s)",
             config.name(),
             model.family().name(),
             t.batchSize(),
             device,
+            t.precision(),
             sorted[repeats / 2],
             repeats,
             steps,
