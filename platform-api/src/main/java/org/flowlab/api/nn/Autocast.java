@@ -6,10 +6,12 @@ import ai.djl.ndarray.types.Shape;
 /**
  * The compute type of the matmul-class ops (linear, matmul, convolution), PyTorch's autocast policy
  * written out by hand (DJL has no autocast): such an op runs on its inputs cast to the run's
- * compute type (bfloat16 or float16) and returns float32. Every other op stays float32: log-dets,
- * the loss, exp/log/softplus/sigmoid of scales, normalisations, base densities, ODE solver state,
- * estimators and spectral-norm power iterations; parameters are float32 tensors and the casts are
- * differentiable, so gradients reach them in float32.
+ * compute type (bfloat16 or float16) and returns float32; Jacobian-vector products through such
+ * layers are matmuls too. Every other op stays float32: log-dets, the loss,
+ * exp/log/softplus/sigmoid of scales, normalisations, base densities, ODE solver state, the
+ * estimators' own arithmetic (probes, vᵀ(Jv), series weights) and spectral-norm power iterations;
+ * parameters are float32 tensors and the casts are differentiable, so gradients reach them in
+ * float32.
  *
  * <p>A layer takes its {@code Autocast} from its {@link ParameterScope} once, at construction, and
  * runs each of its matmul-class ops through {@link #linear}, {@link #conv2d}, {@link #matMul} or
