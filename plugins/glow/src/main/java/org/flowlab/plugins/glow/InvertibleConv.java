@@ -4,11 +4,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.convolutional.Conv2d;
-import ai.djl.nn.core.Linear;
 import org.flowlab.api.flow.Bijector;
 import org.flowlab.api.flow.LogDetMode;
 import org.flowlab.api.flow.Transformed;
+import org.flowlab.api.nn.Autocast;
 import org.flowlab.api.nn.ParameterScope;
 import org.flowlab.api.nn.Scalars;
 import org.flowlab.api.onnx.OnnxBijector;
@@ -43,6 +42,10 @@ import org.flowlab.api.onnx.OnnxTransformed;
  * <p>The inverse uses {@code W⁻¹} computed per call from the current W by the same double-precision
  * LU (no cache to go stale when the optimizer updates W in place).
  *
+ * <p>The 1×1 convolution (or matrix product) itself runs through the scope's {@code Autocast}
+ * (bfloat16/float16 in training at those precisions); W's construction from its LU factors and the
+ * log-det stay float32.
+ *
  * <p>ONNX export writes the current W (forward) and W⁻¹ (inverse), computed on the JVM exactly as
  * the JVM passes compute them, as float32 constants of a Conv (images) or Gemm (vectors) node. The
  * log-det is {@code h·w·Σ log_s} from the {@code log_s} initializer (lu), or the JVM's float32
@@ -63,6 +66,7 @@ final class InvertibleConv implements Bijector, OnnxBijector {
   private final NDArray logS;
   private final float[] lowerMask;
   private final float[] upperMask;
+  private final Autocast autocast;
 
   /**
    * @param scope where the parameters are registered
@@ -71,6 +75,7 @@ final class InvertibleConv implements Bijector, OnnxBijector {
    */
   InvertibleConv(ParameterScope scope, Shape eventShape, boolean lu) {
     this.c = Math.toIntExact(eventShape.get(0));
+    this.autocast = scope.autocast();
     this.spatial = eventShape.size() / c;
     this.image = eventShape.dimension() == 3;
     if (!image && eventShape.dimension() != 1) {
@@ -237,8 +242,8 @@ final class InvertibleConv implements Bijector, OnnxBijector {
 
   private NDArray apply(NDArray x, NDArray w) {
     if (image) {
-      return Conv2d.conv2d(x, w.reshape(c, c, 1, 1), null, STRIDE, NO_PADDING).singletonOrThrow();
+      return autocast.conv2d(x, w.reshape(c, c, 1, 1), null, STRIDE, NO_PADDING);
     }
-    return Linear.linear(x, w).singletonOrThrow();
+    return autocast.linear(x, w, null);
   }
 }
