@@ -11,7 +11,10 @@ import org.flowlab.api.flow.Flow;
 import org.flowlab.api.nn.Parameter;
 import org.flowlab.api.random.Seeds;
 
-/** Numerical helpers for flow tests: perturbation, reverse-mode Jacobians, exact log-dets. */
+/**
+ * Numerical helpers for flow tests: perturbation, reverse-mode Jacobians, differences. The exact
+ * log|det| of a Jacobian is {@link org.flowlab.api.linalg.Lu#logAbsDet(double[][])}.
+ */
 public final class FlowChecks {
   private FlowChecks() {}
 
@@ -75,44 +78,6 @@ public final class FlowChecks {
       }
     }
     return jac;
-  }
-
-  /**
-   * {@code log|det A|} of a square matrix, by LU decomposition with partial pivoting in double
-   * precision; {@code -Infinity} when A is singular.
-   */
-  public static double logAbsDet(double[][] matrix) {
-    int d = matrix.length;
-    double[][] a = new double[d][];
-    for (int i = 0; i < d; i++) {
-      if (matrix[i].length != d) {
-        throw new IllegalArgumentException("matrix is not square");
-      }
-      a[i] = matrix[i].clone();
-    }
-    double logDet = 0;
-    for (int k = 0; k < d; k++) {
-      int pivot = k;
-      for (int i = k + 1; i < d; i++) {
-        if (Math.abs(a[i][k]) > Math.abs(a[pivot][k])) {
-          pivot = i;
-        }
-      }
-      if (a[pivot][k] == 0) {
-        return Double.NEGATIVE_INFINITY;
-      }
-      double[] row = a[k];
-      a[k] = a[pivot];
-      a[pivot] = row;
-      logDet += Math.log(Math.abs(a[k][k]));
-      for (int i = k + 1; i < d; i++) {
-        double factor = a[i][k] / a[k][k];
-        for (int j = k; j < d; j++) {
-          a[i][j] -= factor * a[k][j];
-        }
-      }
-    }
-    return logDet;
   }
 
   /** The largest absolute elementwise difference of two arrays of the same shape. */
