@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.flowlab.api.random.Seeds;
+import org.flowlab.api.testkit.FlowChecks;
 import org.junit.jupiter.api.Test;
 
 /** The pivoted LU decomposition against its definition and closed forms. */
@@ -33,19 +34,11 @@ class LuTest {
     return c;
   }
 
-  private static void assertClose(double[][] expected, double[][] actual, double tol) {
-    for (int i = 0; i < expected.length; i++) {
-      for (int j = 0; j < expected.length; j++) {
-        assertEquals(expected[i][j], actual[i][j], tol, "entry (" + i + ", " + j + ")");
-      }
-    }
-  }
-
   @Test
   void factorsReconstructTheMatrixAndGiveItsInverse() {
     double[][] a = gaussian(7);
     Lu lu = Lu.of(a);
-    assertClose(a, multiply(multiply(lu.permutation(), lu.lower()), lu.upper()), 1e-12);
+    FlowChecks.assertClose(a, multiply(multiply(lu.permutation(), lu.lower()), lu.upper()), 1e-12);
     double[][] eye = new double[7][7];
     for (int i = 0; i < 7; i++) {
       eye[i][i] = 1;
@@ -55,7 +48,7 @@ class LuTest {
         assertEquals(0.0, lu.upper()[j][i], "U is upper triangular");
       }
     }
-    assertClose(eye, multiply(lu.inverse(), a), 1e-10);
+    FlowChecks.assertClose(eye, multiply(lu.inverse(), a), 1e-10);
   }
 
   @Test

@@ -1,5 +1,7 @@
 package org.flowlab.api.testkit;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -78,6 +80,17 @@ public final class FlowChecks {
       }
     }
     return jac;
+  }
+
+  /** Asserts that two matrices agree entry by entry within {@code tolerance}, naming the entry. */
+  public static void assertClose(double[][] expected, double[][] actual, double tolerance) {
+    assertEquals(expected.length, actual.length, "rows");
+    for (int i = 0; i < expected.length; i++) {
+      assertEquals(expected[i].length, actual[i].length, "columns of row " + i);
+      for (int j = 0; j < expected[i].length; j++) {
+        assertEquals(expected[i][j], actual[i][j], tolerance, "entry (" + i + ", " + j + ")");
+      }
+    }
   }
 
   /** The largest absolute elementwise difference of two arrays of the same shape. */

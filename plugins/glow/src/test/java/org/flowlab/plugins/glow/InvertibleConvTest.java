@@ -22,27 +22,6 @@ import org.junit.jupiter.api.Test;
 
 /** The invertible 1×1 convolution and its random-rotation initialisation. */
 class InvertibleConvTest {
-  private static double[][] multiply(double[][] a, double[][] b) {
-    int n = a.length;
-    double[][] c = new double[n][n];
-    for (int i = 0; i < n; i++) {
-      for (int k = 0; k < n; k++) {
-        for (int j = 0; j < n; j++) {
-          c[i][j] += a[i][k] * b[k][j];
-        }
-      }
-    }
-    return c;
-  }
-
-  private static void assertClose(double[][] expected, double[][] actual, double tol) {
-    for (int i = 0; i < expected.length; i++) {
-      for (int j = 0; j < expected.length; j++) {
-        assertEquals(expected[i][j], actual[i][j], tol, "entry (" + i + ", " + j + ")");
-      }
-    }
-  }
-
   private static double[][] identity(int n) {
     double[][] eye = new double[n][n];
     for (int i = 0; i < n; i++) {
@@ -65,7 +44,7 @@ class InvertibleConvTest {
             wt[i][j] = wd[j][i];
           }
         }
-        assertClose(identity(6), multiply(wt, wd), 1e-5);
+        FlowChecks.assertClose(wt, Lu.of(wd).inverse(), 1e-5); // a rotation: W⁻¹ = Wᵀ
         assertFalse(Arrays.equals(w, Matrices.toFloats(identity(6))), "not the identity");
 
         float[] again =
