@@ -8,6 +8,7 @@ import org.flowlab.api.flow.Bijector;
 import org.flowlab.api.flow.LogDetMode;
 import org.flowlab.api.flow.Transformed;
 import org.flowlab.api.nn.Autocast;
+import org.flowlab.api.linalg.Lu;
 import org.flowlab.api.nn.ParameterScope;
 import org.flowlab.api.nn.Scalars;
 import org.flowlab.api.onnx.OnnxBijector;
@@ -94,16 +95,18 @@ final class InvertibleConv implements Bijector, OnnxBijector {
     this.weight = null;
     // The rotation is drawn once, by the first initializer (its stream is keyed by "p"'s full
     // name), and the other parts of its LU decomposition are read from it.
-    Matrices.Lu[] decomposition = new Matrices.Lu[1];
+    Lu[] decomposition = new Lu[1];
     this.p =
         scope.buffer(
             "p",
             square,
             (s, rng) -> {
-              decomposition[0] = Matrices.lu(Matrices.randomRotation(rng, c));
-              return Matrices.toFloats(decomposition[0].p());
+              decomposition[0] = Lu.of(Matrices.randomRotation(rng, c));
+              return Matrices.toFloats(decomposition[0].permutation());
             });
-    Matrices.Lu d = decomposition[0];
+    Lu d = decomposition[0];
+    double[][] du = d.upper();
+    double[][] dl = d.lower();
     float[] signs = new float[c];
     float[] logs = new float[c];
     double[][] strictUpper = new double[c][c];
@@ -111,14 +114,14 @@ final class InvertibleConv implements Bijector, OnnxBijector {
     float[] lm = new float[c * c];
     float[] um = new float[c * c];
     for (int i = 0; i < c; i++) {
-      signs[i] = d.u()[i][i] < 0 ? -1f : 1f;
-      logs[i] = (float) Math.log(Math.abs(d.u()[i][i]));
+      signs[i] = du[i][i] < 0 ? -1f : 1f;
+      logs[i] = (float) Math.log(Math.abs(du[i][i]));
       for (int j = 0; j < c; j++) {
         if (j > i) {
-          strictUpper[i][j] = d.u()[i][j];
+          strictUpper[i][j] = du[i][j];
           um[i * c + j] = 1f;
         } else if (j < i) {
-          strictLower[i][j] = d.l()[i][j];
+          strictLower[i][j] = dl[i][j];
           lm[i * c + j] = 1f;
         }
       }
@@ -172,15 +175,15 @@ final class InvertibleConv implements Bijector, OnnxBijector {
   }
 
   /** The pivoted LU of the current W, in double precision. */
-  Matrices.Lu currentLu(NDManager m) {
+  Lu currentLu(NDManager m) {
     float[] w = weight(m).toType(DataType.FLOAT32, false).toFloatArray();
-    return Matrices.lu(Matrices.fromFloats(w, c));
+    return Lu.of(Matrices.fromFloats(w, c));
   }
 
   /** {@code log|det W₀| + ⟨W − W₀, W₀⁻ᵀ⟩}: the value log|det W|, the gradient W⁻ᵀ. */
   private NDArray plainLogAbsDet(NDArray w, NDManager m) {
     float[] w0 = w.toType(DataType.FLOAT32, false).toFloatArray();
-    Matrices.Lu lu = Matrices.lu(Matrices.fromFloats(w0, c));
+    Lu lu = Lu.of(Matrices.fromFloats(w0, c));
     double[][] inv = lu.inverse();
     float[] g = new float[c * c]; // W⁻ᵀ, row-major
     double constant = lu.logAbsDet();
