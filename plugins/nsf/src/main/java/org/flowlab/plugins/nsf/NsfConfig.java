@@ -10,9 +10,11 @@ import org.flowlab.api.nn.Activation;
  * The {@code model.params} block of a neural spline flow experiment (snake_case keys in YAML). A
  * missing key takes its default; the defaults are the toy-density model.
  *
- * @param variant {@code coupling} (RQ-NSF(C), the default and for now the only one)
- * @param layers spline couplings: in all for vectors, per level for images (default 4, at least 1)
- * @param hidden vectors only: hidden widths of each conditioner MLP (default [64, 64])
+ * @param variant {@code coupling} (RQ-NSF(C), the default) or {@code autoregressive} (RQ-NSF(AR):
+ *     MADE conditioners, vectors only)
+ * @param layers spline layers: in all for vectors, per level for images (default 4, at least 1)
+ * @param hidden vectors only: hidden widths of each conditioner, MLP or MADE (default [64, 64]; the
+ *     MADE needs at least one, d − 1 or wider keeps every degree)
  * @param hiddenChannels images only: feature maps of each conv conditioner (default 64; YAML {@code
  *     hidden_channels})
  * @param levels images only: levels of the multi-scale model, each a squeeze, {@code layers}
@@ -46,7 +48,7 @@ public record NsfConfig(
     Boolean actnorm) {
 
   /** Values accepted for {@code variant}. */
-  public static final List<String> VARIANTS = List.of("coupling");
+  public static final List<String> VARIANTS = List.of("coupling", "autoregressive");
 
   /** Fills defaults and checks ranges. */
   public NsfConfig {
@@ -65,6 +67,9 @@ public record NsfConfig(
     minBinHeight = belowOneOver("min_bin_height", minBinHeight, largest);
     minDerivative = belowOneOver("min_derivative", minDerivative, 1.0);
     actnorm = actnorm != null && actnorm;
+    if (variant.equals("autoregressive") && hidden.isEmpty()) {
+      throw new InvalidValueException("hidden", "the autoregressive variant needs a hidden layer");
+    }
   }
 
   /** Every key at its default. */

@@ -4,6 +4,7 @@ import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
 import org.flowlab.api.bijector.ActNorm;
+import org.flowlab.api.bijector.Autoregressive;
 import org.flowlab.api.bijector.FactorOut;
 import org.flowlab.api.bijector.Partition;
 import org.flowlab.api.bijector.RationalQuadraticSpline;
@@ -14,6 +15,7 @@ import org.flowlab.api.flow.Bijector;
 import org.flowlab.api.flow.Chain;
 import org.flowlab.api.flow.Flow;
 import org.flowlab.api.nn.Activation;
+import org.flowlab.api.nn.Made;
 import org.flowlab.api.nn.ParameterScope;
 import org.flowlab.api.spi.BuildContext;
 import org.flowlab.api.spi.FamilyBuildException;
@@ -21,12 +23,18 @@ import org.flowlab.api.spi.FlowFamily;
 import org.pf4j.Extension;
 
 /**
- * The {@code nsf} family: rational-quadratic spline couplings, RQ-NSF(C) (Durkan et al. 2019).
+ * The {@code nsf} family (Durkan et al. 2019): rational-quadratic splines under a coupling
+ * (RQ-NSF(C), {@code variant: coupling}) or an autoregressive conditioner (RQ-NSF(AR), {@code
+ * variant: autoregressive}, vectors only).
  *
  * <ul>
  *   <li>Vectors {@code (d)}, d ≥ 2: {@code layers} couplings, each an optional {@link ActNorm} and
  *       a {@link SplineCoupling} whose MLP sees the kept half (the first ⌈d/2⌉ features, then the
  *       rest, alternating). Parameters {@code layer.K.{actnorm,coupling.net}.*}.
+ *   <li>Autoregressive, vectors {@code (d)}, d ≥ 2: {@code layers} {@link Autoregressive} layers in
+ *       the MAF direction (density in one pass, sampling in d passes), each an optional {@link
+ *       ActNorm} and a MADE conditioner; the order is natural, then reversed, alternating.
+ *       Parameters {@code layer.K.{actnorm,autoregressive.made}.*}.
  *   <li>Images {@code (c, h, w)}: {@code levels} levels; each squeezes to {@code (4c, h/2, w/2)},
  *       runs {@code layers} channel couplings (kept half alternating) with conv conditioners, and
  *       all but the last factor out half of the channels. A final reshape gives the latent the
@@ -58,8 +66,18 @@ public final class NsfFamily implements FlowFamily<NsfConfig> {
     Shape shape = context.eventShape();
     ParameterScope root = context.parameters();
     List<Bijector> bijectors;
+    boolean autoregressive = config.variant().equals("autoregressive");
     if (shape.dimension() == 1) {
-      bijectors = vectorLayers(config, root, shape);
+      bijectors =
+          autoregressive
+              ? autoregressiveLayers(config, root, shape)
+              : vectorLayers(config, root, shape);
+    } else if (autoregressive) {
+      throw new FamilyBuildException(
+          "variant",
+          "the autoregressive variant supports vectors (d), got event shape "
+              + shape
+              + "; use variant: coupling for images");
     } else if (shape.dimension() == 3) {
       bijectors = imageLevels(config, root, shape);
     } else {
@@ -94,6 +112,39 @@ public final class NsfFamily implements FlowFamily<NsfConfig> {
               spline.paramsPerElement() * changed,
               activation);
       out.add(new SplineCoupling(partition, new Shape(kept), new Shape(changed), net, spline));
+    }
+    return out;
+  }
+
+  private static List<Bijector> autoregressiveLayers(
+      NsfConfig config, ParameterScope root, Shape shape) {
+    int d = Math.toIntExact(shape.get(0));
+    if (d < 2) {
+      throw new FamilyBuildException(
+          null, "nsf's autoregressive variant needs at least 2 dimensions, got " + d);
+    }
+    RationalQuadraticSpline spline = config.spline();
+    Activation activation = Activation.named(config.activation());
+    int[] natural = Made.naturalOrder(d);
+    int[] reversed = new int[d];
+    for (int i = 0; i < d; i++) {
+      reversed[i] = d + 1 - natural[i];
+    }
+    List<Bijector> out = new ArrayList<>();
+    for (int k = 0; k < config.layers(); k++) {
+      ParameterScope layer = root.child("layer." + k);
+      if (config.actnorm()) {
+        out.add(new ActNorm(layer.child("actnorm"), shape));
+      }
+      out.add(
+          new Autoregressive(
+              layer.child("autoregressive"),
+              k % 2 == 0 ? natural : reversed,
+              config.hidden(),
+              activation,
+              spline,
+              Autoregressive.Direction.MAF,
+              true));
     }
     return out;
   }
