@@ -1,5 +1,6 @@
 package org.flowlab.api.nn;
 
+import java.util.BitSet;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.flowlab.api.random.Seeds;
@@ -21,6 +22,7 @@ import org.flowlab.api.random.Seeds;
  * position order, so {@code output[p·d + j]} belongs to input {@code j}.
  */
 public final class Made extends LayerSequence {
+  private final int inversePasses;
 
   /**
    * @param scope where the layers register their weights and masks ({@code 0.weight}, {@code
@@ -51,6 +53,12 @@ public final class Made extends LayerSequence {
     }
     int[] below = order;
     int index = 0;
+    // reach[k]: the inputs unit k of the current layer depends on, through the masks
+    BitSet[] reach = new BitSet[d];
+    for (int i = 0; i < d; i++) {
+      reach[i] = new BitSet(d);
+      reach[i].set(i);
+    }
     for (int width : hidden) {
       int[] degrees = new int[width];
       for (int k = 0; k < width; k++) {
@@ -64,6 +72,7 @@ public final class Made extends LayerSequence {
       }
       layers.add(new MaskedLinear(scope.child(Integer.toString(index++)), mask, false));
       layers.add(activation);
+      reach = propagate(reach, mask);
       below = degrees;
     }
     boolean[][] mask = new boolean[paramsPerInput * d][below.length];
@@ -73,6 +82,56 @@ public final class Made extends LayerSequence {
       }
     }
     layers.add(new MaskedLinear(scope.child(Integer.toString(index)), mask, zeroLast));
+    this.inversePasses = longestChain(order, propagate(reach, mask));
+  }
+
+  /**
+   * How many passes of this conditioner invert an autoregressive map built on it: the number of
+   * inputs on the longest chain in which each input's outputs depend on the one before. Each pass
+   * settles one more link, so d passes always suffice, and fewer do when hidden layers narrower
+   * than d − 1 leave the high degrees out (then the inputs ordered after the widest degree all
+   * settle in the same pass).
+   */
+  public int inversePasses() {
+    return inversePasses;
+  }
+
+  /** The inputs each unit of the next layer depends on: the union over the units it sees. */
+  private static BitSet[] propagate(BitSet[] reach, boolean[][] mask) {
+    BitSet[] next = new BitSet[mask.length];
+    for (int o = 0; o < mask.length; o++) {
+      next[o] = new BitSet();
+      for (int i = 0; i < reach.length; i++) {
+        if (mask[o][i]) {
+          next[o].or(reach[i]);
+        }
+      }
+    }
+    return next;
+  }
+
+  /** The longest dependency chain, inputs taken in their order (each depends on earlier ones). */
+  private static int longestChain(int[] order, BitSet[] outputs) {
+    int d = order.length;
+    Integer[] byOrder = new Integer[d];
+    for (int i = 0; i < d; i++) {
+      byOrder[order[i] - 1] = i;
+    }
+    int[] depth = new int[d];
+    int longest = 0;
+    for (int j : byOrder) {
+      BitSet sources = new BitSet();
+      for (int o = j; o < outputs.length; o += d) {
+        sources.or(outputs[o]);
+      }
+      int deepest = 0;
+      for (int i = sources.nextSetBit(0); i >= 0; i = sources.nextSetBit(i + 1)) {
+        deepest = Math.max(deepest, depth[i]);
+      }
+      depth[j] = deepest + 1;
+      longest = Math.max(longest, depth[j]);
+    }
+    return longest;
   }
 
   /** The order 1..d: input {@code i} comes {@code (i+1)}-th. */

@@ -1,0 +1,154 @@
+package org.flowlab.api.bijector;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import java.util.List;
+import org.flowlab.api.bijector.ElementwiseTransform.Emitted;
+import org.flowlab.api.bijector.ElementwiseTransform.Result;
+import org.flowlab.api.flow.Bijector;
+import org.flowlab.api.flow.LogDetMode;
+import org.flowlab.api.flow.Transformed;
+import org.flowlab.api.nn.Activation;
+import org.flowlab.api.nn.Made;
+import org.flowlab.api.nn.ParameterScope;
+import org.flowlab.api.onnx.OnnxBijector;
+import org.flowlab.api.onnx.OnnxGraph;
+import org.flowlab.api.onnx.OnnxTensor;
+import org.flowlab.api.onnx.OnnxTransformed;
+
+/**
+ * An autoregressive bijector on vectors {@code (N, d)}: an elementwise transform τ whose parameters
+ * for element j come from a {@link Made} conditioner that sees only the elements ordered before j.
+ * Call {@code g(u) = τ(u; Made(u))} its one-pass map; the Jacobian of g is triangular in the order,
+ * so its log-det is the sum of τ's log-derivatives. The inverse of g solves for u one element at a
+ * time: starting from {@code u = v}, each pass {@code u ← τ⁻¹(v; Made(u))} settles one more element
+ * in the order, so {@link Made#inversePasses()} passes (d for a full MADE) give the exact inverse.
+ *
+ * <p>{@link Direction} says which way g points. Direction as everywhere: forward = data → latent.
+ *
+ * <ul>
+ *   <li>{@link Direction#MAF} (Papamakarios et al. 2017): forward {@code z = g(x)}, density in one
+ *       pass; inverse (sampling) by the passes.
+ *   <li>{@link Direction#IAF} (Kingma et al. 2016): inverse {@code x = g(z)}, the conditioner
+ *       reading the latent, sampling in one pass; forward (density of given data) by the passes.
+ * </ul>
+ *
+ * <p>Parameters (relative to the scope): the MADE's, {@code made.0.weight}, {@code made.0.mask}, …
+ * Its output is reshaped to {@code (N, P, d)}, P = {@code transform.paramsPerElement()}.
+ */
+public final class Autoregressive implements Bijector, OnnxBijector {
+  /** Which direction of an autoregressive bijector takes a single pass. */
+  public enum Direction {
+    /** Data → latent in one pass (masked autoregressive flow): fast density, slow sampling. */
+    MAF,
+    /** Latent → data in one pass (inverse autoregressive flow): fast sampling, slow density. */
+    IAF
+  }
+
+  private final Made made;
+  private final ElementwiseTransform transform;
+  private final Direction direction;
+  private final Shape paramsShape;
+
+  /**
+   * @param scope where the conditioner registers {@code made.*}
+   * @param order {@code order[i]} is element {@code i}'s place in the autoregressive order, a
+   *     permutation of 1..d, d ≥ 2 ({@link Made#naturalOrder}, {@link Made#randomOrder})
+   * @param hidden the MADE's hidden widths (at least one; d − 1 or wider keeps every degree)
+   * @param activation the MADE's nonlinearity
+   * @param transform the elementwise map τ
+   * @param direction which direction is the one-pass map g
+   * @param zeroLast whether the MADE's output layer starts at zero (τ at parameters 0: the identity
+   *     for a soft-clamped affine map)
+   */
+  public Autoregressive(
+      ParameterScope scope,
+      int[] order,
+      List<Integer> hidden,
+      Activation activation,
+      ElementwiseTransform transform,
+      Direction direction,
+      boolean zeroLast) {
+    int p = transform.paramsPerElement();
+    this.made = new Made(scope.child("made"), order, hidden, p, activation, zeroLast);
+    this.transform = transform;
+    this.direction = direction;
+    this.paramsShape = new Shape(-1, p, order.length);
+  }
+
+  /** The conditioner. */
+  public Made made() {
+    return made;
+  }
+
+  /** Which direction takes a single pass. */
+  public Direction direction() {
+    return direction;
+  }
+
+  @Override
+  public Transformed forward(NDArray x, LogDetMode mode) {
+    Result r = direction == Direction.MAF ? onePass(x) : passes(x);
+    return new Transformed(r.value(), r.logAbsDet().sum(new int[] {1}), LogDetMode.EXACT);
+  }
+
+  @Override
+  public NDArray inverse(NDArray z) {
+    return (direction == Direction.MAF ? passes(z) : onePass(z)).value();
+  }
+
+  /** {@code g(u) = τ(u; Made(u))}. */
+  private Result onePass(NDArray u) {
+    return transform.forward(u, made.forward(u).reshape(paramsShape));
+  }
+
+  /**
+   * {@code g⁻¹(v)}: {@code u ← τ⁻¹(v; Made(u))} from {@code u = v}. The last pass's parameters are
+   * those of the solution, so its log-derivatives are the exact {@code log|∂u/∂v|}.
+   */
+  private Result passes(NDArray v) {
+    NDArray u = v;
+    Result r = null;
+    for (int k = 0; k < made.inversePasses(); k++) {
+      r = transform.inverse(v, made.forward(u).reshape(paramsShape));
+      u = r.value();
+    }
+    return r;
+  }
+
+  /** Emits the forward map: g for MAF, the unrolled passes for IAF; log-det {@code Σ_j}. */
+  @Override
+  public OnnxTransformed emitForward(OnnxGraph graph, OnnxTensor x) {
+    Emitted e = direction == Direction.MAF ? emitOnePass(graph, x) : emitPasses(graph, x);
+    return new OnnxTransformed(x.with(e.value()), graph.reduceSum(e.logAbsDet(), false, 1));
+  }
+
+  /** Emits the inverse map: the unrolled passes for MAF, g for IAF. */
+  @Override
+  public OnnxTensor emitInverse(OnnxGraph graph, OnnxTensor z) {
+    return z.with(
+        (direction == Direction.MAF ? emitPasses(graph, z) : emitOnePass(graph, z)).value());
+  }
+
+  private Emitted emitOnePass(OnnxGraph graph, OnnxTensor u) {
+    return transform.emitForward(graph, u.name(), emitParams(graph, u));
+  }
+
+  /**
+   * The passes unrolled: each emits the MADE again over the same initializers (the graph adds a
+   * weight once however often it is used).
+   */
+  private Emitted emitPasses(OnnxGraph graph, OnnxTensor v) {
+    OnnxTensor u = v;
+    Emitted e = null;
+    for (int k = 0; k < made.inversePasses(); k++) {
+      e = transform.emitInverse(graph, v.name(), emitParams(graph, u));
+      u = v.with(e.value());
+    }
+    return e;
+  }
+
+  private String emitParams(OnnxGraph graph, OnnxTensor u) {
+    return graph.reshape(made.emit(graph, u).name(), paramsShape.getShape());
+  }
+}
