@@ -13,6 +13,8 @@ import java.util.OptionalDouble;
  * @param test test points
  * @param entropy the true differential entropy in nats, when known (the floor for test NLL)
  * @param quantization how pixel points are dequantised; null for continuous data
+ * @param truth the density the points were drawn from, when it is known (the toy densities); null
+ *     otherwise
  */
 public record DataSplits(
     String name,
@@ -21,7 +23,8 @@ public record DataSplits(
     Points val,
     Points test,
     OptionalDouble entropy,
-    Quantization quantization) {
+    Quantization quantization,
+    ToyDensity truth) {
 
   /** Checks that the splits match the event shape and that pixel data has a quantization. */
   public DataSplits {
@@ -36,7 +39,7 @@ public record DataSplits(
     }
   }
 
-  /** Continuous data held as float arrays. */
+  /** Continuous data held as float arrays, drawn from an unknown density. */
   public static DataSplits continuous(
       String name,
       Shape eventShape,
@@ -44,6 +47,18 @@ public record DataSplits(
       float[] val,
       float[] test,
       OptionalDouble entropy) {
+    return continuous(name, eventShape, train, val, test, entropy, null);
+  }
+
+  /** Continuous data held as float arrays, drawn from {@code truth} (null when unknown). */
+  public static DataSplits continuous(
+      String name,
+      Shape eventShape,
+      float[] train,
+      float[] val,
+      float[] test,
+      OptionalDouble entropy,
+      ToyDensity truth) {
     int dim = Math.toIntExact(eventShape.size());
     return new DataSplits(
         name,
@@ -52,7 +67,8 @@ public record DataSplits(
         Points.of(val, dim),
         Points.of(test, dim),
         entropy,
-        null);
+        null,
+        truth);
   }
 
   /** Values per point. */

@@ -160,7 +160,8 @@ public final class Datasets {
         draw(density, seed, "train", trainSize),
         draw(density, seed, "val", valSize),
         draw(density, seed, "test", testSize),
-        density.entropy());
+        density.entropy(),
+        density);
   }
 
   private static float[] draw(ToyDensity density, long seed, String split, int n) {

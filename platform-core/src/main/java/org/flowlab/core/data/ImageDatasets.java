@@ -182,7 +182,8 @@ public final class ImageDatasets {
         Points.pixels(val, dim),
         Points.pixels(test, dim),
         OptionalDouble.empty(),
-        new Quantization(nBits));
+        new Quantization(nBits),
+        null);
   }
 
   private static int cap(int available, Integer size) {

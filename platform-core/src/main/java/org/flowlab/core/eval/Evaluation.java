@@ -21,6 +21,7 @@ import org.flowlab.api.random.Seeds;
 import org.flowlab.core.config.ExperimentConfig.EvaluationConfig;
 import org.flowlab.core.data.DataSplits;
 import org.flowlab.core.data.Points;
+import org.flowlab.core.data.ToyDensity;
 import org.flowlab.core.train.Trainer;
 
 /**
@@ -35,7 +36,8 @@ public final class Evaluation {
    * What evaluation measured and wrote.
    *
    * @param metrics {@code test/nll}; {@code test/inverse_error}; {@code test/bits_per_dim} for
-   *     images; {@code test/nll_minus_entropy} and {@code data/entropy} when known
+   *     images; {@code test/nll_minus_entropy} and {@code data/entropy} when known; {@code
+   *     test/true_nll} and {@code test/kl} when the true log-density is known
    * @param files the files written (plots, samples)
    */
   public record Report(Map<String, Double> metrics, List<Path> files) {}
@@ -71,6 +73,11 @@ public final class Evaluation {
     if (data.entropy().isPresent()) {
       metrics.put("data/entropy", data.entropy().getAsDouble());
       metrics.put("test/nll_minus_entropy", nll - data.entropy().getAsDouble());
+    }
+    if (data.truth() != null && data.truth().hasLogDensity() && data.test().count() > 0) {
+      double trueNll = trueNll(data.truth(), data.test());
+      metrics.put("test/true_nll", trueNll);
+      metrics.put("test/kl", nll - trueNll);
     }
     if (data.images()) {
       files.addAll(imageSamples(flow, data, manager, seed, config, outDir));
@@ -125,6 +132,21 @@ public final class Evaluation {
   }
 
   private static final int INVERSE_CHECK_POINTS = 256;
+
+  /**
+   * The true density's NLL on the test points, {@code −mean log p_true(x)}. The model's NLL minus
+   * this is a Monte Carlo estimate of KL(p_true ‖ p_model) on the same points, so the test set's
+   * sampling noise cancels, unlike in the gap to the entropy (on the 8 Gaussians test set of seed
+   * 0, 20,000 points, the true NLL is 2.8210 against an entropy of 2.8318).
+   */
+  static double trueNll(ToyDensity truth, Points test) {
+    float[] xy = test.floats();
+    double sum = 0;
+    for (int i = 0; i < test.count(); i++) {
+      sum -= truth.logDensity(xy[2 * i], xy[2 * i + 1]);
+    }
+    return sum / test.count();
+  }
 
   /** The file-name form of a temperature: 0, 0.7, 1. */
   public static String temperatureLabel(double t) {

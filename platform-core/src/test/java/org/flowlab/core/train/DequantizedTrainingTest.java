@@ -41,7 +41,8 @@ class DequantizedTrainingTest {
         Points.pixels(Arrays.copyOf(px, 5 * 16), 16),
         Points.pixels(Arrays.copyOfRange(px, 16, 16 * 9), 16),
         OptionalDouble.empty(),
-        new Quantization(nBits));
+        new Quantization(nBits),
+        null);
   }
 
   @Test

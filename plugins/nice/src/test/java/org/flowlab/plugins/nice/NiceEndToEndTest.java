@@ -66,10 +66,14 @@ class NiceEndToEndTest {
     assertEquals("0.1.0", run.tags().get("flowlab.plugin.nice"));
     assertEquals("4", run.params().get("model.params.couplings"));
     assertEquals("checkerboard", run.params().get("model.params.partition"));
-    for (String metric : List.of("test/nll", "test/nll_minus_entropy")) {
+    for (String metric : List.of("test/nll", "test/nll_minus_entropy", "test/kl")) {
       double value = run.latestMetrics().get(metric);
       assertTrue(Double.isFinite(value), metric + " = " + value);
     }
+    assertEquals(
+        run.latestMetrics().get("test/nll") - run.latestMetrics().get("test/true_nll"),
+        run.latestMetrics().get("test/kl"),
+        1e-9);
     assertEquals(12, store.metricHistory(run.id(), "train/loss").size(), "every 5 of 60 steps");
     // 60 steps from the identity flow with a logistic prior already beat the untrained model.
     List<Double> losses =
