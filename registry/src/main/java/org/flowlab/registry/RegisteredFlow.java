@@ -3,6 +3,7 @@ package org.flowlab.registry;
 import java.io.IOException;
 import java.util.Map;
 import org.flowlab.api.onnx.OnnxModels;
+import org.flowlab.api.onnx.runtime.OnnxSession;
 
 /**
  * An exported flow served by ONNX Runtime: {@link #score} runs {@code log_prob}, {@link #sample}

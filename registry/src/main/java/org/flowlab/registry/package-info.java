@@ -3,7 +3,7 @@
  * log_prob.onnx}, {@code sample.onnx}, {@code model-card.json}) by {@link
  * org.flowlab.registry.ModelStore}, and served through ONNX Runtime by {@link
  * org.flowlab.registry.RegisteredFlow} (CUDA execution provider when it loads, CPU otherwise; see
- * {@link org.flowlab.registry.OnnxSession}). {@link org.flowlab.registry.Parity} compares ONNX
- * Runtime with the JVM model at export time. Needs no training code.
+ * {@link org.flowlab.api.onnx.runtime.OnnxSession}). {@link org.flowlab.registry.Parity} compares
+ * ONNX Runtime with the JVM model at export time. Needs no training code.
  */
 package org.flowlab.registry;

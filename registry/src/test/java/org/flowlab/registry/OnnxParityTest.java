@@ -32,6 +32,7 @@ import org.flowlab.api.onnx.OnnxGraph;
 import org.flowlab.api.onnx.OnnxLayer;
 import org.flowlab.api.onnx.OnnxModels;
 import org.flowlab.api.onnx.OnnxTensor;
+import org.flowlab.api.onnx.runtime.OnnxSession;
 import org.flowlab.api.random.Seeds;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -5,11 +5,12 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import org.flowlab.api.linalg.Lu;
 
 /**
  * The exact {@code log|det(I + J)|} for small dimensions: the d columns of each sample's Jacobian
  * from d applications of the operator to basis vectors, then an LU factorisation with partial
- * pivoting in double precision on the host (DJL has no slogdet).
+ * pivoting in double precision on the host ({@link Lu}: DJL has no slogdet).
  *
  * <p>{@link #logAbsDetIdentityPlus} is differentiable: its value is the LU result and its gradient
  * that of {@code log|det A|}, {@code ∂/∂A = A^{−T}}, attached through the first-order term {@code Σ
@@ -80,8 +81,8 @@ public final class ExactLogDet {
       }
       Lu lu = Lu.of(a);
       values[s] = (float) lu.logAbsDet();
-      double[][] inv = lu.inverse();
-      if (inv != null) {
+      if (!lu.singular()) {
+        double[][] inv = lu.inverse();
         for (int r = 0; r < d; r++) {
           for (int c = 0; c < d; c++) {
             inverseTransposed[(s * d + r) * d + c] = (float) inv[c][r];
@@ -93,105 +94,5 @@ public final class ExactLogDet {
     NDArray value = m.create(values, new Shape(b)).toType(like.getDataType(), false);
     NDArray grad = m.create(inverseTransposed, new Shape(b, d, d)).toType(jac.getDataType(), false);
     return value.add(grad.mul(jac.sub(jac.stopGradient())).sum(new int[] {1, 2}));
-  }
-
-  /** {@code log|det A|} of a square matrix by LU with partial pivoting; −∞ when singular. */
-  public static double logAbsDet(double[][] a) {
-    return Lu.of(a).logAbsDet();
-  }
-
-  /** An LU factorisation PA = LU, in place on a copy. */
-  private static final class Lu {
-    private final double[][] lu;
-    private final int[] pivot;
-    private final boolean singular;
-
-    private Lu(double[][] lu, int[] pivot, boolean singular) {
-      this.lu = lu;
-      this.pivot = pivot;
-      this.singular = singular;
-    }
-
-    static Lu of(double[][] a) {
-      int n = a.length;
-      double[][] m = new double[n][];
-      for (int i = 0; i < n; i++) {
-        m[i] = a[i].clone();
-      }
-      int[] pivot = new int[n];
-      boolean singular = false;
-      for (int i = 0; i < n; i++) {
-        pivot[i] = i;
-      }
-      for (int k = 0; k < n; k++) {
-        int p = k;
-        for (int i = k + 1; i < n; i++) {
-          if (Math.abs(m[i][k]) > Math.abs(m[p][k])) {
-            p = i;
-          }
-        }
-        if (m[p][k] == 0) {
-          singular = true;
-          continue;
-        }
-        if (p != k) {
-          double[] t = m[p];
-          m[p] = m[k];
-          m[k] = t;
-          int ti = pivot[p];
-          pivot[p] = pivot[k];
-          pivot[k] = ti;
-        }
-        for (int i = k + 1; i < n; i++) {
-          double f = m[i][k] / m[k][k];
-          m[i][k] = f;
-          for (int c = k + 1; c < n; c++) {
-            m[i][c] -= f * m[k][c];
-          }
-        }
-      }
-      return new Lu(m, pivot, singular);
-    }
-
-    double logAbsDet() {
-      if (singular) {
-        return Double.NEGATIVE_INFINITY;
-      }
-      double s = 0;
-      for (int i = 0; i < lu.length; i++) {
-        s += Math.log(Math.abs(lu[i][i]));
-      }
-      return s;
-    }
-
-    /** A⁻¹, or null when singular. */
-    double[][] inverse() {
-      if (singular) {
-        return null;
-      }
-      int n = lu.length;
-      double[][] inv = new double[n][n];
-      for (int col = 0; col < n; col++) {
-        double[] x = new double[n];
-        for (int i = 0; i < n; i++) {
-          x[i] = pivot[i] == col ? 1 : 0;
-        }
-        for (int i = 0; i < n; i++) {
-          for (int k = 0; k < i; k++) {
-            x[i] -= lu[i][k] * x[k];
-          }
-        }
-        for (int i = n - 1; i >= 0; i--) {
-          for (int k = i + 1; k < n; k++) {
-            x[i] -= lu[i][k] * x[k];
-          }
-          x[i] /= lu[i][i];
-        }
-        for (int i = 0; i < n; i++) {
-          inv[i][col] = x[i];
-        }
-      }
-      return inv;
-    }
   }
 }

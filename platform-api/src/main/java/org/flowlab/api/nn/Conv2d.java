@@ -11,11 +11,13 @@ import org.flowlab.api.onnx.OnnxTensor;
 /**
  * A 2D convolution with stride 1 and "same" zero padding on images {@code (n, c, h, w)}; weight
  * shape {@code (out, in, k, k)} with an odd kernel size k. Linear in x, so its JVP is the
- * convolution of the tangent without the bias.
+ * convolution of the tangent without the bias. Computes in its scope's {@link Autocast} type and
+ * returns float32.
  */
 public final class Conv2d implements Layer, OnnxLayer, OnnxJvpLayer {
   private final NDArray weight;
   private final NDArray bias;
+  private final Autocast autocast;
   private final Shape stride = new Shape(1, 1);
   private final Shape padding;
 
@@ -36,19 +38,17 @@ public final class Conv2d implements Layer, OnnxLayer, OnnxJvpLayer {
     this.weight = scope.trainable("weight", new Shape(out, in, kernel, kernel), init);
     this.bias = scope.trainable("bias", new Shape(out), init);
     this.padding = new Shape(kernel / 2, kernel / 2);
+    this.autocast = scope.autocast();
   }
 
   @Override
   public NDArray forward(NDArray x) {
-    return ai.djl.nn.convolutional.Conv2d.conv2d(x, weight, bias, stride, padding)
-        .singletonOrThrow();
+    return autocast.conv2d(x, weight, bias, stride, padding);
   }
 
   @Override
   public Jvp jvp(NDArray x, NDArray v) {
-    NDArray tangent =
-        ai.djl.nn.convolutional.Conv2d.conv2d(v, weight, null, stride, padding).singletonOrThrow();
-    return new Jvp(forward(x), tangent);
+    return new Jvp(forward(x), autocast.conv2d(v, weight, null, stride, padding));
   }
 
   /** Emits a Conv node: stride 1, the same zero padding. */

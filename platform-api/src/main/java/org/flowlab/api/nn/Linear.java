@@ -8,10 +8,14 @@ import org.flowlab.api.onnx.OnnxJvpLayer;
 import org.flowlab.api.onnx.OnnxLayer;
 import org.flowlab.api.onnx.OnnxTensor;
 
-/** Affine map {@code x·Wᵀ + b} on the last axis; weight shape (out, in). */
+/**
+ * Affine map {@code x·Wᵀ + b} on the last axis; weight shape (out, in). Computes in its scope's
+ * {@link Autocast} type and returns float32.
+ */
 public final class Linear implements Layer, OnnxLayer, OnnxJvpLayer {
   private final NDArray weight;
   private final NDArray bias;
+  private final Autocast autocast;
 
   /**
    * @param scope where the weight and bias are registered
@@ -24,16 +28,17 @@ public final class Linear implements Layer, OnnxLayer, OnnxJvpLayer {
     Initializer init = zeroInit ? Initializer.ZEROS : Initializer.uniform(1.0 / Math.sqrt(in));
     this.weight = scope.trainable("weight", new Shape(out, in), init);
     this.bias = scope.trainable("bias", new Shape(out), init);
+    this.autocast = scope.autocast();
   }
 
   @Override
   public NDArray forward(NDArray x) {
-    return ai.djl.nn.core.Linear.linear(x, weight, bias).singletonOrThrow(); // one fused addmm
+    return autocast.linear(x, weight, bias);
   }
 
   @Override
   public Jvp jvp(NDArray x, NDArray v) {
-    return new Jvp(forward(x), ai.djl.nn.core.Linear.linear(v, weight).singletonOrThrow());
+    return new Jvp(forward(x), autocast.linear(v, weight, null));
   }
 
   /** Emits {@code x·Wᵀ + b}: one Gemm for vectors, MatMul and Add on higher ranks. */

@@ -12,12 +12,14 @@ import org.flowlab.api.onnx.OnnxTensor;
  * Affine map {@code x·(W⊙M)ᵀ + b} on the last axis with a fixed 0/1 mask {@code M}, shape (out,
  * in): output {@code o} sees input {@code i} only where {@code M[o][i] = 1}. The building block of
  * {@link Made}. The mask is a buffer (saved with the checkpoint, never trained); masked weights get
- * zero gradient.
+ * zero gradient. The mask product is float32; the affine map computes in its scope's {@link
+ * Autocast} type and returns float32.
  */
 public final class MaskedLinear implements Layer, OnnxLayer, OnnxJvpLayer {
   private final NDArray weight;
   private final NDArray mask;
   private final NDArray bias;
+  private final Autocast autocast;
 
   /**
    * @param scope where the weight, bias and mask are registered
@@ -32,6 +34,7 @@ public final class MaskedLinear implements Layer, OnnxLayer, OnnxJvpLayer {
     this.weight = scope.trainable("weight", new Shape(out, in), init);
     this.bias = scope.trainable("bias", new Shape(out), init);
     this.mask = scope.buffer("mask", new Shape(out, in), (shape, rng) -> flatten(mask, in));
+    this.autocast = scope.autocast();
   }
 
   private static float[] flatten(boolean[][] mask, int in) {
@@ -50,15 +53,13 @@ public final class MaskedLinear implements Layer, OnnxLayer, OnnxJvpLayer {
 
   @Override
   public NDArray forward(NDArray x) {
-    return ai.djl.nn.core.Linear.linear(x, weight.mul(mask), bias).singletonOrThrow();
+    return autocast.linear(x, weight.mul(mask), bias);
   }
 
   @Override
   public Jvp jvp(NDArray x, NDArray v) {
     NDArray masked = weight.mul(mask);
-    return new Jvp(
-        ai.djl.nn.core.Linear.linear(x, masked, bias).singletonOrThrow(),
-        ai.djl.nn.core.Linear.linear(v, masked).singletonOrThrow());
+    return new Jvp(autocast.linear(x, masked, bias), autocast.linear(v, masked, null));
   }
 
   /** Emits {@code x·(W⊙M)ᵀ + b}: the mask product on the initializers, then MatMul and Add. */

@@ -13,7 +13,8 @@ import org.flowlab.api.random.Seeds;
  * Creates and names a flow's parameters. Each layer gets a child scope ({@code
  * scope.child("coupling.0")}) and registers its tensors there. A parameter's initial values depend
  * only on the run seed and its full name, so adding a layer never changes the initialisation of the
- * others.
+ * others. The root also carries the run's {@link Autocast}, which matmul-class layers read once at
+ * construction ({@link #autocast()}).
  */
 public final class ParameterScope {
   private final NDManager manager;
@@ -21,25 +22,28 @@ public final class ParameterScope {
   private final String prefix;
   private final Map<String, Parameter> registry;
   private final ParameterStorage storage;
+  private final Autocast autocast;
 
   private ParameterScope(
       NDManager manager,
       long seed,
       String prefix,
       Map<String, Parameter> registry,
-      ParameterStorage storage) {
+      ParameterStorage storage,
+      Autocast autocast) {
     this.manager = manager;
     this.seed = seed;
     this.prefix = prefix;
     this.registry = registry;
     this.storage = storage;
+    this.autocast = autocast;
   }
 
   /**
    * The root scope of one flow: parameters live on {@code manager}'s device, each its own tensor.
    */
   public static ParameterScope root(NDManager manager, long seed) {
-    return new ParameterScope(manager, seed, "", new LinkedHashMap<>(), null);
+    return new ParameterScope(manager, seed, "", new LinkedHashMap<>(), null, Autocast.FLOAT32);
   }
 
   /**
@@ -47,12 +51,27 @@ public final class ParameterScope {
    * tensors of their own); initial values are the same as with {@link #root(NDManager, long)}.
    */
   public static ParameterScope root(NDManager manager, long seed, ParameterStorage storage) {
-    return new ParameterScope(manager, seed, "", new LinkedHashMap<>(), storage);
+    return root(manager, seed, storage, Autocast.FLOAT32);
+  }
+
+  /**
+   * The root scope of one flow whose matmul-class layers compute through {@code autocast}; {@code
+   * storage} as in {@link #root(NDManager, long, ParameterStorage)}, or null for parameters of
+   * their own.
+   */
+  public static ParameterScope root(
+      NDManager manager, long seed, ParameterStorage storage, Autocast autocast) {
+    return new ParameterScope(manager, seed, "", new LinkedHashMap<>(), storage, autocast);
   }
 
   /** A child scope whose parameters are named {@code prefix.name.*}. */
   public ParameterScope child(String name) {
-    return new ParameterScope(manager, seed, qualify(name), registry, storage);
+    return new ParameterScope(manager, seed, qualify(name), registry, storage, autocast);
+  }
+
+  /** How the matmul-class layers of this flow compute ({@link Autocast#FLOAT32} by default). */
+  public Autocast autocast() {
+    return autocast;
   }
 
   /** The parameter (or buffer) {@code name} registered in this scope; null if there is none. */

@@ -16,9 +16,9 @@ import org.flowlab.api.nn.LipSwish;
 import org.flowlab.api.nn.Made;
 import org.flowlab.api.nn.Mlp;
 import org.flowlab.api.nn.ParameterScope;
+import org.flowlab.api.onnx.runtime.OnnxSession;
+import org.flowlab.api.onnx.runtime.OnnxSession.Input;
 import org.flowlab.api.random.Seeds;
-import org.flowlab.api.testkit.OnnxRuntimeModel;
-import org.flowlab.api.testkit.OnnxRuntimeModel.Input;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -80,9 +80,9 @@ class OnnxJvpTest {
         Map.of(
             "x", new Input(x.toFloatArray(), x.getShape().getShape()),
             "v", new Input(v.toFloatArray(), v.getShape().getShape()));
-    try (OnnxRuntimeModel model = new OnnxRuntimeModel(g.toBytes())) {
-      float[] value = model.run("value", inputs);
-      float[] tangents = model.run("tangents", inputs);
+    try (OnnxSession model = OnnxSession.open(g.toBytes(), OnnxSession.Provider.CPU)) {
+      float[] value = model.run(inputs, "value");
+      float[] tangents = model.run(inputs, "tangents");
       assertClose(layer.forward(x).toFloatArray(), value, "value");
       double norm = 0;
       for (int j = 0; j < K; j++) {

@@ -1,5 +1,7 @@
 package org.flowlab.api.testkit;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -11,7 +13,10 @@ import org.flowlab.api.flow.Flow;
 import org.flowlab.api.nn.Parameter;
 import org.flowlab.api.random.Seeds;
 
-/** Numerical helpers for flow tests: perturbation, reverse-mode Jacobians, exact log-dets. */
+/**
+ * Numerical helpers for flow tests: perturbation, reverse-mode Jacobians, differences. The exact
+ * log|det| of a Jacobian is {@link org.flowlab.api.linalg.Lu#logAbsDet(double[][])}.
+ */
 public final class FlowChecks {
   private FlowChecks() {}
 
@@ -77,42 +82,15 @@ public final class FlowChecks {
     return jac;
   }
 
-  /**
-   * {@code log|det A|} of a square matrix, by LU decomposition with partial pivoting in double
-   * precision; {@code -Infinity} when A is singular.
-   */
-  public static double logAbsDet(double[][] matrix) {
-    int d = matrix.length;
-    double[][] a = new double[d][];
-    for (int i = 0; i < d; i++) {
-      if (matrix[i].length != d) {
-        throw new IllegalArgumentException("matrix is not square");
-      }
-      a[i] = matrix[i].clone();
-    }
-    double logDet = 0;
-    for (int k = 0; k < d; k++) {
-      int pivot = k;
-      for (int i = k + 1; i < d; i++) {
-        if (Math.abs(a[i][k]) > Math.abs(a[pivot][k])) {
-          pivot = i;
-        }
-      }
-      if (a[pivot][k] == 0) {
-        return Double.NEGATIVE_INFINITY;
-      }
-      double[] row = a[k];
-      a[k] = a[pivot];
-      a[pivot] = row;
-      logDet += Math.log(Math.abs(a[k][k]));
-      for (int i = k + 1; i < d; i++) {
-        double factor = a[i][k] / a[k][k];
-        for (int j = k; j < d; j++) {
-          a[i][j] -= factor * a[k][j];
-        }
+  /** Asserts that two matrices agree entry by entry within {@code tolerance}, naming the entry. */
+  public static void assertClose(double[][] expected, double[][] actual, double tolerance) {
+    assertEquals(expected.length, actual.length, "rows");
+    for (int i = 0; i < expected.length; i++) {
+      assertEquals(expected[i].length, actual[i].length, "columns of row " + i);
+      for (int j = 0; j < expected[i].length; j++) {
+        assertEquals(expected[i][j], actual[i][j], tolerance, "entry (" + i + ", " + j + ")");
       }
     }
-    return logDet;
   }
 
   /** The largest absolute elementwise difference of two arrays of the same shape. */

@@ -1,8 +1,8 @@
 package org.flowlab.core.cli;
 
 import java.nio.file.Path;
+import org.flowlab.api.onnx.runtime.OnnxSession;
 import org.flowlab.registry.ModelStore;
-import org.flowlab.registry.OnnxSession;
 import picocli.CommandLine.Option;
 
 /** Options shared by the registry commands: where models live and which ORT provider to ask for. */

@@ -122,7 +122,12 @@ public record ExperimentConfig(
   }
 
   /**
-   * {@code training}: device, batch size, length, optimiser, schedule, clipping and checkpoints.
+   * {@code training}: device, batch size, length, optimiser, schedule, clipping, checkpoints and
+   * the compute precision.
+   *
+   * @param precision {@code float32} (default), {@code bfloat16} or {@code float16}: the type the
+   *     matmul-class layers compute in (autocast); parameters, optimizer state, log-dets and the
+   *     loss stay float32, and float16 adds dynamic loss scaling
    */
   public record TrainingConfig(
       String device,
@@ -134,7 +139,11 @@ public record ExperimentConfig(
       Double gradClip,
       Long checkpointEvery,
       Long validateEvery,
-      Long logEvery) {
+      Long logEvery,
+      String precision) {
+    /** The precisions {@code training.precision} accepts. */
+    public static final List<String> PRECISIONS = List.of("float32", "bfloat16", "float16");
+
     public TrainingConfig {
       device = device == null ? "auto" : device;
       if (!device.matches("auto|cpu|gpu(:\\d+)?")) {
@@ -163,10 +172,37 @@ public record ExperimentConfig(
         Require.atLeast("validate_every", validateEvery, 1L);
       }
       logEvery = logEvery == null ? 50L : Require.atLeast("log_every", logEvery, 1L);
+      precision = precision == null ? "float32" : Require.oneOf("precision", precision, PRECISIONS);
+    }
+
+    /** A training block computing in float32 (the default precision). */
+    public TrainingConfig(
+        String device,
+        Integer batchSize,
+        Long steps,
+        Integer epochs,
+        OptimizerConfig optimizer,
+        ScheduleConfig schedule,
+        Double gradClip,
+        Long checkpointEvery,
+        Long validateEvery,
+        Long logEvery) {
+      this(
+          device,
+          batchSize,
+          steps,
+          epochs,
+          optimizer,
+          schedule,
+          gradClip,
+          checkpointEvery,
+          validateEvery,
+          logEvery,
+          null);
     }
 
     static TrainingConfig defaults() {
-      return new TrainingConfig(null, null, null, null, null, null, null, null, null, null);
+      return new TrainingConfig(null, null, null, null, null, null, null, null, null, null, null);
     }
   }
 

@@ -46,6 +46,10 @@ public final class LoadedConfig {
     if (config.export() == null) {
       resolved.remove("export"); // likewise for export
     }
+    if ("float32".equals(config.training().precision())) {
+      // likewise for the default precision: runs made before the key existed keep their hash
+      resolved.withObject("/training").remove("precision");
+    }
   }
 
   /**

@@ -32,6 +32,7 @@ import org.flowlab.core.tracking.Tracker;
 import org.flowlab.core.train.Checkpoint;
 import org.flowlab.core.train.Devices;
 import org.flowlab.core.train.StopRequest;
+import org.flowlab.core.train.TorchAutocast;
 import org.flowlab.core.train.Trainer;
 import org.flowlab.core.train.TrainingDivergedException;
 import org.flowlab.core.train.TrainingStoppedException;
@@ -219,7 +220,12 @@ public final class ExperimentRunner {
       PrintStream out)
       throws IOException {
     ExperimentConfig config = loaded.config();
-    Flow flow = model.buildForTraining(data.eventShape(), manager, config.seed());
+    Flow flow =
+        model.buildForTraining(
+            data.eventShape(),
+            manager,
+            config.seed(),
+            TorchAutocast.of(config.training().precision(), manager));
     Path runDir = run.dir();
     Path configFile = runDir.resolve("config.yaml");
     // config.yaml is written last: a run killed before it (a sweep trial halted at once when its
@@ -231,6 +237,7 @@ public final class ExperimentRunner {
       tags.put("flowlab.config_hash", loaded.configHash());
       tags.put("flowlab.family", model.family().name());
       tags.put("flowlab.device", device.toString());
+      tags.put("flowlab.precision", config.training().precision());
       tags.put("flowlab.device_check", Boolean.toString(DeviceCheck.enabled()));
       tags.put("flowlab.seed", Long.toString(config.seed()));
       tags.put("flowlab.bitwise_reproducible", Boolean.toString(Trainer.bitwiseReproducible()));
@@ -329,6 +336,11 @@ public final class ExperimentRunner {
       public void onCheckpoint(long step, Path file) {
         listener.onCheckpoint(step, file);
       }
+
+      @Override
+      public void onLossScale(long step, double scale, long skippedSteps) {
+        listener.onLossScale(step, scale, skippedSteps);
+      }
     };
   }
 
@@ -407,6 +419,8 @@ public final class ExperimentRunner {
    */
   static Map<String, String> params(LoadedConfig loaded, ai.djl.ndarray.types.Shape event) {
     Map<String, String> params = new java.util.TreeMap<>(loaded.flatParams());
+    // float32 is left out of the resolved config (and its hash); the run records it all the same
+    params.putIfAbsent("training.precision", loaded.config().training().precision());
     if (event.dimension() != 3) {
       params.keySet().removeAll(IMAGE_ONLY_PARAMS);
     }

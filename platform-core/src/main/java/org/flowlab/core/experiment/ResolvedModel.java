@@ -5,6 +5,7 @@ import ai.djl.ndarray.types.Shape;
 import java.util.List;
 import org.flowlab.api.bijector.Logit;
 import org.flowlab.api.flow.Flow;
+import org.flowlab.api.nn.Autocast;
 import org.flowlab.api.nn.Parameter;
 import org.flowlab.api.nn.ParameterScope;
 import org.flowlab.api.nn.ParameterStorage;
@@ -78,9 +79,34 @@ public record ResolvedModel(
    *     data ({@link FamilyBuildException}), located at {@code model.params.<key>}
    */
   public Flow build(Shape eventShape, NDManager manager, long seed) {
+    return build(eventShape, manager, seed, null, Autocast.FLOAT32);
+  }
+
+  /**
+   * The flow for training: like {@link #build}, with its matmul-class layers computing through
+   * {@code autocast} ({@code training.precision}), and with every trainable parameter in one packed
+   * buffer ({@link PackedParameters}, CPU) so that the optimizer works on all of them in one native
+   * call. The family builds twice: once to learn the parameters' names and shapes, then into the
+   * buffer; initial values depend only on (seed, name), so both builds start from the same values.
+   */
+  public Flow buildForTraining(Shape eventShape, NDManager manager, long seed, Autocast autocast) {
+    Flow layout = build(eventShape, manager, seed, null, autocast);
+    PackedParameters packed = PackedParameters.create(layout.parameters(), manager);
+    if (packed == null) {
+      return layout;
+    }
+    for (Parameter p : layout.parameters()) {
+      p.value().close();
+    }
+    return build(eventShape, manager, seed, packed, autocast);
+  }
+
+  private Flow build(
+      Shape eventShape, NDManager manager, long seed, ParameterStorage storage, Autocast autocast) {
+    ParameterScope root = ParameterScope.root(manager, seed, storage, autocast);
     Flow flow;
     try {
-      flow = buildTyped(family, eventShape, manager, seed);
+      flow = buildTyped(family, eventShape, root);
     } catch (FamilyBuildException e) {
       if (source == null) {
         throw e;
@@ -92,40 +118,8 @@ public record ResolvedModel(
     return logitAlpha == null ? flow : flow.withPreprocessing(List.of(new Logit(logitAlpha)));
   }
 
-  /**
-   * The flow for training: like {@link #build}, but with every trainable parameter in one packed
-   * buffer ({@link PackedParameters}, CPU) so that the optimizer works on all of them in one native
-   * call. The family builds twice: once to learn the parameters' names and shapes, then into the
-   * buffer; initial values depend only on (seed, name), so both builds start from the same values.
-   */
-  public Flow buildForTraining(Shape eventShape, NDManager manager, long seed) {
-    Flow layout = build(eventShape, manager, seed);
-    PackedParameters packed = PackedParameters.create(layout.parameters(), manager);
-    if (packed == null) {
-      return layout;
-    }
-    for (Parameter p : layout.parameters()) {
-      p.value().close();
-    }
-    Flow flow = buildTyped(family, eventShape, manager, seed, packed);
-    return logitAlpha == null ? flow : flow.withPreprocessing(List.of(new Logit(logitAlpha)));
-  }
-
-  private <C> Flow buildTyped(FlowFamily<C> typed, Shape eventShape, NDManager manager, long seed) {
-    return buildTyped(typed, eventShape, manager, seed, null);
-  }
-
   @SuppressWarnings("unchecked")
-  private <C> Flow buildTyped(
-      FlowFamily<C> typed,
-      Shape eventShape,
-      NDManager manager,
-      long seed,
-      ParameterStorage storage) {
-    ParameterScope root =
-        storage == null
-            ? ParameterScope.root(manager, seed)
-            : ParameterScope.root(manager, seed, storage);
+  private <C> Flow buildTyped(FlowFamily<C> typed, Shape eventShape, ParameterScope root) {
     return typed.build((C) params, new BuildContext(eventShape, root));
   }
 }

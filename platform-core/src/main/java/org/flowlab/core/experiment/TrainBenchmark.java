@@ -12,6 +12,7 @@ import org.flowlab.core.config.LoadedConfig;
 import org.flowlab.core.data.DataSplits;
 import org.flowlab.core.plugins.PluginHost;
 import org.flowlab.core.train.Devices;
+import org.flowlab.core.train.TorchAutocast;
 import org.flowlab.core.train.Trainer;
 
 /** Times training steps of an experiment's model: the figure behind {@code flowlab bench}. */
@@ -49,12 +50,15 @@ public final class TrainBenchmark {
             t.gradClip(),
             total,
             total,
-            total);
+            total,
+            t.precision());
     double[] rates = new double[repeats];
     double[] cpuRates = new double[repeats];
     java.util.Map<String, Double> figureSums = new java.util.TreeMap<>();
     try (NDManager manager = Devices.newRunManager(device)) {
-      Flow flow = model.buildForTraining(data.eventShape(), manager, config.seed());
+      Flow flow =
+          model.buildForTraining(
+              data.eventShape(), manager, config.seed(), TorchAutocast.of(t.precision(), manager));
       Trainer trainer =
           new Trainer(
               timed,
@@ -99,11 +103,12 @@ public final class TrainBenchmark {
     Arrays.sort(sorted);
     String line =
         String.format(
-            "%s: family %s, batch %d, device %s: %.1f train steps/s (median of %d × %d steps after %d warmup; runs %s)",
+            "%s: family %s, batch %d, device %s, precision %s: %.1f train steps/s (median of %d × %d steps after %d warmup; runs %s)",
             config.name(),
             model.family().name(),
             t.batchSize(),
             device,
+            t.precision(),
             sorted[repeats / 2],
             repeats,
             steps,

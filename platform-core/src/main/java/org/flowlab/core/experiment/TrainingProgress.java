@@ -14,7 +14,8 @@ import org.flowlab.core.train.Trainer;
 
 /**
  * Shows a progress bar (loss, steps/s, ETA) and records training metrics: {@code train/loss},
- * {@code train/lr} and {@code train/grad_norm} every {@code log_every} steps, {@code val/nll} at
+ * {@code train/lr} and {@code train/grad_norm} every {@code log_every} steps (float16 runs add
+ * {@code train/loss_scale} and {@code train/skipped_steps}, the count so far), {@code val/nll} at
  * every validation.
  */
 final class TrainingProgress implements Trainer.Listener, AutoCloseable {
@@ -28,6 +29,7 @@ final class TrainingProgress implements Trainer.Listener, AutoCloseable {
   private double lossSum;
   private long lossCount;
   private final Map<String, Double> figureSums = new java.util.HashMap<>();
+  private final Map<String, Double> lossScale = new java.util.HashMap<>();
 
   TrainingProgress(TrackedRun run, long logEvery, PrintStream out) {
     this.run = run;
@@ -80,8 +82,15 @@ final class TrainingProgress implements Trainer.Listener, AutoCloseable {
       metrics.put("train/grad_norm", gradNorm);
       figureSums.forEach((k, v) -> metrics.put("train/" + k, v / count));
       figureSums.clear();
+      metrics.putAll(lossScale);
       log(metrics, step + 1);
     }
+  }
+
+  @Override
+  public void onLossScale(long step, double scale, long skippedSteps) {
+    lossScale.put("train/loss_scale", scale);
+    lossScale.put("train/skipped_steps", (double) skippedSteps);
   }
 
   @Override

@@ -14,9 +14,9 @@ import java.util.SplittableRandom;
 import org.flowlab.api.flow.Flow;
 import org.flowlab.api.flow.LogDetMode;
 import org.flowlab.api.onnx.ExportTolerance;
+import org.flowlab.api.onnx.runtime.OnnxSession;
 import org.flowlab.registry.ModelCard;
 import org.flowlab.registry.ModelStore;
-import org.flowlab.registry.OnnxSession;
 import org.flowlab.registry.RegisteredFlow;
 
 /**

@@ -20,6 +20,7 @@ import org.flowlab.api.flow.Flow;
 import org.flowlab.api.flow.LogDetMode;
 import org.flowlab.api.nn.Scalars;
 import org.flowlab.api.onnx.OnnxModels;
+import org.flowlab.api.onnx.runtime.OnnxSession;
 import org.flowlab.core.config.ConfigException;
 import org.flowlab.core.config.LoadedConfig;
 import org.flowlab.core.data.DataSplits;
@@ -34,7 +35,6 @@ import org.flowlab.core.tracking.Tracker;
 import org.flowlab.core.train.Trainer;
 import org.flowlab.registry.ModelCard;
 import org.flowlab.registry.ModelStore;
-import org.flowlab.registry.OnnxSession;
 import org.flowlab.registry.Parity;
 import org.flowlab.registry.RegisteredFlow;
 

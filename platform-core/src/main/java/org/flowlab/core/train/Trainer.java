@@ -38,6 +38,10 @@ import org.flowlab.core.io.AtomicFiles;
  * on CPU). A non-finite loss or gradient stops training with a diagnosis before anything is
  * written. The host side of the next batches is prepared on a background thread ({@code
  * BatchPrefetch}) while the device computes; every array is created under the run's manager.
+ *
+ * <p>With {@code training.precision: float16} the loss is scaled dynamically ({@link LossScaler}):
+ * a step with non-finite gradients is skipped instead of stopping the run, and the scaler's state
+ * goes into every checkpoint.
  */
 public final class Trainer {
   /** Hooks for progress and tracking. */
@@ -58,6 +62,12 @@ public final class Trainer {
 
     /** Called after a checkpoint was written. */
     default void onCheckpoint(long step, Path file) {}
+
+    /**
+     * float16 runs only: called after every step, before {@link #onStep}, with the loss scale the
+     * next step uses and the number of steps skipped so far for non-finite gradients.
+     */
+    default void onLossScale(long step, double scale, long skippedSteps) {}
   }
 
   /**
@@ -86,6 +96,7 @@ public final class Trainer {
   private final long totalSteps;
   private final long validateEvery;
   private final BatchPrefetch prefetch = new BatchPrefetch(this::hostBatch);
+  private final LossScaler scaler;
 
   /**
    * @param config the training block
@@ -120,6 +131,7 @@ public final class Trainer {
     this.batchesPerEpoch = Math.max(1, trainCount / batchSize);
     this.totalSteps = config.steps() != null ? config.steps() : config.epochs() * batchesPerEpoch;
     this.validateEvery = config.validateEvery() != null ? config.validateEvery() : batchesPerEpoch;
+    this.scaler = "float16".equals(config.precision()) ? new LossScaler() : null;
   }
 
   /**
@@ -198,6 +210,9 @@ public final class Trainer {
         }
         restoreParameters(c.params());
         adam.load(c.optimizer());
+        if (scaler != null) {
+          scaler.load(c.optimizer());
+        }
         step = c.step();
         bestVal = c.bestValNll();
         bestStep = c.bestStep();
@@ -217,6 +232,9 @@ public final class Trainer {
       double lr = schedule.at(step);
       Map<String, Double> figures = new LinkedHashMap<>();
       double[] lossAndNorm = trainStep(adam, step, lr, figures);
+      if (scaler != null) {
+        listener.onLossScale(step, scaler.scale(), scaler.skippedSteps());
+      }
       listener.onStep(step, lossAndNorm[0], lr, lossAndNorm[1], figures);
       step++;
       boolean validate = step % validateEvery == 0 || step == totalSteps;
@@ -396,13 +414,33 @@ public final class Trainer {
         loss = lossArray.getFloat();
         if (!Double.isFinite(loss)) {
           throw new TrainingDivergedException(
-              step, "loss is " + loss + " (lr " + lr + ")" + nonFiniteParameter());
+              step,
+              "loss is "
+                  + loss
+                  + " (lr "
+                  + lr
+                  + ")"
+                  + nonFiniteParameter()
+                  + (scaler == null
+                      ? ""
+                      : "; with training.precision=float16 a layer's output may have passed"
+                          + " float16's largest value, 65504: try bfloat16"));
         }
-        collector.backward(lossArray);
+        collector.backward(scaler == null ? lossArray : scaler.scaled(lossArray));
       } finally {
         GRADIENT_LOCK.unlock();
       }
       double norm = adam.gradientNorm();
+      double unscale = 1.0;
+      if (scaler != null) {
+        // Gradients stay scaled: the fused update divides them by the scale (its rescale factor).
+        unscale = 1.0 / scaler.scale();
+        norm *= unscale;
+        if (!scaler.update(norm)) {
+          adam.zeroGradients(); // an inf or NaN gradient: skip the step, the scale halved
+          return new double[] {loss, norm};
+        }
+      }
       if (!Double.isFinite(norm)) {
         throw new TrainingDivergedException(
             step,
@@ -413,7 +451,8 @@ public final class Trainer {
                 + nonFiniteGradient(adam.parameterGradients()));
       }
       double clip = config.gradClip();
-      adam.step(lr, clip > 0 && norm > clip ? clip / (norm + 1e-6) : 1.0);
+      double clipped = clip > 0 && norm > clip ? clip / (norm + 1e-6) : 1.0;
+      adam.step(lr, scaler == null ? clipped : clipped * unscale);
       adam.zeroGradients();
       return new double[] {loss, norm};
     }
@@ -522,6 +561,9 @@ public final class Trainer {
         params.add(copy);
       }
       NDList state = adam.state(sub);
+      if (scaler != null) {
+        state.addAll(scaler.state(sub));
+      }
       for (NDArray a : state) {
         a.attach(sub);
       }

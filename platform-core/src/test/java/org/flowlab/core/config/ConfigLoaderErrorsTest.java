@@ -96,6 +96,7 @@ class ConfigLoaderErrorsTest {
         "training.optimizer.betas=[0.9] | training.optimizer.betas | must hold two numbers, got 1",
         "training.optimizer.betas=0.9 | training.optimizer.betas | expected a list, got a number 0.9",
         "training.device=tpu       | training.device   | got 'tpu'",
+        "training.precision=half   | training.precision | must be one of [float32, bfloat16, float16], got 'half'",
         "training.schedule.kind=step | training.schedule.kind | must be one of [cosine, constant]",
         "data.name=                | data.name         | no value after '='",
         "training.log_every=       | training.log_every | no value after '='",

@@ -2,6 +2,7 @@ package org.flowlab.core.config;
 
 import static org.flowlab.core.config.ConfigLoaderErrorsTest.resource;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -95,6 +96,23 @@ class ConfigLoaderTest {
     LoadedConfig d =
         ConfigLoader.load(resource("good-yaml/quickstart.yaml"), List.of("training.grad_clip=10"));
     assertEquals(a.configHash(), d.configHash());
+  }
+
+  @Test
+  void theDefaultPrecisionKeepsTheHashOfConfigsWrittenBeforeTheKeyExisted() throws Exception {
+    LoadedConfig a = ConfigLoader.load(resource("good-yaml/quickstart.yaml"));
+    LoadedConfig f32 =
+        ConfigLoader.load(
+            resource("good-yaml/quickstart.yaml"), List.of("training.precision=float32"));
+    LoadedConfig bf16 =
+        ConfigLoader.load(
+            resource("good-yaml/quickstart.yaml"), List.of("training.precision=bfloat16"));
+    assertEquals("float32", a.config().training().precision());
+    assertEquals(a.configHash(), f32.configHash());
+    assertFalse(a.resolvedYaml().contains("precision"), a.resolvedYaml());
+    assertNotEquals(a.configHash(), bf16.configHash());
+    assertTrue(bf16.resolvedYaml().contains("precision: bfloat16"), bf16.resolvedYaml());
+    assertEquals("bfloat16", bf16.flatParams().get("training.precision"));
   }
 
   @Test

@@ -34,13 +34,16 @@ class RunParamsTest {
     for (String key : ExperimentRunner.IMAGE_ONLY_PARAMS) {
       assertFalse(vector.containsKey(key), key);
     }
-    assertEquals(all.size() - ExperimentRunner.IMAGE_ONLY_PARAMS.size(), vector.size());
+    assertEquals(all.size() + 1 - ExperimentRunner.IMAGE_ONLY_PARAMS.size(), vector.size());
+    assertEquals("float32", vector.get("training.precision"), "the default is recorded too");
     assertEquals(all.get("training.batch_size"), vector.get("training.batch_size"));
   }
 
   @Test
   void imageRunsKeepThem() throws IOException {
     LoadedConfig loaded = load();
-    assertEquals(loaded.flatParams(), ExperimentRunner.params(loaded, new Shape(1, 28, 28)));
+    Map<String, String> expected = new java.util.TreeMap<>(loaded.flatParams());
+    expected.put("training.precision", "float32");
+    assertEquals(expected, ExperimentRunner.params(loaded, new Shape(1, 28, 28)));
   }
 }

@@ -9,6 +9,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.flowlab.api.onnx.runtime.OnnxSession;
 import org.flowlab.core.config.ConfigLoader;
 import org.flowlab.core.data.TestFiles;
 import org.flowlab.core.experiment.ExperimentRunner;
@@ -16,7 +17,6 @@ import org.flowlab.core.experiment.TrackerFactory;
 import org.flowlab.core.export.RunExporter;
 import org.flowlab.registry.ModelCard;
 import org.flowlab.registry.ModelStore;
-import org.flowlab.registry.OnnxSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

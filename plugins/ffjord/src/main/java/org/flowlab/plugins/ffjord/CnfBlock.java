@@ -26,6 +26,7 @@ import org.flowlab.api.ode.Dynamics;
 import org.flowlab.api.ode.OdeSolver;
 import org.flowlab.api.ode.RungeKutta4;
 import org.flowlab.api.ode.Solution;
+import org.flowlab.api.onnx.ExportCalibration;
 import org.flowlab.api.onnx.OnnxBijector;
 import org.flowlab.api.onnx.OnnxExportException;
 import org.flowlab.api.onnx.OnnxGraph;
@@ -129,8 +130,8 @@ final class CnfBlock implements Bijector, Instrumented, Regularized, OnnxBijecto
   private Map<String, Double> figures = Map.of();
   private NDArray penalty;
   private int lastExportSteps;
-  private List<Parameter> ownParameters = List.of();
-  private int exportFingerprint;
+  private ExportCalibration<Integer> exportStepsChoice =
+      new ExportCalibration<>(List.of(), this::chooseSteps);
 
   /**
    * @param scope parameters {@code end_time_raw} (the network's live under {@code net.*})
@@ -197,7 +198,7 @@ final class CnfBlock implements Bijector, Instrumented, Regularized, OnnxBijecto
   /** Remembers the parameters registered since index {@code first}: this block's own. */
   private CnfBlock owning(ParameterScope scope, int first) {
     List<Parameter> all = scope.parameters();
-    ownParameters = List.copyOf(all.subList(first, all.size()));
+    exportStepsChoice = new ExportCalibration<>(all.subList(first, all.size()), this::chooseSteps);
     return this;
   }
 
@@ -343,26 +344,8 @@ final class CnfBlock implements Bijector, Instrumented, Regularized, OnnxBijecto
    * @throws OnnxExportException when {@value #MAX_STEPS} steps do not reach the tolerances
    */
   int exportSteps() {
-    if (evalSolver instanceof RungeKutta4 rk4) {
-      lastExportSteps = rk4.steps();
-      return lastExportSteps;
-    }
-    int fingerprint = fingerprint();
-    if (lastExportSteps > 0 && fingerprint == exportFingerprint) {
-      return lastExportSteps; // both directions of one export: the same parameters
-    }
-    lastExportSteps = chooseSteps();
-    exportFingerprint = fingerprint;
+    lastExportSteps = evalSolver instanceof RungeKutta4 rk4 ? rk4.steps() : exportStepsChoice.get();
     return lastExportSteps;
-  }
-
-  /** A hash of this block's parameter values: the step count is chosen again when they change. */
-  private int fingerprint() {
-    int h = 1;
-    for (Parameter p : ownParameters) {
-      h = 31 * h + java.util.Arrays.hashCode(p.value().toFloatArray());
-    }
-    return h;
   }
 
   private int chooseSteps() {

@@ -5,6 +5,7 @@ import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
 import org.flowlab.api.nn.Activation;
+import org.flowlab.api.nn.Autocast;
 import org.flowlab.api.nn.Initializer;
 import org.flowlab.api.nn.Jvp;
 import org.flowlab.api.nn.ParameterScope;
@@ -163,8 +164,10 @@ final class TimeMlp implements TimeNet {
     private final NDArray gateWeight;
     private final NDArray gateBias;
     private final NDArray timeWeight;
+    private final Autocast autocast;
 
     TimeLinear(ParameterScope scope, int in, int out, boolean squash, boolean zero) {
+      this.autocast = scope.autocast();
       Initializer init = zero ? Initializer.ZEROS : Initializer.uniform(1.0 / Math.sqrt(in));
       Shape outShape = new Shape(out);
       this.weight = scope.trainable("weight", new Shape(out, in), init);
@@ -211,11 +214,11 @@ final class TimeMlp implements TimeNet {
     }
 
     NDArray linear(NDArray z) {
-      return ai.djl.nn.core.Linear.linear(z, weight, bias).singletonOrThrow();
+      return autocast.linear(z, weight, bias);
     }
 
     NDArray linearTangent(NDArray v) {
-      return ai.djl.nn.core.Linear.linear(v, weight).singletonOrThrow();
+      return autocast.linear(v, weight, null);
     }
 
     /** σ(a t + c), shape (out), or null for a concat layer. */

@@ -4,11 +4,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.convolutional.Conv2d;
-import ai.djl.nn.core.Linear;
 import org.flowlab.api.flow.Bijector;
 import org.flowlab.api.flow.LogDetMode;
 import org.flowlab.api.flow.Transformed;
+import org.flowlab.api.linalg.Lu;
+import org.flowlab.api.nn.Autocast;
 import org.flowlab.api.nn.ParameterScope;
 import org.flowlab.api.nn.Scalars;
 import org.flowlab.api.onnx.OnnxBijector;
@@ -43,6 +43,10 @@ import org.flowlab.api.onnx.OnnxTransformed;
  * <p>The inverse uses {@code W⁻¹} computed per call from the current W by the same double-precision
  * LU (no cache to go stale when the optimizer updates W in place).
  *
+ * <p>The 1×1 convolution (or matrix product) itself runs through the scope's {@code Autocast}
+ * (bfloat16/float16 in training at those precisions); W's construction from its LU factors and the
+ * log-det stay float32.
+ *
  * <p>ONNX export writes the current W (forward) and W⁻¹ (inverse), computed on the JVM exactly as
  * the JVM passes compute them, as float32 constants of a Conv (images) or Gemm (vectors) node. The
  * log-det is {@code h·w·Σ log_s} from the {@code log_s} initializer (lu), or the JVM's float32
@@ -63,6 +67,7 @@ final class InvertibleConv implements Bijector, OnnxBijector {
   private final NDArray logS;
   private final float[] lowerMask;
   private final float[] upperMask;
+  private final Autocast autocast;
 
   /**
    * @param scope where the parameters are registered
@@ -71,6 +76,7 @@ final class InvertibleConv implements Bijector, OnnxBijector {
    */
   InvertibleConv(ParameterScope scope, Shape eventShape, boolean lu) {
     this.c = Math.toIntExact(eventShape.get(0));
+    this.autocast = scope.autocast();
     this.spatial = eventShape.size() / c;
     this.image = eventShape.dimension() == 3;
     if (!image && eventShape.dimension() != 1) {
@@ -89,16 +95,18 @@ final class InvertibleConv implements Bijector, OnnxBijector {
     this.weight = null;
     // The rotation is drawn once, by the first initializer (its stream is keyed by "p"'s full
     // name), and the other parts of its LU decomposition are read from it.
-    Matrices.Lu[] decomposition = new Matrices.Lu[1];
+    Lu[] decomposition = new Lu[1];
     this.p =
         scope.buffer(
             "p",
             square,
             (s, rng) -> {
-              decomposition[0] = Matrices.lu(Matrices.randomRotation(rng, c));
-              return Matrices.toFloats(decomposition[0].p());
+              decomposition[0] = Lu.of(Matrices.randomRotation(rng, c));
+              return Matrices.toFloats(decomposition[0].permutation());
             });
-    Matrices.Lu d = decomposition[0];
+    Lu d = decomposition[0];
+    double[][] du = d.upper();
+    double[][] dl = d.lower();
     float[] signs = new float[c];
     float[] logs = new float[c];
     double[][] strictUpper = new double[c][c];
@@ -106,14 +114,14 @@ final class InvertibleConv implements Bijector, OnnxBijector {
     float[] lm = new float[c * c];
     float[] um = new float[c * c];
     for (int i = 0; i < c; i++) {
-      signs[i] = d.u()[i][i] < 0 ? -1f : 1f;
-      logs[i] = (float) Math.log(Math.abs(d.u()[i][i]));
+      signs[i] = du[i][i] < 0 ? -1f : 1f;
+      logs[i] = (float) Math.log(Math.abs(du[i][i]));
       for (int j = 0; j < c; j++) {
         if (j > i) {
-          strictUpper[i][j] = d.u()[i][j];
+          strictUpper[i][j] = du[i][j];
           um[i * c + j] = 1f;
         } else if (j < i) {
-          strictLower[i][j] = d.l()[i][j];
+          strictLower[i][j] = dl[i][j];
           lm[i * c + j] = 1f;
         }
       }
@@ -167,15 +175,15 @@ final class InvertibleConv implements Bijector, OnnxBijector {
   }
 
   /** The pivoted LU of the current W, in double precision. */
-  Matrices.Lu currentLu(NDManager m) {
+  Lu currentLu(NDManager m) {
     float[] w = weight(m).toType(DataType.FLOAT32, false).toFloatArray();
-    return Matrices.lu(Matrices.fromFloats(w, c));
+    return Lu.of(Matrices.fromFloats(w, c));
   }
 
   /** {@code log|det W₀| + ⟨W − W₀, W₀⁻ᵀ⟩}: the value log|det W|, the gradient W⁻ᵀ. */
   private NDArray plainLogAbsDet(NDArray w, NDManager m) {
     float[] w0 = w.toType(DataType.FLOAT32, false).toFloatArray();
-    Matrices.Lu lu = Matrices.lu(Matrices.fromFloats(w0, c));
+    Lu lu = Lu.of(Matrices.fromFloats(w0, c));
     double[][] inv = lu.inverse();
     float[] g = new float[c * c]; // W⁻ᵀ, row-major
     double constant = lu.logAbsDet();
@@ -237,8 +245,8 @@ final class InvertibleConv implements Bijector, OnnxBijector {
 
   private NDArray apply(NDArray x, NDArray w) {
     if (image) {
-      return Conv2d.conv2d(x, w.reshape(c, c, 1, 1), null, STRIDE, NO_PADDING).singletonOrThrow();
+      return autocast.conv2d(x, w.reshape(c, c, 1, 1), null, STRIDE, NO_PADDING);
     }
-    return Linear.linear(x, w).singletonOrThrow();
+    return autocast.linear(x, w, null);
   }
 }

@@ -3,7 +3,6 @@ package org.flowlab.plugins.residual;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,6 +10,7 @@ import org.flowlab.api.distribution.BaseDistribution;
 import org.flowlab.api.flow.Bijector;
 import org.flowlab.api.flow.Chain;
 import org.flowlab.api.nn.Parameter;
+import org.flowlab.api.onnx.ExportCalibration;
 import org.flowlab.api.onnx.OnnxExportException;
 import org.flowlab.api.random.Seeds;
 
@@ -23,8 +23,8 @@ import org.flowlab.api.random.Seeds;
  * contraction makes the error after K iterations shrink like Lip(g)^K, so the margin buys a further
  * factor of about Lip(g)^{n/2} for latents less typical than the calibration draws.
  *
- * <p>The result is cached against a fingerprint of every parameter and buffer value, so one export
- * calibrates once and a later export of changed parameters calibrates again.
+ * <p>The result is kept by an {@link ExportCalibration} on every parameter and buffer value, so one
+ * export calibrates once and a later export of changed parameters calibrates again.
  */
 final class InverseCalibration {
   /** Base draws decoded to calibrate. */
@@ -44,12 +44,10 @@ final class InverseCalibration {
   private final List<Bijector> bijectors;
   private final BaseDistribution base;
   private final Shape latentShape;
-  private final List<Parameter> parameters;
   private final List<ResidualBlock> blocks;
   private final int maxIterations;
   private final NDManager home;
-  private long fingerprint;
-  private Map<ResidualBlock, Integer> counts;
+  private final ExportCalibration<Map<ResidualBlock, Integer>> counts;
 
   /**
    * @param bijectors the flow's bijectors, data → latent (preprocessing excluded)
@@ -72,7 +70,7 @@ final class InverseCalibration {
     this.bijectors = List.copyOf(bijectors);
     this.base = base;
     this.latentShape = latentShape;
-    this.parameters = List.copyOf(parameters);
+    this.counts = new ExportCalibration<>(parameters, this::calibrate);
     this.blocks = List.copyOf(blocks);
     this.maxIterations = maxIterations;
     this.home = home;
@@ -98,12 +96,7 @@ final class InverseCalibration {
 
   /** The number of fixed-point iterations {@code block}'s exported inverse runs. */
   int iterations(ResidualBlock block) {
-    long current = fingerprint();
-    if (counts == null || current != fingerprint) {
-      counts = calibrate();
-      fingerprint = current;
-    }
-    Integer n = counts.get(block);
+    Integer n = counts.get().get(block);
     if (n == null) {
       throw new OnnxExportException(block.name() + " is not part of the calibrated flow");
     }
@@ -132,13 +125,5 @@ final class InverseCalibration {
       }
     }
     return out;
-  }
-
-  private long fingerprint() {
-    long h = 1;
-    for (Parameter p : parameters) {
-      h = 31 * h + Arrays.hashCode(p.value().toFloatArray());
-    }
-    return h;
   }
 }

@@ -5,6 +5,7 @@ import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
 import org.flowlab.api.estimate.LinearOperator;
+import org.flowlab.api.nn.Autocast;
 import org.flowlab.api.nn.Initializer;
 import org.flowlab.api.nn.Jvp;
 import org.flowlab.api.nn.Layer;
@@ -40,6 +41,7 @@ final class LipschitzCnn implements LipschitzNet {
   private final List<ConvSpectralNorm> norms = new ArrayList<>();
   private final List<Layer> activations = new ArrayList<>();
   private final Shape eventShape;
+  private final Autocast autocast;
 
   /**
    * @param scope where the layers register their parameters
@@ -57,6 +59,7 @@ final class LipschitzCnn implements LipschitzNet {
       double coeff,
       int powerIterations) {
     this.eventShape = eventShape;
+    this.autocast = scope.autocast();
     int channels = Math.toIntExact(eventShape.get(0));
     int width = channels;
     List<Integer> widths = new ArrayList<>(hidden);
@@ -100,9 +103,8 @@ final class LipschitzCnn implements LipschitzNet {
     return rawWeights;
   }
 
-  private static NDArray conv(NDArray x, NDArray kernel, NDArray bias) {
-    return ai.djl.nn.convolutional.Conv2d.conv2d(x, kernel, bias, STRIDE, PADDING)
-        .singletonOrThrow();
+  private NDArray conv(NDArray x, NDArray kernel, NDArray bias) {
+    return autocast.conv2d(x, kernel, bias, STRIDE, PADDING);
   }
 
   @Override

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.flowlab.api.estimate.LinearOperator;
 import org.flowlab.api.nn.Activation;
+import org.flowlab.api.nn.Autocast;
 import org.flowlab.api.nn.Initializer;
 import org.flowlab.api.nn.Jvp;
 import org.flowlab.api.nn.Layer;
@@ -34,6 +35,7 @@ final class LipschitzMlp implements LipschitzNet {
   private final List<NDArray> biases = new ArrayList<>();
   private final List<SpectralNorm> norms = new ArrayList<>();
   private final List<Layer> activations = new ArrayList<>();
+  private final Autocast autocast;
 
   LipschitzMlp(
       ParameterScope scope,
@@ -42,6 +44,7 @@ final class LipschitzMlp implements LipschitzNet {
       String activation,
       double coeff,
       int powerIterations) {
+    this.autocast = scope.autocast();
     int width = dim;
     List<Integer> widths = new ArrayList<>(hidden);
     widths.add(dim);
@@ -88,7 +91,7 @@ final class LipschitzMlp implements LipschitzNet {
   @Override
   public NDArray forward(NDArray x, List<NDArray> weights) {
     for (int l = 0; l < weights.size(); l++) {
-      x = ai.djl.nn.core.Linear.linear(x, weights.get(l), biases.get(l)).singletonOrThrow();
+      x = autocast.linear(x, weights.get(l), biases.get(l));
       if (l < activations.size()) {
         x = activations.get(l).forward(x);
       }
@@ -100,7 +103,7 @@ final class LipschitzMlp implements LipschitzNet {
   public Linearization linearize(NDArray x, List<NDArray> weights) {
     List<NDArray> slopes = new ArrayList<>(activations.size());
     for (int l = 0; l < weights.size(); l++) {
-      x = ai.djl.nn.core.Linear.linear(x, weights.get(l), biases.get(l)).singletonOrThrow();
+      x = autocast.linear(x, weights.get(l), biases.get(l));
       if (l < activations.size()) {
         Jvp step = slope(activations.get(l), x);
         x = step.value();
@@ -114,7 +117,7 @@ final class LipschitzMlp implements LipschitzNet {
     LinearOperator jacobian =
         v -> {
           for (int l = 0; l < weights.size(); l++) {
-            v = v.matMul(transposed.get(l));
+            v = autocast.matMul(v, transposed.get(l));
             if (l < slopes.size()) {
               v = v.mul(slopes.get(l));
             }

@@ -16,6 +16,7 @@ import org.flowlab.api.estimate.PowerSeries;
 import org.flowlab.api.flow.Bijector;
 import org.flowlab.api.flow.Flow;
 import org.flowlab.api.flow.LogDetMode;
+import org.flowlab.api.linalg.Lu;
 import org.flowlab.api.nn.ParameterScope;
 import org.flowlab.api.nn.SpectralNorm;
 import org.flowlab.api.random.Seeds;
@@ -60,7 +61,7 @@ class ResidualBlockTest {
           a[r] = jac[s][r].clone();
           a[r][r] += 1;
         }
-        lu[s] = ExactLogDet.logAbsDet(a);
+        lu[s] = Lu.logAbsDet(a);
       }
       int draws = 1000;
       double[][] est = new double[2][draws];

@@ -15,11 +15,12 @@ import org.flowlab.api.estimate.PowerSeries;
 import org.flowlab.api.flow.Bijector;
 import org.flowlab.api.flow.Flow;
 import org.flowlab.api.flow.LogDetMode;
+import org.flowlab.api.linalg.Lu;
 import org.flowlab.api.nn.ParameterScope;
+import org.flowlab.api.onnx.runtime.OnnxSession;
 import org.flowlab.api.random.Seeds;
 import org.flowlab.api.spi.BuildContext;
 import org.flowlab.api.testkit.FlowChecks;
-import org.flowlab.registry.OnnxSession;
 import org.flowlab.registry.Parity;
 import org.flowlab.registry.RegisteredFlow;
 import org.junit.jupiter.api.Test;
@@ -162,7 +163,7 @@ class ResidualImageOnnxTest {
           for (int i = 0; i < d; i++) {
             jac[s][i][i] += 1;
           }
-          double exactLp = base[s] + ExactLogDet.logAbsDet(jac[s]);
+          double exactLp = base[s] + Lu.logAbsDet(jac[s]);
           worst = Math.max(worst, Math.abs(onnx[s] - exactLp));
         }
         System.out.printf(

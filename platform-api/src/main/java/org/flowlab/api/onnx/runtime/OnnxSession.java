@@ -1,4 +1,4 @@
-package org.flowlab.registry;
+package org.flowlab.api.onnx.runtime;
 
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
@@ -13,10 +13,12 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * One ONNX model in an ONNX Runtime session. The execution provider is chosen by {@link Provider}:
- * {@code AUTO} (the default, or the environment variable {@value #PROVIDER_ENV}) tries CUDA when an
- * NVIDIA driver is present and falls back to the CPU when the CUDA provider does not load; {@link
- * #provider()} and {@link #providerNote()} say what was used and why.
+ * One ONNX model in an ONNX Runtime session, float32 inputs in, one float32 output back: what the
+ * registry serves exported flows with and what the conformance kit checks exports with (the one
+ * wrapper of ONNX Runtime). The execution provider is chosen by {@link Provider}: {@code AUTO} (the
+ * default, or the environment variable {@value #PROVIDER_ENV}) tries CUDA when an NVIDIA driver is
+ * present and falls back to the CPU when the CUDA provider does not load; {@link #provider()} and
+ * {@link #providerNote()} say what was used and why.
  */
 public final class OnnxSession implements AutoCloseable {
   /**
@@ -147,9 +149,9 @@ public final class OnnxSession implements AutoCloseable {
    * A float input.
    *
    * @param values row-major values
-   * @param shape its shape
+   * @param shape its full shape, batch first; none for a scalar
    */
-  public record Input(float[] values, long[] shape) {}
+  public record Input(float[] values, long... shape) {}
 
   @Override
   public void close() {
