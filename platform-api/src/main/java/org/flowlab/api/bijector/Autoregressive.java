@@ -2,6 +2,7 @@ package org.flowlab.api.bijector;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
 import java.util.List;
 import org.flowlab.api.bijector.ElementwiseTransform.Emitted;
 import org.flowlab.api.bijector.ElementwiseTransform.Result;
@@ -74,6 +75,53 @@ public final class Autoregressive implements Bijector, OnnxBijector {
     this.transform = transform;
     this.direction = direction;
     this.paramsShape = new Shape(-1, p, order.length);
+  }
+
+  /**
+   * A stack of autoregressive layers on vectors {@code (d)}, data → latent: layer k is an optional
+   * {@link ActNorm} (scope {@code actnorm.k}) and then an {@link Autoregressive} (scope {@code
+   * layer.k}) in the k-th of {@link Made#orders}, so that every element is conditioned on every
+   * other somewhere in the stack. The body of the MAF, IAF and RQ-NSF(AR) families.
+   *
+   * @param scope the flow's root scope (its seed draws random orders)
+   * @param d the vector dimension, at least 2
+   * @param layers number of autoregressive layers, at least 1
+   * @param ordering {@code natural}, {@code reversed} or {@code random} (see {@link Made#orders})
+   * @param hidden each MADE's hidden widths
+   * @param activation each MADE's nonlinearity
+   * @param transform the elementwise map of every layer
+   * @param direction which direction takes one pass
+   * @param actnorm whether an actnorm (batch-free normalisation) precedes each layer
+   * @param zeroLast whether each MADE's output layer starts at zero
+   */
+  public static List<Bijector> stack(
+      ParameterScope scope,
+      int d,
+      int layers,
+      String ordering,
+      List<Integer> hidden,
+      Activation activation,
+      ElementwiseTransform transform,
+      Direction direction,
+      boolean actnorm,
+      boolean zeroLast) {
+    int[][] orders = Made.orders(ordering, d, layers, scope.seed());
+    List<Bijector> steps = new ArrayList<>();
+    for (int k = 0; k < layers; k++) {
+      if (actnorm) {
+        steps.add(new ActNorm(scope.child("actnorm." + k), new Shape(d)));
+      }
+      steps.add(
+          new Autoregressive(
+              scope.child("layer." + k),
+              orders[k],
+              hidden,
+              activation,
+              transform,
+              direction,
+              zeroLast));
+    }
+    return steps;
   }
 
   /** The conditioner. */

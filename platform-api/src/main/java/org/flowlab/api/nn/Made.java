@@ -147,13 +147,53 @@ public final class Made extends LayerSequence {
    * A permutation of 1..d drawn from {@code seed} (Fisher–Yates): the same seed, the same order.
    */
   public static int[] randomOrder(int d, long seed) {
+    return randomOrder(d, seed, 0);
+  }
+
+  /**
+   * The {@code counter}-th of a sequence of seeded random orders (counter 0: {@link
+   * #randomOrder(int, long)}).
+   */
+  public static int[] randomOrder(int d, long seed, long counter) {
     int[] order = naturalOrder(d);
-    SplittableRandom rng = Seeds.stream(seed, "made-order");
+    SplittableRandom rng = Seeds.stream(seed, "made-order", counter);
     for (int i = d - 1; i > 0; i--) {
       int j = rng.nextInt(i + 1);
       int swap = order[i];
       order[i] = order[j];
       order[j] = swap;
+    }
+    return order;
+  }
+
+  /** The names {@link #orders} accepts. */
+  public static final List<String> ORDERINGS = List.of("natural", "reversed", "random");
+
+  /**
+   * The orders of a stack of autoregressive layers, one per layer: {@code natural} (1..d in every
+   * layer), {@code reversed} (natural, then reversed, alternating, as MAF does) or {@code random}
+   * (layer k gets {@code randomOrder(d, seed, k)}).
+   */
+  public static int[][] orders(String ordering, int d, int layers, long seed) {
+    int[][] orders = new int[layers][];
+    for (int k = 0; k < layers; k++) {
+      orders[k] =
+          switch (ordering) {
+            case "natural" -> naturalOrder(d);
+            case "reversed" -> k % 2 == 0 ? naturalOrder(d) : reversed(d);
+            case "random" -> randomOrder(d, seed, k);
+            default ->
+                throw new IllegalArgumentException(
+                    "ordering must be one of " + ORDERINGS + ", got " + ordering);
+          };
+    }
+    return orders;
+  }
+
+  private static int[] reversed(int d) {
+    int[] order = new int[d];
+    for (int i = 0; i < d; i++) {
+      order[i] = d - i;
     }
     return order;
   }

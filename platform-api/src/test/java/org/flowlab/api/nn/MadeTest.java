@@ -45,6 +45,21 @@ class MadeTest {
   }
 
   @Test
+  void ordersBetweenLayersAreNaturalAlternatingOrSeededRandom() {
+    int[][] natural = Made.orders("natural", 3, 2, 1);
+    assertArrayEquals(new int[] {1, 2, 3}, natural[1]);
+    int[][] reversed = Made.orders("reversed", 3, 3, 1);
+    assertArrayEquals(new int[] {1, 2, 3}, reversed[0]);
+    assertArrayEquals(new int[] {3, 2, 1}, reversed[1]);
+    assertArrayEquals(new int[] {1, 2, 3}, reversed[2]);
+    int[][] random = Made.orders("random", 7, 2, 3);
+    assertArrayEquals(Made.randomOrder(7, 3), random[0], "layer 0 is the seed's first order");
+    assertArrayEquals(Made.randomOrder(7, 3, 1), random[1]);
+    assertFalse(Arrays.equals(random[0], random[1]), "each layer draws its own order");
+    assertThrows(IllegalArgumentException.class, () -> Made.orders("shuffled", 3, 1, 1));
+  }
+
+  @Test
   void jvpIsTheJacobianTimesTheTangent() {
     try (NDManager m = NDManager.newBaseManager()) {
       Made made = made(m, Made.randomOrder(D, 4));

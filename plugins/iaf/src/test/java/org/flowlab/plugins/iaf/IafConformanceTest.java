@@ -1,0 +1,35 @@
+package org.flowlab.plugins.iaf;
+
+import ai.djl.ndarray.types.Shape;
+import java.util.List;
+import org.flowlab.api.spi.FlowFamily;
+import org.flowlab.api.testkit.FlowConformanceTest;
+import org.junit.jupiter.api.Named;
+
+/**
+ * IAF against the shared conformance tests (export parity of the unrolled d-pass density and the
+ * one-pass sampler included), affine and gated, on 2D, an odd dimension and a (flattened) image.
+ */
+class IafConformanceTest extends FlowConformanceTest<IafConfig> {
+  @Override
+  protected FlowFamily<IafConfig> family() {
+    return new IafFamily();
+  }
+
+  @Override
+  protected List<Named<IafConfig>> configs() {
+    return List.of(
+        Named.of(
+            "affine-reversed-actnorm",
+            new IafConfig(
+                2, List.of(16, 16), "reversed", "tanh", false, true, true, 3.0, "normal")),
+        Named.of(
+            "gated-random-narrow-logistic",
+            new IafConfig(3, List.of(8), "random", "relu", true, false, false, null, "logistic")));
+  }
+
+  @Override
+  protected List<Shape> shapes() {
+    return List.of(new Shape(2), new Shape(5), new Shape(1, 4, 4));
+  }
+}
