@@ -16,8 +16,8 @@ import org.flowlab.api.bijector.ElementwiseTransform.Emitted;
 import org.flowlab.api.bijector.ElementwiseTransform.Result;
 import org.flowlab.api.onnx.OnnxGraph;
 import org.flowlab.api.onnx.OnnxTensor;
-import org.flowlab.api.testkit.OnnxRuntimeModel;
-import org.flowlab.api.testkit.OnnxRuntimeModel.Input;
+import org.flowlab.api.onnx.runtime.OnnxSession;
+import org.flowlab.api.onnx.runtime.OnnxSession.Input;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -195,9 +195,9 @@ class RationalQuadraticSplineTest {
             Map.of(
                 "x", new Input(input.toFloatArray(), v.length, 1),
                 "params", new Input(theta.toFloatArray(), v.length, P, 1));
-        try (OnnxRuntimeModel model = new OnnxRuntimeModel(graph.toBytes())) {
-          float[] value = model.run("value", feed);
-          float[] logDet = model.run("log_det", feed);
+        try (OnnxSession model = OnnxSession.open(graph.toBytes(), OnnxSession.Provider.CPU)) {
+          float[] value = model.run(feed, "value");
+          float[] logDet = model.run(feed, "log_det");
           float[] jvmValue = jvm.value().toFloatArray();
           float[] jvmLogDet = jvm.logAbsDet().toFloatArray();
           for (int i = 0; i < v.length; i++) {
