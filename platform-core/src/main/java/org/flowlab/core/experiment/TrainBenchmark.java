@@ -49,7 +49,8 @@ public final class TrainBenchmark {
             t.gradClip(),
             total,
             total,
-            total);
+            total,
+            t.objective());
     double[] rates = new double[repeats];
     double[] cpuRates = new double[repeats];
     java.util.Map<String, Double> figureSums = new java.util.TreeMap<>();

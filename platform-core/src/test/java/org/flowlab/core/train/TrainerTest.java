@@ -91,6 +91,7 @@ class TrainerTest {
         5.0,
         20L,
         20L,
+        null,
         null);
   }
 
