@@ -4,7 +4,10 @@ import ai.djl.ndarray.NDArray;
 
 /**
  * One invertible step of a flow. Direction: {@link #forward} maps data to latent (the normalizing
- * direction), {@link #inverse} maps latent to data.
+ * direction), {@link #inverse} maps latent to data, and {@link #sampleForward} maps latent to data
+ * with its log-det (the sampling direction). A bijector with no closed-form inverse (planar,
+ * radial) overrides {@link #sampleForward} and throws {@link UnsupportedOperationException} from
+ * {@link #forward} and {@link #inverse}.
  */
 public interface Bijector {
   /**
@@ -19,6 +22,21 @@ public interface Bijector {
 
   /** Latent → data: the inverse of {@link #forward}. */
   NDArray inverse(NDArray z);
+
+  /**
+   * Latent → data with the per-sample {@code log|det ∂x/∂z|}: the sampling direction, as
+   * variational inference needs it ({@code log q(x) = log q₀(z) − log|det ∂x/∂z|}). The default
+   * runs {@link #inverse}, then {@link #forward}'s exact log-det at the result, negated: correct
+   * for every bijector that has both.
+   *
+   * @param z a latent batch, batch axis first
+   * @return x and the per-sample {@code log|det ∂x/∂z|}
+   */
+  default Transformed sampleForward(NDArray z) {
+    NDArray x = inverse(z);
+    Transformed back = forward(x, LogDetMode.EXACT);
+    return new Transformed(x, back.logDet().neg(), back.mode());
+  }
 
   /**
    * Data → latent on the first training batch, for layers with data-dependent initialisation

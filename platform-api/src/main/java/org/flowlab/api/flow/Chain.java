@@ -12,10 +12,10 @@ import org.flowlab.api.onnx.OnnxTransformed;
 
 /**
  * Bijectors composed in order: forward (data → latent) runs them first to last and sums their
- * log-dets; inverse runs their inverses last to first. The log-det is {@code ESTIMATE} as soon as
- * one member estimated its own. Figures and penalties of the members are passed on, so a chain
- * nested in another bijector (the next scales behind a {@link org.flowlab.api.bijector.FactorOut})
- * still reports them.
+ * log-dets; inverse and sampleForward (latent → data) run them last to first. The log-det is {@code
+ * ESTIMATE} as soon as one member estimated its own. Figures and penalties of the members are
+ * passed on, so a chain nested in another bijector (the next scales behind a {@link
+ * org.flowlab.api.bijector.FactorOut}) still reports them.
  */
 public final class Chain implements Bijector, Instrumented, Regularized, OnnxBijector {
   private final List<Bijector> bijectors;
@@ -48,6 +48,25 @@ public final class Chain implements Bijector, Instrumented, Regularized, OnnxBij
       z = bijectors.get(i).inverse(z);
     }
     return z;
+  }
+
+  /**
+   * Latent → data: every member's {@link Bijector#sampleForward}, last member first, log-dets
+   * summed.
+   */
+  @Override
+  public Transformed sampleForward(NDArray z) {
+    NDArray logDet = z.getManager().zeros(new Shape(z.getShape().get(0)), z.getDataType());
+    LogDetMode used = LogDetMode.EXACT;
+    for (int i = bijectors.size() - 1; i >= 0; i--) {
+      Transformed step = bijectors.get(i).sampleForward(z);
+      z = step.value();
+      logDet = logDet.add(step.logDet());
+      if (step.mode() == LogDetMode.ESTIMATE) {
+        used = LogDetMode.ESTIMATE;
+      }
+    }
+    return new Transformed(z, logDet, used);
   }
 
   @Override

@@ -114,6 +114,34 @@ public final class Flow {
   }
 
   /**
+   * Latent → data through every bijector's {@link Bijector#sampleForward}, last bijector first; the
+   * log-det is {@code log|det ∂x/∂z|} summed over bijectors.
+   */
+  public Transformed decodeWithLogDet(NDArray z) {
+    return chain.sampleForward(z);
+  }
+
+  /**
+   * Samples with their log-density under the flow, for variational inference.
+   *
+   * @param x the samples, shape {@code (n, event...)}
+   * @param logProb per-sample {@code log q(x)}, shape {@code (n)}
+   */
+  public record Sampled(NDArray x, NDArray logProb) {}
+
+  /**
+   * Draws {@code n} samples in the sampling direction with their {@code log q(x) = log q₀(z) −
+   * log|det ∂x/∂z|}: latents from the base at temperature 1, the same latents {@link #sample} draws
+   * from the same {@code rng}. Differentiable in the parameters (the reparameterisation trick), so
+   * reverse-KL training backpropagates through it.
+   */
+  public Sampled sampleWithLogProb(NDManager manager, int n, SplittableRandom rng) {
+    NDArray z = base.sample(manager, latentShape, n, 1.0, rng);
+    Transformed t = decodeWithLogDet(z);
+    return new Sampled(t.value(), base.logProb(z).sub(t.logDet()));
+  }
+
+  /**
    * Writes the flow as two ONNX models (see {@link OnnxModels}): {@code log_prob}, x → log p(x)
    * through every bijector's forward emission (preprocessing included) and the base log-density;
    * {@code sample}, standard latents and a temperature → x through the inverse emissions, last

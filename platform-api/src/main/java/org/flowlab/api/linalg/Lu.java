@@ -19,10 +19,14 @@ public final class Lu {
 
   private final boolean singular;
 
-  private Lu(double[][] lu, int[] rowOf, boolean singular) {
+  /** Row swaps the pivoting made: P's determinant is (−1)^swaps. */
+  private final int swaps;
+
+  private Lu(double[][] lu, int[] rowOf, boolean singular, int swaps) {
     this.lu = lu;
     this.rowOf = rowOf;
     this.singular = singular;
+    this.swaps = swaps;
   }
 
   /**
@@ -46,6 +50,7 @@ public final class Lu {
       rowOf[i] = i;
     }
     boolean singular = false;
+    int swaps = 0;
     for (int k = 0; k < n; k++) {
       int p = k;
       for (int i = k + 1; i < n; i++) {
@@ -64,6 +69,7 @@ public final class Lu {
         int r = rowOf[p];
         rowOf[p] = rowOf[k];
         rowOf[k] = r;
+        swaps++;
       }
       for (int i = k + 1; i < n; i++) {
         double f = m[i][k] / m[k][k];
@@ -73,7 +79,7 @@ public final class Lu {
         }
       }
     }
-    return new Lu(m, rowOf, singular);
+    return new Lu(m, rowOf, singular, swaps);
   }
 
   /** {@code log|det a|} by LU; {@code −∞} when {@code a} is singular. */
@@ -84,6 +90,18 @@ public final class Lu {
   /** Whether A is singular (a zero pivot): then it has no inverse and {@code log|det A| = −∞}. */
   public boolean singular() {
     return singular;
+  }
+
+  /** The sign of {@code det A}: 1 or −1, 0 when A is singular. */
+  public int determinantSign() {
+    if (singular) {
+      return 0;
+    }
+    int sign = swaps % 2 == 0 ? 1 : -1;
+    for (int i = 0; i < lu.length; i++) {
+      sign *= lu[i][i] < 0 ? -1 : 1;
+    }
+    return sign;
   }
 
   /** {@code log|det A| = Σ log|u_ii|}; {@code −∞} when A is singular. */

@@ -1,5 +1,8 @@
 package org.flowlab.api.spi;
 
+import java.util.EnumSet;
+import java.util.Set;
+import org.flowlab.api.flow.Direction;
 import org.flowlab.api.flow.Flow;
 import org.pf4j.ExtensionPoint;
 
@@ -22,6 +25,16 @@ public interface FlowFamily<C> extends ExtensionPoint {
 
   /** The record type bound from {@code model.params}. */
   Class<C> configType();
+
+  /**
+   * The directions the family's flows offer (default both). A family without {@link
+   * Direction#DENSITY} (planar, radial: no closed-form inverse) cannot be trained by maximum
+   * likelihood nor export {@code log_prob}; one without {@link Direction#SAMPLING} cannot be
+   * trained by reverse KL.
+   */
+  default Set<Direction> directions() {
+    return EnumSet.allOf(Direction.class);
+  }
 
   /**
    * Builds an untrained flow for data of {@code context.eventShape()}.

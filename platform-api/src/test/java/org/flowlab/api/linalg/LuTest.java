@@ -52,6 +52,14 @@ class LuTest {
   }
 
   @Test
+  void determinantSignCountsTheRowSwaps() {
+    assertEquals(-1, Lu.of(new double[][] {{0, 2}, {3, 4}}).determinantSign(), "det −6, one swap");
+    assertEquals(1, Lu.of(new double[][] {{0, 2}, {-3, 4}}).determinantSign(), "det 6, one swap");
+    assertEquals(-1, Lu.of(new double[][] {{-1, 0}, {0, 2}}).determinantSign(), "det −2, none");
+    assertEquals(0, Lu.of(new double[][] {{1, 2}, {2, 4}}).determinantSign(), "singular");
+  }
+
+  @Test
   void logAbsDetMatchesClosedForms() {
     // det [[0, 2], [3, 4]] = −6: the zero corner forces a row swap.
     assertEquals(Math.log(6), Lu.logAbsDet(new double[][] {{0, 2}, {3, 4}}), 1e-14);

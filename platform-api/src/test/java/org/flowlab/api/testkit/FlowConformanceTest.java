@@ -24,9 +24,11 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.flowlab.api.flow.Direction;
 import org.flowlab.api.flow.Flow;
 import org.flowlab.api.flow.LogDetMode;
 import org.flowlab.api.flow.Transformed;
@@ -69,6 +71,11 @@ import org.junit.jupiter.api.TestFactory;
  *   <li>{@code checkpoint round trip}: every parameter and buffer written as NPZ (the checkpoint
  *       format) and read into a flow built with another seed gives bitwise-identical log-probs and
  *       samples;
+ *   <li>{@code sampling log-det} (families that offer {@link Direction#SAMPLING}): the log q of
+ *       {@link Flow#sampleWithLogProb} equals {@code log q₀(z) − log|det ∂x/∂z|} with the
+ *       brute-force Jacobian of the latent → data map, on 6 latents, and {@code det ∂x/∂z} has one
+ *       sign on them (the map does not fold space; a plugin can check more latents with {@link
+ *       SamplingChecks#assertOrientationKept}, as the planar test does);
  *   <li>{@code estimator unbiased} (only if {@link #estimatedLogDet()}): for a few fixed x, the
  *       mean of {@link #estimatorDraws()} {@code ESTIMATE} log-dets, the engine generator reseeded
  *       per draw, is within 3 standard errors (plus a float32 slack of 1e-4·(1 + |exact|)) of the
@@ -76,6 +83,10 @@ import org.junit.jupiter.api.TestFactory;
  *       config's estimator is biased by design, or when {@code EXACT} itself reports {@code
  *       ESTIMATE} (no exact reference at that dimension).
  * </ul>
+ *
+ * <p>A family without {@link Direction#DENSITY} gets the sampling checks, seed determinism and the
+ * checkpoint round trip (on log q of seeded samples); its density checks are reported as skipped
+ * with the reason.
  *
  * <p>Flows are built with {@code ParameterScope.root(manager, seed)}, initialised on a standard
  * normal batch ({@link Flow#initialize}, for data-dependent layers) and perturbed with {@link
@@ -148,43 +159,90 @@ public abstract class FlowConformanceTest<C> {
   }
 
   /**
-   * Builds a flow, runs data-dependent initialisation on a standard normal batch and perturbs its
-   * weights: the flow every numerical test runs on.
+   * Builds a flow, runs data-dependent initialisation on a standard normal batch (families with the
+   * density direction) and perturbs its weights: the flow every numerical test runs on.
    */
   protected Flow buildPerturbed(NDManager manager, C config, Shape shape) {
     Flow flow = build(manager, config, shape, SEED);
-    flow.initialize(normal(manager, shape, 256, "init-batch"));
+    if (family().directions().contains(Direction.DENSITY)) {
+      flow.initialize(
+          normal(manager, shape, 256, "init-batch")); // data-dependent init is data → latent
+    }
     FlowChecks.perturb(flow, SEED, perturbation());
     return flow;
   }
 
-  /** One container per config × shape, each holding the conformance checks. */
+  /**
+   * One container per config × shape, each holding the conformance checks of the directions the
+   * family offers ({@link FlowFamily#directions}); the checks of a direction it lacks are reported
+   * as skipped, with the reason.
+   */
   @TestFactory
   Stream<DynamicNode> conformance() {
+    Set<Direction> directions = family().directions();
+    boolean density = directions.contains(Direction.DENSITY);
+    boolean sampling = directions.contains(Direction.SAMPLING);
     List<DynamicNode> nodes = new ArrayList<>();
     for (Named<C> named : configs()) {
       C config = named.getPayload();
       for (Shape shape : shapes()) {
         String label = family().name() + "[" + named.getName() + "] " + shape;
         List<DynamicTest> tests = new ArrayList<>();
-        tests.add(test(label, "invertibility", () -> invertibility(config, shape)));
-        tests.add(test(label, "log-det", () -> logDet(config, shape)));
+        List<String> densityChecks = new ArrayList<>();
+        densityChecks.add("invertibility");
+        densityChecks.add("log-det");
+        if (density) {
+          tests.add(test(label, "invertibility", () -> invertibility(config, shape)));
+          tests.add(test(label, "log-det", () -> logDet(config, shape)));
+        }
         if (shape.dimension() == 1 && shape.get(0) == 2) {
-          tests.add(test(label, "density integrates to 1", () -> densityIntegrates(config, shape)));
+          densityChecks.add("density integrates to 1");
+          if (density) {
+            tests.add(
+                test(label, "density integrates to 1", () -> densityIntegrates(config, shape)));
+          }
         }
         if (!estimatedLogDet()) {
-          tests.add(test(label, "exact mode", () -> exactMode(config, shape)));
+          densityChecks.add("exact mode");
+          if (density) {
+            tests.add(test(label, "exact mode", () -> exactMode(config, shape)));
+          }
+        }
+        if (sampling) {
+          tests.add(test(label, "sampling log-det", () -> samplingLogDet(config, shape)));
+        } else {
+          tests.add(skipped("sampling log-det", "the family offers the density direction only"));
         }
         tests.add(test(label, "seed determinism", () -> seeds(config, shape)));
         tests.add(test(label, "checkpoint round trip", () -> roundTrip(config, shape)));
         if (estimatedLogDet()) {
-          tests.add(test(label, "estimator unbiased", () -> unbiased(config, shape)));
+          densityChecks.add("estimator unbiased");
+          if (density) {
+            tests.add(test(label, "estimator unbiased", () -> unbiased(config, shape)));
+          }
         }
-        tests.add(test(label, "export parity", () -> exportParity(config, shape)));
+        densityChecks.add("export parity");
+        if (density) {
+          tests.add(test(label, "export parity", () -> exportParity(config, shape)));
+        } else {
+          for (String check : densityChecks) {
+            tests.add(skipped(check, SAMPLING_ONLY));
+          }
+        }
         nodes.add(DynamicContainer.dynamicContainer(label, tests.stream()));
       }
     }
     return nodes.stream();
+  }
+
+  /** Why the density-direction checks skip for a sampling-only family. */
+  private static final String SAMPLING_ONLY =
+      "the family offers the sampling direction only (no data → latent map)";
+
+  /** A check that does not apply, reported as skipped with the reason. */
+  private static DynamicTest skipped(String check, String reason) {
+    return DynamicTest.dynamicTest(
+        check + " (skipped: " + reason + ")", () -> Assumptions.abort(reason));
   }
 
   /** A dynamic test whose failure message names the family, config and shape. */
@@ -242,6 +300,41 @@ public abstract class FlowConformanceTest<C> {
       assertTrue(
           spread > 0 || Math.abs(reported[0]) > 1e-3,
           "the perturbed flow must change volume (all log-dets are 0), or the test is vacuous");
+    }
+  }
+
+  /**
+   * The log q that {@link Flow#sampleWithLogProb} returns equals {@code log q₀(z) − log|det ∂x/∂z|}
+   * with the determinant of the brute-force Jacobian of the latent → data map, and its samples are
+   * that map's values at the same latents; the determinant keeps one sign on them.
+   */
+  private void samplingLogDet(C config, Shape shape) {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      Flow flow = buildPerturbed(manager, config, shape);
+      Flow.Sampled sampled = flow.sampleWithLogProb(manager, 6, Seeds.stream(SEED, "sampling"));
+      NDArray z =
+          flow.base().sample(manager, flow.latentShape(), 6, 1.0, Seeds.stream(SEED, "sampling"));
+      double moved = FlowChecks.maxAbsDiff(flow.decodeWithLogDet(z).value(), sampled.x());
+      assertTrue(moved <= 1e-6, "sampleWithLogProb's samples are not decode(z): " + moved);
+      float[] reported = sampled.logProb().toFloatArray();
+      float[] baseLogProb = flow.base().logProb(z).toFloatArray();
+      double[][][] jac = FlowChecks.jacobians(in -> flow.decodeWithLogDet(in).value(), z);
+      boolean changesVolume = false;
+      int sign = Lu.of(jac[0]).determinantSign();
+      for (int s = 0; s < reported.length; s++) {
+        assertEquals(
+            sign,
+            Lu.of(jac[s]).determinantSign(),
+            "sign of det ∂x/∂z at latent " + s + " vs latent 0: the map folds space");
+        double brute = Lu.logAbsDet(jac[s]);
+        changesVolume |= Math.abs(brute) > 1e-3;
+        assertEquals(
+            baseLogProb[s] - brute,
+            reported[s],
+            logDetTolerance() * (1 + Math.abs(brute)),
+            "sample " + s + ": log q vs log q0(z) − log|det J| of the latent → data Jacobian");
+      }
+      assertTrue(changesVolume, "the perturbed flow must change volume, or the test is vacuous");
     }
   }
 
@@ -371,7 +464,7 @@ public abstract class FlowConformanceTest<C> {
       FlowChecks.perturb(a, 3, perturbation());
       FlowChecks.perturb(b, 3, perturbation());
       assertArrayEquals(
-          a.logProb(x).toFloatArray(), b.logProb(x).toFloatArray(), "same seed, same log-prob");
+          logDensity(a, x, manager), logDensity(b, x, manager), "same seed, same log-prob");
     }
   }
 
@@ -400,12 +493,33 @@ public abstract class FlowConformanceTest<C> {
       }
       NDArray x = normal(manager, shape, 8, "round-trip-x");
       assertArrayEquals(
-          trained.logProb(x).toFloatArray(), restored.logProb(x).toFloatArray(), "log-prob");
+          logDensity(trained, x, manager), logDensity(restored, x, manager), "log-prob");
       assertArrayEquals(
-          trained.sample(manager, 4, 0.8, Seeds.stream(SEED, "round-trip-z")).toFloatArray(),
-          restored.sample(manager, 4, 0.8, Seeds.stream(SEED, "round-trip-z")).toFloatArray(),
+          samples(trained, manager, "round-trip-z"),
+          samples(restored, manager, "round-trip-z"),
           "samples");
     }
+  }
+
+  /**
+   * log p(x) where the family offers the density direction; otherwise the log q of samples drawn
+   * with a fixed seed (x unused), so seed and checkpoint checks hold for sampling-only families.
+   */
+  private float[] logDensity(Flow flow, NDArray x, NDManager manager) {
+    if (family().directions().contains(Direction.DENSITY)) {
+      return flow.logProb(x).toFloatArray();
+    }
+    return flow.sampleWithLogProb(manager, 8, Seeds.stream(SEED, "log-density"))
+        .logProb()
+        .toFloatArray();
+  }
+
+  /** Four samples at temperature 0.8 (density direction) or 1 (sampling only), seeded. */
+  private float[] samples(Flow flow, NDManager manager, String purpose) {
+    if (family().directions().contains(Direction.DENSITY)) {
+      return flow.sample(manager, 4, 0.8, Seeds.stream(SEED, purpose)).toFloatArray();
+    }
+    return flow.sampleWithLogProb(manager, 4, Seeds.stream(SEED, purpose)).x().toFloatArray();
   }
 
   /** One exported flow with its inputs and the JVM's answers. */
@@ -481,6 +595,7 @@ public abstract class FlowConformanceTest<C> {
    */
   @Test
   void exportedModelsPassTheOnnxCheckerAndPythonOnnxRuntime() throws Exception {
+    Assumptions.assumeTrue(family().directions().contains(Direction.DENSITY), SAMPLING_ONLY);
     Path dir = Files.createTempDirectory("flowlab-onnx-check");
     try {
       List<Export> exports = new ArrayList<>();

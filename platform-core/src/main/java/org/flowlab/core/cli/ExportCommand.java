@@ -1,6 +1,7 @@
 package org.flowlab.core.cli;
 
 import java.util.concurrent.Callable;
+import org.flowlab.api.onnx.OnnxExportException;
 import org.flowlab.core.config.ConfigException;
 import org.flowlab.core.export.RunExporter;
 import org.flowlab.registry.ModelCard;
@@ -54,7 +55,7 @@ final class ExportCommand implements Callable<Integer> {
           main.injector()
               .getInstance(RunExporter.class)
               .export(runId, name, registry.store(), registry.provider(), System.out);
-    } catch (Parity.Failure e) {
+    } catch (Parity.Failure | OnnxExportException e) {
       System.err.println("error: " + e.getMessage());
       return 1;
     } catch (IllegalArgumentException e) {

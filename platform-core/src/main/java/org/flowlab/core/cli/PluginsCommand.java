@@ -2,13 +2,15 @@ package org.flowlab.core.cli;
 
 import java.util.concurrent.Callable;
 import org.flowlab.api.spi.FlowFamily;
+import org.flowlab.api.target.TargetDensity;
 import org.flowlab.core.plugins.PluginHost;
 import org.flowlab.core.plugins.PluginSummary;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ParentCommand;
 
 /**
- * {@code flowlab plugins}: the installed plugins, their families, and the ones that failed to load.
+ * {@code flowlab plugins}: the installed plugins, their families, the target densities (the host's
+ * and the plugins'), and the plugins that failed to load.
  */
 @Command(
     name = "plugins",
@@ -28,6 +30,10 @@ final class PluginsCommand implements Callable<Integer> {
     }
     for (FlowFamily<?> f : host.families().values()) {
       System.out.printf("  %-10s %s%n", f.name(), f.description());
+    }
+    System.out.println("TARGETS (target.name, for training.objective reverse_kl)");
+    for (TargetDensity<?> t : host.targets().values()) {
+      System.out.printf("  %-10s %s%n", t.name(), t.description());
     }
     for (PluginSummary p : host.failures()) {
       System.out.println("failed: " + p.id() + ": " + p.error());

@@ -1,14 +1,15 @@
 package org.flowlab.core.cli;
 
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import java.util.concurrent.Callable;
 import org.flowlab.api.spi.FlowFamily;
 import org.flowlab.core.config.LoadedConfig;
-import org.flowlab.core.data.DataSplits;
 import org.flowlab.core.data.DatasetException;
 import org.flowlab.core.data.Datasets;
 import org.flowlab.core.experiment.ExperimentRunner;
 import org.flowlab.core.experiment.ResolvedModel;
+import org.flowlab.core.experiment.ResolvedTarget;
 import org.flowlab.core.experiment.TrackerFactory;
 import org.flowlab.core.plugins.PluginHost;
 import org.flowlab.core.train.Devices;
@@ -40,16 +41,22 @@ final class ValidateCommand implements Callable<Integer> {
     ResolvedModel model =
         ResolvedModel.resolve(loaded, main.injector().getInstance(PluginHost.class));
     FlowFamily<?> family = model.family();
-    try {
-      Datasets.check(loaded.config().data());
-    } catch (DatasetException e) {
-      throw loaded.invalidValue("data." + e.key(), e.getMessage());
+    Shape eventShape;
+    if (loaded.config().training().reverseKl()) {
+      PluginHost plugins = main.injector().getInstance(PluginHost.class);
+      eventShape = new Shape(ResolvedTarget.resolve(loaded, plugins).target().dim());
+    } else {
+      try {
+        Datasets.check(loaded.config().data());
+      } catch (DatasetException e) {
+        throw loaded.invalidValue("data." + e.key(), e.getMessage());
+      }
+      eventShape = ExperimentRunner.loadData(loaded).eventShape();
     }
     // Build the flow once, on the CPU, for the data's shape: a family rejects params it cannot
     // build with only here (FamilyBuildException, located at model.params.<key>).
-    DataSplits data = ExperimentRunner.loadData(loaded);
     try (NDManager manager = Devices.newRunManager(Devices.resolve("cpu"))) {
-      model.build(data.eventShape(), manager, loaded.config().seed());
+      model.build(eventShape, manager, loaded.config().seed());
     }
     // The tracking URI from the environment is checked here too (the config's was checked on load).
     main.injector().getInstance(TrackerFactory.class).storeFor(loaded.config().tracking());

@@ -11,7 +11,8 @@ import org.flowlab.api.config.Require;
  * constructor and checks ranges with {@link Require}; {@link ConfigLoader} turns each failure into
  * a located message. {@code sweep} is null unless the file has a {@code sweep:} block (read by
  * {@code flowlab sweep}; {@code flowlab run} ignores it); {@code export} is null unless the file
- * has an {@code export:} block (read by {@code flowlab run}).
+ * has an {@code export:} block (read by {@code flowlab run}). {@code training.objective:
+ * reverse_kl} fits the {@code target:} block's density instead of {@code data:}.
  */
 public record ExperimentConfig(
     String name,
@@ -22,7 +23,8 @@ public record ExperimentConfig(
     EvaluationConfig evaluation,
     TrackingConfig tracking,
     SweepConfig sweep,
-    ExportConfig export) {
+    ExportConfig export,
+    TargetConfig target) {
 
   public ExperimentConfig {
     if (name == null || name.isBlank()) {
@@ -32,13 +34,32 @@ public record ExperimentConfig(
       throw new InvalidValueException("name", "may hold only letters, digits, '_', '.', '-'");
     }
     seed = seed == null ? 0L : Require.atLeast("seed", seed, 0L);
-    if (data == null) {
-      throw new InvalidValueException("data", "is required");
+    training = training == null ? TrainingConfig.defaults() : training;
+    if (training.reverseKl()) {
+      if (target == null) {
+        throw new InvalidValueException(
+            "target", "is required with training.objective reverse_kl (e.g. target: {name: u1})");
+      }
+      if (data != null) {
+        throw new InvalidValueException(
+            "data", "reverse_kl fits a target density, not data: remove the data block");
+      }
+      if (training.epochs() != null) {
+        throw new InvalidValueException(
+            "training.epochs", "reverse_kl draws fresh samples every step: give steps");
+      }
+    } else {
+      if (data == null) {
+        throw new InvalidValueException("data", "is required");
+      }
+      if (target != null) {
+        throw new InvalidValueException(
+            "target", "is read by training.objective reverse_kl only (this run fits data)");
+      }
     }
     if (model == null) {
       throw new InvalidValueException("model", "is required");
     }
-    training = training == null ? TrainingConfig.defaults() : training;
     evaluation = evaluation == null ? EvaluationConfig.defaults() : evaluation;
     tracking = tracking == null ? new TrackingConfig(null, null) : tracking;
     if (tracking.experiment() == null) {
@@ -122,12 +143,42 @@ public record ExperimentConfig(
   }
 
   /**
+   * {@code target}: the density a {@code reverse_kl} run fits, found by name among the host's
+   * targets and the plugins' ({@link org.flowlab.api.target.TargetDensity}).
+   *
+   * @param name {@code u1}..{@code u4} (Rezende and Mohamed 2015, Table 1), {@code banana}, {@code
+   *     funnel}, {@code gmm}, or a plugin's target
+   * @param dim the dimension where the target has a choice (funnel, gmm); absent: its default
+   * @param params the target's own parameters, bound to its config record
+   * @param annealSteps β in {@code log q − β·log p̃} rises linearly from 0.01 to 1 over this many
+   *     steps (the paper: 10,000); default 0, no annealing
+   */
+  public record TargetConfig(String name, Integer dim, JsonNode params, Long annealSteps) {
+    public TargetConfig {
+      if (name == null || name.isBlank()) {
+        throw new InvalidValueException("name", "is required");
+      }
+      if (dim != null) {
+        Require.atLeast("dim", dim, 1);
+      }
+      if (params == null || params.isNull() || params.isMissingNode()) {
+        params = JsonNodeFactory.instance.objectNode();
+      } else if (!params.isObject()) {
+        throw new InvalidValueException("params", "must be a mapping of the target's parameters");
+      }
+      annealSteps = annealSteps == null ? 0L : Require.atLeast("anneal_steps", annealSteps, 0L);
+    }
+  }
+
+  /**
    * {@code training}: device, batch size, length, optimiser, schedule, clipping, checkpoints and
    * the compute precision.
    *
    * @param precision {@code float32} (default), {@code bfloat16} or {@code float16}: the type the
    *     matmul-class layers compute in (autocast); parameters, optimizer state, log-dets and the
    *     loss stay float32, and float16 adds dynamic loss scaling
+   * @param objective {@code maximum_likelihood} (default: fit data) or {@code reverse_kl} (fit the
+   *     {@code target} block's density by sampling the flow)
    */
   public record TrainingConfig(
       String device,
@@ -140,9 +191,13 @@ public record ExperimentConfig(
       Long checkpointEvery,
       Long validateEvery,
       Long logEvery,
-      String precision) {
+      String precision,
+      String objective) {
     /** The precisions {@code training.precision} accepts. */
     public static final List<String> PRECISIONS = List.of("float32", "bfloat16", "float16");
+
+    /** Values accepted for {@code objective}. */
+    public static final List<String> OBJECTIVES = List.of("maximum_likelihood", "reverse_kl");
 
     public TrainingConfig {
       device = device == null ? "auto" : device;
@@ -173,6 +228,9 @@ public record ExperimentConfig(
       }
       logEvery = logEvery == null ? 50L : Require.atLeast("log_every", logEvery, 1L);
       precision = precision == null ? "float32" : Require.oneOf("precision", precision, PRECISIONS);
+      objective =
+          Require.oneOf(
+              "objective", objective == null ? "maximum_likelihood" : objective, OBJECTIVES);
     }
 
     /** A training block computing in float32 (the default precision). */
@@ -198,11 +256,18 @@ public record ExperimentConfig(
           checkpointEvery,
           validateEvery,
           logEvery,
+          null,
           null);
     }
 
     static TrainingConfig defaults() {
-      return new TrainingConfig(null, null, null, null, null, null, null, null, null, null, null);
+      return new TrainingConfig(
+          null, null, null, null, null, null, null, null, null, null, null, null);
+    }
+
+    /** Whether the objective is {@code reverse_kl} (a target block instead of data). */
+    public boolean reverseKl() {
+      return objective.equals("reverse_kl");
     }
   }
 

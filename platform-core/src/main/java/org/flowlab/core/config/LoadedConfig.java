@@ -50,6 +50,16 @@ public final class LoadedConfig {
       // likewise for the default precision: runs made before the key existed keep their hash
       resolved.withObject("/training").remove("precision");
     }
+    if (config.target() == null) {
+      resolved.remove("target"); // likewise for a run on data
+    }
+    if (config.data() == null) {
+      resolved.remove("data"); // a reverse_kl run has a target instead
+    }
+    if ("maximum_likelihood".equals(config.training().objective())) {
+      // likewise for the default objective
+      resolved.withObject("/training").remove("objective");
+    }
   }
 
   /**
@@ -159,8 +169,24 @@ public final class LoadedConfig {
             config.evaluation(),
             config.tracking(),
             config.sweep(),
-            config.export());
+            config.export(),
+            config.target());
     resolved.withObject("/model").set("params", boundTree.deepCopy());
+    return bound;
+  }
+
+  /**
+   * Binds {@code target.params} (absent or null means: all defaults) to the target's config record,
+   * as {@link #bindParams} binds the model's, and records the result as the resolved params.
+   *
+   * @throws ConfigException located at {@code target.params.<key>}
+   */
+  public <C> C bindTargetParams(Class<C> type) {
+    JsonNode given = raw.path("target").path("params");
+    ObjectNode params =
+        given.isObject() ? ((ObjectNode) given).deepCopy() : JsonNodeFactory.instance.objectNode();
+    C bound = ConfigLoader.bind(params, type, "target.params", index);
+    resolved.withObject("/target").set("params", ConfigLoader.MAPPER.valueToTree(bound));
     return bound;
   }
 
@@ -191,6 +217,19 @@ public final class LoadedConfig {
       problem.append("; did you mean '").append(best).append("'?");
     }
     return invalidValue("model.family", problem.toString());
+  }
+
+  /**
+   * The located error for a {@code target.name} no target has, e.g. {@code target.name: unknown
+   * target 'u5' (available: banana, ..., u4); did you mean 'u4'?}.
+   */
+  public ConfigException unknownTarget(Collection<String> available) {
+    String name = config.target().name();
+    List<String> names = TypeChecker.Suggest.sorted(available);
+    String problem = "unknown target '" + name + "' (available: " + String.join(", ", names) + ")";
+    String best = TypeChecker.Suggest.closest(name, names);
+    return invalidValue(
+        "target.name", best == null ? problem : problem + "; did you mean '" + best + "'?");
   }
 
   /**

@@ -68,22 +68,11 @@ public final class Plots {
     double[] xr = extent(xs);
     double[] yr = extent(ys);
     XYChart dataChart = scatterChart("data", data, xr, yr);
-    XYChart modelChart = frame(title + " — model density", xr, yr);
     XYChart sampleChart = scatterChart("model samples", samples, xr, yr);
 
     BufferedImage left = BitmapEncoder.getBufferedImage(dataChart);
-    BufferedImage middle = BitmapEncoder.getBufferedImage(modelChart);
+    BufferedImage middle = heatPanel(title + " — model density", xr, yr, logDensityGrid);
     BufferedImage right = BitmapEncoder.getBufferedImage(sampleChart);
-    // The chart laid out its axes while painting; fill exactly its plot area with the density.
-    int x0 = (int) Math.round(modelChart.getScreenXFromChart(xr[0]));
-    int x1 = (int) Math.round(modelChart.getScreenXFromChart(xr[1]));
-    int y0 = (int) Math.round(modelChart.getScreenYFromChart(yr[1]));
-    int y1 = (int) Math.round(modelChart.getScreenYFromChart(yr[0]));
-    Graphics2D g = middle.createGraphics();
-    g.setRenderingHint(
-        RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-    g.drawImage(densityImage(logDensityGrid), x0, y0, x1 - x0, y1 - y0, null);
-    g.dispose();
 
     BufferedImage figure = new BufferedImage(3 * PANEL, PANEL, BufferedImage.TYPE_INT_RGB);
     Graphics2D fg = figure.createGraphics();
@@ -92,6 +81,60 @@ public final class Plots {
     fg.drawImage(right, 2 * PANEL, 0, null);
     fg.dispose();
     write(out, figure);
+  }
+
+  /**
+   * Writes a two-panel figure for a variational fit: the target density {@code exp(logTarget)} and
+   * a 2D histogram of the flow's samples on the same grid cells, both as heat maps.
+   *
+   * @param xs ascending x coordinates of the grid points (at least 2), equally spaced
+   * @param ys ascending y coordinates of the grid points (at least 2), equally spaced
+   * @param logTarget {@code logTarget[i][j] = log p̃(xs[i], ys[j])}
+   * @param samples flow samples, row-major n × 2; those outside the grid are not drawn
+   */
+  public static void targetAndSamples(
+      Path out, double[] xs, double[] ys, double[][] logTarget, float[] samples, String title) {
+    headless();
+    checkGrid(xs, ys, logTarget);
+    double[] xr = extent(xs);
+    double[] yr = extent(ys);
+    double[][] logCounts = new double[xs.length][ys.length];
+    for (int i = 0; i + 1 < samples.length; i += 2) {
+      int cx = (int) Math.floor((samples[i] - xr[0]) / (xr[1] - xr[0]) * xs.length);
+      int cy = (int) Math.floor((samples[i + 1] - yr[0]) / (yr[1] - yr[0]) * ys.length);
+      if (cx >= 0 && cx < xs.length && cy >= 0 && cy < ys.length) {
+        logCounts[cx][cy]++;
+      }
+    }
+    for (double[] row : logCounts) {
+      for (int j = 0; j < row.length; j++) {
+        row[j] = Math.log(row[j]);
+      }
+    }
+    BufferedImage figure = new BufferedImage(2 * PANEL, PANEL, BufferedImage.TYPE_INT_RGB);
+    Graphics2D fg = figure.createGraphics();
+    fg.drawImage(heatPanel(title + " — target density", xr, yr, logTarget), 0, 0, null);
+    fg.drawImage(heatPanel("flow samples (histogram)", xr, yr, logCounts), PANEL, 0, null);
+    fg.dispose();
+    write(out, figure);
+  }
+
+  /** A panel whose plot area is filled with the heat map of {@code exp(logGrid)}. */
+  private static BufferedImage heatPanel(
+      String title, double[] xr, double[] yr, double[][] logGrid) {
+    XYChart chart = frame(title, xr, yr);
+    BufferedImage panel = BitmapEncoder.getBufferedImage(chart);
+    // The chart laid out its axes while painting; fill exactly its plot area with the density.
+    int x0 = (int) Math.round(chart.getScreenXFromChart(xr[0]));
+    int x1 = (int) Math.round(chart.getScreenXFromChart(xr[1]));
+    int y0 = (int) Math.round(chart.getScreenYFromChart(yr[1]));
+    int y1 = (int) Math.round(chart.getScreenYFromChart(yr[0]));
+    Graphics2D g = panel.createGraphics();
+    g.setRenderingHint(
+        RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+    g.drawImage(densityImage(logGrid), x0, y0, x1 - x0, y1 - y0, null);
+    g.dispose();
+    return panel;
   }
 
   /**

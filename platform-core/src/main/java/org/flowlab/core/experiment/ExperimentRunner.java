@@ -3,6 +3,7 @@ package org.flowlab.core.experiment;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -31,11 +32,13 @@ import org.flowlab.core.tracking.TrackedRun;
 import org.flowlab.core.tracking.Tracker;
 import org.flowlab.core.train.Checkpoint;
 import org.flowlab.core.train.Devices;
+import org.flowlab.core.train.ReverseKlObjective;
 import org.flowlab.core.train.StopRequest;
 import org.flowlab.core.train.TorchAutocast;
 import org.flowlab.core.train.Trainer;
 import org.flowlab.core.train.TrainingDivergedException;
 import org.flowlab.core.train.TrainingStoppedException;
+import org.flowlab.core.vi.VariationalEvaluation;
 
 /**
  * {@code flowlab run}: resolves {@code model.family} through the plugin host, builds the dataset
@@ -114,14 +117,17 @@ public final class ExperimentRunner {
     String resumeRunId = target.existingRunId();
     ExperimentConfig config = loaded.config();
     ResolvedModel model = ResolvedModel.resolve(loaded, plugins);
+    ResolvedTarget density =
+        config.training().reverseKl() ? ResolvedTarget.resolve(loaded, plugins) : null;
     // The device before the data: a GPU config on a machine without one stops at once.
     Device device = resolveDevice(loaded);
     String choice = Devices.describeChoice(config.training().device(), device);
     if (choice != null) {
       out.println(choice);
     }
-    DataSplits data = loadData(loaded);
-    Devices.applyThreadDefault(data.eventShape(), device);
+    DataSplits data = density == null ? loadData(loaded) : null;
+    Shape eventShape = density == null ? data.eventShape() : new Shape(density.target().dim());
+    Devices.applyThreadDefault(eventShape, device);
 
     TrackerFactory.FoundRun existing =
         resumeRunId == null
@@ -160,7 +166,17 @@ public final class ExperimentRunner {
             onComputeThread(
                 () -> {
                   Engine.getInstance().setRandomSeed((int) (config.seed() % Integer.MAX_VALUE));
-                  return execute(loaded, model, data, device, manager, run, resuming, out);
+                  return execute(
+                      loaded,
+                      model,
+                      data,
+                      density,
+                      eventShape,
+                      device,
+                      manager,
+                      run,
+                      resuming,
+                      out);
                 });
         run.finish(Tracker.Status.FINISHED);
         return outcome;
@@ -213,6 +229,8 @@ public final class ExperimentRunner {
       LoadedConfig loaded,
       ResolvedModel model,
       DataSplits data,
+      ResolvedTarget target,
+      Shape eventShape,
       Device device,
       NDManager manager,
       TrackedRun run,
@@ -222,7 +240,7 @@ public final class ExperimentRunner {
     ExperimentConfig config = loaded.config();
     Flow flow =
         model.buildForTraining(
-            data.eventShape(),
+            eventShape,
             manager,
             config.seed(),
             TorchAutocast.of(config.training().precision(), manager));
@@ -231,7 +249,7 @@ public final class ExperimentRunner {
     // config.yaml is written last: a run killed before it (a sweep trial halted at once when its
     // host dies) records its params and tags again when resumed (the same values).
     if (!resuming || !Files.exists(configFile)) {
-      run.logParams(params(loaded, data.eventShape()));
+      run.logParams(params(loaded, eventShape));
       Map<String, String> tags =
           new LinkedHashMap<>(RunTags.collect(Path.of(System.getProperty("flowlab.home", "."))));
       tags.put("flowlab.config_hash", loaded.configHash());
@@ -242,7 +260,11 @@ public final class ExperimentRunner {
       tags.put("flowlab.seed", Long.toString(config.seed()));
       tags.put("flowlab.bitwise_reproducible", Boolean.toString(Trainer.bitwiseReproducible()));
       tags.put("flowlab.config_file", String.valueOf(loaded.source()));
-      tags.put(RunDataset.TAG, RunDataset.tagValue(data, loaded.flatParams().get("data.path")));
+      if (data != null) {
+        tags.put(RunDataset.TAG, RunDataset.tagValue(data, loaded.flatParams().get("data.path")));
+      } else {
+        tags.put("flowlab.target", target.density().name());
+      }
       for (PluginSummary p : plugins.plugins()) {
         tags.put("flowlab.plugin." + p.id(), p.version());
       }
@@ -251,24 +273,39 @@ public final class ExperimentRunner {
       run.logArtifact(configFile, "");
     }
     Trainer trainer =
-        new Trainer(
-            config.training(),
-            config.seed(),
-            flow,
-            data,
-            manager,
-            runDir.resolve("checkpoints"),
-            loaded.configHash(),
-            loaded.resolvedYaml());
+        target == null
+            ? new Trainer(
+                config.training(),
+                config.seed(),
+                flow,
+                data,
+                manager,
+                runDir.resolve("checkpoints"),
+                loaded.configHash(),
+                loaded.resolvedYaml())
+            : new Trainer(
+                config.training(),
+                config.seed(),
+                flow,
+                reverseKl(config, target),
+                manager,
+                runDir.resolve("checkpoints"),
+                loaded.configHash(),
+                loaded.resolvedYaml());
     TrainingProgress progress = new TrainingProgress(run, config.training().logEvery(), out);
     Trainer.Result result;
     try (progress) {
-      result = trainer.train(withBitsPerDim(progress, data, run), resuming);
+      result =
+          trainer.train(data == null ? progress : withBitsPerDim(progress, data, run), resuming);
     }
     StopRequest.throwIfRequested(result.steps(), result.lastCheckpoint()); // before evaluating
     out.printf(
-        "trained %d steps in %.1f s; best val NLL %.4f nats at step %d%n",
-        result.steps(), progress.seconds(), result.bestValNll(), result.bestStep());
+        "trained %d steps in %.1f s; best val %s %.4f nats at step %d%n",
+        result.steps(),
+        progress.seconds(),
+        data == null ? "-ELBO" : "NLL",
+        result.bestValNll(),
+        result.bestStep());
     if (DeviceCheck.enabled()) {
       out.printf(
           "device check: %d parameters, batches and probes checked, all on %s under the run's"
@@ -279,8 +316,22 @@ public final class ExperimentRunner {
     Checkpoint best = Checkpoint.read(result.bestCheckpoint(), manager);
     Trainer.restore(flow, best.params());
     Evaluation.Report report =
-        Evaluation.evaluate(
-            flow, data, manager, config.seed(), config.evaluation(), runDir.resolve("evaluation"));
+        data == null
+            ? VariationalEvaluation.evaluate(
+                flow,
+                target.target(),
+                manager,
+                config.seed(),
+                config.evaluation(),
+                runDir.resolve("evaluation"),
+                config.name())
+            : Evaluation.evaluate(
+                flow,
+                data,
+                manager,
+                config.seed(),
+                config.evaluation(),
+                runDir.resolve("evaluation"));
     for (var m : report.metrics().entrySet()) {
       run.logMetric(m.getKey(), m.getValue(), result.steps());
     }
@@ -298,6 +349,15 @@ public final class ExperimentRunner {
     run.logArtifact(result.bestCheckpoint(), "checkpoints");
     printSummary(out, run, report, result);
     return new Outcome(run.id(), runDir, report.metrics());
+  }
+
+  /** The reverse-KL objective of a run with a {@code target} block. */
+  private static ReverseKlObjective reverseKl(ExperimentConfig config, ResolvedTarget target) {
+    return new ReverseKlObjective(
+        target.target(),
+        config.seed(),
+        config.training().batchSize(),
+        config.target().annealSteps());
   }
 
   /**
@@ -379,6 +439,11 @@ public final class ExperimentRunner {
    *     or file, bad file)
    */
   public static DataSplits loadData(LoadedConfig loaded) {
+    if (loaded.config().data() == null) {
+      throw loaded.invalidValue(
+          "training.objective",
+          "this command needs a data block; a reverse_kl experiment fits its target instead");
+    }
     try {
       return Datasets.load(loaded.config().data(), loaded.config().seed());
     } catch (DatasetException e) {

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.List;
 import org.flowlab.api.bijector.Logit;
+import org.flowlab.api.flow.Direction;
 import org.flowlab.api.flow.Flow;
 import org.flowlab.api.nn.Autocast;
 import org.flowlab.api.nn.Parameter;
@@ -63,11 +64,35 @@ public record ResolvedModel(
                     loaded.unknownFamily(
                         plugins.families().keySet(),
                         plugins.failures().stream().map(p -> p.id() + ": " + p.error()).toList()));
+    requireDirection(loaded, family);
     return new ResolvedModel(
         family,
         loaded.bindParams(family.configType()),
-        loaded.config().data().logitAlpha(),
+        loaded.config().data() == null ? null : loaded.config().data().logitAlpha(),
         loaded);
+  }
+
+  /**
+   * The objective needs a direction the family may lack: maximum likelihood the density direction,
+   * reverse KL the sampling direction.
+   *
+   * @throws org.flowlab.core.config.ConfigException located at {@code model.family}
+   */
+  private static void requireDirection(LoadedConfig loaded, FlowFamily<?> family) {
+    boolean reverseKl = loaded.config().training().reverseKl();
+    Direction needed = reverseKl ? Direction.SAMPLING : Direction.DENSITY;
+    if (!family.directions().contains(needed)) {
+      throw loaded.invalidValue(
+          "model.family",
+          reverseKl
+              ? "family '"
+                  + family.name()
+                  + "' offers no sampling direction, which training.objective reverse_kl needs"
+              : "family '"
+                  + family.name()
+                  + "' offers the sampling direction only (no density of given data): train it"
+                  + " with training.objective: reverse_kl and a target block");
+    }
   }
 
   /**

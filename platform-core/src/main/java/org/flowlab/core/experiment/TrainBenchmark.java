@@ -51,7 +51,8 @@ public final class TrainBenchmark {
             total,
             total,
             total,
-            t.precision());
+            t.precision(),
+            t.objective());
     double[] rates = new double[repeats];
     double[] cpuRates = new double[repeats];
     java.util.Map<String, Double> figureSums = new java.util.TreeMap<>();

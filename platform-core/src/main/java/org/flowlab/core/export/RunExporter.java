@@ -16,9 +16,11 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.flowlab.api.bijector.Logit;
 import org.flowlab.api.flow.Bijector;
+import org.flowlab.api.flow.Direction;
 import org.flowlab.api.flow.Flow;
 import org.flowlab.api.flow.LogDetMode;
 import org.flowlab.api.nn.Scalars;
+import org.flowlab.api.onnx.OnnxExportException;
 import org.flowlab.api.onnx.OnnxModels;
 import org.flowlab.api.onnx.runtime.OnnxSession;
 import org.flowlab.core.config.ConfigException;
@@ -85,6 +87,13 @@ public final class RunExporter {
     LoadedConfig loaded = source.loaded();
     ResolvedModel model = source.model();
     long seed = loaded.config().seed();
+    if (!model.family().directions().contains(Direction.DENSITY)) {
+      throw new OnnxExportException(
+          "family '"
+              + model.family().name()
+              + "' offers sampling only: no log_prob model to export (the sampler export is not"
+              + " built yet)");
+    }
     DataSplits data = ExperimentRunner.loadData(loaded);
     String modelName = name != null ? name : loaded.config().name();
     Map<String, Double> metrics = new TreeMap<>();

@@ -15,6 +15,8 @@ import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import org.flowlab.api.spi.FlowFamily;
+import org.flowlab.api.target.TargetDensity;
+import org.flowlab.core.vi.BuiltInTargets;
 import org.pf4j.PluginState;
 import org.pf4j.PluginWrapper;
 
@@ -40,6 +42,7 @@ public final class PluginHost implements AutoCloseable {
 
   private final FlowlabPluginManager manager;
   private final SortedMap<String, FlowFamily<?>> families;
+  private final SortedMap<String, TargetDensity<?>> targets;
   private final List<PluginSummary> plugins;
   private final SortedMap<String, List<String>> conflicts;
   private final List<String> skipped;
@@ -47,11 +50,13 @@ public final class PluginHost implements AutoCloseable {
   private PluginHost(
       FlowlabPluginManager manager,
       SortedMap<String, FlowFamily<?>> families,
+      SortedMap<String, TargetDensity<?>> targets,
       List<PluginSummary> plugins,
       SortedMap<String, List<String>> conflicts) {
     this.manager = manager;
     this.skipped = manager.skipped();
     this.families = Collections.unmodifiableSortedMap(families);
+    this.targets = Collections.unmodifiableSortedMap(targets);
     this.plugins = List.copyOf(plugins);
     this.conflicts = Collections.unmodifiableSortedMap(conflicts);
   }
@@ -93,11 +98,15 @@ public final class PluginHost implements AutoCloseable {
     manager.resolve();
 
     SortedMap<String, FlowFamily<?>> families = new TreeMap<>();
+    SortedMap<String, TargetDensity<?>> targets = new TreeMap<>();
+    for (TargetDensity<?> builtIn : BuiltInTargets.all()) {
+      targets.put(builtIn.name(), builtIn);
+    }
     Map<String, List<PluginWrapper>> claims = new LinkedHashMap<>();
     loaded.sort(Comparator.comparing(PluginWrapper::getPluginId));
     for (PluginWrapper plugin : loaded) {
       Map<String, FlowFamily<?>> own = new LinkedHashMap<>();
-      summaries.add(startOne(manager, plugin, own));
+      summaries.add(startOne(manager, plugin, own, targets));
       own.forEach(
           (name, family) -> {
             families.put(name, family);
@@ -113,7 +122,7 @@ public final class PluginHost implements AutoCloseable {
           }
         });
     summaries.sort(Comparator.comparing(PluginSummary::id));
-    return new PluginHost(manager, families, summaries, conflicts);
+    return new PluginHost(manager, families, targets, summaries, conflicts);
   }
 
   /** {@code plugin <id> (<file>)}. */
@@ -122,9 +131,15 @@ public final class PluginHost implements AutoCloseable {
     return "plugin " + plugin.getPluginId() + (path == null ? "" : " (" + path.getFileName() + ")");
   }
 
-  /** Starts one plugin and puts its families into {@code own}; returns its summary. */
+  /**
+   * Starts one plugin, puts its families into {@code own} and its target densities into {@code
+   * targets} (a name already there fails the plugin); returns its summary.
+   */
   private static PluginSummary startOne(
-      FlowlabPluginManager manager, PluginWrapper plugin, Map<String, FlowFamily<?>> own) {
+      FlowlabPluginManager manager,
+      PluginWrapper plugin,
+      Map<String, FlowFamily<?>> own,
+      Map<String, TargetDensity<?>> targets) {
     String id = plugin.getPluginId();
     String version = plugin.getDescriptor().getVersion();
     if (plugin.getPluginState() == PluginState.DISABLED) {
@@ -174,6 +189,14 @@ public final class PluginHost implements AutoCloseable {
       } catch (LinkageError e) {
         return fail(plugin, e, Reasons.of("extension class " + className + " cannot be loaded", e));
       }
+      if (TargetDensity.class.isAssignableFrom(type)) {
+        String problem = addTarget(manager, type, targets);
+        if (problem != null) {
+          own.clear();
+          return fail(plugin, null, problem);
+        }
+        continue;
+      }
       if (!FlowFamily.class.isAssignableFrom(type)) {
         continue; // an extension of some other extension point
       }
@@ -196,6 +219,26 @@ public final class PluginHost implements AutoCloseable {
     }
     return new PluginSummary(
         id, version, plugin.getPluginState().toString(), new ArrayList<>(own.keySet()), null);
+  }
+
+  /** Creates a target density extension and registers it; returns why it cannot be, or null. */
+  private static String addTarget(
+      FlowlabPluginManager manager, Class<?> type, Map<String, TargetDensity<?>> targets) {
+    TargetDensity<?> target;
+    try {
+      target = (TargetDensity<?>) manager.getExtensionFactory().create(type);
+    } catch (RuntimeException | LinkageError e) {
+      return Reasons.of("extension " + type.getName(), e);
+    }
+    String name = target.name();
+    if (name == null || name.isBlank()) {
+      return "extension " + type.getName() + " has a blank target name";
+    }
+    if (targets.containsKey(name)) {
+      return "declares target '" + name + "', which is already registered";
+    }
+    targets.put(name, target);
+    return null;
   }
 
   /** Marks a started plugin failed, stops it, and returns its summary. */
@@ -238,6 +281,11 @@ public final class PluginHost implements AutoCloseable {
    */
   public SortedMap<String, List<String>> conflicts() {
     return conflicts;
+  }
+
+  /** Every target density, the host's and the plugins', by name ({@code target.name}). */
+  public SortedMap<String, TargetDensity<?>> targets() {
+    return targets;
   }
 
   /** Every family, by name. */

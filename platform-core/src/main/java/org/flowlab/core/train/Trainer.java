@@ -28,10 +28,11 @@ import org.flowlab.core.data.Quantization;
 import org.flowlab.core.io.AtomicFiles;
 
 /**
- * Maximum-likelihood training of a flow: minibatches of {@code −mean log p(x)} with AdamW, warmup +
- * cosine learning rate, global gradient-norm clipping, validation NLL every epoch (or {@code
- * validate_every} steps), {@code last.ckpt} every {@code checkpoint_every} steps and {@code
- * best.ckpt} on every validation improvement.
+ * Training of a flow, by default maximum likelihood: minibatches of {@code −mean log p(x)} with
+ * AdamW, warmup + cosine learning rate, global gradient-norm clipping, validation NLL every epoch
+ * (or {@code validate_every} steps), {@code last.ckpt} every {@code checkpoint_every} steps and
+ * {@code best.ckpt} on every validation improvement. With a {@link ReverseKlObjective} the loss and
+ * the validation figure are that objective's (samples of the flow instead of data).
  *
  * <p>The loop is deterministic: the batch of step {@code s} depends only on (seed, s), so a run
  * resumed from {@code last.ckpt} replays exactly what an uninterrupted run would have done (bitwise
@@ -86,6 +87,7 @@ public final class Trainer {
   private final long seed;
   private final Flow flow;
   private final DataSplits data;
+  private final ReverseKlObjective objective; // null: maximum likelihood on data
   private final NDManager manager;
   private final Path checkpointDir;
   private final String configHash;
@@ -117,6 +119,37 @@ public final class Trainer {
       Path checkpointDir,
       String configHash,
       String configYaml) {
+    this(config, seed, flow, data, null, manager, checkpointDir, configHash, configYaml);
+  }
+
+  /**
+   * A trainer of {@code training.objective: reverse_kl}: each step's loss is {@code objective}'s on
+   * fresh samples of the flow, validation (every {@code validate_every} steps, default {@code
+   * checkpoint_every}) its −ELBO on fixed samples; no data, so {@code steps} must be given.
+   */
+  public Trainer(
+      TrainingConfig config,
+      long seed,
+      Flow flow,
+      ReverseKlObjective objective,
+      NDManager manager,
+      Path checkpointDir,
+      String configHash,
+      String configYaml) {
+    this(config, seed, flow, null, objective, manager, checkpointDir, configHash, configYaml);
+  }
+
+  private Trainer(
+      TrainingConfig config,
+      long seed,
+      Flow flow,
+      DataSplits data,
+      ReverseKlObjective objective,
+      NDManager manager,
+      Path checkpointDir,
+      String configHash,
+      String configYaml) {
+    this.objective = objective;
     this.config = config;
     this.seed = seed;
     this.flow = flow;
@@ -126,11 +159,13 @@ public final class Trainer {
     this.configHash = configHash;
     this.configYaml = configYaml;
     this.trainable = flow.parameters().stream().filter(Parameter::trainable).toList();
-    int trainCount = data.train().count();
+    int trainCount = data == null ? objective.batchSize() : data.train().count();
     this.batchSize = Math.min(config.batchSize(), trainCount);
     this.batchesPerEpoch = Math.max(1, trainCount / batchSize);
     this.totalSteps = config.steps() != null ? config.steps() : config.epochs() * batchesPerEpoch;
-    this.validateEvery = config.validateEvery() != null ? config.validateEvery() : batchesPerEpoch;
+    long defaultValidation = data == null ? config.checkpointEvery() : batchesPerEpoch;
+    this.validateEvery =
+        config.validateEvery() != null ? config.validateEvery() : defaultValidation;
     this.scaler = "float16".equals(config.precision()) ? new LossScaler() : null;
   }
 
@@ -217,7 +252,7 @@ public final class Trainer {
         bestVal = c.bestValNll();
         bestStep = c.bestStep();
       }
-    } else {
+    } else if (objective == null) { // data-dependent initialisation needs data
       try (NDManager init = manager.newSubManager()) {
         flow.initialize(batch(init, 0));
       }
@@ -239,7 +274,8 @@ public final class Trainer {
       step++;
       boolean validate = step % validateEvery == 0 || step == totalSteps;
       if (validate) {
-        double val = nll(data.val(), "val");
+        double val =
+            objective == null ? nll(data.val(), "val") : objective.validationLoss(flow, manager);
         boolean improved = Double.isNaN(bestVal) || val < bestVal;
         if (improved) {
           bestVal = val;
@@ -393,7 +429,8 @@ public final class Trainer {
     try (NDScope scope = new NDScope();
         NDManager sub = manager.newSubManager()) {
       scope.suppressNotUsedWarning();
-      NDArray x = sub.create(prefetch.take(step, totalSteps), batchShape());
+      NDArray x =
+          objective == null ? sub.create(prefetch.take(step, totalSteps), batchShape()) : null;
       requireOnRunDevice(x, step);
       double loss;
       // DJL's PyTorch engine allows one gradient collector per JVM at a time: trainers running in
@@ -404,7 +441,10 @@ public final class Trainer {
         // from (seed, step), a step's draws do not depend on what ran before it, so resuming and
         // reproducing give the same numbers.
         Engine.getInstance().setRandomSeed(Seeds.stream(seed, "engine", step).nextInt());
-        NDArray lossArray = flow.logProb(x, LogDetMode.ESTIMATE).value().mean().neg();
+        NDArray lossArray =
+            objective == null
+                ? flow.logProb(x, LogDetMode.ESTIMATE).value().mean().neg()
+                : objective.loss(flow, sub, step);
         figures.putAll(flow.figures());
         NDArray penalty = flow.penalty();
         if (penalty != null) {
@@ -470,7 +510,9 @@ public final class Trainer {
     for (Parameter p : flow.parameters()) {
       DeviceCheck.verifyOnRun("parameter " + p.name(), p.value(), manager);
     }
-    DeviceCheck.verifyOnRun("training batch of step " + step, batch, manager);
+    if (batch != null) {
+      DeviceCheck.verifyOnRun("training batch of step " + step, batch, manager);
+    }
   }
 
   private String nonFiniteParameter() {

@@ -61,6 +61,8 @@ class DequantizedTrainingTest {
               0.0,
               12L,
               12L,
+              null,
+              null,
               null);
       // 40 images in batches of 16: 2 batches per epoch, so 12 steps cross 5 epoch boundaries.
       Trainer inPlace = new Trainer(small, 5, flow, data, m, tmp, "h", "y");

@@ -102,7 +102,8 @@ class PrecisionTrainingTest {
         20L,
         20L,
         null,
-        precision);
+        precision,
+        null);
   }
 
   /**

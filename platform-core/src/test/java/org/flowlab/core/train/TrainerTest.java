@@ -91,6 +91,8 @@ class TrainerTest {
         5.0,
         20L,
         20L,
+        null,
+        null,
         null);
   }
 

@@ -1,0 +1,18 @@
+package org.flowlab.plugins.vi;
+
+import org.flowlab.api.testkit.PluginArchitecture;
+import org.junit.jupiter.api.Test;
+
+/** The plugin compiles against platform-api only, and both families are indexed for PF4J. */
+class ViArchitectureTest {
+  @Test
+  void seesOnlyThePlatformApi() {
+    PluginArchitecture.check("org.flowlab.plugins.vi");
+  }
+
+  @Test
+  void theExtensionsAreIndexedForPf4j() {
+    PluginArchitecture.assertIndexed(PlanarFamily.class);
+    PluginArchitecture.assertIndexed(RadialFamily.class);
+  }
+}
