@@ -2,6 +2,8 @@ package org.flowlab.api.bijector;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.List;
 import org.flowlab.api.flow.Bijector;
 import org.flowlab.api.flow.LogDetMode;
 import org.flowlab.api.flow.Transformed;
@@ -30,6 +32,24 @@ public final class Reshape implements Bijector, OnnxBijector {
     }
     this.from = from;
     this.to = to;
+  }
+
+  /**
+   * {@code vectorSteps}, written for vectors (d), run on data of {@code eventShape}: for images (c,
+   * h, w) behind a flattening to (c·h·w) and followed by its undo, so the latent keeps the data's
+   * shape (the base factorises over every axis, so its density is that of the vector); for vectors
+   * the steps themselves. How NICE, MAF and IAF take flattened images, as in their papers.
+   */
+  public static List<Bijector> flattened(Shape eventShape, List<Bijector> vectorSteps) {
+    if (eventShape.dimension() == 1) {
+      return List.copyOf(vectorSteps);
+    }
+    Shape vector = new Shape(eventShape.size());
+    List<Bijector> steps = new ArrayList<>();
+    steps.add(new Reshape(eventShape, vector));
+    steps.addAll(vectorSteps);
+    steps.add(new Reshape(vector, eventShape));
+    return steps;
   }
 
   @Override

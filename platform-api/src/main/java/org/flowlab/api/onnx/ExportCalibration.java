@@ -1,9 +1,9 @@
 package org.flowlab.api.onnx;
 
+import ai.djl.ndarray.NDArray;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Supplier;
-import org.flowlab.api.nn.Parameter;
 
 /**
  * A choice an export makes by running the JVM model (a calibration), kept until the parameters'
@@ -21,27 +21,27 @@ import org.flowlab.api.nn.Parameter;
  * @param <T> what the calibration chooses
  */
 public final class ExportCalibration<T> {
-  private final List<Parameter> parameters;
+  private final List<NDArray> values;
   private final Supplier<T> calibrate;
   private float[][] calibratedOn;
   private T value;
 
   /**
-   * @param parameters the parameters (and buffers) whose values the choice depends on; none for a
-   *     choice made once
+   * @param values the live values of the parameters (and buffers) the choice depends on, which
+   *     training updates in place ({@code Parameter.value()}); none for a choice made once
    * @param calibrate runs the JVM model and makes the choice (may throw, e.g. an {@link
    *     OnnxExportException} when no count reaches the tolerance: nothing is kept then)
    */
-  public ExportCalibration(List<Parameter> parameters, Supplier<T> calibrate) {
-    this.parameters = List.copyOf(parameters);
+  public ExportCalibration(List<NDArray> values, Supplier<T> calibrate) {
+    this.values = List.copyOf(values);
     this.calibrate = calibrate;
   }
 
   /** The choice for the parameters' current values: calibrated now, or kept from the last time. */
   public T get() {
-    float[][] current = new float[parameters.size()][];
+    float[][] current = new float[values.size()][];
     for (int i = 0; i < current.length; i++) {
-      current[i] = parameters.get(i).value().toFloatArray();
+      current[i] = values.get(i).toFloatArray();
     }
     if (value == null || !Arrays.deepEquals(current, calibratedOn)) {
       value = null;

@@ -20,7 +20,8 @@ class ExportCalibrationTest {
       scope.trainable("w", new Shape(3), Initializer.ONES);
       List<Parameter> parameters = scope.parameters();
       int[] runs = {0};
-      ExportCalibration<Integer> calibration = new ExportCalibration<>(parameters, () -> ++runs[0]);
+      ExportCalibration<Integer> calibration =
+          new ExportCalibration<>(List.of(parameters.get(0).value()), () -> ++runs[0]);
       assertEquals(1, calibration.get());
       assertEquals(1, calibration.get(), "same values: the first choice is kept");
       parameters.get(0).assign(m.create(new float[] {1, 1, 1.0000001f}));

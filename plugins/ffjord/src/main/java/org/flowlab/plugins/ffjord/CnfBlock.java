@@ -198,7 +198,10 @@ final class CnfBlock implements Bijector, Instrumented, Regularized, OnnxBijecto
   /** Remembers the parameters registered since index {@code first}: this block's own. */
   private CnfBlock owning(ParameterScope scope, int first) {
     List<Parameter> all = scope.parameters();
-    exportStepsChoice = new ExportCalibration<>(all.subList(first, all.size()), this::chooseSteps);
+    exportStepsChoice =
+        new ExportCalibration<>(
+            all.subList(first, all.size()).stream().map(Parameter::value).toList(),
+            this::chooseSteps);
     return this;
   }
 

@@ -1,7 +1,6 @@
 package org.flowlab.plugins.maf;
 
 import ai.djl.ndarray.types.Shape;
-import java.util.ArrayList;
 import java.util.List;
 import org.flowlab.api.bijector.AffineTransform;
 import org.flowlab.api.bijector.Autoregressive;
@@ -50,13 +49,8 @@ public final class MafFamily implements FlowFamily<MafConfig> {
           null, "maf supports vectors (d ≥ 2) and images (c, h, w), got event shape " + shape);
     }
     int d = Math.toIntExact(shape.size());
-    Shape vector = new Shape(d);
     ParameterScope root = context.parameters();
-    List<Bijector> steps = new ArrayList<>();
-    if (shape.dimension() == 3) {
-      steps.add(new Reshape(shape, vector));
-    }
-    steps.addAll(
+    List<Bijector> steps =
         Autoregressive.stack(
             root,
             d,
@@ -67,10 +61,11 @@ public final class MafFamily implements FlowFamily<MafConfig> {
             AffineTransform.softClamped(config.logScaleBound()),
             Direction.MAF,
             config.actnorm(),
-            config.identityInit()));
-    if (shape.dimension() == 3) {
-      steps.add(new Reshape(vector, shape)); // the latent keeps the event shape
-    }
-    return new Flow(shape, BaseDistribution.named(config.prior()), steps, root.parameters());
+            config.identityInit());
+    return new Flow(
+        shape,
+        BaseDistribution.named(config.prior()),
+        Reshape.flattened(shape, steps),
+        root.parameters());
   }
 }

@@ -50,14 +50,9 @@ public final class NiceFamily implements FlowFamily<NiceConfig> {
       throw new FamilyBuildException(
           null, "nice needs at least 2 dimensions to split between couplings, got " + shape);
     }
-    Shape vector = new Shape(d);
     ParameterScope root = context.parameters();
     Activation activation = Activation.named(config.activation());
     List<Bijector> steps = new ArrayList<>();
-    boolean image = shape.dimension() == 3;
-    if (image) {
-      steps.add(new Reshape(shape, vector));
-    }
     for (int k = 0; k < config.couplings(); k++) {
       steps.add(
           new AdditiveCoupling(
@@ -68,13 +63,11 @@ public final class NiceFamily implements FlowFamily<NiceConfig> {
               config.identityInit()));
     }
     steps.add(new DiagonalScaling(root.child("scaling"), d));
-    if (image) {
-      // The latent keeps the event shape (a flat latent would need only `new Flow(shape, vector,
-      // ...)` without this step, but the conformance kit still requires encode to keep the shape).
-      // The base factorises over every axis, so its density is that of the vector.
-      steps.add(new Reshape(vector, shape));
-    }
-    return new Flow(shape, BaseDistribution.named(config.prior()), steps, root.parameters());
+    return new Flow(
+        shape,
+        BaseDistribution.named(config.prior()),
+        Reshape.flattened(shape, steps),
+        root.parameters());
   }
 
   /**

@@ -70,7 +70,9 @@ final class InverseCalibration {
     this.bijectors = List.copyOf(bijectors);
     this.base = base;
     this.latentShape = latentShape;
-    this.counts = new ExportCalibration<>(parameters, this::calibrate);
+    this.counts =
+        new ExportCalibration<>(
+            parameters.stream().map(Parameter::value).toList(), this::calibrate);
     this.blocks = List.copyOf(blocks);
     this.maxIterations = maxIterations;
     this.home = home;
