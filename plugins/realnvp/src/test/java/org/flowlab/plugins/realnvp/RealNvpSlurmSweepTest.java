@@ -255,8 +255,11 @@ class RealNvpSlurmSweepTest {
   void ctrlCOnAHostWithoutATerminalLeavesTheArrayRunningAndSaysSo() throws Exception {
     Path config = tmp.resolve("sweep.yaml");
     Files.writeString(config, SWEEP);
+    // Trials long enough that the array cannot finish before the interrupt arrives (600 steps
+    // did, once: the host then exited 0); the finally block cancels them.
     Process host =
-        CliProcess.dev(tmp.resolve("runs")).start(tmp.resolve("log-i"), "sweep", config.toString());
+        CliProcess.dev(tmp.resolve("runs"))
+            .start(tmp.resolve("log-i"), "sweep", config.toString(), "training.steps=1000000");
     Path stdout = tmp.resolve("log-i/stdout.txt");
     String jobId = null;
     try {
