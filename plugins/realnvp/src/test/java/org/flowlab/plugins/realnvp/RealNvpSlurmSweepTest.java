@@ -254,12 +254,13 @@ class RealNvpSlurmSweepTest {
   @Test
   void ctrlCOnAHostWithoutATerminalLeavesTheArrayRunningAndSaysSo() throws Exception {
     Path config = tmp.resolve("sweep.yaml");
-    Files.writeString(config, SWEEP);
-    // Trials long enough that the array cannot finish before the interrupt arrives (600 steps
-    // did, once: the host then exited 0); the finally block cancels them.
+    // The array is held pending (sbatch --begin) so it cannot finish before the interrupt arrives
+    // (600-step trials did once: the host then exited 0); the finally block cancels it.
+    Files.writeString(
+        config,
+        SWEEP.replace("poll_seconds: 1}", "poll_seconds: 1, extra: [\"--begin=now+1hour\"]}"));
     Process host =
-        CliProcess.dev(tmp.resolve("runs"))
-            .start(tmp.resolve("log-i"), "sweep", config.toString(), "training.steps=1000000");
+        CliProcess.dev(tmp.resolve("runs")).start(tmp.resolve("log-i"), "sweep", config.toString());
     Path stdout = tmp.resolve("log-i/stdout.txt");
     String jobId = null;
     try {
