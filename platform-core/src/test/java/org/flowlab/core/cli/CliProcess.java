@@ -64,6 +64,12 @@ public final class CliProcess {
   public Process start(Path logDir, java.util.Map<String, String> env, String... args)
       throws IOException {
     List<String> command = new ArrayList<>();
+    // Ctrl-C reaches the CLI as it does a user's: a shell that starts a job in the background
+    // without job control (CI runners, nohup ... &) makes it ignore SIGINT, the child inherits
+    // that,
+    // and the JVM then installs no SIGINT handler at all.
+    command.add("/usr/bin/env");
+    command.add("--default-signal=INT");
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Dai.djl.offline=true");
     command.add("-Dsun.nio.PageAlignDirectMemory=true");
