@@ -43,6 +43,7 @@ public final class Made extends LayerSequence {
       int paramsPerInput,
       Activation activation,
       boolean zeroLast) {
+    super(scope);
     int d = order.length;
     checkOrder(order);
     if (hidden.isEmpty()) {

@@ -2,11 +2,7 @@ package org.flowlab.api.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
-import org.flowlab.api.onnx.OnnxGraph;
-import org.flowlab.api.onnx.OnnxJvp;
-import org.flowlab.api.onnx.OnnxJvpLayer;
-import org.flowlab.api.onnx.OnnxLayer;
-import org.flowlab.api.onnx.OnnxTensor;
+import org.flowlab.api.ops.TensorOps;
 
 /**
  * Affine map {@code x·(W⊙M)ᵀ + b} on the last axis with a fixed 0/1 mask {@code M}, shape (out,
@@ -15,11 +11,11 @@ import org.flowlab.api.onnx.OnnxTensor;
  * zero gradient. The mask product is float32; the affine map computes in its scope's {@link
  * Autocast} type and returns float32.
  */
-public final class MaskedLinear implements Layer, OnnxLayer, OnnxJvpLayer {
+public final class MaskedLinear implements DefinedLayer {
   private final NDArray weight;
   private final NDArray mask;
   private final NDArray bias;
-  private final Autocast autocast;
+  private final EagerOps eager;
 
   /**
    * @param scope where the weight, bias and mask are registered
@@ -34,7 +30,7 @@ public final class MaskedLinear implements Layer, OnnxLayer, OnnxJvpLayer {
     this.weight = scope.trainable("weight", new Shape(out, in), init);
     this.bias = scope.trainable("bias", new Shape(out), init);
     this.mask = scope.buffer("mask", new Shape(out, in), (shape, rng) -> flatten(mask, in));
-    this.autocast = scope.autocast();
+    this.eager = EagerOps.of(scope.autocast());
   }
 
   private static float[] flatten(boolean[][] mask, int in) {
@@ -52,44 +48,14 @@ public final class MaskedLinear implements Layer, OnnxLayer, OnnxJvpLayer {
   }
 
   @Override
-  public NDArray forward(NDArray x) {
-    return autocast.linear(x, weight.mul(mask), bias);
+  public <T> T apply(TensorOps<T> ops, T x) {
+    T masked = ops.mul(ops.parameter(weight), ops.parameter(mask));
+    return ops.linear(x, masked, ops.parameter(bias));
   }
 
   @Override
-  public Jvp jvp(NDArray x, NDArray v) {
-    NDArray masked = weight.mul(mask);
-    return new Jvp(autocast.linear(x, masked, bias), autocast.linear(v, masked, null));
-  }
-
-  /** Emits {@code x·(W⊙M)ᵀ + b}: the mask product on the initializers, then MatMul and Add. */
-  @Override
-  public OnnxTensor emit(OnnxGraph graph, OnnxTensor x) {
-    return new OnnxTensor(
-        graph.add(graph.matMul(x.name(), maskedTransposed(graph)), bias(graph)), map(x));
-  }
-
-  /** Emits the map and {@code v·(W⊙M)ᵀ} for the tangents. */
-  @Override
-  public OnnxJvp emitJvp(OnnxGraph graph, OnnxTensor x, OnnxTensor tangents) {
-    OnnxTensor value = emit(graph, x);
-    String t = graph.matMul(tangents.name(), maskedTransposed(graph));
-    return new OnnxJvp(value, new OnnxTensor(t, map(tangents)));
-  }
-
-  private String maskedTransposed(OnnxGraph graph) {
-    String w = graph.initializer("weight", weight);
-    String m = graph.initializer("mask", mask);
-    return graph.transpose(graph.mul(w, m), 1, 0);
-  }
-
-  private String bias(OnnxGraph graph) {
-    return graph.initializer("bias", bias);
-  }
-
-  private Shape map(OnnxTensor x) {
-    Shape event = x.eventShape();
-    return event.slice(0, event.dimension() - 1).add(weight.getShape().get(0));
+  public EagerOps eager() {
+    return eager;
   }
 
   /** The mask, shape (out, in), 1 where a weight is used. */

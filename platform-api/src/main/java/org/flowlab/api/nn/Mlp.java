@@ -23,6 +23,7 @@ public final class Mlp extends LayerSequence {
       int out,
       Activation activation,
       boolean zeroLast) {
+    super(scope);
     int width = in;
     int index = 0;
     for (int h : hidden) {

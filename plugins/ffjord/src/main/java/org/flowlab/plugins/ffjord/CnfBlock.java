@@ -23,6 +23,7 @@ import org.flowlab.api.nn.Parameter;
 import org.flowlab.api.nn.ParameterScope;
 import org.flowlab.api.nn.Scalars;
 import org.flowlab.api.ode.Dynamics;
+import org.flowlab.api.ode.Field;
 import org.flowlab.api.ode.OdeSolver;
 import org.flowlab.api.ode.RungeKutta4;
 import org.flowlab.api.ode.Solution;
@@ -33,6 +34,8 @@ import org.flowlab.api.onnx.OnnxGraph;
 import org.flowlab.api.onnx.OnnxJvp;
 import org.flowlab.api.onnx.OnnxTensor;
 import org.flowlab.api.onnx.OnnxTransformed;
+import org.flowlab.api.ops.OnnxOps;
+import org.flowlab.api.ops.Traced;
 import org.flowlab.api.random.Seeds;
 
 /**
@@ -488,40 +491,22 @@ final class CnfBlock implements Bijector, Instrumented, Regularized, OnnxBijecto
         traceAxes[i] = i + 1;
       }
       String zero = graph.zerosPerSample(x);
-      OnnxTensor z = x;
-      String logDet = zero;
-      double h = 1.0 / steps;
-      for (int i = 0; i < steps; i++) {
-        double s = i * h;
-        String[] k1 = emitDerivatives(graph, z, Scalars.mul(endTime, s), tConst, basis, traceAxes);
-        String[] k2 =
-            emitDerivatives(
-                graph,
-                axpy(graph, z, h / 2, k1[0]),
-                Scalars.mul(endTime, s + h / 2),
-                tConst,
-                basis,
-                traceAxes);
-        String[] k3 =
-            emitDerivatives(
-                graph,
-                axpy(graph, z, h / 2, k2[0]),
-                Scalars.mul(endTime, s + h / 2),
-                tConst,
-                basis,
-                traceAxes);
-        String[] k4 =
-            emitDerivatives(
-                graph,
-                axpy(graph, z, h, k3[0]),
-                Scalars.mul(endTime, s + h),
-                tConst,
-                basis,
-                traceAxes);
-        z = z.with(rk4Update(graph, z.name(), h, k1[0], k2[0], k3[0], k4[0]));
-        logDet = rk4Update(graph, logDet, h, k1[1], k2[1], k3[1], k4[1]);
-      }
-      return new OnnxTransformed(z, logDet);
+      OnnxOps ops = new OnnxOps(graph);
+      Field<Traced> field =
+          (s, state) -> {
+            String[] k =
+                emitDerivatives(
+                    graph,
+                    state.get(0).tensor(),
+                    Scalars.mul(endTime, s),
+                    tConst,
+                    basis,
+                    traceAxes);
+            return List.of(new Traced(k[0], eventShape, true), new Traced(k[1], new Shape(), true));
+          };
+      List<Traced> y0 = List.of(Traced.of(x), new Traced(zero, new Shape(), true));
+      List<Traced> y = new RungeKutta4(steps).trace(ops, field, y0, 0, 1);
+      return new OnnxTransformed(y.get(0).tensor(), y.get(1).name());
     }
   }
 
@@ -533,19 +518,14 @@ final class CnfBlock implements Bijector, Instrumented, Regularized, OnnxBijecto
       scope.suppressNotUsedWarning();
       NDArray endTime = endTime();
       String tConst = graph.initializer("end_time", endTime);
-      double h = (0.0 - 1.0) / steps;
-      OnnxTensor y = z;
-      for (int i = 0; i < steps; i++) {
-        double s = 1 + i * h;
-        String k1 = emitField(graph, y, Scalars.mul(endTime, s), tConst);
-        String k2 =
-            emitField(graph, axpy(graph, y, h / 2, k1), Scalars.mul(endTime, s + h / 2), tConst);
-        String k3 =
-            emitField(graph, axpy(graph, y, h / 2, k2), Scalars.mul(endTime, s + h / 2), tConst);
-        String k4 = emitField(graph, axpy(graph, y, h, k3), Scalars.mul(endTime, s + h), tConst);
-        y = y.with(rk4Update(graph, y.name(), h, k1, k2, k3, k4));
-      }
-      return y;
+      Field<Traced> field =
+          (s, state) -> {
+            OnnxTensor y = state.get(0).tensor();
+            return List.of(Traced.of(y.with(emitField(graph, y, Scalars.mul(endTime, s), tConst))));
+          };
+      OnnxOps ops = new OnnxOps(graph);
+      List<Traced> y = new RungeKutta4(steps).trace(ops, field, List.of(Traced.of(z)), 1, 0);
+      return y.get(0).tensor();
     }
   }
 
@@ -566,17 +546,5 @@ final class CnfBlock implements Bijector, Instrumented, Regularized, OnnxBijecto
     String trace =
         graph.reduceSum(graph.mul(jvp.tangents().name(), basis.name()), false, traceAxes);
     return new String[] {graph.mul(jvp.value().name(), endTime), graph.mul(trace, endTime)};
-  }
-
-  /** Emits {@code y + a·k}. */
-  private static OnnxTensor axpy(OnnxGraph graph, OnnxTensor y, double a, String k) {
-    return y.with(graph.add(y.name(), graph.mulScalar(k, a)));
-  }
-
-  /** Emits {@code y + (k1 + k4 + 2(k2 + k3))·h/6}, in the order RungeKutta4 computes it. */
-  private static String rk4Update(
-      OnnxGraph graph, String y, double h, String k1, String k2, String k3, String k4) {
-    String sum = graph.add(graph.add(k1, k4), graph.mulScalar(graph.add(k2, k3), 2));
-    return graph.add(y, graph.mulScalar(sum, h / 6));
   }
 }

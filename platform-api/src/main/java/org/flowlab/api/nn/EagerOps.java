@@ -1,0 +1,162 @@
+package org.flowlab.api.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.List;
+import org.flowlab.api.ops.DualOps;
+import org.flowlab.api.ops.TangentLayout;
+import org.flowlab.api.ops.TensorOps;
+
+/**
+ * The eager interpretation of {@link TensorOps}: each op is one DJL call on the arrays themselves
+ * (the training path), matmul-class ops through an {@link Autocast}; constants are made safe for
+ * autograd as {@link Scalars} does.
+ */
+public final class EagerOps implements TensorOps<NDArray> {
+  /** Eager ops with float32 matmuls. */
+  public static final EagerOps FLOAT32 = new EagerOps(Autocast.FLOAT32);
+
+  private static final Shape STRIDE = new Shape(1, 1);
+  private static final Shape[] PADDING = {
+    new Shape(0, 0), new Shape(1, 1), new Shape(2, 2), new Shape(3, 3)
+  };
+
+  private final Autocast autocast;
+  private final DualOps<NDArray> dual;
+
+  private EagerOps(Autocast autocast) {
+    this.autocast = autocast;
+    this.dual = new DualOps<>(this, TangentLayout.same());
+  }
+
+  /** Eager ops whose matmul-class ops compute through {@code autocast}. */
+  public static EagerOps of(Autocast autocast) {
+    return autocast == Autocast.FLOAT32 ? FLOAT32 : new EagerOps(autocast);
+  }
+
+  /** Dual numbers over these ops: one tangent per value, shaped like it ({@code Layer.jvp}). */
+  public DualOps<NDArray> dual() {
+    return dual;
+  }
+
+  @Override
+  public NDArray parameter(NDArray value) {
+    return value;
+  }
+
+  @Override
+  public NDArray add(NDArray a, NDArray b) {
+    return a.add(b);
+  }
+
+  @Override
+  public NDArray sub(NDArray a, NDArray b) {
+    return a.sub(b);
+  }
+
+  @Override
+  public NDArray mul(NDArray a, NDArray b) {
+    return a.mul(b);
+  }
+
+  @Override
+  public NDArray div(NDArray a, NDArray b) {
+    return a.div(b);
+  }
+
+  @Override
+  public NDArray neg(NDArray x) {
+    return x.neg();
+  }
+
+  @Override
+  public NDArray addScalar(NDArray x, double c) {
+    return x.add(c);
+  }
+
+  @Override
+  public NDArray mulScalar(NDArray x, double c) {
+    return Scalars.mul(x, c);
+  }
+
+  @Override
+  public NDArray minScalar(NDArray x, double c) {
+    return Scalars.minimum(x, c);
+  }
+
+  @Override
+  public NDArray positive(NDArray x) {
+    return x.gt(0).toType(x.getDataType(), false);
+  }
+
+  @Override
+  public NDArray exp(NDArray x) {
+    return x.exp();
+  }
+
+  @Override
+  public NDArray log(NDArray x) {
+    return x.log();
+  }
+
+  @Override
+  public NDArray tanh(NDArray x) {
+    return x.tanh();
+  }
+
+  @Override
+  public NDArray sigmoid(NDArray x) {
+    return ai.djl.nn.Activation.sigmoid(x);
+  }
+
+  @Override
+  public NDArray softplus(NDArray x) {
+    return ai.djl.nn.Activation.softPlus(x);
+  }
+
+  @Override
+  public NDArray relu(NDArray x) {
+    return ai.djl.nn.Activation.relu(x);
+  }
+
+  @Override
+  public NDArray elu(NDArray x) {
+    return ai.djl.nn.Activation.elu(x, 1f);
+  }
+
+  @Override
+  public NDArray linear(NDArray x, NDArray weight, NDArray bias) {
+    return autocast.linear(x, weight, bias);
+  }
+
+  @Override
+  public NDArray conv2d(NDArray x, NDArray weight, NDArray bias, int pad) {
+    Shape padding = pad < PADDING.length ? PADDING[pad] : new Shape(pad, pad);
+    return autocast.conv2d(x, weight, bias, STRIDE, padding);
+  }
+
+  @Override
+  public NDArray sumAfter(NDArray x, int leading) {
+    int rank = x.getShape().dimension();
+    if (leading >= rank) {
+      return x;
+    }
+    int[] axes = new int[rank - leading];
+    for (int i = 0; i < axes.length; i++) {
+      axes[i] = leading + i;
+    }
+    return x.sum(axes);
+  }
+
+  @Override
+  public List<NDArray> blocks(NDArray x, int axis, int count) {
+    NDList parts = x.split(count, axis);
+    List<NDArray> out = new ArrayList<>(count);
+    for (NDArray part : parts) {
+      out.add(part.squeeze(axis));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,257 @@
+package org.flowlab.api.ops;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.flowlab.api.onnx.OnnxGraph;
+
+/**
+ * The ONNX interpretation: every op adds its node to an {@link OnnxGraph} and returns the recorded
+ * value with its shape; parameters become initializers. What reads tensor values to decide what to
+ * compute (adaptive step control) has no such record: it fails with an {@link
+ * org.flowlab.api.onnx.OnnxExportException} saying so.
+ */
+public final class OnnxOps implements TensorOps<Traced> {
+  private final OnnxGraph graph;
+
+  /**
+   * @param graph the graph the ops are recorded into
+   */
+  public OnnxOps(OnnxGraph graph) {
+    this.graph = graph;
+  }
+
+  /** The graph being recorded into. */
+  public OnnxGraph graph() {
+    return graph;
+  }
+
+  /**
+   * Dual numbers recorded into this graph with {@code k} tangents per sample: a tangent of a value
+   * of per-sample shape {@code S} has per-sample shape {@code (k, S...)}, as {@link
+   * org.flowlab.api.onnx.OnnxJvpLayer} wants them.
+   */
+  public DualOps<Traced> tangents() {
+    return new DualOps<>(
+        this,
+        new TangentLayout<>() {
+          @Override
+          public int extraAxes() {
+            return 1;
+          }
+
+          @Override
+          public Traced lift(Traced primal) {
+            if (!primal.batched()) {
+              return primal;
+            }
+            return new Traced(
+                graph.unsqueeze(primal.name(), 1), new Shape(1).addAll(primal.shape()), true);
+          }
+        });
+  }
+
+  @Override
+  public Traced parameter(NDArray value) {
+    return new Traced(graph.initializer("param", value), value.getShape(), false);
+  }
+
+  private static Traced broadcast(String name, Traced a, Traced b) {
+    long[] x = full(a);
+    long[] y = full(b);
+    int rank = Math.max(x.length, y.length);
+    long[] out = new long[rank];
+    for (int i = 0; i < rank; i++) {
+      long dx = i < rank - x.length ? 1 : x[i - (rank - x.length)];
+      long dy = i < rank - y.length ? 1 : y[i - (rank - y.length)];
+      out[i] = dx == 1 ? dy : dx;
+    }
+    boolean batched = a.batched() || b.batched();
+    Shape shape = new Shape(batched ? Arrays.copyOfRange(out, 1, rank) : out);
+    return new Traced(name, shape, batched);
+  }
+
+  /** The shape with the batch axis as −1. */
+  private static long[] full(Traced t) {
+    if (!t.batched()) {
+      return t.shape().getShape();
+    }
+    long[] dims = new long[t.rank()];
+    dims[0] = -1;
+    System.arraycopy(t.shape().getShape(), 0, dims, 1, t.shape().dimension());
+    return dims;
+  }
+
+  private static Traced same(String name, Traced like) {
+    return new Traced(name, like.shape(), like.batched());
+  }
+
+  @Override
+  public Traced add(Traced a, Traced b) {
+    return broadcast(graph.add(a.name(), b.name()), a, b);
+  }
+
+  @Override
+  public Traced sub(Traced a, Traced b) {
+    return broadcast(graph.sub(a.name(), b.name()), a, b);
+  }
+
+  @Override
+  public Traced mul(Traced a, Traced b) {
+    return broadcast(graph.mul(a.name(), b.name()), a, b);
+  }
+
+  @Override
+  public Traced div(Traced a, Traced b) {
+    return broadcast(graph.div(a.name(), b.name()), a, b);
+  }
+
+  @Override
+  public Traced neg(Traced x) {
+    return same(graph.neg(x.name()), x);
+  }
+
+  @Override
+  public Traced addScalar(Traced x, double c) {
+    return same(graph.addScalar(x.name(), c), x);
+  }
+
+  @Override
+  public Traced mulScalar(Traced x, double c) {
+    return same(graph.mulScalar(x.name(), c), x);
+  }
+
+  @Override
+  public Traced minScalar(Traced x, double c) {
+    return same(graph.min(x.name(), graph.scalar(c)), x);
+  }
+
+  @Override
+  public Traced positive(Traced x) {
+    return same(graph.greaterAsFloat(x.name(), graph.scalar(0)), x);
+  }
+
+  @Override
+  public Traced exp(Traced x) {
+    return same(graph.exp(x.name()), x);
+  }
+
+  @Override
+  public Traced log(Traced x) {
+    return same(graph.log(x.name()), x);
+  }
+
+  @Override
+  public Traced tanh(Traced x) {
+    return same(graph.tanh(x.name()), x);
+  }
+
+  @Override
+  public Traced sigmoid(Traced x) {
+    return same(graph.sigmoid(x.name()), x);
+  }
+
+  @Override
+  public Traced softplus(Traced x) {
+    return same(graph.softplus(x.name()), x);
+  }
+
+  @Override
+  public Traced relu(Traced x) {
+    return same(graph.relu(x.name()), x);
+  }
+
+  @Override
+  public Traced elu(Traced x) {
+    return same(graph.elu(x.name(), 1.0), x);
+  }
+
+  /** One Gemm for a batch of vectors with a bias, else MatMul by the transposed weight (+ Add). */
+  @Override
+  public Traced linear(Traced x, Traced weight, Traced bias) {
+    Shape event = x.shape();
+    long out = weight.shape().get(0);
+    Shape shape = event.slice(0, event.dimension() - 1).add(out);
+    String y;
+    if (x.batched() && event.dimension() == 1 && bias != null) {
+      y = graph.gemm(x.name(), weight.name(), bias.name(), true);
+    } else {
+      y = graph.matMul(x.name(), graph.transpose(weight.name(), 1, 0));
+      if (bias != null) {
+        y = graph.add(y, bias.name());
+      }
+    }
+    return new Traced(y, shape, x.batched());
+  }
+
+  /**
+   * A Conv node; images with a leading tangent axis, per-sample {@code (k, c, h, w)}, are folded
+   * into the batch for it and unfolded after.
+   */
+  @Override
+  public Traced conv2d(Traced x, Traced weight, Traced bias, int pad) {
+    Shape w = weight.shape();
+    Shape event = x.shape();
+    String b = bias == null ? null : bias.name();
+    int kernel = (int) w.get(2);
+    if (event.dimension() == 3) {
+      Shape out =
+          new Shape(
+              w.get(0), event.get(1) + 2L * pad - kernel + 1, event.get(2) + 2L * pad - kernel + 1);
+      return new Traced(graph.conv(x.name(), weight.name(), b, kernel, pad), out, true);
+    }
+    if (event.dimension() != 4) {
+      throw new IllegalArgumentException(
+          "conv2d wants (c, h, w) or (k, c, h, w) samples, got " + event);
+    }
+    String flat = graph.reshape(x.name(), -1, event.get(1), event.get(2), event.get(3));
+    String conv = graph.conv(flat, weight.name(), b, kernel, pad);
+    Shape out =
+        new Shape(
+            event.get(0),
+            w.get(0),
+            event.get(2) + 2L * pad - kernel + 1,
+            event.get(3) + 2L * pad - kernel + 1);
+    String shaped = graph.reshape(conv, -1, out.get(0), out.get(1), out.get(2), out.get(3));
+    return new Traced(shaped, out, true);
+  }
+
+  @Override
+  public Traced sumAfter(Traced x, int leading) {
+    int rank = x.rank();
+    if (leading >= rank) {
+      return x;
+    }
+    long[] axes = new long[rank - leading];
+    for (int i = 0; i < axes.length; i++) {
+      axes[i] = leading + i;
+    }
+    long[] dims = full(x);
+    long[] kept = Arrays.copyOfRange(dims, x.batched() ? 1 : 0, leading);
+    return new Traced(graph.reduceSum(x.name(), false, axes), new Shape(kept), x.batched());
+  }
+
+  @Override
+  public List<Traced> blocks(Traced x, int axis, int count) {
+    long[] dims = full(x);
+    long size = dims[axis] / count;
+    long[] sizes = new long[count];
+    Arrays.fill(sizes, size);
+    long[] rest = new long[dims.length - 1];
+    for (int i = 0, j = 0; i < dims.length; i++) {
+      if (i != axis) {
+        rest[j++] = dims[i];
+      }
+    }
+    Shape shape = new Shape(x.batched() ? Arrays.copyOfRange(rest, 1, rest.length) : rest);
+    List<Traced> out = new ArrayList<>(count);
+    for (String part : graph.split(x.name(), axis, sizes)) {
+      String squeezed = graph.op("Squeeze", List.of(part, graph.longs(axis)), Map.of());
+      out.add(new Traced(squeezed, shape, x.batched()));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,84 @@
+package org.flowlab.api.ops;
+
+import ai.djl.ndarray.NDArray;
+import java.util.List;
+
+/**
+ * The tensor operations a layer, bijector or solver step is written in, once, as a generic method
+ * {@code <T> T apply(TensorOps<T> ops, T x)}. Each implementation is one interpretation of the same
+ * definition: eager computation on DJL arrays ({@code org.flowlab.api.nn.EagerOps}), dual numbers
+ * for forward-mode derivatives ({@link DualOps}), and recording into an ONNX graph ({@link
+ * OnnxOps}). Batches come first; binary ops broadcast as numpy does.
+ *
+ * @param <T> the value type of the interpretation
+ */
+public interface TensorOps<T> {
+  /**
+   * A parameter read at call time: the live array when computing eagerly, an initializer in an ONNX
+   * graph, a value with zero tangent for dual numbers.
+   */
+  T parameter(NDArray value);
+
+  /** a + b. */
+  T add(T a, T b);
+
+  /** a − b. */
+  T sub(T a, T b);
+
+  /** a · b. */
+  T mul(T a, T b);
+
+  /** a / b. */
+  T div(T a, T b);
+
+  /** −x. */
+  T neg(T x);
+
+  /** x + c. */
+  T addScalar(T x, double c);
+
+  /** x · c. */
+  T mulScalar(T x, double c);
+
+  /** min(x, c) elementwise. */
+  T minScalar(T x, double c);
+
+  /** 1 where x &gt; 0, else 0 (a constant: its derivative is zero). */
+  T positive(T x);
+
+  /** exp(x). */
+  T exp(T x);
+
+  /** ln(x). */
+  T log(T x);
+
+  /** tanh(x). */
+  T tanh(T x);
+
+  /** 1 / (1 + exp(−x)). */
+  T sigmoid(T x);
+
+  /** log(1 + exp(x)). */
+  T softplus(T x);
+
+  /** max(x, 0). */
+  T relu(T x);
+
+  /** x for x &gt; 0, exp(x) − 1 otherwise. */
+  T elu(T x);
+
+  /** {@code x·wᵀ + b} on the last axis; weight (out, in); {@code bias} may be null. */
+  T linear(T x, T weight, T bias);
+
+  /**
+   * A 2-D convolution of images {@code (N, c, h, w)}, stride 1, zero padding {@code pad} on every
+   * side; weight {@code (out, in, k, k)}; {@code bias} may be null.
+   */
+  T conv2d(T x, T weight, T bias, int pad);
+
+  /** The sum over every axis after the first {@code leading} ones (1: the per-sample sum). */
+  T sumAfter(T x, int leading);
+
+  /** {@code x} split into {@code count} equal blocks along {@code axis}, that axis dropped. */
+  List<T> blocks(T x, int axis, int count);
+}
