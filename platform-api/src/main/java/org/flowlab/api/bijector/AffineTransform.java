@@ -1,12 +1,8 @@
 package org.flowlab.api.bijector;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import java.util.List;
-import java.util.Map;
-import org.flowlab.api.nn.Activation;
-import org.flowlab.api.nn.Scalars;
-import org.flowlab.api.onnx.OnnxGraph;
+import org.flowlab.api.ops.Mapped;
+import org.flowlab.api.ops.TensorOps;
 
 /**
  * The elementwise affine map of MAF and IAF, with two parameters per element (P = 2): block 0 is
@@ -22,7 +18,7 @@ import org.flowlab.api.onnx.OnnxGraph;
  *       at s = 0).
  * </ul>
  */
-public final class AffineTransform implements ElementwiseTransform {
+public final class AffineTransform implements DefinedTransform {
   /** The offset added to s before the gate's sigmoid. */
   public static final double GATE_OFFSET = 2.0;
 
@@ -62,78 +58,33 @@ public final class AffineTransform implements ElementwiseTransform {
   }
 
   @Override
-  public Result forward(NDArray x, NDArray params) {
-    NDList ms = split(params);
-    NDArray m = ms.get(0);
+  public <T> Mapped<T> forward(TensorOps<T> ops, T x, T params) {
+    List<T> ms = ops.blocks(params, 1, 2);
+    T m = ms.get(0);
     if (gated) {
-      NDArray gate = ms.get(1).add(GATE_OFFSET);
-      NDArray y = m.add(x.sub(m).mul(Activation.sigmoid(gate)));
-      return new Result(y, Activation.softplus(gate.neg()).neg());
+      T gate = ops.addScalar(ms.get(1), GATE_OFFSET);
+      T y = ops.add(m, ops.mul(ops.sub(x, m), ops.sigmoid(gate)));
+      return new Mapped<>(y, ops.neg(ops.softplus(ops.neg(gate))));
     }
-    NDArray logScale = clamp(ms.get(1));
-    return new Result(x.mul(logScale.exp()).add(m), logScale);
+    T logScale = clamp(ops, ms.get(1));
+    return new Mapped<>(ops.add(ops.mul(x, ops.exp(logScale)), m), logScale);
   }
 
   @Override
-  public Result inverse(NDArray y, NDArray params) {
-    NDList ms = split(params);
-    NDArray m = ms.get(0);
+  public <T> Mapped<T> inverse(TensorOps<T> ops, T y, T params) {
+    List<T> ms = ops.blocks(params, 1, 2);
+    T m = ms.get(0);
     if (gated) {
-      NDArray gate = ms.get(1).add(GATE_OFFSET);
-      NDArray x = m.add(y.sub(m).div(Activation.sigmoid(gate)));
-      return new Result(x, Activation.softplus(gate.neg()));
+      T gate = ops.addScalar(ms.get(1), GATE_OFFSET);
+      T x = ops.add(m, ops.div(ops.sub(y, m), ops.sigmoid(gate)));
+      return new Mapped<>(x, ops.softplus(ops.neg(gate)));
     }
-    NDArray logScale = clamp(ms.get(1));
-    return new Result(y.sub(m).mul(logScale.neg().exp()), logScale.neg());
+    T logScale = clamp(ops, ms.get(1));
+    return new Mapped<>(ops.mul(ops.sub(y, m), ops.exp(ops.neg(logScale))), ops.neg(logScale));
   }
 
-  @Override
-  public Emitted emitForward(OnnxGraph graph, String x, String params) {
-    List<String> ms = emitSplit(graph, params);
-    String m = ms.get(0);
-    if (gated) {
-      String gate = graph.addScalar(ms.get(1), GATE_OFFSET);
-      String y = graph.add(m, graph.mul(graph.sub(x, m), graph.sigmoid(gate)));
-      return new Emitted(y, graph.neg(graph.softplus(graph.neg(gate))));
-    }
-    String logScale = emitClamp(graph, ms.get(1));
-    return new Emitted(graph.add(graph.mul(x, graph.exp(logScale)), m), logScale);
-  }
-
-  @Override
-  public Emitted emitInverse(OnnxGraph graph, String y, String params) {
-    List<String> ms = emitSplit(graph, params);
-    String m = ms.get(0);
-    if (gated) {
-      String gate = graph.addScalar(ms.get(1), GATE_OFFSET);
-      String x = graph.add(m, graph.div(graph.sub(y, m), graph.sigmoid(gate)));
-      return new Emitted(x, graph.softplus(graph.neg(gate)));
-    }
-    String logScale = emitClamp(graph, ms.get(1));
-    String x = graph.mul(graph.sub(y, m), graph.exp(graph.neg(logScale)));
-    return new Emitted(x, graph.neg(logScale));
-  }
-
-  /** (shift, scale), each shaped like one element block: {@code (N, event...)}. */
-  private static NDList split(NDArray params) {
-    NDList parts = params.split(2, 1);
-    return new NDList(parts.get(0).squeeze(1), parts.get(1).squeeze(1));
-  }
-
-  private static List<String> emitSplit(OnnxGraph graph, String params) {
-    List<String> parts = graph.split(params, 1, 1, 1);
-    return List.of(squeeze(graph, parts.get(0)), squeeze(graph, parts.get(1)));
-  }
-
-  private static String squeeze(OnnxGraph graph, String x) {
-    return graph.op("Squeeze", List.of(x, graph.longs(1)), Map.of());
-  }
-
-  private NDArray clamp(NDArray s) {
-    return Scalars.mul(Scalars.mul(s, 1 / bound).tanh(), bound);
-  }
-
-  private String emitClamp(OnnxGraph graph, String s) {
-    return graph.mulScalar(graph.tanh(graph.mulScalar(s, 1 / bound)), bound);
+  /** {@code bound·tanh(s/bound)}. */
+  private <T> T clamp(TensorOps<T> ops, T s) {
+    return ops.mulScalar(ops.tanh(ops.mulScalar(s, 1 / bound)), bound);
   }
 }

@@ -1,14 +1,7 @@
 package org.flowlab.api.bijector;
 
-import ai.djl.ndarray.NDArray;
-import org.flowlab.api.flow.Bijector;
-import org.flowlab.api.flow.LogDetMode;
-import org.flowlab.api.flow.Transformed;
-import org.flowlab.api.nn.Scalars;
-import org.flowlab.api.onnx.OnnxBijector;
-import org.flowlab.api.onnx.OnnxGraph;
-import org.flowlab.api.onnx.OnnxTensor;
-import org.flowlab.api.onnx.OnnxTransformed;
+import org.flowlab.api.ops.Mapped;
+import org.flowlab.api.ops.TensorOps;
 
 /**
  * The logit preprocessing of image data (RealNVP): forward (data → latent) {@code z = logit(α +
@@ -16,7 +9,7 @@ import org.flowlab.api.onnx.OnnxTransformed;
  * [log(1−α) − log y − log(1−y)]} with {@code y = α + (1−α)·x} counts in the density, which is
  * therefore the density of x.
  */
-public final class Logit implements Bijector, OnnxBijector {
+public final class Logit implements DefinedBijector {
   private final double alpha;
 
   /**
@@ -30,38 +23,17 @@ public final class Logit implements Bijector, OnnxBijector {
   }
 
   @Override
-  public Transformed forward(NDArray x, LogDetMode mode) {
-    NDArray y = Scalars.mul(x, 1 - alpha).add(alpha);
-    NDArray logY = y.log();
-    NDArray log1mY = y.neg().add(1).log();
-    long n = x.getShape().get(0);
-    long d = x.getShape().size() / n;
-    NDArray logDet =
-        logY.add(log1mY).neg().reshape(n, d).sum(new int[] {1}).add(d * Math.log(1 - alpha));
-    return new Transformed(logY.sub(log1mY), logDet, LogDetMode.EXACT);
+  public <T> Mapped<T> forward(TensorOps<T> ops, T x) {
+    T y = ops.addScalar(ops.mulScalar(x, 1 - alpha), alpha);
+    T logY = ops.log(y);
+    T log1mY = ops.log(ops.addScalar(ops.neg(y), 1));
+    T perElement = ops.addScalar(ops.neg(ops.add(logY, log1mY)), Math.log(1 - alpha));
+    return new Mapped<>(ops.sub(logY, log1mY), ops.sumAfter(perElement, 1));
   }
 
   @Override
-  public NDArray inverse(NDArray z) {
-    return Scalars.div(org.flowlab.api.nn.Activation.sigmoid(z).sub(alpha), 1 - alpha);
-  }
-
-  /** Emits the logit and its log-det, the same formulas as {@link #forward}. */
-  @Override
-  public OnnxTransformed emitForward(OnnxGraph graph, OnnxTensor x) {
-    String y = graph.addScalar(graph.mulScalar(x.name(), 1 - alpha), alpha);
-    String logY = graph.log(y);
-    String log1mY = graph.log(graph.addScalar(graph.neg(y), 1));
-    OnnxTensor both = x.with(graph.neg(graph.add(logY, log1mY)));
-    String logDet = graph.addScalar(graph.sumPerSample(both), x.size() * Math.log(1 - alpha));
-    return new OnnxTransformed(x.with(graph.sub(logY, log1mY)), logDet);
-  }
-
-  /** Emits {@code x = (sigmoid(z) − α)/(1 − α)}. */
-  @Override
-  public OnnxTensor emitInverse(OnnxGraph graph, OnnxTensor z) {
-    String s = graph.sigmoid(z.name());
-    return z.with(graph.mulScalar(graph.addScalar(s, -alpha), 1 / (1 - alpha)));
+  public <T> T inverse(TensorOps<T> ops, T z) {
+    return ops.mulScalar(ops.addScalar(ops.sigmoid(z), -alpha), 1 / (1 - alpha));
   }
 
   /** The margin α. */

@@ -5,7 +5,11 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.List;
+import org.flowlab.api.nn.EagerOps;
 import org.flowlab.api.onnx.OnnxGraph;
+import org.flowlab.api.ops.OnnxOps;
+import org.flowlab.api.ops.TensorOps;
+import org.flowlab.api.ops.Traced;
 
 /**
  * How a coupling on vectors {@code (n, d)} divides the features: the kept ones (mask 1), which pass
@@ -21,6 +25,7 @@ public final class Partition {
   private final NDArray selectChanged;
   private final NDArray joinKept;
   private final NDArray joinChanged;
+  private final long[] cut;
 
   /**
    * @param mask 1 for the features kept, 0 for those changed; both sets non-empty
@@ -44,6 +49,7 @@ public final class Partition {
       suffix &= keep == i >= d - kept;
     }
     this.keptFirst = prefix;
+    this.cut = new long[] {prefix ? kept : d - kept};
     if (prefix || suffix) {
       selectKept = null;
       selectChanged = null;
@@ -80,43 +86,45 @@ public final class Partition {
 
   /**
    * (kept, changed) features of {@code x}, shapes {@code (n, keptSize)} and {@code (n,
-   * changedSize)}.
+   * changedSize)}, in the interpretation {@code ops}.
    */
-  public NDList split(NDArray x) {
-    if (selectKept != null) {
-      return new NDList(x.matMul(selectKept), x.matMul(selectChanged));
-    }
-    NDList parts = x.split(new long[] {keptFirst ? kept : d - kept}, 1);
-    return keptFirst ? parts : new NDList(parts.get(1), parts.get(0));
-  }
-
-  /** The vector whose kept features are {@code kept} and changed ones {@code changed}. */
-  public NDArray join(NDArray kept, NDArray changed) {
-    if (selectKept != null) {
-      return kept.matMul(joinKept).add(changed.matMul(joinChanged));
-    }
-    return keptFirst ? kept.concat(changed, 1) : changed.concat(kept, 1);
-  }
-
-  /** Emits {@link #split}: the names of (kept, changed). */
-  public List<String> emitSplit(OnnxGraph graph, String x) {
+  public <T> List<T> split(TensorOps<T> ops, T x) {
     if (selectKept != null) {
       return List.of(
-          graph.matMul(x, graph.initializer("select_kept", selectKept)),
-          graph.matMul(x, graph.initializer("select_changed", selectChanged)));
+          ops.matMul(x, ops.parameter(selectKept)), ops.matMul(x, ops.parameter(selectChanged)));
     }
-    List<String> parts =
-        keptFirst ? graph.split(x, 1, kept, d - kept) : graph.split(x, 1, d - kept, kept);
+    List<T> parts = ops.split(x, 1, cut);
     return keptFirst ? parts : List.of(parts.get(1), parts.get(0));
   }
 
-  /** Emits {@link #join}. */
-  public String emitJoin(OnnxGraph graph, String kept, String changed) {
+  /** The vector whose kept features are {@code kept} and changed ones {@code changed}. */
+  public <T> T join(TensorOps<T> ops, T kept, T changed) {
     if (selectKept != null) {
-      return graph.add(
-          graph.matMul(kept, graph.initializer("join_kept", joinKept)),
-          graph.matMul(changed, graph.initializer("join_changed", joinChanged)));
+      return ops.add(
+          ops.matMul(kept, ops.parameter(joinKept)),
+          ops.matMul(changed, ops.parameter(joinChanged)));
     }
-    return keptFirst ? graph.concat(1, kept, changed) : graph.concat(1, changed, kept);
+    return keptFirst ? ops.concat(kept, changed, 1) : ops.concat(changed, kept, 1);
+  }
+
+  /** {@link #split(TensorOps, Object)} eagerly. */
+  public NDList split(NDArray x) {
+    List<NDArray> parts = split(EagerOps.FLOAT32, x);
+    return parts instanceof NDList list ? list : new NDList(parts);
+  }
+
+  /** {@link #join(TensorOps, Object, Object)} eagerly. */
+  public NDArray join(NDArray kept, NDArray changed) {
+    return join(EagerOps.FLOAT32, kept, changed);
+  }
+
+  /** {@link #split(TensorOps, Object)} into an ONNX graph: the names of (kept, changed). */
+  public List<String> emitSplit(OnnxGraph graph, String x) {
+    return split(new OnnxOps(graph), Traced.named(x)).stream().map(Traced::name).toList();
+  }
+
+  /** {@link #join(TensorOps, Object, Object)} into an ONNX graph. */
+  public String emitJoin(OnnxGraph graph, String kept, String changed) {
+    return join(new OnnxOps(graph), Traced.named(kept), Traced.named(changed)).name();
   }
 }

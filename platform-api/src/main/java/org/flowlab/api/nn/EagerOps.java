@@ -138,6 +138,26 @@ public final class EagerOps implements TensorOps<NDArray> {
   }
 
   @Override
+  public NDArray matMul(NDArray a, NDArray b) {
+    return a.matMul(b);
+  }
+
+  @Override
+  public NDList split(NDArray x, int axis, long[] points) {
+    return x.split(points, axis);
+  }
+
+  @Override
+  public NDArray concat(NDArray a, NDArray b, int axis) {
+    return a.concat(b, axis);
+  }
+
+  @Override
+  public NDArray zerosPerSample(NDArray like) {
+    return like.getManager().zeros(new Shape(like.getShape().get(0)), like.getDataType());
+  }
+
+  @Override
   public NDArray sumAfter(NDArray x, int leading) {
     int rank = x.getShape().dimension();
     if (leading >= rank) {

@@ -199,6 +199,43 @@ public final class DualOps<T> implements TensorOps<Dual<T>> {
   }
 
   @Override
+  public Dual<T> matMul(Dual<T> a, Dual<T> b) {
+    T ta = a.tangent() == null ? null : base.matMul(a.tangent(), b.primal());
+    T tb = b.tangent() == null ? null : base.matMul(lift(a.primal()), b.tangent());
+    return new Dual<>(base.matMul(a.primal(), b.primal()), sum(ta, tb));
+  }
+
+  @Override
+  public List<Dual<T>> split(Dual<T> x, int axis, long[] points) {
+    List<T> values = base.split(x.primal(), axis, points);
+    List<T> tangents =
+        x.tangent() == null ? null : base.split(x.tangent(), axis + layout.extraAxes(), points);
+    List<Dual<T>> out = new ArrayList<>(values.size());
+    for (int i = 0; i < values.size(); i++) {
+      out.add(new Dual<>(values.get(i), tangents == null ? null : tangents.get(i)));
+    }
+    return out;
+  }
+
+  @Override
+  public Dual<T> concat(Dual<T> a, Dual<T> b, int axis) {
+    T t = null;
+    if (a.tangent() != null || b.tangent() != null) {
+      if (a.tangent() == null || b.tangent() == null) {
+        throw new UnsupportedOperationException(
+            "concat of a value with a tangent and one without: give the constant a zero tangent");
+      }
+      t = base.concat(a.tangent(), b.tangent(), axis + layout.extraAxes());
+    }
+    return new Dual<>(base.concat(a.primal(), b.primal(), axis), t);
+  }
+
+  @Override
+  public Dual<T> zerosPerSample(Dual<T> like) {
+    return new Dual<>(base.zerosPerSample(like.primal()), null);
+  }
+
+  @Override
   public Dual<T> sumAfter(Dual<T> x, int leading) {
     T t = x.tangent() == null ? null : base.sumAfter(x.tangent(), leading + layout.extraAxes());
     return new Dual<>(base.sumAfter(x.primal(), leading), t);

@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.flowlab.api.onnx.OnnxGraph;
+import org.flowlab.api.onnx.OnnxTensor;
 
 /**
  * The ONNX interpretation: every op adds its node to an {@link OnnxGraph} and returns the recorded
@@ -48,8 +49,8 @@ public final class OnnxOps implements TensorOps<Traced> {
             if (!primal.batched()) {
               return primal;
             }
-            return new Traced(
-                graph.unsqueeze(primal.name(), 1), new Shape(1).addAll(primal.shape()), true);
+            Shape shape = primal.shape() == null ? null : new Shape(1).addAll(primal.shape());
+            return new Traced(graph.unsqueeze(primal.name(), 1), shape, true);
           }
         });
   }
@@ -60,6 +61,9 @@ public final class OnnxOps implements TensorOps<Traced> {
   }
 
   private static Traced broadcast(String name, Traced a, Traced b) {
+    if (a.shape() == null || b.shape() == null) {
+      return new Traced(name, null, a.batched() || b.batched());
+    }
     long[] x = full(a);
     long[] y = full(b);
     int rank = Math.max(x.length, y.length);
@@ -76,6 +80,7 @@ public final class OnnxOps implements TensorOps<Traced> {
 
   /** The shape with the batch axis as −1. */
   private static long[] full(Traced t) {
+    t.rank(); // fails for an unknown shape
     if (!t.batched()) {
       return t.shape().getShape();
     }
@@ -220,6 +225,52 @@ public final class OnnxOps implements TensorOps<Traced> {
   }
 
   @Override
+  public Traced matMul(Traced a, Traced b) {
+    Shape shape = null;
+    if (a.shape() != null && b.shape() != null) {
+      Shape left = a.shape();
+      shape = left.slice(0, left.dimension() - 1).add(b.shape().get(b.shape().dimension() - 1));
+    }
+    return new Traced(graph.matMul(a.name(), b.name()), shape, a.batched() || b.batched());
+  }
+
+  /** One Slice node per piece, so the length of the last piece need not be known. */
+  @Override
+  public List<Traced> split(Traced x, int axis, long[] points) {
+    List<Traced> out = new ArrayList<>(points.length + 1);
+    long start = 0;
+    for (int i = 0; i <= points.length; i++) {
+      long end = i < points.length ? points[i] : Long.MAX_VALUE;
+      Shape shape = null;
+      if (x.shape() != null) {
+        long[] dims = full(x);
+        dims[axis] = Math.min(end, dims[axis]) - start;
+        shape = new Shape(x.batched() ? Arrays.copyOfRange(dims, 1, dims.length) : dims);
+      }
+      out.add(new Traced(graph.slice(x.name(), axis, start, end), shape, x.batched()));
+      start = end;
+    }
+    return out;
+  }
+
+  @Override
+  public Traced concat(Traced a, Traced b, int axis) {
+    Shape shape = null;
+    if (a.shape() != null && b.shape() != null) {
+      long[] dims = full(a);
+      dims[axis] += full(b)[axis];
+      shape = new Shape(a.batched() ? Arrays.copyOfRange(dims, 1, dims.length) : dims);
+    }
+    return new Traced(graph.concat(axis, a.name(), b.name()), shape, a.batched());
+  }
+
+  @Override
+  public Traced zerosPerSample(Traced like) {
+    return new Traced(
+        graph.zerosPerSample(new OnnxTensor(like.name(), like.shape())), new Shape(), true);
+  }
+
+  @Override
   public Traced sumAfter(Traced x, int leading) {
     int rank = x.rank();
     if (leading >= rank) {
@@ -234,21 +285,22 @@ public final class OnnxOps implements TensorOps<Traced> {
     return new Traced(graph.reduceSum(x.name(), false, axes), new Shape(kept), x.batched());
   }
 
+  /** Equal blocks by one Split node (no sizes: ONNX splits evenly), each squeezed. */
   @Override
   public List<Traced> blocks(Traced x, int axis, int count) {
-    long[] dims = full(x);
-    long size = dims[axis] / count;
-    long[] sizes = new long[count];
-    Arrays.fill(sizes, size);
-    long[] rest = new long[dims.length - 1];
-    for (int i = 0, j = 0; i < dims.length; i++) {
-      if (i != axis) {
-        rest[j++] = dims[i];
+    Shape shape = null;
+    if (x.shape() != null) {
+      long[] dims = full(x);
+      long[] rest = new long[dims.length - 1];
+      for (int i = 0, j = 0; i < dims.length; i++) {
+        if (i != axis) {
+          rest[j++] = dims[i];
+        }
       }
+      shape = new Shape(x.batched() ? Arrays.copyOfRange(rest, 1, rest.length) : rest);
     }
-    Shape shape = new Shape(x.batched() ? Arrays.copyOfRange(rest, 1, rest.length) : rest);
     List<Traced> out = new ArrayList<>(count);
-    for (String part : graph.split(x.name(), axis, sizes)) {
+    for (String part : graph.ops("Split", List.of(x.name()), count, Map.of("axis", (long) axis))) {
       String squeezed = graph.op("Squeeze", List.of(part, graph.longs(axis)), Map.of());
       out.add(new Traced(squeezed, shape, x.batched()));
     }

@@ -76,6 +76,21 @@ public interface TensorOps<T> {
    */
   T conv2d(T x, T weight, T bias, int pad);
 
+  /**
+   * {@code a·b}, a matrix product in float32 whatever the run's autocast (0/1 selection matrices
+   * stay exact).
+   */
+  T matMul(T a, T b);
+
+  /** {@code x} cut along {@code axis} before each index in {@code points} (DJL's split). */
+  List<T> split(T x, int axis, long[] points);
+
+  /** {@code a} and {@code b} joined along {@code axis}. */
+  T concat(T a, T b, int axis);
+
+  /** Zeros of shape {@code (N)}, N the batch size of {@code like}: an empty per-sample log-det. */
+  T zerosPerSample(T like);
+
   /** The sum over every axis after the first {@code leading} ones (1: the per-sample sum). */
   T sumAfter(T x, int leading);
 

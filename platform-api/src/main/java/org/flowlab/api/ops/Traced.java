@@ -17,16 +17,27 @@ public record Traced(String name, Shape shape, boolean batched) {
     return new Traced(tensor.name(), tensor.eventShape(), true);
   }
 
+  /** The batched value {@code name} whose shape is not known: elementwise ops and blocks only. */
+  public static Traced named(String name) {
+    return new Traced(name, null, true);
+  }
+
   /** This batched value as an {@link OnnxTensor}. */
   public OnnxTensor tensor() {
     if (!batched) {
       throw new IllegalStateException(name + " has no batch axis");
+    }
+    if (shape == null) {
+      throw new IllegalStateException(name + " has no known shape");
     }
     return new OnnxTensor(name, shape);
   }
 
   /** The rank with the batch axis counted. */
   int rank() {
+    if (shape == null) {
+      throw new IllegalStateException(name + " has no known shape");
+    }
     return shape.dimension() + (batched ? 1 : 0);
   }
 }

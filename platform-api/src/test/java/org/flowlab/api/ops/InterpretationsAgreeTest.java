@@ -1,0 +1,296 @@
+package org.flowlab.api.ops;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import java.util.List;
+import java.util.Map;
+import org.flowlab.api.nn.EagerOps;
+import org.flowlab.api.nn.Scalars;
+import org.flowlab.api.ode.DormandPrince;
+import org.flowlab.api.ode.Field;
+import org.flowlab.api.ode.RungeKutta4;
+import org.flowlab.api.onnx.OnnxGraph;
+import org.flowlab.api.onnx.OnnxTensor;
+import org.flowlab.api.onnx.runtime.OnnxSession;
+import org.flowlab.api.onnx.runtime.OnnxSession.Input;
+import org.flowlab.api.random.Seeds;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Every op of {@link TensorOps}, written once, agrees in its interpretations: eager values and ONNX
+ * Runtime values of the recorded graph; eager dual tangents and central finite differences; dual
+ * tangents recorded into ONNX (k per sample) and eager dual tangents.
+ */
+class InterpretationsAgreeTest {
+  private static final int N = 3;
+  private static final int K = 2;
+
+  /** One op under test, with its per-sample input shape and two parameter shapes. */
+  enum Case {
+    ADD(4, 4) {
+      @Override
+      <T> T apply(TensorOps<T> o, T x, T p, T q) {
+        return o.add(x, p);
+      }
+    },
+    SUB(4, 4) {
+      @Override
+      <T> T apply(TensorOps<T> o, T x, T p, T q) {
+        return o.sub(p, o.mul(x, x));
+      }
+    },
+    MUL(4, 4) {
+      @Override
+      <T> T apply(TensorOps<T> o, T x, T p, T q) {
+        return o.mul(o.mul(x, p), x);
+      }
+    },
+    DIV(4, 4) {
+      @Override
+      <T> T apply(TensorOps<T> o, T x, T p, T q) {
+        return o.div(o.mul(x, p), o.addScalar(o.mul(x, x), 1));
+      }
+    },
+    NEG_SCALARS(4, 4) {
+      @Override
+      <T> T apply(TensorOps<T> o, T x, T p, T q) {
+        return o.neg(o.mulScalar(o.addScalar(x, 0.5), 3));
+      }
+    },
+    MIN_SCALAR(4, 4) {
+      @Override
+      <T> T apply(TensorOps<T> o, T x, T p, T q) {
+        return o.minScalar(o.mulScalar(x, 2), 0.5);
+      }
+    },
+    POSITIVE(4, 4) {
+      @Override
+      <T> T apply(TensorOps<T> o, T x, T p, T q) {
+        return o.mul(o.positive(x), x);
+      }
+    },
+    EXP_LOG(4, 4) {
+      @Override
+      <T> T apply(TensorOps<T> o, T x, T p, T q) {
+        return o.add(o.exp(x), o.log(o.addScalar(o.mul(x, x), 0.5)));
+      }
+    },
+    TANH(4, 4) {
+      @Override
+      <T> T apply(TensorOps<T> o, T x, T p, T q) {
+        return o.tanh(x);
+      }
+    },
+    SIGMOID(4, 4) {
+      @Override
+      <T> T apply(TensorOps<T> o, T x, T p, T q) {
+        return o.sigmoid(x);
+      }
+    },
+    SOFTPLUS(4, 4) {
+      @Override
+      <T> T apply(TensorOps<T> o, T x, T p, T q) {
+        return o.softplus(o.mul(x, p));
+      }
+    },
+    RELU(4, 4) {
+      @Override
+      <T> T apply(TensorOps<T> o, T x, T p, T q) {
+        return o.relu(x);
+      }
+    },
+    ELU(4, 4) {
+      @Override
+      <T> T apply(TensorOps<T> o, T x, T p, T q) {
+        return o.elu(x);
+      }
+    },
+    LINEAR(4, 3, 4) {
+      @Override
+      <T> T apply(TensorOps<T> o, T x, T p, T q) {
+        return o.linear(x, p, q);
+      }
+    },
+    LINEAR_NO_BIAS(4, 3, 4) {
+      @Override
+      <T> T apply(TensorOps<T> o, T x, T p, T q) {
+        return o.linear(o.tanh(x), p, null);
+      }
+    },
+    CONV2D(new Shape(2, 4, 4), new Shape(3, 2, 3, 3)) {
+      @Override
+      <T> T apply(TensorOps<T> o, T x, T p, T q) {
+        return o.conv2d(x, p, q, 1);
+      }
+    },
+    SUM_AFTER(new Shape(2, 3), new Shape(2, 3)) {
+      @Override
+      <T> T apply(TensorOps<T> o, T x, T p, T q) {
+        return o.sumAfter(o.mul(o.tanh(x), p), 1);
+      }
+    },
+    BLOCKS(new Shape(2, 3), new Shape(2, 3)) {
+      @Override
+      <T> T apply(TensorOps<T> o, T x, T p, T q) {
+        List<T> blocks = o.blocks(o.mul(x, p), 1, 2);
+        return o.mul(blocks.get(0), o.exp(blocks.get(1)));
+      }
+    };
+
+    final Shape event;
+    final Shape param;
+
+    Case(long event, long... param) {
+      this(new Shape(event), new Shape(param));
+    }
+
+    Case(Shape event, Shape param) {
+      this.event = event;
+      this.param = param;
+    }
+
+    /**
+     * The op of {@code x} with parameters {@code p} (shape {@code param}) and {@code q} (shape
+     * {@code param[0]}).
+     */
+    abstract <T> T apply(TensorOps<T> o, T x, T p, T q);
+
+    /** The op with its parameters read through {@code o}. */
+    <T> T run(TensorOps<T> o, T x, NDArray p, NDArray q) {
+      return apply(o, x, o.parameter(p), o.parameter(q));
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Case.class)
+  void eagerDualAndOnnxAgree(Case op) {
+    try (NDManager m = NDManager.newBaseManager()) {
+      NDArray x = awayFromKinks(normal(m, new Shape(N).addAll(op.event), "x"));
+      NDArray v = normal(m, new Shape(N, K).addAll(op.event), "v");
+      NDArray p = normal(m, op.param, "p");
+      NDArray q = normal(m, new Shape(op.param.get(0)), "q");
+      EagerOps eager = EagerOps.FLOAT32;
+      NDArray value = op.run(eager, x, p, q);
+
+      OnnxGraph g = new OnnxGraph("ops");
+      OnnxTensor xIn = g.input("x", op.event);
+      OnnxTensor vIn = g.input("v", new Shape(K).addAll(op.event));
+      OnnxOps onnx = new OnnxOps(g);
+      Traced traced = op.run(onnx, Traced.of(xIn), p, q);
+      g.output("value", traced.tensor());
+      DualOps<Traced> onnxDual = onnx.tangents();
+      Dual<Traced> jvp = op.run(onnxDual, new Dual<>(Traced.of(xIn), Traced.of(vIn)), p, q);
+      g.output("dual_value", jvp.primal().tensor());
+      g.output("tangents", jvp.tangent().tensor());
+      assertEquals(
+          new Shape(K).addAll(traced.shape()), jvp.tangent().shape(), "recorded tangent shape");
+
+      Map<String, Input> inputs =
+          Map.of(
+              "x", new Input(x.toFloatArray(), x.getShape().getShape()),
+              "v", new Input(v.toFloatArray(), v.getShape().getShape()));
+      try (OnnxSession ort = OnnxSession.open(g.toBytes(), OnnxSession.Provider.CPU)) {
+        assertClose(value.toFloatArray(), ort.run(inputs, "value"), 1e-5, "ONNX value");
+        assertClose(value.toFloatArray(), ort.run(inputs, "dual_value"), 1e-5, "ONNX dual value");
+        float[] tangents = ort.run(inputs, "tangents");
+        double norm = 0;
+        for (int j = 0; j < K; j++) {
+          NDArray vj = v.get(new NDIndex(":, {}", j));
+          Dual<NDArray> d = op.run(eager.dual(), new Dual<>(x, vj), p, q);
+          float[] want = d.tangent().toFloatArray();
+          assertClose(value.toFloatArray(), d.primal().toFloatArray(), 0, "dual value");
+          assertClose(
+              finiteDifference(op, x, vj, p, q), want, 2e-3, "eager tangent vs differences");
+          int per = want.length / N;
+          float[] got = new float[want.length];
+          for (int i = 0; i < N; i++) {
+            System.arraycopy(tangents, (i * K + j) * per, got, i * per, per);
+          }
+          assertClose(want, got, 1e-4, "ONNX tangent " + j);
+          for (float w : want) {
+            norm = Math.max(norm, Math.abs(w));
+          }
+        }
+        if (op != Case.POSITIVE) {
+          assertTrue(norm > 1e-2, "tangents must not vanish, or the check is vacuous");
+        }
+      }
+    }
+  }
+
+  /** RK4 written once: its eager solve and its trace run in ONNX Runtime give the same state. */
+  @Test
+  void rungeKuttaTraceMatchesTheEagerSolve() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      NDArray a = normal(m, new Shape(3), "a");
+      NDArray y0 = normal(m, new Shape(N, 3), "y0");
+      RungeKutta4 rk4 = new RungeKutta4(5);
+      NDArray eager =
+          rk4.solve(
+                  (t, y) -> new NDList(Scalars.mul(y.get(0).mul(a).tanh(), 1 + t)),
+                  new NDList(y0),
+                  0,
+                  1)
+              .state()
+              .get(0);
+      OnnxGraph g = new OnnxGraph("rk4");
+      OnnxOps ops = new OnnxOps(g);
+      Field<Traced> field =
+          (t, y) -> List.of(ops.mulScalar(ops.tanh(ops.mul(y.get(0), ops.parameter(a))), 1 + t));
+      OnnxTensor in = g.input("y0", new Shape(3));
+      g.output("y1", rk4.trace(ops, field, List.of(Traced.of(in)), 0, 1).get(0).tensor());
+      try (OnnxSession ort = OnnxSession.open(g.toBytes(), OnnxSession.Provider.CPU)) {
+        float[] got = ort.run(Map.of("y0", new Input(y0.toFloatArray(), N, 3)), "y1");
+        assertClose(eager.toFloatArray(), got, 1e-5, "rk4 state");
+      }
+    }
+  }
+
+  @Test
+  void adaptiveStepControlSaysItCannotBeTraced() {
+    OnnxOps ops = new OnnxOps(new OnnxGraph("dopri5"));
+    UnsupportedOperationException e =
+        assertThrows(
+            UnsupportedOperationException.class,
+            () -> new DormandPrince(1e-5, 1e-5).trace(ops, (t, y) -> y, List.of(), 0, 1));
+    assertTrue(e.getMessage().contains("adaptive step control"), e.getMessage());
+  }
+
+  /** (f(x + εv) − f(x − εv)) / 2ε, eagerly. */
+  private static float[] finiteDifference(Case op, NDArray x, NDArray v, NDArray p, NDArray q) {
+    double eps = 1e-2;
+    NDArray plus = op.run(EagerOps.FLOAT32, x.add(Scalars.mul(v, eps)), p, q);
+    NDArray minus = op.run(EagerOps.FLOAT32, x.sub(Scalars.mul(v, eps)), p, q);
+    return Scalars.div(plus.sub(minus), 2 * eps).toFloatArray();
+  }
+
+  /** Moves values off the kinks at 0 (relu, elu, positive) and at 0.25 (min with 0.5 of 2x). */
+  private static NDArray awayFromKinks(NDArray x) {
+    NDArray sign = Scalars.mul(x.gte(0).toType(x.getDataType(), false), 2).sub(1);
+    NDArray moved = x.add(Scalars.mul(sign, 0.1));
+    NDArray nearQuarter = moved.sub(0.25f).abs().lt(0.1f).toType(x.getDataType(), false);
+    return moved.add(Scalars.mul(nearQuarter, 0.3));
+  }
+
+  private static void assertClose(float[] want, float[] got, double tolerance, String what) {
+    assertEquals(want.length, got.length, what + " size");
+    for (int i = 0; i < want.length; i++) {
+      assertTrue(
+          Math.abs(want[i] - got[i]) <= tolerance * (1 + Math.abs(want[i])),
+          what + "[" + i + "]: " + want[i] + " vs " + got[i]);
+    }
+  }
+
+  private static NDArray normal(NDManager m, Shape shape, String purpose) {
+    return m.create(Seeds.normal(Seeds.stream(11, purpose), Math.toIntExact(shape.size())), shape);
+  }
+}
