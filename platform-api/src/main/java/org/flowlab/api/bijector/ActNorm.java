@@ -3,17 +3,12 @@ package org.flowlab.api.bijector;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
-import org.flowlab.api.flow.Bijector;
 import org.flowlab.api.flow.LogDetMode;
-import org.flowlab.api.flow.Transformed;
 import org.flowlab.api.nn.Initializer;
 import org.flowlab.api.nn.Parameter;
 import org.flowlab.api.nn.ParameterScope;
-import org.flowlab.api.nn.Scalars;
-import org.flowlab.api.onnx.OnnxBijector;
-import org.flowlab.api.onnx.OnnxGraph;
-import org.flowlab.api.onnx.OnnxTensor;
-import org.flowlab.api.onnx.OnnxTransformed;
+import org.flowlab.api.ops.Mapped;
+import org.flowlab.api.ops.TensorOps;
 
 /**
  * Activation normalisation (Glow): a per-feature affine map, forward (data → latent) {@code z = (x
@@ -29,7 +24,7 @@ import org.flowlab.api.onnx.OnnxTransformed;
  * <p>Parameters (relative to the scope): {@code bias} and {@code log_scale}, shape {@code (c)},
  * both start at zero (the identity); buffer {@code initialized}, shape {@code (1)}, 0 or 1.
  */
-public final class ActNorm implements Bijector, OnnxBijector {
+public final class ActNorm implements DefinedBijector {
   private static final double EPS = 1e-6;
 
   private final Shape eventShape;
@@ -63,48 +58,31 @@ public final class ActNorm implements Bijector, OnnxBijector {
     this.broadcastShape = new Shape(dims);
   }
 
+  /**
+   * {@code z = (x + bias)·exp(log_scale)}, log-det {@code h·w·Σ log_scale} per sample. Few native
+   * calls: on vectors the parameters already broadcast, and the log-det is one expand.
+   */
   @Override
-  public Transformed forward(NDArray x, LogDetMode mode) {
-    // Few native calls: on vectors the parameters already broadcast, and the per-sample log-det is
-    // one expand of Σ log s (times h·w on images).
-    boolean vector = broadcastShape.dimension() == 1;
-    NDArray shift = vector ? bias : bias.reshape(broadcastShape);
-    NDArray scale = vector ? logScale.exp() : logScale.exp().reshape(broadcastShape);
-    NDArray z = x.add(shift).mul(scale);
-    NDArray total = spatial == 1 ? logScale.sum() : Scalars.mul(logScale.sum(), spatial);
-    NDArray logDet = total.broadcast(new Shape(x.getShape().get(0)));
-    return new Transformed(z, logDet, LogDetMode.EXACT);
+  public <T> Mapped<T> forward(TensorOps<T> ops, T x) {
+    T logS = ops.parameter(logScale);
+    T z = ops.mul(ops.add(x, perFeature(ops, ops.parameter(bias))), perFeature(ops, ops.exp(logS)));
+    T total = ops.sumAfter(logS, 0);
+    if (spatial != 1) {
+      total = ops.mulScalar(total, spatial);
+    }
+    return new Mapped<>(z, ops.perSample(x, total));
   }
 
+  /** {@code x = z·exp(−log_scale) − bias}. */
   @Override
-  public NDArray inverse(NDArray z) {
-    return z.mul(logScale.neg().exp().reshape(broadcastShape)).sub(bias.reshape(broadcastShape));
+  public <T> T inverse(TensorOps<T> ops, T z) {
+    T scale = perFeature(ops, ops.exp(ops.neg(ops.parameter(logScale))));
+    return ops.sub(ops.mul(z, scale), perFeature(ops, ops.parameter(bias)));
   }
 
-  /** Emits {@code z = (x + bias)·exp(log_scale)}; log-det {@code h·w·Σ log_scale} per sample. */
-  @Override
-  public OnnxTransformed emitForward(OnnxGraph graph, OnnxTensor x) {
-    String b = broadcast(graph, graph.initializer("bias", bias));
-    String ls = graph.initializer("log_scale", logScale);
-    String z = graph.mul(graph.add(x.name(), b), broadcast(graph, graph.exp(ls)));
-    String logDet = graph.mulScalar(graph.reduceSum(ls, true, 0), spatial);
-    return new OnnxTransformed(x.with(z), graph.perSample(x, logDet));
-  }
-
-  /** Emits {@code x = z·exp(−log_scale) − bias}. */
-  @Override
-  public OnnxTensor emitInverse(OnnxGraph graph, OnnxTensor z) {
-    String b = broadcast(graph, graph.initializer("bias", bias));
-    String ls = graph.initializer("log_scale", logScale);
-    String scale = broadcast(graph, graph.exp(graph.neg(ls)));
-    return z.with(graph.sub(graph.mul(z.name(), scale), b));
-  }
-
-  /** Reshapes a per-feature vector {@code (c)} so it broadcasts over {@code (N, c, h, w)}. */
-  private String broadcast(OnnxGraph graph, String perFeature) {
-    return broadcastShape.dimension() == 1
-        ? perFeature
-        : graph.reshape(perFeature, broadcastShape.getShape());
+  /** A per-feature vector {@code (c)} shaped to broadcast over {@code (N, c, h, w)}. */
+  private <T> T perFeature(TensorOps<T> ops, T vector) {
+    return broadcastShape.dimension() == 1 ? vector : ops.view(vector, broadcastShape);
   }
 
   /**

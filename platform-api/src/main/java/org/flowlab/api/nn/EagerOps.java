@@ -158,6 +158,16 @@ public final class EagerOps implements TensorOps<NDArray> {
   }
 
   @Override
+  public NDArray perSample(NDArray like, NDArray value) {
+    return value.broadcast(new Shape(like.getShape().get(0)));
+  }
+
+  @Override
+  public NDArray view(NDArray value, Shape shape) {
+    return value.reshape(shape);
+  }
+
+  @Override
   public NDArray sumAfter(NDArray x, int leading) {
     int rank = x.getShape().dimension();
     if (leading >= rank) {

@@ -1,6 +1,7 @@
 package org.flowlab.api.ops;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -233,6 +234,21 @@ public final class DualOps<T> implements TensorOps<Dual<T>> {
   @Override
   public Dual<T> zerosPerSample(Dual<T> like) {
     return new Dual<>(base.zerosPerSample(like.primal()), null);
+  }
+
+  @Override
+  public Dual<T> perSample(Dual<T> like, Dual<T> value) {
+    T t = value.tangent() == null ? null : base.perSample(like.primal(), value.tangent());
+    return new Dual<>(base.perSample(like.primal(), value.primal()), t);
+  }
+
+  @Override
+  public Dual<T> view(Dual<T> value, Shape shape) {
+    if (value.tangent() != null) {
+      throw new UnsupportedOperationException(
+          "view reshapes values without a batch axis, which have no tangent here");
+    }
+    return new Dual<>(base.view(value.primal(), shape), null);
   }
 
   @Override

@@ -271,6 +271,17 @@ public final class OnnxOps implements TensorOps<Traced> {
   }
 
   @Override
+  public Traced perSample(Traced like, Traced value) {
+    String zeros = graph.zerosPerSample(new OnnxTensor(like.name(), like.shape()));
+    return new Traced(graph.add(zeros, value.name()), new Shape(), true);
+  }
+
+  @Override
+  public Traced view(Traced value, Shape shape) {
+    return new Traced(graph.reshape(value.name(), shape.getShape()), shape, false);
+  }
+
+  @Override
   public Traced sumAfter(Traced x, int leading) {
     int rank = x.rank();
     if (leading >= rank) {

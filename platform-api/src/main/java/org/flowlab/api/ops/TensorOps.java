@@ -1,6 +1,7 @@
 package org.flowlab.api.ops;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
 import java.util.List;
 
 /**
@@ -90,6 +91,14 @@ public interface TensorOps<T> {
 
   /** Zeros of shape {@code (N)}, N the batch size of {@code like}: an empty per-sample log-det. */
   T zerosPerSample(T like);
+
+  /**
+   * {@code value} (a scalar) for every sample, shape {@code (N)}, N the batch size of {@code like}.
+   */
+  T perSample(T like, T value);
+
+  /** A value without a batch axis (a parameter, say) in a new shape of the same size. */
+  T view(T value, Shape shape);
 
   /** The sum over every axis after the first {@code leading} ones (1: the per-sample sum). */
   T sumAfter(T x, int leading);

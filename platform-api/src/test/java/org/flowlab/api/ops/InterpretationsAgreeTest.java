@@ -138,6 +138,21 @@ class InterpretationsAgreeTest {
         return o.sumAfter(o.mul(o.tanh(x), p), 1);
       }
     },
+    MATMUL_SPLIT_CONCAT(4, 4, 4) {
+      @Override
+      <T> T apply(TensorOps<T> o, T x, T p, T q) {
+        List<T> parts = o.split(o.matMul(x, p), 1, new long[] {1, 3});
+        return o.concat(o.tanh(parts.get(2)), o.mul(parts.get(0), parts.get(1)), 1);
+      }
+    },
+    PER_SAMPLE_VIEW(new Shape(2, 3), new Shape(6)) {
+      @Override
+      <T> T apply(TensorOps<T> o, T x, T p, T q) {
+        T perSample = o.perSample(x, o.sumAfter(p, 0));
+        T sum = o.sumAfter(o.mul(x, o.view(p, new Shape(2, 3))), 1);
+        return o.add(o.add(sum, perSample), o.zerosPerSample(x));
+      }
+    },
     BLOCKS(new Shape(2, 3), new Shape(2, 3)) {
       @Override
       <T> T apply(TensorOps<T> o, T x, T p, T q) {
