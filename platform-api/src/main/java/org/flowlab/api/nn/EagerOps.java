@@ -2,6 +2,7 @@ package org.flowlab.api.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
@@ -92,6 +93,21 @@ public final class EagerOps implements TensorOps<NDArray> {
   }
 
   @Override
+  public NDArray maxScalar(NDArray x, double c) {
+    return Scalars.maximum(x, c);
+  }
+
+  @Override
+  public NDArray abs(NDArray x) {
+    return x.abs();
+  }
+
+  @Override
+  public NDArray sqrt(NDArray x) {
+    return x.sqrt();
+  }
+
+  @Override
   public NDArray exp(NDArray x) {
     return x.exp();
   }
@@ -165,6 +181,35 @@ public final class EagerOps implements TensorOps<NDArray> {
   @Override
   public NDArray view(NDArray value, Shape shape) {
     return value.reshape(shape);
+  }
+
+  @Override
+  public NDArray softmax(NDArray x, int axis) {
+    return x.softmax(axis);
+  }
+
+  @Override
+  public NDArray cumSum(NDArray x, int axis) {
+    return x.cumSum(axis);
+  }
+
+  @Override
+  public NDArray sum(NDArray x, int axis) {
+    return x.sum(new int[] {axis});
+  }
+
+  @Override
+  public NDArray slice(NDArray x, int axis, long start, long end) {
+    NDIndex index = new NDIndex();
+    for (int i = 0; i < axis; i++) {
+      index.addAllDim();
+    }
+    return x.get(index.addSliceDim(start, Math.min(end, x.getShape().get(axis))));
+  }
+
+  @Override
+  public NDArray unsqueeze(NDArray x, int axis) {
+    return x.expandDims(axis);
   }
 
   @Override

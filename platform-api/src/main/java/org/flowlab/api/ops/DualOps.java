@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * Forward-mode differentiation as an interpretation: each op computes its value in the base
@@ -35,9 +36,13 @@ public final class DualOps<T> implements TensorOps<Dual<T>> {
     return layout.lift(primal);
   }
 
-  /** t · f'(x) for a pointwise f, the slope given as a value. */
-  private Dual<T> chain(T value, T tangent, T slope) {
-    return new Dual<>(value, tangent == null ? null : base.mul(tangent, lift(slope)));
+  /**
+   * A pointwise map with value {@code y}: the tangent times the slope f'(x), which {@code slope}
+   * computes from y only when there is a tangent.
+   */
+  private Dual<T> pointwise(Dual<T> x, T y, UnaryOperator<T> slope) {
+    T t = x.tangent() == null ? null : base.mul(x.tangent(), lift(slope.apply(y)));
+    return new Dual<>(y, t);
   }
 
   private T sum(T a, T b) {
@@ -98,13 +103,32 @@ public final class DualOps<T> implements TensorOps<Dual<T>> {
 
   @Override
   public Dual<T> minScalar(Dual<T> x, double c) {
-    T y = base.minScalar(x.primal(), c);
-    if (x.tangent() == null) {
-      return new Dual<>(y, null);
-    }
     // slope 1 below c, 0 above
-    T below = base.addScalar(base.neg(base.positive(base.addScalar(x.primal(), -c))), 1);
-    return chain(y, x.tangent(), below);
+    return pointwise(
+        x,
+        base.minScalar(x.primal(), c),
+        y -> base.addScalar(base.neg(base.positive(base.addScalar(x.primal(), -c))), 1));
+  }
+
+  @Override
+  public Dual<T> maxScalar(Dual<T> x, double c) {
+    return pointwise(
+        x, base.maxScalar(x.primal(), c), y -> base.positive(base.addScalar(x.primal(), -c)));
+  }
+
+  @Override
+  public Dual<T> abs(Dual<T> x) {
+    return pointwise(
+        x,
+        base.abs(x.primal()),
+        y -> base.addScalar(base.mulScalar(base.positive(x.primal()), 2), -1));
+  }
+
+  @Override
+  public Dual<T> sqrt(Dual<T> x) {
+    T y = base.sqrt(x.primal());
+    T t = x.tangent() == null ? null : base.div(x.tangent(), lift(base.mulScalar(y, 2)));
+    return new Dual<>(y, t);
   }
 
   @Override
@@ -114,8 +138,7 @@ public final class DualOps<T> implements TensorOps<Dual<T>> {
 
   @Override
   public Dual<T> exp(Dual<T> x) {
-    T y = base.exp(x.primal());
-    return chain(y, x.tangent(), y);
+    return pointwise(x, base.exp(x.primal()), y -> y);
   }
 
   @Override
@@ -127,51 +150,35 @@ public final class DualOps<T> implements TensorOps<Dual<T>> {
 
   @Override
   public Dual<T> tanh(Dual<T> x) {
-    T y = base.tanh(x.primal());
-    if (x.tangent() == null) {
-      return new Dual<>(y, null);
-    }
-    return chain(y, x.tangent(), base.addScalar(base.neg(base.mul(y, y)), 1));
+    return pointwise(x, base.tanh(x.primal()), y -> base.addScalar(base.neg(base.mul(y, y)), 1));
   }
 
   @Override
   public Dual<T> sigmoid(Dual<T> x) {
-    T s = base.sigmoid(x.primal());
-    if (x.tangent() == null) {
-      return new Dual<>(s, null);
-    }
-    return chain(s, x.tangent(), base.mul(s, base.addScalar(base.neg(s), 1)));
+    return pointwise(x, base.sigmoid(x.primal()), s -> base.mul(s, base.addScalar(base.neg(s), 1)));
   }
 
   @Override
   public Dual<T> softplus(Dual<T> x) {
-    T y = base.softplus(x.primal());
-    if (x.tangent() == null) {
-      return new Dual<>(y, null);
-    }
-    return chain(y, x.tangent(), base.sigmoid(x.primal()));
+    return pointwise(x, base.softplus(x.primal()), y -> base.sigmoid(x.primal()));
   }
 
   @Override
   public Dual<T> relu(Dual<T> x) {
-    T y = base.relu(x.primal());
-    if (x.tangent() == null) {
-      return new Dual<>(y, null);
-    }
-    return chain(y, x.tangent(), base.positive(x.primal()));
+    return pointwise(x, base.relu(x.primal()), y -> base.positive(x.primal()));
   }
 
   @Override
   public Dual<T> elu(Dual<T> x) {
-    T y = base.elu(x.primal());
-    if (x.tangent() == null) {
-      return new Dual<>(y, null);
-    }
     // 1 for x > 0, exp(x) otherwise: p + (1 − p)·exp(min(x, 0)), exact for p in {0, 1}
-    T p = base.positive(x.primal());
-    T negative = base.exp(base.minScalar(x.primal(), 0));
-    T slope = base.add(p, base.mul(base.addScalar(base.neg(p), 1), negative));
-    return chain(y, x.tangent(), slope);
+    return pointwise(
+        x,
+        base.elu(x.primal()),
+        y -> {
+          T p = base.positive(x.primal());
+          T negative = base.exp(base.minScalar(x.primal(), 0));
+          return base.add(p, base.mul(base.addScalar(base.neg(p), 1), negative));
+        });
   }
 
   @Override
@@ -249,6 +256,44 @@ public final class DualOps<T> implements TensorOps<Dual<T>> {
           "view reshapes values without a batch axis, which have no tangent here");
     }
     return new Dual<>(base.view(value.primal(), shape), null);
+  }
+
+  /** {@code y ⊙ (t − Σ y ⊙ t)} along the axis. */
+  @Override
+  public Dual<T> softmax(Dual<T> x, int axis) {
+    T y = base.softmax(x.primal(), axis);
+    if (x.tangent() == null) {
+      return new Dual<>(y, null);
+    }
+    int tangentAxis = axis + layout.extraAxes();
+    T weighted = base.mul(lift(y), x.tangent());
+    T mean = base.unsqueeze(base.sum(weighted, tangentAxis), tangentAxis);
+    return new Dual<>(y, base.sub(weighted, base.mul(lift(y), mean)));
+  }
+
+  @Override
+  public Dual<T> cumSum(Dual<T> x, int axis) {
+    T t = x.tangent() == null ? null : base.cumSum(x.tangent(), axis + layout.extraAxes());
+    return new Dual<>(base.cumSum(x.primal(), axis), t);
+  }
+
+  @Override
+  public Dual<T> sum(Dual<T> x, int axis) {
+    T t = x.tangent() == null ? null : base.sum(x.tangent(), axis + layout.extraAxes());
+    return new Dual<>(base.sum(x.primal(), axis), t);
+  }
+
+  @Override
+  public Dual<T> slice(Dual<T> x, int axis, long start, long end) {
+    T t =
+        x.tangent() == null ? null : base.slice(x.tangent(), axis + layout.extraAxes(), start, end);
+    return new Dual<>(base.slice(x.primal(), axis, start, end), t);
+  }
+
+  @Override
+  public Dual<T> unsqueeze(Dual<T> x, int axis) {
+    T t = x.tangent() == null ? null : base.unsqueeze(x.tangent(), axis + layout.extraAxes());
+    return new Dual<>(base.unsqueeze(x.primal(), axis), t);
   }
 
   @Override

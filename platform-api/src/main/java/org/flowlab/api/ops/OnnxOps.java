@@ -140,6 +140,21 @@ public final class OnnxOps implements TensorOps<Traced> {
   }
 
   @Override
+  public Traced maxScalar(Traced x, double c) {
+    return same(graph.op("Max", List.of(x.name(), graph.scalar(c)), Map.of()), x);
+  }
+
+  @Override
+  public Traced abs(Traced x) {
+    return same(graph.abs(x.name()), x);
+  }
+
+  @Override
+  public Traced sqrt(Traced x) {
+    return same(graph.op("Sqrt", List.of(x.name()), Map.of()), x);
+  }
+
+  @Override
   public Traced exp(Traced x) {
     return same(graph.exp(x.name()), x);
   }
@@ -279,6 +294,57 @@ public final class OnnxOps implements TensorOps<Traced> {
   @Override
   public Traced view(Traced value, Shape shape) {
     return new Traced(graph.reshape(value.name(), shape.getShape()), shape, false);
+  }
+
+  @Override
+  public Traced softmax(Traced x, int axis) {
+    return same(graph.op("Softmax", List.of(x.name()), Map.of("axis", (long) axis)), x);
+  }
+
+  @Override
+  public Traced cumSum(Traced x, int axis) {
+    String axisValue = graph.op("Constant", List.of(), Map.of("value_int", (long) axis));
+    return same(graph.op("CumSum", List.of(x.name(), axisValue), Map.of()), x);
+  }
+
+  @Override
+  public Traced sum(Traced x, int axis) {
+    return reshaped(graph.reduceSum(x.name(), false, axis), x, axis, 0);
+  }
+
+  @Override
+  public Traced slice(Traced x, int axis, long start, long end) {
+    Shape shape = null;
+    if (x.shape() != null) {
+      long[] dims = full(x);
+      dims[axis] = Math.min(end, dims[axis]) - start;
+      shape = new Shape(x.batched() ? Arrays.copyOfRange(dims, 1, dims.length) : dims);
+    }
+    return new Traced(graph.slice(x.name(), axis, start, end), shape, x.batched());
+  }
+
+  @Override
+  public Traced unsqueeze(Traced x, int axis) {
+    return reshaped(graph.unsqueeze(x.name(), axis), x, axis, 1);
+  }
+
+  /** {@code x}'s shape with {@code axis} removed (length 0) or inserted with length 1. */
+  private static Traced reshaped(String name, Traced x, int axis, int length) {
+    if (x.shape() == null) {
+      return new Traced(name, null, x.batched());
+    }
+    List<Long> dims = new ArrayList<>();
+    for (long d : full(x)) {
+      dims.add(d);
+    }
+    if (length == 0) {
+      dims.remove(axis);
+    } else {
+      dims.add(axis, 1L);
+    }
+    long[] out = dims.stream().mapToLong(Long::longValue).toArray();
+    return new Traced(
+        name, new Shape(x.batched() ? Arrays.copyOfRange(out, 1, out.length) : out), x.batched());
   }
 
   @Override

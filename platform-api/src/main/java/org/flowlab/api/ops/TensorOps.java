@@ -47,6 +47,15 @@ public interface TensorOps<T> {
   /** 1 where x &gt; 0, else 0 (a constant: its derivative is zero). */
   T positive(T x);
 
+  /** max(x, c) elementwise. */
+  T maxScalar(T x, double c);
+
+  /** |x|. */
+  T abs(T x);
+
+  /** √x. */
+  T sqrt(T x);
+
   /** exp(x). */
   T exp(T x);
 
@@ -99,6 +108,21 @@ public interface TensorOps<T> {
 
   /** A value without a batch axis (a parameter, say) in a new shape of the same size. */
   T view(T value, Shape shape);
+
+  /** The softmax along {@code axis}. */
+  T softmax(T x, int axis);
+
+  /** The running sum along {@code axis}. */
+  T cumSum(T x, int axis);
+
+  /** The sum along {@code axis}, which disappears. */
+  T sum(T x, int axis);
+
+  /** {@code x[..., start:end, ...]} along {@code axis}; {@code end} may exceed the length. */
+  T slice(T x, int axis, long start, long end);
+
+  /** {@code x} with a new axis of length 1 at {@code axis}. */
+  T unsqueeze(T x, int axis);
 
   /** The sum over every axis after the first {@code leading} ones (1: the per-sample sum). */
   T sumAfter(T x, int leading);

@@ -153,6 +153,25 @@ class InterpretationsAgreeTest {
         return o.add(o.add(sum, perSample), o.zerosPerSample(x));
       }
     },
+    ABS_SQRT_MAX(4, 4) {
+      @Override
+      <T> T apply(TensorOps<T> o, T x, T p, T q) {
+        return o.add(o.sqrt(o.addScalar(o.abs(x), 0.5)), o.maxScalar(o.mulScalar(x, 2), 0.5));
+      }
+    },
+    SOFTMAX_CUMSUM(new Shape(3, 2), new Shape(3, 2)) {
+      @Override
+      <T> T apply(TensorOps<T> o, T x, T p, T q) {
+        return o.mul(o.cumSum(o.softmax(o.mul(x, p), 1), 1), x);
+      }
+    },
+    SLICE_SUM_UNSQUEEZE(new Shape(3, 2), new Shape(3, 2)) {
+      @Override
+      <T> T apply(TensorOps<T> o, T x, T p, T q) {
+        T rows = o.slice(o.mul(x, p), 1, 1, 9);
+        return o.mul(o.unsqueeze(o.sum(o.tanh(rows), 1), 1), x);
+      }
+    },
     BLOCKS(new Shape(2, 3), new Shape(2, 3)) {
       @Override
       <T> T apply(TensorOps<T> o, T x, T p, T q) {
@@ -288,7 +307,10 @@ class InterpretationsAgreeTest {
     return Scalars.div(plus.sub(minus), 2 * eps).toFloatArray();
   }
 
-  /** Moves values off the kinks at 0 (relu, elu, positive) and at 0.25 (min with 0.5 of 2x). */
+  /**
+   * Moves values off the kinks at 0 (relu, elu, positive, abs) and at 0.25 (min, max with 0.5 of
+   * 2x).
+   */
   private static NDArray awayFromKinks(NDArray x) {
     NDArray sign = Scalars.mul(x.gte(0).toType(x.getDataType(), false), 2).sub(1);
     NDArray moved = x.add(Scalars.mul(sign, 0.1));
