@@ -82,7 +82,7 @@ public final class ActNorm implements DefinedBijector {
 
   /** A per-feature vector {@code (c)} shaped to broadcast over {@code (N, c, h, w)}. */
   private <T> T perFeature(TensorOps<T> ops, T vector) {
-    return broadcastShape.dimension() == 1 ? vector : ops.view(vector, broadcastShape);
+    return broadcastShape.dimension() == 1 ? vector : ops.reshape(vector, broadcastShape);
   }
 
   /**

@@ -18,7 +18,7 @@ import org.flowlab.api.ops.TensorOps;
  *       at s = 0).
  * </ul>
  */
-public final class AffineTransform implements DefinedTransform {
+public final class AffineTransform implements ElementwiseTransform {
   /** The offset added to s before the gate's sigmoid. */
   public static final double GATE_OFFSET = 2.0;
 

@@ -1,21 +1,15 @@
 package org.flowlab.api.bijector;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
-import org.flowlab.api.bijector.ElementwiseTransform.Emitted;
-import org.flowlab.api.bijector.ElementwiseTransform.Result;
 import org.flowlab.api.flow.Bijector;
-import org.flowlab.api.flow.LogDetMode;
-import org.flowlab.api.flow.Transformed;
 import org.flowlab.api.nn.Activation;
+import org.flowlab.api.nn.EagerOps;
 import org.flowlab.api.nn.Made;
 import org.flowlab.api.nn.ParameterScope;
-import org.flowlab.api.onnx.OnnxBijector;
-import org.flowlab.api.onnx.OnnxGraph;
-import org.flowlab.api.onnx.OnnxTensor;
-import org.flowlab.api.onnx.OnnxTransformed;
+import org.flowlab.api.ops.Mapped;
+import org.flowlab.api.ops.TensorOps;
 
 /**
  * An autoregressive bijector on vectors {@code (N, d)}: an elementwise transform τ whose parameters
@@ -37,7 +31,7 @@ import org.flowlab.api.onnx.OnnxTransformed;
  * <p>Parameters (relative to the scope): the MADE's, {@code made.0.weight}, {@code made.0.mask}, …
  * Its output is reshaped to {@code (N, P, d)}, P = {@code transform.paramsPerElement()}.
  */
-public final class Autoregressive implements Bijector, OnnxBijector {
+public final class Autoregressive implements DefinedBijector {
   /** Which direction of an autoregressive bijector takes a single pass. */
   public enum Direction {
     /** Data → latent in one pass (masked autoregressive flow): fast density, slow sampling. */
@@ -50,6 +44,7 @@ public final class Autoregressive implements Bijector, OnnxBijector {
   private final ElementwiseTransform transform;
   private final Direction direction;
   private final Shape paramsShape;
+  private final EagerOps eager;
 
   /**
    * @param scope where the conditioner registers {@code made.*}
@@ -75,6 +70,7 @@ public final class Autoregressive implements Bijector, OnnxBijector {
     this.transform = transform;
     this.direction = direction;
     this.paramsShape = new Shape(-1, p, order.length);
+    this.eager = EagerOps.of(scope.autocast());
   }
 
   /**
@@ -135,68 +131,44 @@ public final class Autoregressive implements Bijector, OnnxBijector {
   }
 
   @Override
-  public Transformed forward(NDArray x, LogDetMode mode) {
-    Result r = direction == Direction.MAF ? onePass(x) : passes(x);
-    return new Transformed(r.value(), r.logAbsDet().sum(new int[] {1}), LogDetMode.EXACT);
+  public EagerOps eager() {
+    return eager;
   }
 
+  /** Data → latent: g for MAF, the passes for IAF; log-det {@code Σ_j} of the log-derivatives. */
   @Override
-  public NDArray inverse(NDArray z) {
-    return (direction == Direction.MAF ? passes(z) : onePass(z)).value();
+  public <T> Mapped<T> forward(TensorOps<T> ops, T x) {
+    Mapped<T> r = direction == Direction.MAF ? onePass(ops, x) : passes(ops, x);
+    return new Mapped<>(r.value(), ops.sumAfter(r.logDet(), 1));
+  }
+
+  /** Latent → data: the passes for MAF, g for IAF. */
+  @Override
+  public <T> T inverse(TensorOps<T> ops, T z) {
+    return (direction == Direction.MAF ? passes(ops, z) : onePass(ops, z)).value();
   }
 
   /** {@code g(u) = τ(u; Made(u))}. */
-  private Result onePass(NDArray u) {
-    return transform.forward(u, made.forward(u).reshape(paramsShape));
+  private <T> Mapped<T> onePass(TensorOps<T> ops, T u) {
+    return transform.forward(ops, u, params(ops, u));
   }
 
   /**
-   * {@code g⁻¹(v)}: {@code u ← τ⁻¹(v; Made(u))} from {@code u = v}. The last pass's parameters are
-   * those of the solution, so its log-derivatives are the exact {@code log|∂u/∂v|}.
+   * {@code g⁻¹(v)}: {@code u ← τ⁻¹(v; Made(u))} from {@code u = v}, a fixed number of passes (in a
+   * graph, unrolled: the MADE is recorded again over the same initializers). The last pass's
+   * parameters are those of the solution, so its log-derivatives are the exact {@code log|∂u/∂v|}.
    */
-  private Result passes(NDArray v) {
-    NDArray u = v;
-    Result r = null;
+  private <T> Mapped<T> passes(TensorOps<T> ops, T v) {
+    T u = v;
+    Mapped<T> r = null;
     for (int k = 0; k < made.inversePasses(); k++) {
-      r = transform.inverse(v, made.forward(u).reshape(paramsShape));
+      r = transform.inverse(ops, v, params(ops, u));
       u = r.value();
     }
     return r;
   }
 
-  /** Emits the forward map: g for MAF, the unrolled passes for IAF; log-det {@code Σ_j}. */
-  @Override
-  public OnnxTransformed emitForward(OnnxGraph graph, OnnxTensor x) {
-    Emitted e = direction == Direction.MAF ? emitOnePass(graph, x) : emitPasses(graph, x);
-    return new OnnxTransformed(x.with(e.value()), graph.reduceSum(e.logAbsDet(), false, 1));
-  }
-
-  /** Emits the inverse map: the unrolled passes for MAF, g for IAF. */
-  @Override
-  public OnnxTensor emitInverse(OnnxGraph graph, OnnxTensor z) {
-    return z.with(
-        (direction == Direction.MAF ? emitPasses(graph, z) : emitOnePass(graph, z)).value());
-  }
-
-  private Emitted emitOnePass(OnnxGraph graph, OnnxTensor u) {
-    return transform.emitForward(graph, u.name(), emitParams(graph, u));
-  }
-
-  /**
-   * The passes unrolled: each emits the MADE again over the same initializers (the graph adds a
-   * weight once however often it is used).
-   */
-  private Emitted emitPasses(OnnxGraph graph, OnnxTensor v) {
-    OnnxTensor u = v;
-    Emitted e = null;
-    for (int k = 0; k < made.inversePasses(); k++) {
-      e = transform.emitInverse(graph, v.name(), emitParams(graph, u));
-      u = v.with(e.value());
-    }
-    return e;
-  }
-
-  private String emitParams(OnnxGraph graph, OnnxTensor u) {
-    return graph.reshape(made.emit(graph, u).name(), paramsShape.getShape());
+  private <T> T params(TensorOps<T> ops, T u) {
+    return ops.reshape(made.apply(ops, u), paramsShape);
   }
 }

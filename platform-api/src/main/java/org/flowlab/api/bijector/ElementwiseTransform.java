@@ -1,7 +1,12 @@
 package org.flowlab.api.bijector;
 
 import ai.djl.ndarray.NDArray;
+import org.flowlab.api.nn.EagerOps;
 import org.flowlab.api.onnx.OnnxGraph;
+import org.flowlab.api.ops.Mapped;
+import org.flowlab.api.ops.OnnxOps;
+import org.flowlab.api.ops.TensorOps;
+import org.flowlab.api.ops.Traced;
 
 /**
  * An invertible scalar map applied to every element of a tensor, each element with its own
@@ -21,26 +26,48 @@ public interface ElementwiseTransform {
   int paramsPerElement();
 
   /**
-   * {@code y = τ(x; θ)} and {@code log|∂y/∂x|}, both shaped like {@code x}.
+   * {@code y = τ(x; θ)} and {@code log|∂y/∂x|} per element, both shaped like {@code x}, in the
+   * interpretation {@code ops}: the one definition the JVM pass and the ONNX emission run.
    *
    * @param x a batch, shape {@code (N, event...)}
    * @param params shape {@code (N, P, event...)}
    */
-  Result forward(NDArray x, NDArray params);
-
-  /** {@code x = τ⁻¹(y; θ)} and {@code log|∂x/∂y|}, both shaped like {@code y}. */
-  Result inverse(NDArray y, NDArray params);
+  <T> Mapped<T> forward(TensorOps<T> ops, T x, T params);
 
   /**
-   * Emits {@link #forward}: the same formulas in ONNX ops.
+   * {@code x = τ⁻¹(y; θ)} and {@code log|∂x/∂y|} per element, in the interpretation {@code ops}.
+   */
+  <T> Mapped<T> inverse(TensorOps<T> ops, T y, T params);
+
+  /** {@link #forward(TensorOps, Object, Object)} eagerly. */
+  default Result forward(NDArray x, NDArray params) {
+    Mapped<NDArray> y = forward(EagerOps.FLOAT32, x, params);
+    return new Result(y.value(), y.logDet());
+  }
+
+  /** {@link #inverse(TensorOps, Object, Object)} eagerly. */
+  default Result inverse(NDArray y, NDArray params) {
+    Mapped<NDArray> x = inverse(EagerOps.FLOAT32, y, params);
+    return new Result(x.value(), x.logDet());
+  }
+
+  /**
+   * Emits {@link #forward}: the definition recorded into the graph. Values come as names without
+   * shapes, so a definition uses elementwise ops, split, slice, concat and sums along an axis.
    *
    * @param x the name of a batch, shape {@code (N, event...)}
    * @param params the name of the parameters, shape {@code (N, P, event...)}
    */
-  Emitted emitForward(OnnxGraph graph, String x, String params);
+  default Emitted emitForward(OnnxGraph graph, String x, String params) {
+    Mapped<Traced> y = forward(new OnnxOps(graph), Traced.named(x), Traced.named(params));
+    return new Emitted(y.value().name(), y.logDet().name());
+  }
 
   /** Emits {@link #inverse}. */
-  Emitted emitInverse(OnnxGraph graph, String y, String params);
+  default Emitted emitInverse(OnnxGraph graph, String y, String params) {
+    Mapped<Traced> x = inverse(new OnnxOps(graph), Traced.named(y), Traced.named(params));
+    return new Emitted(x.value().name(), x.logDet().name());
+  }
 
   /**
    * The mapped tensor and the elementwise log-derivative.

@@ -22,7 +22,7 @@ import org.flowlab.api.ops.TensorOps;
  * TensorOps}, so the ONNX emission makes the same comparisons and both agree on knots. A point
  * exactly on a knot belongs to the bin on its right; x = B to the last bin.
  */
-public final class RationalQuadraticSpline implements DefinedTransform {
+public final class RationalQuadraticSpline implements ElementwiseTransform {
   /** The default minimum bin width, bin height and derivative (as in the paper's code). */
   public static final double DEFAULT_MINIMUM = 1e-3;
 

@@ -1,16 +1,11 @@
 package org.flowlab.api.bijector;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
 import org.flowlab.api.flow.Bijector;
-import org.flowlab.api.flow.LogDetMode;
-import org.flowlab.api.flow.Transformed;
-import org.flowlab.api.onnx.OnnxBijector;
-import org.flowlab.api.onnx.OnnxGraph;
-import org.flowlab.api.onnx.OnnxTensor;
-import org.flowlab.api.onnx.OnnxTransformed;
+import org.flowlab.api.ops.Mapped;
+import org.flowlab.api.ops.TensorOps;
 
 /**
  * A reshape of each sample between two shapes of the same size, in row-major order: forward (data →
@@ -18,9 +13,9 @@ import org.flowlab.api.onnx.OnnxTransformed;
  * both directions are exact. NICE flattens images with it; multi-scale flows (RealNVP, Glow) give
  * the flat latent of their factor-outs the data's shape.
  */
-public final class Reshape implements Bijector, OnnxBijector {
-  private final Shape from;
-  private final Shape to;
+public final class Reshape implements DefinedBijector {
+  private final Shape batchedFrom;
+  private final Shape batchedTo;
 
   /**
    * @param from the shape of one sample on the data side, without the batch axis
@@ -30,8 +25,8 @@ public final class Reshape implements Bijector, OnnxBijector {
     if (from.size() != to.size()) {
       throw new IllegalArgumentException("cannot reshape " + from + " to " + to);
     }
-    this.from = from;
-    this.to = to;
+    this.batchedFrom = new Shape(-1).addAll(from);
+    this.batchedTo = new Shape(-1).addAll(to);
   }
 
   /**
@@ -53,26 +48,12 @@ public final class Reshape implements Bijector, OnnxBijector {
   }
 
   @Override
-  public Transformed forward(NDArray x, LogDetMode mode) {
-    long n = x.getShape().get(0);
-    NDArray logDet = x.getManager().zeros(new Shape(n), x.getDataType());
-    return new Transformed(x.reshape(new Shape(n).addAll(to)), logDet, LogDetMode.EXACT);
+  public <T> Mapped<T> forward(TensorOps<T> ops, T x) {
+    return new Mapped<>(ops.reshape(x, batchedTo), ops.zerosPerSample(x));
   }
 
   @Override
-  public NDArray inverse(NDArray z) {
-    return z.reshape(new Shape(z.getShape().get(0)).addAll(from));
-  }
-
-  /** Emits the forward reshape. */
-  @Override
-  public OnnxTransformed emitForward(OnnxGraph graph, OnnxTensor x) {
-    return new OnnxTransformed(graph.reshape(x, to), graph.zerosPerSample(x));
-  }
-
-  /** Emits the inverse reshape. */
-  @Override
-  public OnnxTensor emitInverse(OnnxGraph graph, OnnxTensor z) {
-    return graph.reshape(z, from);
+  public <T> T inverse(TensorOps<T> ops, T z) {
+    return ops.reshape(z, batchedFrom);
   }
 }

@@ -1,14 +1,8 @@
 package org.flowlab.api.bijector;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
-import org.flowlab.api.flow.Bijector;
-import org.flowlab.api.flow.LogDetMode;
-import org.flowlab.api.flow.Transformed;
-import org.flowlab.api.onnx.OnnxBijector;
-import org.flowlab.api.onnx.OnnxGraph;
-import org.flowlab.api.onnx.OnnxTensor;
-import org.flowlab.api.onnx.OnnxTransformed;
+import org.flowlab.api.ops.Mapped;
+import org.flowlab.api.ops.TensorOps;
 
 /**
  * The space-to-channel reshuffle of multi-scale image flows (RealNVP, Glow): forward (data →
@@ -16,10 +10,14 @@ import org.flowlab.api.onnx.OnnxTransformed;
  * w/2)}. A permutation of the values, so its log-det is 0. Output channel {@code 4·ch + 2·i + j}
  * holds pixel {@code (2y + i, 2x + j)} of input channel ch.
  */
-public final class Squeeze implements Bijector, OnnxBijector {
+public final class Squeeze implements DefinedBijector {
   private final long c;
   private final long h;
   private final long w;
+  private final Shape patched;
+  private final Shape squeezed;
+  private final Shape channelled;
+  private final Shape image;
 
   /**
    * @param eventShape the input image shape {@code (c, h, w)}, with h and w even
@@ -32,6 +30,10 @@ public final class Squeeze implements Bijector, OnnxBijector {
     this.c = eventShape.get(0);
     this.h = eventShape.get(1);
     this.w = eventShape.get(2);
+    this.patched = new Shape(-1, c, h / 2, 2, w / 2, 2);
+    this.squeezed = new Shape(-1, 4 * c, h / 2, w / 2);
+    this.channelled = new Shape(-1, c, 2, 2, h / 2, w / 2);
+    this.image = new Shape(-1, c, h, w);
   }
 
   /** The shape of one output: {@code (4c, h/2, w/2)}. */
@@ -39,38 +41,18 @@ public final class Squeeze implements Bijector, OnnxBijector {
     return new Shape(4 * c, h / 2, w / 2);
   }
 
+  /** Each 2×2 patch into channels: Reshape → Transpose → Reshape; log-det 0. */
   @Override
-  public Transformed forward(NDArray x, LogDetMode mode) {
-    long n = x.getShape().get(0);
-    NDArray z =
-        x.reshape(n, c, h / 2, 2, w / 2, 2)
-            .transpose(0, 1, 3, 5, 2, 4)
-            .reshape(n, 4 * c, h / 2, w / 2);
-    return new Transformed(
-        z, x.getManager().zeros(new Shape(n), x.getDataType()), LogDetMode.EXACT);
+  public <T> Mapped<T> forward(TensorOps<T> ops, T x) {
+    T patches = ops.transpose(ops.reshape(x, patched), 0, 1, 3, 5, 2, 4);
+    return new Mapped<>(ops.reshape(patches, squeezed), ops.zerosPerSample(x));
   }
 
-  /** Emits the reshuffle as Reshape → Transpose → Reshape; log-det 0. */
+  /** The inverse reshuffle. */
   @Override
-  public OnnxTransformed emitForward(OnnxGraph graph, OnnxTensor x) {
-    String r = graph.reshape(x.name(), -1, c, h / 2, 2, w / 2, 2);
-    String t = graph.transpose(r, 0, 1, 3, 5, 2, 4);
-    String z = graph.reshape(t, -1, 4 * c, h / 2, w / 2);
-    return new OnnxTransformed(new OnnxTensor(z, outputShape()), graph.zerosPerSample(x));
-  }
-
-  /** Emits the inverse reshuffle. */
-  @Override
-  public OnnxTensor emitInverse(OnnxGraph graph, OnnxTensor z) {
-    String r = graph.reshape(z.name(), -1, c, 2, 2, h / 2, w / 2);
-    String t = graph.transpose(r, 0, 1, 4, 2, 5, 3);
-    return new OnnxTensor(graph.reshape(t, -1, c, h, w), new Shape(c, h, w));
-  }
-
-  @Override
-  public NDArray inverse(NDArray z) {
-    long n = z.getShape().get(0);
-    return z.reshape(n, c, 2, 2, h / 2, w / 2).transpose(0, 1, 4, 2, 5, 3).reshape(n, c, h, w);
+  public <T> T inverse(TensorOps<T> ops, T z) {
+    T patches = ops.transpose(ops.reshape(z, channelled), 0, 1, 4, 2, 5, 3);
+    return ops.reshape(patches, image);
   }
 
   /**

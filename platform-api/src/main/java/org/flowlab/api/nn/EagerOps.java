@@ -179,8 +179,8 @@ public final class EagerOps implements TensorOps<NDArray> {
   }
 
   @Override
-  public NDArray view(NDArray value, Shape shape) {
-    return value.reshape(shape);
+  public NDArray reshape(NDArray x, Shape shape) {
+    return x.reshape(shape);
   }
 
   @Override
@@ -210,6 +210,11 @@ public final class EagerOps implements TensorOps<NDArray> {
   @Override
   public NDArray unsqueeze(NDArray x, int axis) {
     return x.expandDims(axis);
+  }
+
+  @Override
+  public NDArray transpose(NDArray x, int... axes) {
+    return x.transpose(axes);
   }
 
   @Override

@@ -250,12 +250,9 @@ public final class DualOps<T> implements TensorOps<Dual<T>> {
   }
 
   @Override
-  public Dual<T> view(Dual<T> value, Shape shape) {
-    if (value.tangent() != null) {
-      throw new UnsupportedOperationException(
-          "view reshapes values without a batch axis, which have no tangent here");
-    }
-    return new Dual<>(base.view(value.primal(), shape), null);
+  public Dual<T> reshape(Dual<T> x, Shape shape) {
+    T t = x.tangent() == null ? null : base.reshape(x.tangent(), layout.tangentShape(shape));
+    return new Dual<>(base.reshape(x.primal(), shape), t);
   }
 
   /** {@code y ⊙ (t − Σ y ⊙ t)} along the axis. */
@@ -294,6 +291,26 @@ public final class DualOps<T> implements TensorOps<Dual<T>> {
   public Dual<T> unsqueeze(Dual<T> x, int axis) {
     T t = x.tangent() == null ? null : base.unsqueeze(x.tangent(), axis + layout.extraAxes());
     return new Dual<>(base.unsqueeze(x.primal(), axis), t);
+  }
+
+  @Override
+  public Dual<T> transpose(Dual<T> x, int... axes) {
+    T t = null;
+    if (x.tangent() != null) {
+      int extra = layout.extraAxes();
+      if (extra > 0 && axes[0] != 0) {
+        throw new UnsupportedOperationException("tangents keep the batch axis first");
+      }
+      int[] moved = new int[axes.length + extra];
+      for (int i = 0; i <= extra; i++) {
+        moved[i] = i;
+      }
+      for (int i = 1; i < axes.length; i++) {
+        moved[i + extra] = axes[i] + extra;
+      }
+      t = base.transpose(x.tangent(), extra == 0 ? axes : moved);
+    }
+    return new Dual<>(base.transpose(x.primal(), axes), t);
   }
 
   @Override

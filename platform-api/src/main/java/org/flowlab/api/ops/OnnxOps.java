@@ -52,6 +52,12 @@ public final class OnnxOps implements TensorOps<Traced> {
             Shape shape = primal.shape() == null ? null : new Shape(1).addAll(primal.shape());
             return new Traced(graph.unsqueeze(primal.name(), 1), shape, true);
           }
+
+          /** (−1, 0, rest...): ONNX's 0 keeps the k of the tangent axis. */
+          @Override
+          public Shape tangentShape(Shape shape) {
+            return new Shape(shape.get(0), 0).addAll(shape.slice(1));
+          }
         });
   }
 
@@ -291,9 +297,21 @@ public final class OnnxOps implements TensorOps<Traced> {
     return new Traced(graph.add(zeros, value.name()), new Shape(), true);
   }
 
+  /** A Reshape node; as in ONNX, a 0 in {@code shape} keeps the input's length on that axis. */
   @Override
-  public Traced view(Traced value, Shape shape) {
-    return new Traced(graph.reshape(value.name(), shape.getShape()), shape, false);
+  public Traced reshape(Traced x, Shape shape) {
+    long[] dims = shape.getShape();
+    String name = graph.reshape(x.name(), dims);
+    if (x.shape() == null) {
+      return new Traced(name, null, x.batched());
+    }
+    long[] in = full(x);
+    long[] out = dims.clone();
+    for (int i = 0; i < out.length; i++) {
+      out[i] = out[i] == 0 ? in[i] : out[i];
+    }
+    return new Traced(
+        name, new Shape(x.batched() ? Arrays.copyOfRange(out, 1, out.length) : out), x.batched());
   }
 
   @Override
@@ -343,6 +361,25 @@ public final class OnnxOps implements TensorOps<Traced> {
       dims.add(axis, 1L);
     }
     long[] out = dims.stream().mapToLong(Long::longValue).toArray();
+    return new Traced(
+        name, new Shape(x.batched() ? Arrays.copyOfRange(out, 1, out.length) : out), x.batched());
+  }
+
+  @Override
+  public Traced transpose(Traced x, int... axes) {
+    long[] perm = new long[axes.length];
+    for (int i = 0; i < axes.length; i++) {
+      perm[i] = axes[i];
+    }
+    String name = graph.transpose(x.name(), perm);
+    if (x.shape() == null) {
+      return new Traced(name, null, x.batched());
+    }
+    long[] in = full(x);
+    long[] out = new long[axes.length];
+    for (int i = 0; i < axes.length; i++) {
+      out[i] = in[axes[i]];
+    }
     return new Traced(
         name, new Shape(x.batched() ? Arrays.copyOfRange(out, 1, out.length) : out), x.batched());
   }

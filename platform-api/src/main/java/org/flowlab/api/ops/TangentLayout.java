@@ -1,5 +1,7 @@
 package org.flowlab.api.ops;
 
+import ai.djl.ndarray.types.Shape;
+
 /**
  * How tangents sit next to their primal values in a {@link DualOps} interpretation: eagerly one
  * tangent shaped like its value; in an ONNX graph {@code k} tangents per sample, shape {@code (N,
@@ -13,6 +15,9 @@ public interface TangentLayout<T> {
 
   /** {@code primal} broadcastable against tangents. */
   T lift(T primal);
+
+  /** The target shape that reshapes tangents as {@code shape} reshapes their batched value. */
+  Shape tangentShape(Shape shape);
 
   /** One tangent per value, shaped like it. */
   @SuppressWarnings("unchecked")
@@ -32,6 +37,11 @@ public interface TangentLayout<T> {
     @Override
     public Object lift(Object primal) {
       return primal;
+    }
+
+    @Override
+    public Shape tangentShape(Shape shape) {
+      return shape;
     }
   }
 }

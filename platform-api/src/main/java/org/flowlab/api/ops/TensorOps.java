@@ -106,8 +106,11 @@ public interface TensorOps<T> {
    */
   T perSample(T like, T value);
 
-  /** A value without a batch axis (a parameter, say) in a new shape of the same size. */
-  T view(T value, Shape shape);
+  /**
+   * {@code x} in a new shape of the same size: the whole shape, with −1 for the batch axis of a
+   * batched value (a parameter has none).
+   */
+  T reshape(T x, Shape shape);
 
   /** The softmax along {@code axis}. */
   T softmax(T x, int axis);
@@ -123,6 +126,9 @@ public interface TensorOps<T> {
 
   /** {@code x} with a new axis of length 1 at {@code axis}. */
   T unsqueeze(T x, int axis);
+
+  /** {@code x} with its axes permuted; a batched value keeps its batch axis first. */
+  T transpose(T x, int... axes);
 
   /** The sum over every axis after the first {@code leading} ones (1: the per-sample sum). */
   T sumAfter(T x, int leading);

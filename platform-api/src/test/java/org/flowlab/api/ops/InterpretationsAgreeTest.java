@@ -145,12 +145,13 @@ class InterpretationsAgreeTest {
         return o.concat(o.tanh(parts.get(2)), o.mul(parts.get(0), parts.get(1)), 1);
       }
     },
-    PER_SAMPLE_VIEW(new Shape(2, 3), new Shape(6)) {
+    PER_SAMPLE_RESHAPE(new Shape(2, 3), new Shape(6)) {
       @Override
       <T> T apply(TensorOps<T> o, T x, T p, T q) {
         T perSample = o.perSample(x, o.sumAfter(p, 0));
-        T sum = o.sumAfter(o.mul(x, o.view(p, new Shape(2, 3))), 1);
-        return o.add(o.add(sum, perSample), o.zerosPerSample(x));
+        T sum = o.sumAfter(o.mul(x, o.reshape(p, new Shape(2, 3))), 1);
+        T flat = o.sumAfter(o.reshape(o.tanh(x), new Shape(-1, 6)), 1);
+        return o.add(o.add(o.add(sum, perSample), o.zerosPerSample(x)), flat);
       }
     },
     ABS_SQRT_MAX(4, 4) {
@@ -170,6 +171,13 @@ class InterpretationsAgreeTest {
       <T> T apply(TensorOps<T> o, T x, T p, T q) {
         T rows = o.slice(o.mul(x, p), 1, 1, 9);
         return o.mul(o.unsqueeze(o.sum(o.tanh(rows), 1), 1), x);
+      }
+    },
+    TRANSPOSE_RESHAPE(new Shape(2, 3), new Shape(3, 2)) {
+      @Override
+      <T> T apply(TensorOps<T> o, T x, T p, T q) {
+        T swapped = o.mul(o.transpose(o.tanh(x), 0, 2, 1), p);
+        return o.reshape(swapped, new Shape(-1, 2, 3));
       }
     },
     BLOCKS(new Shape(2, 3), new Shape(2, 3)) {
