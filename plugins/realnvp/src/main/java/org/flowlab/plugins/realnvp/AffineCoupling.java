@@ -1,22 +1,17 @@
 package org.flowlab.plugins.realnvp;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import java.util.List;
+import org.flowlab.api.bijector.DefinedBijector;
 import org.flowlab.api.bijector.Partition;
-import org.flowlab.api.flow.Bijector;
-import org.flowlab.api.flow.LogDetMode;
-import org.flowlab.api.flow.Transformed;
 import org.flowlab.api.nn.Activation;
+import org.flowlab.api.nn.EagerOps;
 import org.flowlab.api.nn.Initializer;
 import org.flowlab.api.nn.Mlp;
 import org.flowlab.api.nn.ParameterScope;
-import org.flowlab.api.nn.Scalars;
-import org.flowlab.api.onnx.OnnxBijector;
-import org.flowlab.api.onnx.OnnxGraph;
-import org.flowlab.api.onnx.OnnxTensor;
-import org.flowlab.api.onnx.OnnxTransformed;
+import org.flowlab.api.ops.Mapped;
+import org.flowlab.api.ops.TensorOps;
 
 /**
  * An affine coupling on vectors. The mask divides the features ({@link Partition}) into the kept
@@ -29,11 +24,13 @@ import org.flowlab.api.onnx.OnnxTransformed;
  * {@code s = factor·tanh(raw)} with a learned per-feature {@code scale_factor} (one per changed
  * feature) starting at 1, or a soft clamp {@code s = b·tanh(raw/b)} with a fixed bound.
  */
-final class AffineCoupling implements Bijector, OnnxBijector {
+final class AffineCoupling implements DefinedBijector {
   private final Partition partition;
   private final Mlp net;
   private final NDArray scaleFactor;
   private final double bound;
+  private final long[] half;
+  private final EagerOps eager;
 
   /**
    * @param scope where {@code net.*} (and {@code scale_factor}) are registered
@@ -57,65 +54,40 @@ final class AffineCoupling implements Bijector, OnnxBijector {
     this.scaleFactor =
         learnedScale ? scope.trainable("scale_factor", new Shape(changed), Initializer.ONES) : null;
     this.bound = bound;
+    this.half = new long[] {changed};
+    this.eager = EagerOps.of(scope.autocast());
   }
 
   @Override
-  public Transformed forward(NDArray x, LogDetMode mode) {
-    NDList parts = partition.split(x);
-    NDList st = shiftAndLogScale(parts.get(0));
-    NDArray s = st.get(0);
-    NDArray changed = parts.get(1).mul(s.exp()).add(st.get(1));
-    return new Transformed(
-        partition.join(parts.get(0), changed), s.sum(new int[] {1}), LogDetMode.EXACT);
+  public EagerOps eager() {
+    return eager;
   }
 
+  /** {@code z₂ = x₂⊙exp(s) + t}, log-det {@code Σ s}. */
   @Override
-  public NDArray inverse(NDArray z) {
-    NDList parts = partition.split(z);
-    NDList st = shiftAndLogScale(parts.get(0));
-    NDArray changed = parts.get(1).sub(st.get(1)).mul(st.get(0).neg().exp());
-    return partition.join(parts.get(0), changed);
+  public <T> Mapped<T> forward(TensorOps<T> ops, T x) {
+    List<T> parts = partition.split(ops, x);
+    List<T> st = logScaleAndShift(ops, parts.get(0));
+    T changed = ops.add(ops.mul(parts.get(1), ops.exp(st.get(0))), st.get(1));
+    return new Mapped<>(partition.join(ops, parts.get(0), changed), ops.sumAfter(st.get(0), 1));
   }
 
-  /**
-   * Emits {@code z₂ = x₂·exp(s) + t} and {@code Σ s}, with (s, t) emitted as the JVM computes them.
-   */
+  /** {@code x₂ = (z₂ − t)⊙exp(−s)}. */
   @Override
-  public OnnxTransformed emitForward(OnnxGraph graph, OnnxTensor x) {
-    List<String> parts = partition.emitSplit(graph, x.name());
-    String[] st = emitShiftAndLogScale(graph, parts.get(0));
-    String changed = graph.add(graph.mul(parts.get(1), graph.exp(st[0])), st[1]);
-    return new OnnxTransformed(
-        x.with(partition.emitJoin(graph, parts.get(0), changed)), graph.reduceSum(st[0], false, 1));
-  }
-
-  /** Emits {@code x₂ = (z₂ − t)·exp(−s)}. */
-  @Override
-  public OnnxTensor emitInverse(OnnxGraph graph, OnnxTensor z) {
-    List<String> parts = partition.emitSplit(graph, z.name());
-    String[] st = emitShiftAndLogScale(graph, parts.get(0));
-    String changed = graph.mul(graph.sub(parts.get(1), st[1]), graph.exp(graph.neg(st[0])));
-    return z.with(partition.emitJoin(graph, parts.get(0), changed));
-  }
-
-  private String[] emitShiftAndLogScale(OnnxGraph graph, String kept) {
-    long changed = partition.changedSize();
-    OnnxTensor input = new OnnxTensor(kept, new Shape(partition.keptSize()));
-    List<String> raw = graph.split(net.emit(graph, input).name(), 1, changed, changed);
-    String s =
-        scaleFactor != null
-            ? graph.mul(graph.tanh(raw.get(0)), graph.initializer("scale_factor", scaleFactor))
-            : graph.mulScalar(graph.tanh(graph.div(raw.get(0), graph.scalar(bound))), bound);
-    return new String[] {s, raw.get(1)};
+  public <T> T inverse(TensorOps<T> ops, T z) {
+    List<T> parts = partition.split(ops, z);
+    List<T> st = logScaleAndShift(ops, parts.get(0));
+    T changed = ops.mul(ops.sub(parts.get(1), st.get(1)), ops.exp(ops.neg(st.get(0))));
+    return partition.join(ops, parts.get(0), changed);
   }
 
   /** (s, t) for the changed features, from the kept ones. */
-  private NDList shiftAndLogScale(NDArray kept) {
-    NDList raw = net.forward(kept).split(2, 1);
-    NDArray s =
+  private <T> List<T> logScaleAndShift(TensorOps<T> ops, T kept) {
+    List<T> raw = ops.split(net.apply(ops, kept), 1, half);
+    T s =
         scaleFactor != null
-            ? raw.get(0).tanh().mul(scaleFactor)
-            : Scalars.mul(Scalars.div(raw.get(0), bound).tanh(), bound);
-    return new NDList(s, raw.get(1));
+            ? ops.mul(ops.tanh(raw.get(0)), ops.parameter(scaleFactor))
+            : ops.mulScalar(ops.tanh(ops.mulScalar(raw.get(0), 1 / bound)), bound);
+    return List.of(s, raw.get(1));
   }
 }
