@@ -80,8 +80,13 @@ public final class OnnxOps implements TensorOps<Traced> {
       out[i] = dx == 1 ? dy : dx;
     }
     boolean batched = a.batched() || b.batched();
-    Shape shape = new Shape(batched ? Arrays.copyOfRange(out, 1, rank) : out);
+    Shape shape = stored(out, batched);
     return new Traced(name, shape, batched);
+  }
+
+  /** The shape stored for a value whose whole shape is {@code full} (−1 for a batch axis). */
+  private static Shape stored(long[] full, boolean batched) {
+    return new Shape(batched ? Arrays.copyOfRange(full, 1, full.length) : full);
   }
 
   /** The shape with the batch axis as −1. */
@@ -262,13 +267,7 @@ public final class OnnxOps implements TensorOps<Traced> {
     long start = 0;
     for (int i = 0; i <= points.length; i++) {
       long end = i < points.length ? points[i] : Long.MAX_VALUE;
-      Shape shape = null;
-      if (x.shape() != null) {
-        long[] dims = full(x);
-        dims[axis] = Math.min(end, dims[axis]) - start;
-        shape = new Shape(x.batched() ? Arrays.copyOfRange(dims, 1, dims.length) : dims);
-      }
-      out.add(new Traced(graph.slice(x.name(), axis, start, end), shape, x.batched()));
+      out.add(slice(x, axis, start, end));
       start = end;
     }
     return out;
@@ -280,7 +279,7 @@ public final class OnnxOps implements TensorOps<Traced> {
     if (a.shape() != null && b.shape() != null) {
       long[] dims = full(a);
       dims[axis] += full(b)[axis];
-      shape = new Shape(a.batched() ? Arrays.copyOfRange(dims, 1, dims.length) : dims);
+      shape = stored(dims, a.batched());
     }
     return new Traced(graph.concat(axis, a.name(), b.name()), shape, a.batched());
   }
@@ -310,8 +309,7 @@ public final class OnnxOps implements TensorOps<Traced> {
     for (int i = 0; i < out.length; i++) {
       out[i] = out[i] == 0 ? in[i] : out[i];
     }
-    return new Traced(
-        name, new Shape(x.batched() ? Arrays.copyOfRange(out, 1, out.length) : out), x.batched());
+    return new Traced(name, stored(out, x.batched()), x.batched());
   }
 
   @Override
@@ -336,7 +334,7 @@ public final class OnnxOps implements TensorOps<Traced> {
     if (x.shape() != null) {
       long[] dims = full(x);
       dims[axis] = Math.min(end, dims[axis]) - start;
-      shape = new Shape(x.batched() ? Arrays.copyOfRange(dims, 1, dims.length) : dims);
+      shape = stored(dims, x.batched());
     }
     return new Traced(graph.slice(x.name(), axis, start, end), shape, x.batched());
   }
@@ -361,8 +359,7 @@ public final class OnnxOps implements TensorOps<Traced> {
       dims.add(axis, 1L);
     }
     long[] out = dims.stream().mapToLong(Long::longValue).toArray();
-    return new Traced(
-        name, new Shape(x.batched() ? Arrays.copyOfRange(out, 1, out.length) : out), x.batched());
+    return new Traced(name, stored(out, x.batched()), x.batched());
   }
 
   @Override
@@ -380,8 +377,7 @@ public final class OnnxOps implements TensorOps<Traced> {
     for (int i = 0; i < axes.length; i++) {
       out[i] = in[axes[i]];
     }
-    return new Traced(
-        name, new Shape(x.batched() ? Arrays.copyOfRange(out, 1, out.length) : out), x.batched());
+    return new Traced(name, stored(out, x.batched()), x.batched());
   }
 
   @Override
@@ -411,7 +407,7 @@ public final class OnnxOps implements TensorOps<Traced> {
           rest[j++] = dims[i];
         }
       }
-      shape = new Shape(x.batched() ? Arrays.copyOfRange(rest, 1, rest.length) : rest);
+      shape = stored(rest, x.batched());
     }
     List<Traced> out = new ArrayList<>(count);
     for (String part : graph.ops("Split", List.of(x.name()), count, Map.of("axis", (long) axis))) {
