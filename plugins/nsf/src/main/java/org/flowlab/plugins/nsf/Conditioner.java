@@ -1,39 +1,33 @@
 package org.flowlab.plugins.nsf;
 
-import ai.djl.ndarray.NDArray;
 import java.util.List;
 import org.flowlab.api.nn.Activation;
 import org.flowlab.api.nn.Conv2d;
+import org.flowlab.api.nn.DefinedLayer;
+import org.flowlab.api.nn.EagerOps;
 import org.flowlab.api.nn.Mlp;
 import org.flowlab.api.nn.ParameterScope;
-import org.flowlab.api.onnx.OnnxGraph;
-import org.flowlab.api.onnx.OnnxTensor;
+import org.flowlab.api.ops.TensorOps;
 
 /**
  * The network of a spline coupling: from the kept half to the raw spline parameters of the changed
  * half, {@code P} per changed element, along axis 1 (features or channels). Its last layer starts
  * at zero, so every coupling starts as the identity.
  */
-interface Conditioner {
-  /** The raw parameters for a batch of kept halves, batch first. */
-  NDArray apply(NDArray kept);
-
-  /** Emits {@link #apply} into {@code graph}. */
-  OnnxTensor emit(OnnxGraph graph, OnnxTensor kept);
-
+interface Conditioner extends DefinedLayer {
   /** An MLP for vectors: {@code in → hidden… → out}. Parameters {@code 0.*}, {@code 1.*}, … */
   static Conditioner mlp(
       ParameterScope scope, int in, List<Integer> hidden, int out, Activation activation) {
     Mlp net = new Mlp(scope, in, hidden, out, activation, true);
     return new Conditioner() {
       @Override
-      public NDArray apply(NDArray kept) {
-        return net.forward(kept);
+      public <T> T apply(TensorOps<T> ops, T kept) {
+        return net.apply(ops, kept);
       }
 
       @Override
-      public OnnxTensor emit(OnnxGraph graph, OnnxTensor kept) {
-        return net.emit(graph, kept);
+      public EagerOps eager() {
+        return net.eager();
       }
     };
   }
@@ -49,15 +43,14 @@ interface Conditioner {
     Conv2d last = new Conv2d(scope.child("2"), hidden, out, 3, true);
     return new Conditioner() {
       @Override
-      public NDArray apply(NDArray kept) {
-        NDArray y = activation.forward(first.forward(kept));
-        return last.forward(activation.forward(second.forward(y)));
+      public <T> T apply(TensorOps<T> ops, T kept) {
+        T y = activation.apply(ops, first.apply(ops, kept));
+        return last.apply(ops, activation.apply(ops, second.apply(ops, y)));
       }
 
       @Override
-      public OnnxTensor emit(OnnxGraph graph, OnnxTensor kept) {
-        OnnxTensor y = activation.emit(graph, first.emit(graph, kept));
-        return last.emit(graph, activation.emit(graph, second.emit(graph, y)));
+      public EagerOps eager() {
+        return first.eager();
       }
     };
   }

@@ -111,7 +111,7 @@ public final class NsfFamily implements FlowFamily<NsfConfig> {
               config.hidden(),
               spline.paramsPerElement() * changed,
               activation);
-      out.add(new SplineCoupling(partition, new Shape(kept), new Shape(changed), net, spline));
+      out.add(new SplineCoupling(partition, new Shape(changed), net, spline));
     }
     return out;
   }
@@ -196,9 +196,7 @@ public final class NsfFamily implements FlowFamily<NsfConfig> {
               config.hiddenChannels(),
               spline.paramsPerElement() * changed,
               activation);
-      out.add(
-          new SplineCoupling(
-              partition, new Shape(kept, h, w), new Shape(changed, h, w), net, spline));
+      out.add(new SplineCoupling(partition, new Shape(changed, h, w), net, spline));
     }
     if (l == config.levels() - 1) {
       return s;

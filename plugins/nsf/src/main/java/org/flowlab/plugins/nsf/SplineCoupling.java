@@ -1,18 +1,13 @@
 package org.flowlab.plugins.nsf;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import java.util.List;
+import org.flowlab.api.bijector.DefinedBijector;
 import org.flowlab.api.bijector.ElementwiseTransform;
 import org.flowlab.api.bijector.Partition;
-import org.flowlab.api.flow.Bijector;
-import org.flowlab.api.flow.LogDetMode;
-import org.flowlab.api.flow.Transformed;
-import org.flowlab.api.onnx.OnnxBijector;
-import org.flowlab.api.onnx.OnnxGraph;
-import org.flowlab.api.onnx.OnnxTensor;
-import org.flowlab.api.onnx.OnnxTransformed;
+import org.flowlab.api.nn.EagerOps;
+import org.flowlab.api.ops.Mapped;
+import org.flowlab.api.ops.TensorOps;
 
 /**
  * A spline coupling (RQ-NSF(C)). The {@link Partition} divides axis 1 (the features of a vector,
@@ -24,86 +19,47 @@ import org.flowlab.api.onnx.OnnxTransformed;
  * <p>The partition keeps a prefix or a suffix of axis 1, whose split and join are a slice and a
  * concatenation along that axis for any rank, so images use it on their channels.
  */
-final class SplineCoupling implements Bijector, OnnxBijector {
+final class SplineCoupling implements DefinedBijector {
   private final Partition partition;
-  private final Shape keptShape;
-  private final Shape changedShape;
   private final Conditioner net;
   private final ElementwiseTransform transform;
+  private final Shape paramsShape;
 
   /**
    * @param partition a prefix or suffix of axis 1
-   * @param keptShape the event shape of x₁
    * @param changedShape the event shape of x₂
    * @param net from x₁ to {@code P · changedShape[0]} entries on axis 1
    * @param transform τ
    */
   SplineCoupling(
-      Partition partition,
-      Shape keptShape,
-      Shape changedShape,
-      Conditioner net,
-      ElementwiseTransform transform) {
+      Partition partition, Shape changedShape, Conditioner net, ElementwiseTransform transform) {
     this.partition = partition;
-    this.keptShape = keptShape;
-    this.changedShape = changedShape;
     this.net = net;
     this.transform = transform;
+    this.paramsShape = new Shape(-1, transform.paramsPerElement()).addAll(changedShape);
   }
 
   @Override
-  public Transformed forward(NDArray x, LogDetMode mode) {
-    NDList parts = partition.split(x);
-    ElementwiseTransform.Result r = transform.forward(parts.get(1), params(parts.get(0)));
-    return new Transformed(
-        partition.join(parts.get(0), r.value()), perSample(r.logAbsDet()), LogDetMode.EXACT);
+  public EagerOps eager() {
+    return net.eager();
   }
 
   @Override
-  public NDArray inverse(NDArray z) {
-    NDList parts = partition.split(z);
-    ElementwiseTransform.Result r = transform.inverse(parts.get(1), params(parts.get(0)));
-    return partition.join(parts.get(0), r.value());
+  public <T> Mapped<T> forward(TensorOps<T> ops, T x) {
+    List<T> parts = partition.split(ops, x);
+    Mapped<T> r = transform.forward(ops, parts.get(1), params(ops, parts.get(0)));
+    return new Mapped<>(partition.join(ops, parts.get(0), r.value()), ops.sumAfter(r.logDet(), 1));
   }
 
   @Override
-  public OnnxTransformed emitForward(OnnxGraph graph, OnnxTensor x) {
-    List<String> parts = partition.emitSplit(graph, x.name());
-    ElementwiseTransform.Emitted e =
-        transform.emitForward(graph, parts.get(1), emitParams(graph, parts.get(0)));
-    String logDet = graph.sumPerSample(new OnnxTensor(e.logAbsDet(), changedShape));
-    return new OnnxTransformed(x.with(partition.emitJoin(graph, parts.get(0), e.value())), logDet);
-  }
-
-  @Override
-  public OnnxTensor emitInverse(OnnxGraph graph, OnnxTensor z) {
-    List<String> parts = partition.emitSplit(graph, z.name());
-    ElementwiseTransform.Emitted e =
-        transform.emitInverse(graph, parts.get(1), emitParams(graph, parts.get(0)));
-    return z.with(partition.emitJoin(graph, parts.get(0), e.value()));
+  public <T> T inverse(TensorOps<T> ops, T z) {
+    List<T> parts = partition.split(ops, z);
+    Mapped<T> r = transform.inverse(ops, parts.get(1), params(ops, parts.get(0)));
+    return partition.join(ops, parts.get(0), r.value());
   }
 
   /** θ for x₂, shape {@code (N, P, changedShape...)}. */
-  private NDArray params(NDArray kept) {
-    return net.apply(kept).reshape(paramsShape(kept.getShape().get(0)));
-  }
-
-  private String emitParams(OnnxGraph graph, String kept) {
-    String raw = net.emit(graph, new OnnxTensor(kept, keptShape)).name();
-    return graph.reshape(raw, paramsShape(-1).getShape());
-  }
-
-  private Shape paramsShape(long n) {
-    long[] dims = new long[changedShape.dimension() + 2];
-    dims[0] = n;
-    dims[1] = transform.paramsPerElement();
-    System.arraycopy(changedShape.getShape(), 0, dims, 2, changedShape.dimension());
-    return new Shape(dims);
-  }
-
-  private static NDArray perSample(NDArray logAbsDet) {
-    long n = logAbsDet.getShape().get(0);
-    NDArray flat = logAbsDet.getShape().dimension() == 2 ? logAbsDet : logAbsDet.reshape(n, -1);
-    return flat.sum(new int[] {1});
+  private <T> T params(TensorOps<T> ops, T kept) {
+    return ops.reshape(net.apply(ops, kept), paramsShape);
   }
 }
