@@ -5,13 +5,17 @@ import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
 import org.flowlab.api.nn.Activation;
-import org.flowlab.api.nn.Autocast;
+import org.flowlab.api.nn.EagerOps;
 import org.flowlab.api.nn.Initializer;
 import org.flowlab.api.nn.Jvp;
 import org.flowlab.api.nn.ParameterScope;
 import org.flowlab.api.onnx.OnnxGraph;
 import org.flowlab.api.onnx.OnnxJvp;
 import org.flowlab.api.onnx.OnnxTensor;
+import org.flowlab.api.ops.Dual;
+import org.flowlab.api.ops.OnnxOps;
+import org.flowlab.api.ops.TensorOps;
+import org.flowlab.api.ops.Traced;
 
 /**
  * The CNF's vector field {@code f(z, t)}: a multilayer perceptron whose every linear layer also
@@ -25,6 +29,7 @@ import org.flowlab.api.onnx.OnnxTensor;
 final class TimeMlp implements TimeNet {
   private final List<TimeLinear> linears = new ArrayList<>();
   private final Activation activation;
+  private final EagerOps eager;
 
   /**
    * @param scope parameters {@code K.weight}, {@code K.bias} and the time weights per layer K
@@ -36,6 +41,7 @@ final class TimeMlp implements TimeNet {
   TimeMlp(
       ParameterScope scope, int d, List<Integer> hidden, Activation activation, boolean squash) {
     this.activation = activation;
+    this.eager = EagerOps.of(scope.autocast());
     int width = d;
     for (int k = 0; k <= hidden.size(); k++) {
       boolean last = k == hidden.size();
@@ -45,116 +51,65 @@ final class TimeMlp implements TimeNet {
     }
   }
 
-  /** {@code f(z, t)}; {@code t} has shape (1). */
-  @Override
-  public NDArray forward(NDArray z, NDArray t) {
+  /**
+   * {@code f(z, t)} in the interpretation {@code ops}, written once: the forward pass, the JVP, the
+   * Jacobian and both emissions run it. The time is not a tangent direction: each layer's gate and
+   * time term are computed from t on the JVM and enter as parameters.
+   */
+  private <T> T apply(TensorOps<T> ops, T z, NDArray t) {
     for (int k = 0; k < linears.size(); k++) {
-      z = linears.get(k).forward(z, t);
+      z = linears.get(k).apply(ops, z, t);
       if (k < linears.size() - 1) {
-        z = activation.forward(z);
+        z = activation.apply(ops, z);
       }
     }
     return z;
   }
 
+  /** {@code f(z, t)}; {@code t} has shape (1). */
+  @Override
+  public NDArray forward(NDArray z, NDArray t) {
+    return apply(eager, z, t);
+  }
+
   /** {@code f(z, t)} and {@code J_z f(z, t) · v}, with v shaped like z. */
   @Override
   public Jvp jvp(NDArray z, NDArray t, NDArray v) {
-    for (int k = 0; k < linears.size(); k++) {
-      TimeLinear layer = linears.get(k);
-      NDArray gate = layer.gate(t);
-      NDArray pre = layer.linear(z);
-      NDArray tangent = layer.linearTangent(v);
-      if (gate != null) {
-        pre = pre.mul(gate);
-        tangent = tangent.mul(gate);
-      }
-      z = pre.add(layer.timeTerm(t));
-      v = tangent;
-      if (k < linears.size() - 1) {
-        Jvp step = activation.jvp(z, v);
-        z = step.value();
-        v = step.tangent();
-      }
-    }
-    return new Jvp(z, v);
+    Dual<NDArray> y = apply(eager.dual(), new Dual<>(z, v), t);
+    return new Jvp(y.primal(), y.tangent());
   }
 
   /**
    * {@code f(z, t)} and the full Jacobian as d tangents: {@code J_z f · e_i} for every basis vector
-   * e_i, shape (d, n, d) with i first. The value is computed once for the batch; the first layer's
-   * tangents are the columns of its weight, so this costs one forward pass plus d tangent passes,
-   * without copying the batch d times.
+   * e_i, shape (d, n, d) with i first. The tangents start as the basis {@code (d, 1, d)}, which
+   * broadcasts against the batch: the first layer's tangents are the columns of its weight, so this
+   * costs one forward pass plus d tangent passes, without copying the batch d times.
    */
   @Override
   public Jvp jacobian(NDArray z, NDArray t) {
     long n = z.getShape().get(0);
     long d = z.getShape().get(1);
-    NDArray tangent = null;
-    for (int k = 0; k < linears.size(); k++) {
-      TimeLinear layer = linears.get(k);
-      NDArray gate = layer.gate(t);
-      NDArray pre = layer.linear(z);
-      // (d, 1, out) for the first layer: row i is W e_i; later (d, n, out).
-      tangent = k == 0 ? layer.weight.transpose().reshape(d, 1, -1) : layer.linearTangent(tangent);
-      if (gate != null) {
-        pre = pre.mul(gate);
-        tangent = tangent.mul(gate);
-      }
-      z = pre.add(layer.timeTerm(t));
-      if (k < linears.size() - 1) {
-        Jvp step = activation.jvp(z, tangent); // (n, out) derivative broadcasts over the d tangents
-        z = step.value();
-        tangent = step.tangent();
-      }
-    }
+    NDArray basis = z.getManager().eye((int) d).reshape(d, 1, d);
+    Dual<NDArray> y = apply(eager.dual(), new Dual<>(z, basis), t);
+    NDArray tangent = y.tangent();
     if (tangent.getShape().get(1) != n) {
       tangent = tangent.broadcast(new Shape(d, n, d)); // a single linear layer: J is constant
     }
-    return new Jvp(z, tangent);
+    return new Jvp(y.primal(), tangent);
   }
 
   /** Emits the MLP at the constant time t: per layer a Gemm, the gate and the time term. */
   @Override
   public OnnxTensor emit(OnnxGraph graph, OnnxTensor z, NDArray t) {
-    String h = z.name();
-    for (int k = 0; k < linears.size(); k++) {
-      TimeLinear layer = linears.get(k);
-      h = layer.emitTimed(graph, layer.emitLinear(graph, h), t);
-      if (k < linears.size() - 1) {
-        h = activation.emit(graph, new OnnxTensor(h, new Shape(layer.out()))).name();
-      }
-    }
-    return new OnnxTensor(h, z.eventShape());
+    return apply(new OnnxOps(graph), Traced.of(z), t).tensor();
   }
 
-  /**
-   * Emits {@code f(z, t)} and the k tangents {@code J_z f · v}, layer by layer as {@link #jvp}:
-   * tangents go through {@code v Wᵀ}, the gate and the activation's slope.
-   */
+  /** Emits {@code f(z, t)} and the k tangents {@code J_z f · v} (dual numbers in the graph). */
   @Override
   public OnnxJvp emitJvp(OnnxGraph graph, OnnxTensor z, NDArray t, OnnxTensor tangents) {
-    long k = tangents.eventShape().get(0);
-    String h = z.name();
-    String v = tangents.name();
-    for (int i = 0; i < linears.size(); i++) {
-      TimeLinear layer = linears.get(i);
-      v = graph.matMul(v, graph.transpose(graph.initializer("weight", layer.weight), 1, 0));
-      String gate = layer.emitGate(graph, t);
-      if (gate != null) {
-        v = graph.mul(v, gate);
-      }
-      h = layer.emitTimed(graph, layer.emitLinear(graph, h), t);
-      if (i < linears.size() - 1) {
-        Shape out = new Shape(layer.out());
-        OnnxJvp step =
-            activation.emitJvp(
-                graph, new OnnxTensor(h, out), new OnnxTensor(v, new Shape(k).addAll(out)));
-        h = step.value().name();
-        v = step.tangents().name();
-      }
-    }
-    return new OnnxJvp(new OnnxTensor(h, z.eventShape()), new OnnxTensor(v, tangents.eventShape()));
+    Dual<Traced> y =
+        apply(new OnnxOps(graph).tangents(), new Dual<>(Traced.of(z), Traced.of(tangents)), t);
+    return new OnnxJvp(y.primal().tensor(), y.tangent().tensor());
   }
 
   /** One time-conditioned linear layer. */
@@ -164,10 +119,8 @@ final class TimeMlp implements TimeNet {
     private final NDArray gateWeight;
     private final NDArray gateBias;
     private final NDArray timeWeight;
-    private final Autocast autocast;
 
     TimeLinear(ParameterScope scope, int in, int out, boolean squash, boolean zero) {
-      this.autocast = scope.autocast();
       Initializer init = zero ? Initializer.ZEROS : Initializer.uniform(1.0 / Math.sqrt(in));
       Shape outShape = new Shape(out);
       this.weight = scope.trainable("weight", new Shape(out, in), init);
@@ -184,41 +137,12 @@ final class TimeMlp implements TimeNet {
       }
     }
 
-    long out() {
-      return weight.getShape().get(0);
-    }
-
-    /** Emits {@code W z + b}. */
-    String emitLinear(OnnxGraph graph, String z) {
-      return graph.gemm(
-          z, graph.initializer("weight", weight), graph.initializer("bias", bias), true);
-    }
-
-    /** Emits the gate σ(a t + c) as a constant (computed here), or null for a concat layer. */
-    String emitGate(OnnxGraph graph, NDArray t) {
+    /** {@code (W z + b) ⊙ σ(a t + c) + e t}, the gate and time term computed from t here. */
+    <T> T apply(TensorOps<T> ops, T z, NDArray t) {
+      T pre = ops.linear(z, ops.parameter(weight), ops.parameter(bias));
       NDArray gate = gate(t);
-      return gate == null ? null : graph.initializer("gate", gate);
-    }
-
-    /** Emits {@code pre ⊙ gate + e t} with both factors as constants. */
-    String emitTimed(OnnxGraph graph, String pre, NDArray t) {
-      String gate = emitGate(graph, t);
-      String gated = gate == null ? pre : graph.mul(pre, gate);
-      return graph.add(gated, graph.initializer("time_term", timeTerm(t)));
-    }
-
-    NDArray forward(NDArray z, NDArray t) {
-      NDArray pre = linear(z);
-      NDArray gate = gate(t);
-      return (gate == null ? pre : pre.mul(gate)).add(timeTerm(t));
-    }
-
-    NDArray linear(NDArray z) {
-      return autocast.linear(z, weight, bias);
-    }
-
-    NDArray linearTangent(NDArray v) {
-      return autocast.linear(v, weight, null);
+      T gated = gate == null ? pre : ops.mul(pre, ops.parameter(gate));
+      return ops.add(gated, ops.parameter(timeTerm(t)));
     }
 
     /** σ(a t + c), shape (out), or null for a concat layer. */
