@@ -40,14 +40,11 @@ final class MultiScale {
     int checkers = last ? 4 : 3;
     int step = 0;
     for (int k = 0; k < checkers; k++, step++) {
-      float[] mask = ImageMasks.checkerboard(c, h, w, k % 2 == 1);
-      add(
-          out,
-          scope.child("step." + step),
-          shape,
-          mask,
-          ImageMasks.firstChannel(mask, h, w),
-          config);
+      ParameterScope at = scope.child("step." + step);
+      normalize(out, at, shape, config);
+      out.add(
+          ImageCoupling.checkerboard(
+              at.child("coupling"), ImageMasks.checkerboard(c, h, w, k % 2 == 1), shape, config));
     }
     if (last) {
       return new Built(out, shape);
@@ -57,13 +54,11 @@ final class MultiScale {
     Shape squeezed = squeeze.outputShape();
     int c4 = 4 * c;
     for (int k = 0; k < 3; k++, step++) {
-      add(
-          out,
-          scope.child("step." + step),
-          squeezed,
-          ImageMasks.channels(c4, h / 2, w / 2, k % 2 == 1),
-          ImageMasks.ones(h / 2, w / 2),
-          config);
+      ParameterScope at = scope.child("step." + step);
+      normalize(out, at, squeezed, config);
+      out.add(
+          ImageCoupling.channels(
+              at.child("coupling"), ImageMasks.channels(c4, k % 2 == 1), squeezed, config));
     }
     Shape keptShape = new Shape(c4 / 2, h / 2, w / 2);
     Built inner = scales(root, keptShape, s + 1, config);
@@ -73,16 +68,11 @@ final class MultiScale {
     return new Built(out, factorOut.outputShape());
   }
 
-  private static void add(
-      List<Bijector> out,
-      ParameterScope step,
-      Shape shape,
-      float[] mask,
-      float[] extra,
-      RealNvpConfig config) {
+  /** Adds the step's {@link ActNorm} when the config asks for one. */
+  private static void normalize(
+      List<Bijector> out, ParameterScope step, Shape shape, RealNvpConfig config) {
     if (config.normalization().equals("actnorm")) {
       out.add(new ActNorm(step.child("actnorm"), shape));
     }
-    out.add(new ImageCoupling(step.child("coupling"), mask, shape, extra, config));
   }
 }
