@@ -4,8 +4,9 @@ import org.flowlab.api.onnx.ExportTolerance;
 
 /**
  * The parity check of an export: ONNX Runtime against the JVM model on held-out data (log p) and on
- * latents (samples). The tolerances are {@link ExportTolerance}'s (absolute for moderate values,
- * relative for large ones); a miss fails the export.
+ * latents (samples). The tolerances are {@link ExportTolerance}'s (log p: absolute plus a few
+ * float32 epsilons of the largest |log p|; samples: absolute, or relative for large ones); a miss
+ * fails the export.
  */
 public final class Parity {
   /** Largest accepted |Δ log p| (nats) for moderate log p: {@link ExportTolerance#LOG_PROB}. */

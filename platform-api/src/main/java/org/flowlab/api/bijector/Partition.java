@@ -12,10 +12,11 @@ import org.flowlab.api.ops.TensorOps;
 import org.flowlab.api.ops.Traced;
 
 /**
- * How a coupling on vectors {@code (n, d)} divides the features: the kept ones (mask 1), which pass
- * unchanged and are all its conditioner sees, and the changed ones. A mask that keeps the first or
- * the last features is one split and one concatenation; any other mask (a checkerboard) multiplies
- * by 0/1 selection matrices, which is exact.
+ * How a coupling divides axis 1 of a batch (the features of vectors {@code (n, d)}): the kept ones
+ * (mask 1), which pass unchanged and are all its conditioner sees, and the changed ones. A mask
+ * that keeps the first or the last entries is one split and one concatenation along axis 1, for any
+ * rank (so images {@code (n, c, h, w)} split their channels with it); any other mask (a
+ * checkerboard) multiplies vectors by 0/1 selection matrices, which is exact.
  */
 public final class Partition {
   private final int d;

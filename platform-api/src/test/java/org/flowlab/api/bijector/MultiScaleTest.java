@@ -7,8 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
 import java.util.List;
 import org.flowlab.api.distribution.StandardNormal;
+import org.flowlab.api.flow.Bijector;
 import org.flowlab.api.flow.Chain;
 import org.flowlab.api.flow.Flow;
 import org.flowlab.api.flow.LogDetMode;
@@ -19,7 +21,10 @@ import org.flowlab.api.random.Seeds;
 import org.flowlab.api.testkit.FlowChecks;
 import org.junit.jupiter.api.Test;
 
-/** Squeeze and factor-out, alone and composed into a two-scale flow on (1, 4, 4) images. */
+/**
+ * Squeeze and factor-out, alone, composed into a two-scale flow on (1, 4, 4) images, and {@link
+ * MultiScale}'s recursion.
+ */
 class MultiScaleTest {
   private static NDArray normal(NDManager m, Shape shape, String purpose) {
     return m.create(Seeds.normal(Seeds.stream(3, purpose), Math.toIntExact(shape.size())), shape);
@@ -97,5 +102,35 @@ class MultiScaleTest {
     assertThrows(
         IllegalArgumentException.class,
         () -> new FactorOut(new Shape(4, 2, 2), 2, none, new Shape(4)));
+  }
+
+  @Test
+  void levelsRunStepsAroundEachSqueezeAndFactorOutAllButTheLast() {
+    List<String> calls = new ArrayList<>();
+    MultiScale.Steps record =
+        (level, shape, squeezed, last, out) ->
+            calls.add(level + " " + shape + (squeezed ? " squeezed" : "") + (last ? " last" : ""));
+    // RealNVP, Residual Flows, FFJORD: the last level only runs its first steps.
+    MultiScale.Built built = MultiScale.build(new Shape(1, 4, 4), 2, false, record);
+    assertEquals(List.of("0 (1, 4, 4)", "0 (4, 2, 2) squeezed", "1 (2, 2, 2) last"), calls);
+    assertEquals(List.of(Squeeze.class, FactorOut.class), classes(built.bijectors()));
+    assertEquals(new Shape(16), built.latentShape());
+    // Glow, NSF: every level squeezes.
+    calls.clear();
+    built = MultiScale.build(new Shape(1, 4, 4), 2, true, record);
+    assertEquals(
+        List.of(
+            "0 (1, 4, 4)", "0 (4, 2, 2) squeezed", "1 (2, 2, 2) last", "1 (8, 1, 1) squeezed last"),
+        calls);
+    assertEquals(new Shape(16), built.latentShape());
+    calls.clear();
+    built = MultiScale.build(new Shape(1, 4, 4), 1, true, record);
+    assertEquals(List.of("0 (1, 4, 4) last", "0 (4, 2, 2) squeezed last"), calls);
+    assertEquals(List.of(Squeeze.class), classes(built.bijectors()));
+    assertEquals(new Shape(4, 2, 2), built.latentShape());
+  }
+
+  private static List<Class<?>> classes(List<Bijector> bijectors) {
+    return bijectors.stream().<Class<?>>map(Object::getClass).toList();
   }
 }

@@ -10,6 +10,7 @@ import org.flowlab.core.inject.PluginModule;
 import org.flowlab.core.runtime.LibtorchException;
 import org.flowlab.core.runtime.LibtorchRuntime;
 import org.flowlab.core.tracking.RunLockedException;
+import org.flowlab.core.train.CheckpointMismatchException;
 import org.flowlab.core.train.Trainer;
 import org.flowlab.core.train.TrainingDivergedException;
 import org.flowlab.core.train.TrainingStoppedException;
@@ -161,6 +162,7 @@ public final class Main implements Runnable {
             return stopped.exitCode();
           }
           if (e instanceof TrainingDivergedException
+              || e instanceof CheckpointMismatchException
               || e instanceof org.flowlab.api.device.DevicePlacementException) {
             err.println("error: " + e.getMessage());
             return 1;

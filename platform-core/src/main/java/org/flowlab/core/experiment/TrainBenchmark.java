@@ -6,6 +6,7 @@ import jakarta.inject.Inject;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Locale;
 import org.flowlab.api.flow.Flow;
 import org.flowlab.core.config.ExperimentConfig.TrainingConfig;
 import org.flowlab.core.config.LoadedConfig;
@@ -104,17 +105,18 @@ public final class TrainBenchmark {
     Arrays.sort(sorted);
     String line =
         String.format(
-            "%s: family %s, batch %d, device %s, precision %s: %.1f train steps/s (median of %d × %d steps after %d warmup; runs %s)",
+            Locale.ROOT,
+            "%s: family %s, batch %d, device %s, precision %s: %s train steps/s (median of %d × %d steps after %d warmup; runs %s)",
             config.name(),
             model.family().name(),
             t.batchSize(),
             device,
             t.precision(),
-            sorted[repeats / 2],
+            rate(sorted[repeats / 2]),
             repeats,
             steps,
             warmup,
-            Arrays.toString(Arrays.stream(rates).map(r -> Math.round(r * 10) / 10.0).toArray()));
+            Arrays.toString(Arrays.stream(rates).mapToObj(TrainBenchmark::rate).toArray()));
     double[] cpuSorted = cpuRates.clone();
     Arrays.sort(cpuSorted);
     // On a busy machine wall time counts the waits for a core; the process's CPU time does not
@@ -122,8 +124,8 @@ public final class TrainBenchmark {
     line +=
         String.format(
             java.util.Locale.ROOT,
-            "; %.1f steps per CPU-second of the process",
-            cpuSorted[repeats / 2]);
+            "; %s steps per CPU-second of the process",
+            rate(cpuSorted[repeats / 2]));
     StringBuilder perStep = new StringBuilder();
     long timedSteps = (long) steps * repeats;
     figureSums.forEach(
@@ -140,5 +142,10 @@ public final class TrainBenchmark {
               device));
     }
     return line + perStep;
+  }
+
+  /** A rate with one decimal, or three significant digits below 10 (0.123, not 0.1). */
+  private static String rate(double perSecond) {
+    return String.format(Locale.ROOT, perSecond >= 10 ? "%.1f" : "%.3g", perSecond);
   }
 }

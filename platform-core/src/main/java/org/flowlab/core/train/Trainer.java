@@ -404,16 +404,31 @@ public final class Trainer {
     return sum / n;
   }
 
-  /** Copies checkpointed values into the flow's parameters (and buffers) by name. */
+  /**
+   * Copies checkpointed values into the flow's parameters (and buffers) by name.
+   *
+   * @throws CheckpointMismatchException when a parameter is missing or has another shape
+   */
   public static void restore(Flow flow, NDList params) {
     for (Parameter p : flow.parameters()) {
       NDArray saved = params.get(p.name());
       if (saved == null) {
-        throw new IllegalStateException("checkpoint lacks parameter " + p.name());
+        throw new CheckpointMismatchException(
+            "the checkpoint does not fit this model: it lacks parameter " + p.name() + WHY);
+      }
+      if (!saved.getShape().equals(p.value().getShape())) {
+        throw new CheckpointMismatchException(
+            String.format(
+                "the checkpoint does not fit this model: %s is %s in the checkpoint, %s in the"
+                    + " model%s",
+                p.name(), saved.getShape(), p.value().getShape(), WHY));
       }
       p.assign(saved);
     }
   }
+
+  private static final String WHY =
+      " (written by another version of the family's plugin, or for other model params?)";
 
   private void restoreParameters(NDList params) {
     restore(flow, params);

@@ -4,12 +4,11 @@ import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
 import org.flowlab.api.bijector.ActNorm;
-import org.flowlab.api.bijector.FactorOut;
+import org.flowlab.api.bijector.MultiScale;
 import org.flowlab.api.bijector.Reshape;
 import org.flowlab.api.bijector.Squeeze;
 import org.flowlab.api.distribution.StandardNormal;
 import org.flowlab.api.flow.Bijector;
-import org.flowlab.api.flow.Chain;
 import org.flowlab.api.flow.Flow;
 import org.flowlab.api.nn.ParameterScope;
 import org.flowlab.api.ode.DormandPrince;
@@ -87,46 +86,24 @@ public final class FfjordFamily implements FlowFamily<FfjordConfig> {
     ParameterScope root = context.parameters();
     OdeSolver train = solver(config, config.atol(), config.rtol());
     OdeSolver eval = solver(config, config.evalAtol(), config.evalRtol());
-    Built built = scale(root, shape, 0, config, train, eval);
+    // Scale S: blocks scale.S.block.0..K−1, then after its squeeze scale.S.block.K..2K−1.
+    MultiScale.Built built =
+        MultiScale.build(
+            shape,
+            config.scales(),
+            false,
+            (s, at, squeezed, last, out) -> {
+              int first = squeezed ? config.blocks() : 0;
+              for (int k = 0; k < config.blocks(); k++) {
+                ParameterScope block = root.child("scale." + s).child("block." + (first + k));
+                addBlock(out, block, at, config, train, eval);
+              }
+            });
     List<Bijector> steps = new ArrayList<>(built.bijectors());
     if (!built.latentShape().equals(shape)) {
       steps.add(new Reshape(built.latentShape(), shape));
     }
     return new Flow(shape, new StandardNormal(), steps, root.parameters());
-  }
-
-  /** The bijectors of scales {@code s..} on images of {@code shape} and their latent shape. */
-  private record Built(List<Bijector> bijectors, Shape latentShape) {}
-
-  private static Built scale(
-      ParameterScope root,
-      Shape shape,
-      int s,
-      FfjordConfig config,
-      OdeSolver train,
-      OdeSolver eval) {
-    ParameterScope scope = root.child("scale." + s);
-    List<Bijector> out = new ArrayList<>();
-    int block = 0;
-    for (int k = 0; k < config.blocks(); k++, block++) {
-      addBlock(out, scope.child("block." + block), shape, config, train, eval);
-    }
-    if (s == config.scales() - 1) {
-      return new Built(out, shape);
-    }
-    Squeeze squeeze = new Squeeze(shape);
-    out.add(squeeze);
-    Shape squeezed = squeeze.outputShape();
-    for (int k = 0; k < config.blocks(); k++, block++) {
-      addBlock(out, scope.child("block." + block), squeezed, config, train, eval);
-    }
-    long kept = squeezed.get(0) / 2;
-    Built inner =
-        scale(root, new Shape(kept, squeezed.get(1), squeezed.get(2)), s + 1, config, train, eval);
-    FactorOut factorOut =
-        new FactorOut(squeezed, kept, new Chain(inner.bijectors()), inner.latentShape());
-    out.add(factorOut);
-    return new Built(out, factorOut.outputShape());
   }
 
   private static void addBlock(

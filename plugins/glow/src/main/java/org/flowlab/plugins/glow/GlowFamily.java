@@ -5,11 +5,10 @@ import java.util.ArrayList;
 import java.util.List;
 import org.flowlab.api.bijector.ActNorm;
 import org.flowlab.api.bijector.FactorOut;
+import org.flowlab.api.bijector.MultiScale;
 import org.flowlab.api.bijector.Reshape;
-import org.flowlab.api.bijector.Squeeze;
 import org.flowlab.api.distribution.StandardNormal;
 import org.flowlab.api.flow.Bijector;
-import org.flowlab.api.flow.Chain;
 import org.flowlab.api.flow.Flow;
 import org.flowlab.api.nn.Activation;
 import org.flowlab.api.nn.ParameterScope;
@@ -101,21 +100,28 @@ public final class GlowFamily implements FlowFamily<GlowConfig> {
               + shape
               + " (use fewer levels)");
     }
-    List<Bijector> bijectors = new ArrayList<>();
-    Shape latent = level(config, root, 0, shape, bijectors);
-    bijectors.add(new Reshape(latent, shape));
+    MultiScale.Built built =
+        MultiScale.build(
+            shape,
+            config.levels(),
+            true,
+            (l, s, squeezed, last, out) -> {
+              if (squeezed) {
+                addLevel(config, root, l, s, last, out);
+              }
+            });
+    List<Bijector> bijectors = new ArrayList<>(built.bijectors());
+    bijectors.add(new Reshape(built.latentShape(), shape));
     return bijectors;
   }
 
   /**
-   * Appends level {@code l} (and, through its factor-out, the levels after it) for input {@code
-   * shape} to {@code out}; returns the shape of the latent it produces.
+   * Appends level {@code l}'s steps on its squeezed shape {@code s} to {@code out}: parameters
+   * {@code level.L.step.K.*}; then the learned top prior (last level) or the learned split prior
+   * {@code level.L.prior.*} in front of the factor-out.
    */
-  private static Shape level(
-      GlowConfig config, ParameterScope root, int l, Shape shape, List<Bijector> out) {
-    Squeeze squeeze = new Squeeze(shape);
-    Shape s = squeeze.outputShape();
-    out.add(squeeze);
+  private static void addLevel(
+      GlowConfig config, ParameterScope root, int l, Shape s, boolean last, List<Bijector> out) {
     int c = Math.toIntExact(s.get(0));
     int kept = c / 2;
     Activation activation = Activation.named(config.activation());
@@ -137,20 +143,13 @@ public final class GlowFamily implements FlowFamily<GlowConfig> {
               activation);
       out.add(new Coupling(kept, c - kept, net, Coupling.Kind.SIGMOID));
     }
-    if (l == config.levels() - 1) {
+    if (last) {
       if (config.learnTop()) {
         out.add(new LearnedPrior(root.child("top"), s));
       }
-      return s;
-    }
-    if (config.splitPrior().equals("learned")) {
+    } else if (config.splitPrior().equals("learned")) {
       Conditioner prior = Conditioner.zeroConv(root.child("level." + l + ".prior"), kept, c - kept);
       out.add(new Coupling(kept, c - kept, prior, Coupling.Kind.GAUSSIAN));
     }
-    List<Bijector> inner = new ArrayList<>();
-    Shape innerLatent = level(config, root, l + 1, new Shape(kept, s.get(1), s.get(2)), inner);
-    FactorOut split = new FactorOut(s, kept, new Chain(inner), innerLatent);
-    out.add(split);
-    return split.outputShape();
   }
 }

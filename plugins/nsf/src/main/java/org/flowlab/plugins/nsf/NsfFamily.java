@@ -5,14 +5,12 @@ import java.util.ArrayList;
 import java.util.List;
 import org.flowlab.api.bijector.ActNorm;
 import org.flowlab.api.bijector.Autoregressive;
-import org.flowlab.api.bijector.FactorOut;
+import org.flowlab.api.bijector.MultiScale;
 import org.flowlab.api.bijector.Partition;
 import org.flowlab.api.bijector.RationalQuadraticSpline;
 import org.flowlab.api.bijector.Reshape;
-import org.flowlab.api.bijector.Squeeze;
 import org.flowlab.api.distribution.StandardNormal;
 import org.flowlab.api.flow.Bijector;
-import org.flowlab.api.flow.Chain;
 import org.flowlab.api.flow.Flow;
 import org.flowlab.api.nn.Activation;
 import org.flowlab.api.nn.Made;
@@ -161,21 +159,27 @@ public final class NsfFamily implements FlowFamily<NsfConfig> {
               + shape
               + " (use fewer levels)");
     }
-    List<Bijector> out = new ArrayList<>();
-    Shape latent = level(config, root, 0, shape, out);
-    out.add(new Reshape(latent, shape));
+    MultiScale.Built built =
+        MultiScale.build(
+            shape,
+            config.levels(),
+            true,
+            (l, s, squeezed, last, out) -> {
+              if (squeezed) {
+                addLevel(config, root, l, s, out);
+              }
+            });
+    List<Bijector> out = new ArrayList<>(built.bijectors());
+    out.add(new Reshape(built.latentShape(), shape));
     return out;
   }
 
   /**
-   * Appends level {@code l} (and, through its factor-out, the levels after it) for input {@code
-   * shape} to {@code out}; returns the shape of the latent it produces.
+   * Appends level {@code l}'s spline couplings on its squeezed shape {@code s} to {@code out}:
+   * parameters {@code level.L.layer.K.*}.
    */
-  private static Shape level(
-      NsfConfig config, ParameterScope root, int l, Shape shape, List<Bijector> out) {
-    Squeeze squeeze = new Squeeze(shape);
-    Shape s = squeeze.outputShape();
-    out.add(squeeze);
+  private static void addLevel(
+      NsfConfig config, ParameterScope root, int l, Shape s, List<Bijector> out) {
     int c = Math.toIntExact(s.get(0));
     long h = s.get(1);
     long w = s.get(2);
@@ -198,15 +202,6 @@ public final class NsfFamily implements FlowFamily<NsfConfig> {
               activation);
       out.add(new SplineCoupling(partition, new Shape(changed, h, w), net, spline));
     }
-    if (l == config.levels() - 1) {
-      return s;
-    }
-    int kept = c / 2;
-    List<Bijector> inner = new ArrayList<>();
-    Shape innerLatent = level(config, root, l + 1, new Shape(kept, h, w), inner);
-    FactorOut split = new FactorOut(s, kept, new Chain(inner), innerLatent);
-    out.add(split);
-    return split.outputShape();
   }
 
   /**

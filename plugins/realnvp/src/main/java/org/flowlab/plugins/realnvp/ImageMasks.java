@@ -1,8 +1,8 @@
 package org.flowlab.plugins.realnvp;
 
 /**
- * The two masks of the RealNVP image couplings, as row-major {@code (c, h, w)} arrays with 1 for
- * the values a coupling keeps.
+ * The two masks of the RealNVP image couplings, with 1 for the values a coupling keeps: a
+ * checkerboard as a row-major {@code (c, h, w)} array, a channel split as one value per channel.
  */
 final class ImageMasks {
   private ImageMasks() {}
@@ -25,18 +25,15 @@ final class ImageMasks {
   }
 
   /**
-   * A split of the channels: keeps the first ⌊c/2⌋ channels, or the others if {@code flipped}.
-   * Needs c ≥ 2.
+   * A split of the channels, one value per channel: keeps the first ⌊c/2⌋ channels, or the others
+   * if {@code flipped}. Needs c ≥ 2.
    */
-  static float[] channels(int c, int h, int w, boolean flipped) {
-    float[] mask = new float[c * h * w];
+  static float[] channels(int c, boolean flipped) {
+    float[] keep = new float[c];
     for (int ch = 0; ch < c; ch++) {
-      boolean keep = (ch < c / 2) != flipped;
-      for (int p = 0; p < h * w; p++) {
-        mask[ch * h * w + p] = keep ? 1f : 0f;
-      }
+      keep[ch] = (ch < c / 2) != flipped ? 1f : 0f;
     }
-    return mask;
+    return keep;
   }
 
   /** The first channel of {@code mask}: {@code h·w} values. */

@@ -4,6 +4,7 @@ import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
 import org.flowlab.api.bijector.ActNorm;
+import org.flowlab.api.bijector.MultiScale;
 import org.flowlab.api.bijector.Reshape;
 import org.flowlab.api.distribution.BaseDistribution;
 import org.flowlab.api.flow.Bijector;
@@ -20,7 +21,7 @@ import org.pf4j.Extension;
  * couplings} steps, each an optional {@link ActNorm} followed by an affine coupling with an MLP
  * conditioner whose mask flips from one step to the next; parameters {@code step.K.actnorm.*} and
  * {@code step.K.coupling.*}. For images {@code (c, h, w)}: the paper's multi-scale model ({@link
- * MultiScale}: checkerboard and channel-wise couplings with ResNet conditioners, squeeze,
+ * ScaleSteps}: checkerboard and channel-wise couplings with ResNet conditioners, squeeze,
  * factor-out), whose latent has the shape of the data. Logit preprocessing is not part of the
  * family: the host prepends it when the experiment sets {@code data.logit_alpha}.
  */
@@ -81,7 +82,7 @@ public final class RealNvpFamily implements FlowFamily<RealNvpConfig> {
   private static Flow buildImage(RealNvpConfig config, BuildContext context) {
     Shape shape = context.eventShape();
     ParameterScope root = context.parameters();
-    MultiScale.Built built = MultiScale.build(root, shape, config);
+    MultiScale.Built built = ScaleSteps.build(root, shape, config);
     List<Bijector> steps = new ArrayList<>(built.bijectors());
     if (!built.latentShape().equals(shape)) {
       steps.add(new Reshape(new Shape(shape.size()), shape));

@@ -42,8 +42,8 @@ class RealNvpImageTest {
 
   @Test
   void channelMasksKeepOneHalfThenTheOther() {
-    assertArrayEquals(new float[] {1, 1, 1, 1, 0, 0, 0, 0}, ImageMasks.channels(4, 1, 2, false));
-    assertArrayEquals(new float[] {0, 0, 0, 0, 1, 1, 1, 1}, ImageMasks.channels(4, 1, 2, true));
+    assertArrayEquals(new float[] {1, 1, 0, 0}, ImageMasks.channels(4, false));
+    assertArrayEquals(new float[] {0, 0, 1, 1}, ImageMasks.channels(4, true));
   }
 
   @Test
@@ -76,12 +76,25 @@ class RealNvpImageTest {
           new Shape(1, 1, 1),
           value(flow, "scale.0.step.0.coupling.scale_factor").getShape(),
           "checkerboard at 1×8×8");
+      // Channel couplings see only the kept half (plus the border channel) and predict (s, t)
+      // for the changed half: 4 squeezed channels → 2 + 1 in, 2·2 out; 8 → 4 + 1 in, 2·4 out.
       assertEquals(
-          new Shape(4, 1, 1), value(flow, "scale.0.step.3.coupling.scale_factor").getShape());
+          new Shape(2, 1, 1), value(flow, "scale.0.step.3.coupling.scale_factor").getShape());
+      assertEquals(
+          new Shape(4, 3, 3, 3), value(flow, "scale.0.step.3.coupling.net.in.weight").getShape());
+      assertEquals(
+          new Shape(4, 4, 3, 3), value(flow, "scale.0.step.3.coupling.net.out.weight").getShape());
       assertEquals(
           new Shape(2, 1, 1), value(flow, "scale.1.step.0.coupling.scale_factor").getShape());
       assertEquals(
-          new Shape(8, 1, 1), value(flow, "scale.1.step.3.coupling.scale_factor").getShape());
+          new Shape(4, 1, 1), value(flow, "scale.1.step.3.coupling.scale_factor").getShape());
+      assertEquals(
+          new Shape(4, 5, 3, 3), value(flow, "scale.1.step.3.coupling.net.in.weight").getShape());
+      // Checkerboard couplings see the masked full image: 2 + 1 in, 2·2 out at 2×4×4.
+      assertEquals(
+          new Shape(4, 3, 3, 3), value(flow, "scale.1.step.0.coupling.net.in.weight").getShape());
+      assertEquals(
+          new Shape(4, 4, 3, 3), value(flow, "scale.1.step.0.coupling.net.out.weight").getShape());
       assertEquals(
           new Shape(4, 1, 1), value(flow, "scale.2.step.0.coupling.scale_factor").getShape());
 

@@ -10,6 +10,7 @@ import org.flowlab.api.bijector.Logit;
 import org.flowlab.api.flow.Flow;
 import org.flowlab.api.flow.LogDetMode;
 import org.flowlab.api.nn.ParameterScope;
+import org.flowlab.api.onnx.ExportTolerance;
 import org.flowlab.api.onnx.runtime.OnnxSession;
 import org.flowlab.api.random.Seeds;
 import org.flowlab.api.spi.BuildContext;
@@ -108,6 +109,59 @@ class RealNvpOnnxTest {
     }
     System.out.printf(
         "realnvp image ONNX parity (T=0.7): max |Δ log p| %.3g, max |Δ x| %.3g%n", worstLp, worstX);
+  }
+
+  /**
+   * The conformance kit's export-parity check on its {@code actnorm-normal} config at (1,4,4), at
+   * the kit's seed 20240607 + 2 (the kit's procedure: build, initialise on a standard normal batch,
+   * perturb by 0.2, score 32 standard normal points). Its |log p| exceeds 1,000 and ONNX Runtime
+   * and PyTorch differ there by more than 1e-3 on this project's CPU (measured: 1.2e-3 at |log p|
+   * 3,821 with the masked-image channel couplings, 2.9e-3 at 1,587 with the kept-channel ones): an
+   * absolute 1e-3 rejects it (it fails with {@code ExportTolerance.LOG_PROB_RELATIVE} = 0), the
+   * relative part of {@link ExportTolerance#logProb} accepts it.
+   */
+  @Test
+  void logProbParityAtLargeLogProbIsRelative() {
+    long seed = 20240609L;
+    Shape event = new Shape(1, 4, 4);
+    RealNvpConfig config =
+        new RealNvpConfig(
+            4, List.of(16, 16), "tanh", "tanh", null, "actnorm", "normal", "alternating", 2, 1, 8);
+    try (NDManager manager = NDManager.newBaseManager()) {
+      Flow flow =
+          new RealNvpFamily()
+              .build(config, new BuildContext(event, ParameterScope.root(manager, seed)));
+      flow.initialize(standardNormal(manager, seed, "init-batch", 256, event));
+      FlowChecks.perturb(flow, seed, 0.2);
+      NDArray x = standardNormal(manager, seed, "export-x", 32, event);
+      float[] jvm = flow.logProb(x, LogDetMode.EXACT).value().toFloatArray();
+      float largest = 0;
+      for (float lp : jvm) {
+        largest = Math.max(largest, Math.abs(lp));
+      }
+      assertTrue(largest > 1000, "the case must reach large |log p|: max |log p| = " + largest);
+      try (RegisteredFlow ort =
+          new RegisteredFlow(
+              flow.toOnnx(),
+              event.getShape(),
+              flow.latentShape().getShape(),
+              OnnxSession.Provider.CPU)) {
+        double error = Parity.maxAbs(ort.score(x.toFloatArray(), 32), jvm);
+        double tolerance = ExportTolerance.logProb(jvm);
+        System.out.printf(
+            "realnvp (1,4,4) seed %d: max |log p| %.1f, max |Δ log p| %.3g, tolerance %.3g%n",
+            seed, largest, error, tolerance);
+        assertTrue(error <= tolerance, "max |Δ log p| " + error + " > " + tolerance);
+      }
+    }
+  }
+
+  /** {@code n} standard normal events, drawn as the conformance kit draws them. */
+  private static NDArray standardNormal(
+      NDManager manager, long seed, String purpose, int n, Shape event) {
+    Shape full = new Shape(n).addAll(event);
+    return manager.create(
+        Seeds.normal(Seeds.stream(seed, purpose), Math.toIntExact(full.size())), full);
   }
 
   private static RealNvpConfig image(

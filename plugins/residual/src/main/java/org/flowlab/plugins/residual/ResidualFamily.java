@@ -5,11 +5,11 @@ import java.util.ArrayList;
 import java.util.List;
 import org.flowlab.api.bijector.ActNorm;
 import org.flowlab.api.bijector.FactorOut;
+import org.flowlab.api.bijector.MultiScale;
 import org.flowlab.api.bijector.Reshape;
 import org.flowlab.api.bijector.Squeeze;
 import org.flowlab.api.distribution.BaseDistribution;
 import org.flowlab.api.flow.Bijector;
-import org.flowlab.api.flow.Chain;
 import org.flowlab.api.flow.Flow;
 import org.flowlab.api.nn.ParameterScope;
 import org.flowlab.api.spi.BuildContext;
@@ -88,7 +88,16 @@ public final class ResidualFamily implements FlowFamily<ResidualConfig> {
     Squeeze.requireScales(shape, config.scales());
     ParameterScope root = context.parameters();
     List<ResidualBlock> blocks = new ArrayList<>();
-    Built built = scale(root, shape, 0, config, blocks);
+    MultiScale.Built built =
+        MultiScale.build(
+            shape,
+            config.scales(),
+            false,
+            (s, at, squeezed, last, out) -> {
+              if (!squeezed) {
+                addBlocks(root, s, at, config, blocks, out);
+              }
+            });
     List<Bijector> steps = new ArrayList<>(built.bijectors());
     if (!built.latentShape().equals(shape)) {
       steps.add(new Reshape(built.latentShape(), shape));
@@ -115,13 +124,18 @@ public final class ResidualFamily implements FlowFamily<ResidualConfig> {
     return new Flow(shape, latentShape, base, steps, root.parameters());
   }
 
-  /** The bijectors of scales {@code s..scales−1} and the shape of their output. */
-  private record Built(List<Bijector> bijectors, Shape latentShape) {}
-
-  private static Built scale(
-      ParameterScope root, Shape shape, int s, ResidualConfig config, List<ResidualBlock> blocks) {
+  /**
+   * Appends the blocks of scale {@code s} (none after its squeeze) to {@code out} and to {@code
+   * blocks}: parameters {@code scale.S.step.K.{actnorm,block}.*}.
+   */
+  private static void addBlocks(
+      ParameterScope root,
+      int s,
+      Shape shape,
+      ResidualConfig config,
+      List<ResidualBlock> blocks,
+      List<Bijector> out) {
     ParameterScope scope = root.child("scale." + s);
-    List<Bijector> out = new ArrayList<>();
     for (int k = 0; k < config.blocks(); k++) {
       ParameterScope step = scope.child("step." + k);
       if (config.normalization().equals("actnorm")) {
@@ -139,18 +153,5 @@ public final class ResidualFamily implements FlowFamily<ResidualConfig> {
       blocks.add(block);
       out.add(block);
     }
-    if (s == config.scales() - 1) {
-      return new Built(out, shape);
-    }
-    Squeeze squeeze = new Squeeze(shape);
-    out.add(squeeze);
-    Shape squeezed = squeeze.outputShape();
-    long kept = squeezed.get(0) / 2;
-    Built inner =
-        scale(root, new Shape(kept, squeezed.get(1), squeezed.get(2)), s + 1, config, blocks);
-    FactorOut factorOut =
-        new FactorOut(squeezed, kept, new Chain(inner.bijectors()), inner.latentShape());
-    out.add(factorOut);
-    return new Built(out, factorOut.outputShape());
   }
 }
