@@ -7,12 +7,15 @@ import java.util.List;
 import org.flowlab.api.bijector.ElementwiseTransform.Emitted;
 import org.flowlab.api.bijector.ElementwiseTransform.Result;
 import org.flowlab.api.flow.Bijector;
+import org.flowlab.api.flow.Contexts;
 import org.flowlab.api.flow.LogDetMode;
 import org.flowlab.api.flow.Transformed;
 import org.flowlab.api.nn.Activation;
+import org.flowlab.api.nn.ConditionalMade;
 import org.flowlab.api.nn.Made;
 import org.flowlab.api.nn.ParameterScope;
 import org.flowlab.api.onnx.OnnxBijector;
+import org.flowlab.api.onnx.OnnxExportException;
 import org.flowlab.api.onnx.OnnxGraph;
 import org.flowlab.api.onnx.OnnxTensor;
 import org.flowlab.api.onnx.OnnxTransformed;
@@ -36,6 +39,10 @@ import org.flowlab.api.onnx.OnnxTransformed;
  *
  * <p>Parameters (relative to the scope): the MADE's, {@code made.0.weight}, {@code made.0.mask}, …
  * Its output is reshaped to {@code (N, P, d)}, P = {@code transform.paramsPerElement()}.
+ *
+ * <p>Built with a context size k &gt; 0, the conditioner is a {@link ConditionalMade} (its context
+ * map {@code made.context.*}): τ's parameters for element j depend on the elements before j and on
+ * the context, and every method needs a context {@code (N, k)}.
  */
 public final class Autoregressive implements Bijector, OnnxBijector {
   /** Which direction of an autoregressive bijector takes a single pass. */
@@ -47,6 +54,7 @@ public final class Autoregressive implements Bijector, OnnxBijector {
   }
 
   private final Made made;
+  private final ConditionalMade conditional; // null without a context
   private final ElementwiseTransform transform;
   private final Direction direction;
   private final Shape paramsShape;
@@ -70,8 +78,32 @@ public final class Autoregressive implements Bijector, OnnxBijector {
       ElementwiseTransform transform,
       Direction direction,
       boolean zeroLast) {
+    this(scope, order, hidden, activation, transform, direction, zeroLast, 0);
+  }
+
+  /**
+   * An autoregressive bijector conditioned on a context of {@code contextDim} features (0: none,
+   * the constructor above); the other parameters as there.
+   */
+  public Autoregressive(
+      ParameterScope scope,
+      int[] order,
+      List<Integer> hidden,
+      Activation activation,
+      ElementwiseTransform transform,
+      Direction direction,
+      boolean zeroLast,
+      int contextDim) {
     int p = transform.paramsPerElement();
-    this.made = new Made(scope.child("made"), order, hidden, p, activation, zeroLast);
+    if (contextDim > 0) {
+      this.conditional =
+          new ConditionalMade(
+              scope.child("made"), order, hidden, p, activation, zeroLast, contextDim);
+      this.made = conditional.made();
+    } else {
+      this.conditional = null;
+      this.made = new Made(scope.child("made"), order, hidden, p, activation, zeroLast);
+    }
     this.transform = transform;
     this.direction = direction;
     this.paramsShape = new Shape(-1, p, order.length);
@@ -105,6 +137,27 @@ public final class Autoregressive implements Bijector, OnnxBijector {
       Direction direction,
       boolean actnorm,
       boolean zeroLast) {
+    return stack(
+        scope, d, layers, ordering, hidden, activation, transform, direction, actnorm, zeroLast, 0);
+  }
+
+  /**
+   * {@link #stack(ParameterScope, int, int, String, List, Activation, ElementwiseTransform,
+   * Direction, boolean, boolean)} with every layer conditioned on a context of {@code contextDim}
+   * features (0: none).
+   */
+  public static List<Bijector> stack(
+      ParameterScope scope,
+      int d,
+      int layers,
+      String ordering,
+      List<Integer> hidden,
+      Activation activation,
+      ElementwiseTransform transform,
+      Direction direction,
+      boolean actnorm,
+      boolean zeroLast,
+      int contextDim) {
     int[][] orders = Made.orders(ordering, d, layers, scope.seed());
     List<Bijector> steps = new ArrayList<>();
     for (int k = 0; k < layers; k++) {
@@ -119,7 +172,8 @@ public final class Autoregressive implements Bijector, OnnxBijector {
               activation,
               transform,
               direction,
-              zeroLast));
+              zeroLast,
+              contextDim));
     }
     return steps;
   }
@@ -135,30 +189,61 @@ public final class Autoregressive implements Bijector, OnnxBijector {
   }
 
   @Override
+  public int contextDim() {
+    return conditional == null ? 0 : conditional.contextDim();
+  }
+
+  @Override
   public Transformed forward(NDArray x, LogDetMode mode) {
-    Result r = direction == Direction.MAF ? onePass(x) : passes(x);
+    return forward(x, null, mode);
+  }
+
+  @Override
+  public Transformed forward(NDArray x, NDArray context, LogDetMode mode) {
+    checkContext(context, x);
+    Result r = direction == Direction.MAF ? onePass(x, context) : passes(x, context);
     return new Transformed(r.value(), r.logAbsDet().sum(new int[] {1}), LogDetMode.EXACT);
   }
 
   @Override
   public NDArray inverse(NDArray z) {
-    return (direction == Direction.MAF ? passes(z) : onePass(z)).value();
+    return inverse(z, null);
+  }
+
+  @Override
+  public NDArray inverse(NDArray z, NDArray context) {
+    checkContext(context, z);
+    return (direction == Direction.MAF ? passes(z, context) : onePass(z, context)).value();
+  }
+
+  private void checkContext(NDArray context, NDArray batch) {
+    if (conditional == null) {
+      Contexts.refuseUnless(context == null, this);
+    } else {
+      Contexts.require(context, conditional.contextDim(), batch.getShape().get(0), this);
+    }
+  }
+
+  /** The MADE's output for {@code u}, reading the context when conditioned on one. */
+  private NDArray params(NDArray u, NDArray context) {
+    NDArray raw = conditional == null ? made.forward(u) : conditional.forward(u, context);
+    return raw.reshape(paramsShape);
   }
 
   /** {@code g(u) = τ(u; Made(u))}. */
-  private Result onePass(NDArray u) {
-    return transform.forward(u, made.forward(u).reshape(paramsShape));
+  private Result onePass(NDArray u, NDArray context) {
+    return transform.forward(u, params(u, context));
   }
 
   /**
    * {@code g⁻¹(v)}: {@code u ← τ⁻¹(v; Made(u))} from {@code u = v}. The last pass's parameters are
    * those of the solution, so its log-derivatives are the exact {@code log|∂u/∂v|}.
    */
-  private Result passes(NDArray v) {
+  private Result passes(NDArray v, NDArray context) {
     NDArray u = v;
     Result r = null;
     for (int k = 0; k < made.inversePasses(); k++) {
-      r = transform.inverse(v, made.forward(u).reshape(paramsShape));
+      r = transform.inverse(v, params(u, context));
       u = r.value();
     }
     return r;
@@ -167,36 +252,60 @@ public final class Autoregressive implements Bijector, OnnxBijector {
   /** Emits the forward map: g for MAF, the unrolled passes for IAF; log-det {@code Σ_j}. */
   @Override
   public OnnxTransformed emitForward(OnnxGraph graph, OnnxTensor x) {
-    Emitted e = direction == Direction.MAF ? emitOnePass(graph, x) : emitPasses(graph, x);
+    return emitForward(graph, x, null);
+  }
+
+  /** The forward map given the context input (null without a context). */
+  @Override
+  public OnnxTransformed emitForward(OnnxGraph graph, OnnxTensor x, OnnxTensor context) {
+    Emitted e =
+        direction == Direction.MAF ? emitOnePass(graph, x, context) : emitPasses(graph, x, context);
     return new OnnxTransformed(x.with(e.value()), graph.reduceSum(e.logAbsDet(), false, 1));
   }
 
   /** Emits the inverse map: the unrolled passes for MAF, g for IAF. */
   @Override
   public OnnxTensor emitInverse(OnnxGraph graph, OnnxTensor z) {
-    return z.with(
-        (direction == Direction.MAF ? emitPasses(graph, z) : emitOnePass(graph, z)).value());
+    return emitInverse(graph, z, null);
   }
 
-  private Emitted emitOnePass(OnnxGraph graph, OnnxTensor u) {
-    return transform.emitForward(graph, u.name(), emitParams(graph, u));
+  /** The inverse map given the context input (null without a context). */
+  @Override
+  public OnnxTensor emitInverse(OnnxGraph graph, OnnxTensor z, OnnxTensor context) {
+    return z.with(
+        (direction == Direction.MAF
+                ? emitPasses(graph, z, context)
+                : emitOnePass(graph, z, context))
+            .value());
+  }
+
+  private Emitted emitOnePass(OnnxGraph graph, OnnxTensor u, OnnxTensor context) {
+    return transform.emitForward(graph, u.name(), emitParams(graph, u, context));
   }
 
   /**
    * The passes unrolled: each emits the MADE again over the same initializers (the graph adds a
    * weight once however often it is used).
    */
-  private Emitted emitPasses(OnnxGraph graph, OnnxTensor v) {
+  private Emitted emitPasses(OnnxGraph graph, OnnxTensor v, OnnxTensor context) {
     OnnxTensor u = v;
     Emitted e = null;
     for (int k = 0; k < made.inversePasses(); k++) {
-      e = transform.emitInverse(graph, v.name(), emitParams(graph, u));
+      e = transform.emitInverse(graph, v.name(), emitParams(graph, u, context));
       u = v.with(e.value());
     }
     return e;
   }
 
-  private String emitParams(OnnxGraph graph, OnnxTensor u) {
-    return graph.reshape(made.emit(graph, u).name(), paramsShape.getShape());
+  private String emitParams(OnnxGraph graph, OnnxTensor u, OnnxTensor context) {
+    if ((conditional == null) != (context == null)) {
+      throw new OnnxExportException(
+          conditional == null
+              ? "Autoregressive takes no context"
+              : "a conditional Autoregressive needs the context input");
+    }
+    OnnxTensor raw =
+        conditional == null ? made.emit(graph, u) : conditional.emit(graph, u, context);
+    return graph.reshape(raw.name(), paramsShape.getShape());
   }
 }

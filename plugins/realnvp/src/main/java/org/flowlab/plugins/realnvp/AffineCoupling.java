@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import java.util.List;
 import org.flowlab.api.bijector.Partition;
 import org.flowlab.api.flow.Bijector;
+import org.flowlab.api.flow.Contexts;
 import org.flowlab.api.flow.LogDetMode;
 import org.flowlab.api.flow.Transformed;
 import org.flowlab.api.nn.Activation;
@@ -28,12 +29,16 @@ import org.flowlab.api.onnx.OnnxTransformed;
  * last layer starts at zero, so the coupling starts as the identity. Its log-scale is bounded:
  * {@code s = factor·tanh(raw)} with a learned per-feature {@code scale_factor} (one per changed
  * feature) starting at 1, or a soft clamp {@code s = b·tanh(raw/b)} with a fixed bound.
+ *
+ * <p>Conditional (a context of k &gt; 0 features): the MLP reads the kept features with the context
+ * appended, {@code (s, t) = net([x₁, c])}.
  */
 final class AffineCoupling implements Bijector, OnnxBijector {
   private final Partition partition;
   private final Mlp net;
   private final NDArray scaleFactor;
   private final double bound;
+  private final int contextDim;
 
   /**
    * @param scope where {@code net.*} (and {@code scale_factor}) are registered
@@ -42,6 +47,7 @@ final class AffineCoupling implements Bijector, OnnxBijector {
    * @param activation the conditioner's nonlinearity
    * @param learnedScale true for {@code factor·tanh(raw)}, false for the soft clamp
    * @param bound the soft clamp's bound (unused with a learned scale)
+   * @param contextDim features of the context the conditioner reads (0: none)
    */
   AffineCoupling(
       ParameterScope scope,
@@ -49,20 +55,32 @@ final class AffineCoupling implements Bijector, OnnxBijector {
       List<Integer> hidden,
       Activation activation,
       boolean learnedScale,
-      double bound) {
+      double bound,
+      int contextDim) {
     this.partition = new Partition(mask, scope.manager());
     int changed = partition.changedSize();
-    this.net =
-        new Mlp(scope.child("net"), partition.keptSize(), hidden, 2 * changed, activation, true);
+    int in = partition.keptSize() + contextDim;
+    this.net = new Mlp(scope.child("net"), in, hidden, 2 * changed, activation, true);
+    this.contextDim = contextDim;
     this.scaleFactor =
         learnedScale ? scope.trainable("scale_factor", new Shape(changed), Initializer.ONES) : null;
     this.bound = bound;
   }
 
   @Override
+  public int contextDim() {
+    return contextDim;
+  }
+
+  @Override
   public Transformed forward(NDArray x, LogDetMode mode) {
+    return forward(x, null, mode);
+  }
+
+  @Override
+  public Transformed forward(NDArray x, NDArray context, LogDetMode mode) {
     NDList parts = partition.split(x);
-    NDList st = shiftAndLogScale(parts.get(0));
+    NDList st = shiftAndLogScale(parts.get(0), checked(context, x));
     NDArray s = st.get(0);
     NDArray changed = parts.get(1).mul(s.exp()).add(st.get(1));
     return new Transformed(
@@ -71,8 +89,13 @@ final class AffineCoupling implements Bijector, OnnxBijector {
 
   @Override
   public NDArray inverse(NDArray z) {
+    return inverse(z, null);
+  }
+
+  @Override
+  public NDArray inverse(NDArray z, NDArray context) {
     NDList parts = partition.split(z);
-    NDList st = shiftAndLogScale(parts.get(0));
+    NDList st = shiftAndLogScale(parts.get(0), checked(context, z));
     NDArray changed = parts.get(1).sub(st.get(1)).mul(st.get(0).neg().exp());
     return partition.join(parts.get(0), changed);
   }
@@ -82,8 +105,13 @@ final class AffineCoupling implements Bijector, OnnxBijector {
    */
   @Override
   public OnnxTransformed emitForward(OnnxGraph graph, OnnxTensor x) {
+    return emitForward(graph, x, null);
+  }
+
+  @Override
+  public OnnxTransformed emitForward(OnnxGraph graph, OnnxTensor x, OnnxTensor context) {
     List<String> parts = partition.emitSplit(graph, x.name());
-    String[] st = emitShiftAndLogScale(graph, parts.get(0));
+    String[] st = emitShiftAndLogScale(graph, parts.get(0), context);
     String changed = graph.add(graph.mul(parts.get(1), graph.exp(st[0])), st[1]);
     return new OnnxTransformed(
         x.with(partition.emitJoin(graph, parts.get(0), changed)), graph.reduceSum(st[0], false, 1));
@@ -92,15 +120,23 @@ final class AffineCoupling implements Bijector, OnnxBijector {
   /** Emits {@code x₂ = (z₂ − t)·exp(−s)}. */
   @Override
   public OnnxTensor emitInverse(OnnxGraph graph, OnnxTensor z) {
+    return emitInverse(graph, z, null);
+  }
+
+  @Override
+  public OnnxTensor emitInverse(OnnxGraph graph, OnnxTensor z, OnnxTensor context) {
     List<String> parts = partition.emitSplit(graph, z.name());
-    String[] st = emitShiftAndLogScale(graph, parts.get(0));
+    String[] st = emitShiftAndLogScale(graph, parts.get(0), context);
     String changed = graph.mul(graph.sub(parts.get(1), st[1]), graph.exp(graph.neg(st[0])));
     return z.with(partition.emitJoin(graph, parts.get(0), changed));
   }
 
-  private String[] emitShiftAndLogScale(OnnxGraph graph, String kept) {
+  private String[] emitShiftAndLogScale(OnnxGraph graph, String kept, OnnxTensor context) {
     long changed = partition.changedSize();
-    OnnxTensor input = new OnnxTensor(kept, new Shape(partition.keptSize()));
+    OnnxTensor input =
+        new OnnxTensor(
+            Contexts.emitAppend(graph, kept, context, contextDim),
+            new Shape(partition.keptSize() + contextDim));
     List<String> raw = graph.split(net.emit(graph, input).name(), 1, changed, changed);
     String s =
         scaleFactor != null
@@ -109,9 +145,17 @@ final class AffineCoupling implements Bijector, OnnxBijector {
     return new String[] {s, raw.get(1)};
   }
 
-  /** (s, t) for the changed features, from the kept ones. */
-  private NDList shiftAndLogScale(NDArray kept) {
-    NDList raw = net.forward(kept).split(2, 1);
+  private NDArray checked(NDArray context, NDArray batch) {
+    if (contextDim == 0) {
+      Contexts.refuseUnless(context == null, this);
+      return null;
+    }
+    return Contexts.require(context, contextDim, batch.getShape().get(0), this);
+  }
+
+  /** (s, t) for the changed features, from the kept ones and the context (null: none). */
+  private NDList shiftAndLogScale(NDArray kept, NDArray context) {
+    NDList raw = net.forward(Contexts.append(kept, context)).split(2, 1);
     NDArray s =
         scaleFactor != null
             ? raw.get(0).tanh().mul(scaleFactor)

@@ -1,0 +1,74 @@
+package org.flowlab.api.flow;
+
+import ai.djl.ndarray.NDArray;
+import org.flowlab.api.onnx.OnnxExportException;
+import org.flowlab.api.onnx.OnnxGraph;
+import org.flowlab.api.onnx.OnnxTensor;
+
+/**
+ * Checks and plumbing for the context of conditional flows: the one-line refusals when a context is
+ * missing or not wanted, and the concatenation through which a coupling conditioner reads it.
+ */
+public final class Contexts {
+  private Contexts() {}
+
+  /**
+   * Throws when {@code ok} is false: {@code bijector} was given a context it cannot use.
+   *
+   * @throws IllegalArgumentException naming the bijector's class
+   */
+  public static void refuseUnless(boolean ok, Object bijector) {
+    if (!ok) {
+      throw new IllegalArgumentException(
+          bijector.getClass().getSimpleName()
+              + " takes no context (it has no conditioner that reads one)");
+    }
+  }
+
+  /**
+   * Checks that a conditional bijector got a context of {@code contextDim} features for a batch of
+   * {@code batch}.
+   *
+   * @throws IllegalArgumentException when the context is missing or has another shape
+   */
+  public static NDArray require(NDArray context, int contextDim, long batch, Object bijector) {
+    String who = bijector.getClass().getSimpleName();
+    if (context == null) {
+      throw new IllegalArgumentException(
+          who + " was built for a context of " + contextDim + " features, and none was given");
+    }
+    var shape = context.getShape();
+    if (shape.dimension() != 2 || shape.get(1) != contextDim || shape.get(0) != batch) {
+      throw new IllegalArgumentException(
+          who + " needs a context of shape (" + batch + ", " + contextDim + "), got " + shape);
+    }
+    return context;
+  }
+
+  /**
+   * A conditioner's input: {@code input} with the context's features appended on axis 1, or {@code
+   * input} itself when {@code context} is null.
+   */
+  public static NDArray append(NDArray input, NDArray context) {
+    return context == null ? input : input.concat(context, 1);
+  }
+
+  /**
+   * Emits {@link #append}: {@code input} with the context input appended on axis 1 for a
+   * conditioner that reads {@code contextDim} &gt; 0 features, {@code input} itself for one that
+   * reads none.
+   *
+   * @throws OnnxExportException when the context input is missing, or given to a conditioner that
+   *     reads none
+   */
+  public static String emitAppend(
+      OnnxGraph graph, String input, OnnxTensor context, int contextDim) {
+    if ((contextDim == 0) != (context == null)) {
+      throw new OnnxExportException(
+          contextDim == 0
+              ? "a context was given to a conditioner that reads none"
+              : "a conditioner of " + contextDim + " context features needs the context input");
+    }
+    return context == null ? input : graph.concat(1, input, context.name());
+  }
+}

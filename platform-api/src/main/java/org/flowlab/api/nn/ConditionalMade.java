@@ -1,0 +1,80 @@
+package org.flowlab.api.nn;
+
+import ai.djl.ndarray.NDArray;
+import java.util.List;
+import org.flowlab.api.onnx.OnnxGraph;
+import org.flowlab.api.onnx.OnnxLayer;
+import org.flowlab.api.onnx.OnnxTensor;
+
+/**
+ * A {@link Made} that also reads a context vector {@code c}, as nflows' conditional MADE does: an
+ * unmasked {@link Linear} map of {@code c} is added to the pre-activation of the MADE's first
+ * hidden layer. The outputs stay autoregressive in x (the masks are untouched) and may depend on c
+ * arbitrarily. Built around a plain {@link Made}, whose layers it runs in order.
+ *
+ * <p>Parameters (relative to the scope): the MADE's ({@code 0.weight}, {@code 0.mask}, …) and the
+ * context map's, {@code context.weight} and {@code context.bias}.
+ */
+public final class ConditionalMade {
+  private final Made made;
+  private final Linear context;
+  private final int contextDim;
+
+  /**
+   * @param scope where the MADE and the context map register their weights
+   * @param order as {@link Made#Made}
+   * @param hidden as {@link Made#Made}: the context map has {@code hidden.get(0)} outputs
+   * @param paramsPerInput as {@link Made#Made}
+   * @param activation as {@link Made#Made}
+   * @param zeroLast as {@link Made#Made}
+   * @param contextDim features of the context, at least 1
+   */
+  public ConditionalMade(
+      ParameterScope scope,
+      int[] order,
+      List<Integer> hidden,
+      int paramsPerInput,
+      Activation activation,
+      boolean zeroLast,
+      int contextDim) {
+    if (contextDim < 1) {
+      throw new IllegalArgumentException("a context needs at least 1 feature, got " + contextDim);
+    }
+    this.made = new Made(scope, order, hidden, paramsPerInput, activation, zeroLast);
+    this.context = new Linear(scope.child("context"), contextDim, hidden.get(0), false);
+    this.contextDim = contextDim;
+  }
+
+  /** The masked network itself. */
+  public Made made() {
+    return made;
+  }
+
+  /** Features of the context. */
+  public int contextDim() {
+    return contextDim;
+  }
+
+  /**
+   * The MADE's output for inputs {@code x} {@code (N, d)} and contexts {@code c} {@code (N, k)}.
+   */
+  public NDArray forward(NDArray x, NDArray c) {
+    List<Layer> layers = made.layers;
+    NDArray h = layers.get(0).forward(x).add(context.forward(c));
+    for (Layer layer : layers.subList(1, layers.size())) {
+      h = layer.forward(h);
+    }
+    return h;
+  }
+
+  /** Emits {@link #forward}. */
+  public OnnxTensor emit(OnnxGraph graph, OnnxTensor x, OnnxTensor c) {
+    List<Layer> layers = made.layers;
+    OnnxTensor first = OnnxLayer.emit(layers.get(0), graph, x);
+    OnnxTensor h = first.with(graph.add(first.name(), context.emit(graph, c).name()));
+    for (Layer layer : layers.subList(1, layers.size())) {
+      h = OnnxLayer.emit(layer, graph, h);
+    }
+    return h;
+  }
+}
