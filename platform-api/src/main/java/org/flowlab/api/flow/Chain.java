@@ -46,6 +46,7 @@ public final class Chain implements Bijector, Instrumented, Regularized, OnnxBij
   /** Every member's forward map in order; the context goes to the members that read one. */
   @Override
   public Transformed forward(NDArray x, NDArray context, LogDetMode mode) {
+    Contexts.refuseUnless(context == null || contextDim() > 0, this);
     NDArray logDet = x.getManager().zeros(new Shape(x.getShape().get(0)), x.getDataType());
     LogDetMode used = LogDetMode.EXACT;
     for (Bijector bijector : bijectors) {
@@ -70,6 +71,7 @@ public final class Chain implements Bijector, Instrumented, Regularized, OnnxBij
   /** Every member's inverse, last member first; the context goes to the members that read one. */
   @Override
   public NDArray inverse(NDArray z, NDArray context) {
+    Contexts.refuseUnless(context == null || contextDim() > 0, this);
     for (int i = bijectors.size() - 1; i >= 0; i--) {
       Bijector bijector = bijectors.get(i);
       z = bijector.contextDim() > 0 ? bijector.inverse(z, context) : bijector.inverse(z);
@@ -89,6 +91,7 @@ public final class Chain implements Bijector, Instrumented, Regularized, OnnxBij
   /** {@link #sampleForward(NDArray)} with the context handed to the members that read one. */
   @Override
   public Transformed sampleForward(NDArray z, NDArray context) {
+    Contexts.refuseUnless(context == null || contextDim() > 0, this);
     NDArray logDet = z.getManager().zeros(new Shape(z.getShape().get(0)), z.getDataType());
     LogDetMode used = LogDetMode.EXACT;
     for (int i = bijectors.size() - 1; i >= 0; i--) {
@@ -116,6 +119,7 @@ public final class Chain implements Bijector, Instrumented, Regularized, OnnxBij
    * it, the others their own {@link Bijector#initialize}.
    */
   public NDArray initialize(NDArray x, NDArray context) {
+    Contexts.refuseUnless(context == null || contextDim() > 0, this);
     for (Bijector bijector : bijectors) {
       x =
           bijector.contextDim() > 0

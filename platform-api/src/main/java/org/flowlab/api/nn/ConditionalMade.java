@@ -7,17 +7,22 @@ import org.flowlab.api.onnx.OnnxLayer;
 import org.flowlab.api.onnx.OnnxTensor;
 
 /**
- * A {@link Made} that also reads a context vector {@code c}, as nflows' conditional MADE does: an
+ * A {@link Made} that also reads a context vector {@code c}. As in nflows' conditional MADE, an
  * unmasked {@link Linear} map of {@code c} is added to the pre-activation of the MADE's first
- * hidden layer. The outputs stay autoregressive in x (the masks are untouched) and may depend on c
- * arbitrarily. Built around a plain {@link Made}, whose layers it runs in order.
+ * hidden layer; unlike there, a second unmasked map of {@code c} is added to the output, because
+ * the outputs of the first element in the order see no hidden unit (the masks give them none), so
+ * without it that element's parameters would be constants, blind to the context. The outputs stay
+ * autoregressive in x (the masks are untouched) and depend on c arbitrarily. Built around a plain
+ * {@link Made}, whose layers it runs in order.
  *
  * <p>Parameters (relative to the scope): the MADE's ({@code 0.weight}, {@code 0.mask}, …) and the
- * context map's, {@code context.weight} and {@code context.bias}.
+ * context maps', {@code context.{weight,bias}} (into the first hidden layer) and {@code
+ * context_out.{weight,bias}} (into the output; zero at the start when the MADE's last layer is).
  */
 public final class ConditionalMade {
   private final Made made;
   private final Linear context;
+  private final Linear contextOut;
   private final int contextDim;
 
   /**
@@ -42,6 +47,8 @@ public final class ConditionalMade {
     }
     this.made = new Made(scope, order, hidden, paramsPerInput, activation, zeroLast);
     this.context = new Linear(scope.child("context"), contextDim, hidden.get(0), false);
+    int out = paramsPerInput * order.length;
+    this.contextOut = new Linear(scope.child("context_out"), contextDim, out, zeroLast);
     this.contextDim = contextDim;
   }
 
@@ -64,7 +71,7 @@ public final class ConditionalMade {
     for (Layer layer : layers.subList(1, layers.size())) {
       h = layer.forward(h);
     }
-    return h;
+    return h.add(contextOut.forward(c));
   }
 
   /** Emits {@link #forward}. */
@@ -75,6 +82,6 @@ public final class ConditionalMade {
     for (Layer layer : layers.subList(1, layers.size())) {
       h = OnnxLayer.emit(layer, graph, h);
     }
-    return h;
+    return h.with(graph.add(h.name(), contextOut.emit(graph, c).name()));
   }
 }

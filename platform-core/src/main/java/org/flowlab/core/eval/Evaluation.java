@@ -75,7 +75,10 @@ public final class Evaluation {
       metrics.put("test/nll_minus_entropy", nll - data.entropy().getAsDouble());
     }
     if (data.truth() != null && data.truth().hasLogDensity() && data.test().count() > 0) {
-      double trueNll = trueNll(data.truth(), data.test());
+      double trueNll =
+          data.conditional()
+              ? trueConditionalNll(data.truth(), data.test())
+              : trueNll(data.truth(), data.test());
       metrics.put("test/true_nll", trueNll);
       metrics.put("test/kl", nll - trueNll);
     }
@@ -85,13 +88,23 @@ public final class Evaluation {
     }
     int samples = config.samples();
     if (samples > 0) {
-      float[] drawn = sample(flow, manager, seed, samples);
+      float[] contexts = data.conditional() ? testContexts(data, samples) : null;
+      float[] drawn =
+          contexts == null
+              ? sample(flow, manager, seed, samples)
+              : sample(flow, manager, seed, contexts, data.contextDim());
       Path samplesFile = outDir.resolve("samples.npz");
       try (NDManager sub = manager.newSubManager();
           OutputStream out = Files.newOutputStream(samplesFile)) {
         NDArray array = sub.create(drawn, new Shape(samples).addAll(data.eventShape()));
         array.setName("samples");
-        new NDList(array).encode(out, NDList.Encoding.NPZ);
+        NDList arrays = new NDList(array);
+        if (contexts != null) {
+          NDArray c = sub.create(contexts, new Shape(samples, data.contextDim()));
+          c.setName("context");
+          arrays.add(c);
+        }
+        arrays.encode(out, NDList.Encoding.NPZ);
       }
       files.add(samplesFile);
       if (config.plots() && data.eventShape().equals(new Shape(2))) {
@@ -110,10 +123,11 @@ public final class Evaluation {
    */
   public static double inverseError(Flow flow, DataSplits data, NDManager manager, long seed) {
     Points head = data.test().head(Math.min(INVERSE_CHECK_POINTS, data.test().count()));
-    float[] values = new float[head.count() * data.dim()];
+    float[] values = new float[head.count() * data.rowDim()];
     head.copyRange(
         0, head.count(), values, data.quantization(), Trainer.evaluationNoise(seed, "test"));
-    int dim = data.dim();
+    int dim = data.rowDim();
+    Shape rowShape = data.conditional() ? new Shape(dim) : data.eventShape();
     int chunk = Trainer.evaluationChunk(dim, manager.getDevice());
     double worst = 0;
     for (int start = 0; start < head.count(); start += chunk) {
@@ -122,8 +136,11 @@ public final class Evaluation {
           NDManager sub = manager.newSubManager()) {
         scope.suppressNotUsedWarning();
         float[] slice = java.util.Arrays.copyOfRange(values, start * dim, (start + count) * dim);
-        NDArray x = sub.create(slice, new Shape(count).addAll(data.eventShape()));
-        NDArray back = flow.decode(flow.encode(x, LogDetMode.EXACT).value());
+        NDArray batch = sub.create(slice, new Shape(count).addAll(rowShape));
+        NDList rows = Trainer.rows(batch, data.contextDim());
+        NDArray x = rows.get(0);
+        NDArray c = rows.size() > 1 ? rows.get(1) : null;
+        NDArray back = flow.decode(flow.encode(x, c, LogDetMode.EXACT).value(), c);
         double err = back.sub(x).abs().max().toType(DataType.FLOAT64, false).getDouble();
         worst = Double.isNaN(err) ? Double.NaN : Math.max(worst, err);
       }
@@ -146,6 +163,77 @@ public final class Evaluation {
       sum -= truth.logDensity(xy[2 * i], xy[2 * i + 1]);
     }
     return sum / test.count();
+  }
+
+  /**
+   * The true conditional NLL of labelled test rows {@code (x, y, one-hot)}, {@code −mean log
+   * p_true(x | label)}: the model's conditional NLL minus this estimates {@code E_c KL(p(·|c) ‖
+   * q(·|c))} on the same points.
+   */
+  static double trueConditionalNll(ToyDensity truth, Points test) {
+    float[] rows = test.floats();
+    int stride = test.dim();
+    double sum = 0;
+    for (int i = 0; i < test.count(); i++) {
+      sum -=
+          truth.logDensity(
+              rows[stride * i], rows[stride * i + 1], label(rows, stride * i + 2, stride - 2));
+    }
+    return sum / test.count();
+  }
+
+  /** The index of the largest of {@code k} values from {@code offset}: a one-hot's label. */
+  private static int label(float[] values, int offset, int k) {
+    int best = 0;
+    for (int j = 1; j < k; j++) {
+      if (values[offset + j] > values[offset + best]) {
+        best = j;
+      }
+    }
+    return best;
+  }
+
+  /** The contexts of the first {@code n} test rows (cycled when there are fewer), row-major. */
+  static float[] testContexts(DataSplits data, int n) {
+    float[] rows = data.test().floats();
+    int count = data.test().count();
+    int k = data.contextDim();
+    float[] out = new float[n * k];
+    for (int i = 0; i < n; i++) {
+      System.arraycopy(rows, (i % count) * data.rowDim() + data.dim(), out, i * k, k);
+    }
+    return out;
+  }
+
+  /** The points of continuous rows without their contexts, row-major. */
+  private static float[] pointsOnly(DataSplits data, Points split) {
+    if (!data.conditional()) {
+      return split.floats();
+    }
+    float[] rows = split.floats();
+    float[] out = new float[split.count() * data.dim()];
+    for (int i = 0; i < split.count(); i++) {
+      System.arraycopy(rows, i * data.rowDim(), out, i * data.dim(), data.dim());
+    }
+    return out;
+  }
+
+  /**
+   * {@code n} samples at temperature 1 of a conditional flow, one per context row of {@code
+   * contexts} ({@code n × contextDim}), from the same stream as {@link #sample(Flow, NDManager,
+   * long, int)}.
+   */
+  public static float[] sample(
+      Flow flow, NDManager manager, long seed, float[] contexts, int contextDim) {
+    int n = contexts.length / contextDim;
+    try (NDScope scope = new NDScope();
+        NDManager sub = manager.newSubManager()) {
+      scope.suppressNotUsedWarning();
+      NDArray c = sub.create(contexts, new Shape(n, contextDim));
+      return flow.sample(sub, n, c, 1.0, Seeds.stream(seed, "eval/sample"))
+          .toType(DataType.FLOAT32, false)
+          .toFloatArray();
+    }
   }
 
   /** The file-name form of a temperature: 0, 0.7, 1. */
@@ -222,10 +310,48 @@ public final class Evaluation {
     }
   }
 
+  /**
+   * The model's marginal log-density at {@code grid}, {@code log Σ_c w_c q(x | c)} over the
+   * distinct test contexts c with their test frequencies w_c: what the plot of a conditional flow
+   * shows next to the data.
+   */
+  private static float[] marginalLogProb(Flow flow, NDArray grid, DataSplits data, NDManager m) {
+    Map<List<Float>, Integer> counts = new LinkedHashMap<>();
+    float[] rows = data.test().floats();
+    for (int i = 0; i < data.test().count(); i++) {
+      List<Float> c = new ArrayList<>();
+      for (int j = 0; j < data.contextDim(); j++) {
+        c.add(rows[i * data.rowDim() + data.dim() + j]);
+      }
+      counts.merge(c, 1, Integer::sum);
+    }
+    int n = Math.toIntExact(grid.getShape().get(0));
+    double[] sum = new double[n];
+    for (Map.Entry<List<Float>, Integer> e : counts.entrySet()) {
+      float[] tiled = new float[n * data.contextDim()];
+      for (int i = 0; i < n; i++) {
+        for (int j = 0; j < data.contextDim(); j++) {
+          tiled[i * data.contextDim() + j] = e.getKey().get(j);
+        }
+      }
+      NDArray c = m.create(tiled, new Shape(n, data.contextDim()));
+      float[] lp = flow.logProb(grid, c).toType(DataType.FLOAT32, false).toFloatArray();
+      double w = (double) e.getValue() / data.test().count();
+      for (int i = 0; i < n; i++) {
+        sum[i] += w * Math.exp(lp[i]);
+      }
+    }
+    float[] out = new float[n];
+    for (int i = 0; i < n; i++) {
+      out[i] = (float) Math.log(sum[i]);
+    }
+    return out;
+  }
+
   private static void plotDensity(
       Flow flow, DataSplits data, NDManager manager, int gridSize, float[] drawn, Path out)
       throws IOException {
-    float[] test = data.test().floats();
+    float[] test = pointsOnly(data, data.test());
     double[] lo = {Double.MAX_VALUE, Double.MAX_VALUE};
     double[] hi = {-Double.MAX_VALUE, -Double.MAX_VALUE};
     for (int i = 0; i < test.length; i++) {
@@ -245,10 +371,11 @@ public final class Evaluation {
       try (NDScope scope = new NDScope();
           NDManager sub = manager.newSubManager()) {
         scope.suppressNotUsedWarning();
+        NDArray grid = sub.create(points, new Shape(gridSize, 2));
         float[] row =
-            flow.logProb(sub.create(points, new Shape(gridSize, 2)))
-                .toType(DataType.FLOAT32, false)
-                .toFloatArray();
+            data.conditional()
+                ? marginalLogProb(flow, grid, data, sub)
+                : flow.logProb(grid).toType(DataType.FLOAT32, false).toFloatArray();
         for (int i = 0; i < gridSize; i++) {
           logDensity[i][j] = row[i];
         }
