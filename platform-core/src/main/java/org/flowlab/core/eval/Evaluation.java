@@ -194,7 +194,7 @@ public final class Evaluation {
   }
 
   /** The contexts of the first {@code n} test rows (cycled when there are fewer), row-major. */
-  static float[] testContexts(DataSplits data, int n) {
+  public static float[] testContexts(DataSplits data, int n) {
     float[] rows = data.test().floats();
     int count = data.test().count();
     int k = data.contextDim();
