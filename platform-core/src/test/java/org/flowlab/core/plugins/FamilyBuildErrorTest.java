@@ -81,4 +81,68 @@ class FamilyBuildErrorTest {
           command + ": " + r.err());
     }
   }
+
+  static final String PLAIN =
+      """
+      package org.flowlab.plugins.plain;
+
+      import java.util.List;
+      import org.flowlab.api.distribution.StandardNormal;
+      import org.flowlab.api.flow.Flow;
+      import org.flowlab.api.spi.BuildContext;
+      import org.flowlab.api.spi.FlowFamily;
+      import org.pf4j.Extension;
+
+      @Extension
+      public class PlainFamily implements FlowFamily<PlainFamily.Config> {
+        public record Config(Integer unused) {}
+
+        public String name() { return "plain"; }
+        public String description() { return "the base alone, never conditional"; }
+        public Class<Config> configType() { return Config.class; }
+        public Flow build(Config config, BuildContext context) {
+          return new Flow(
+              context.eventShape(), new StandardNormal(), List.of(), context.parameters().parameters());
+        }
+      }
+      """;
+
+  /** Conditional data for a family whose flow reads no context: exit 2 at data.condition. */
+  @Test
+  void aFamilyWithoutContextIsRefusedAtTheDataCondition() throws Exception {
+    Path plugins = Files.createDirectories(tmp.resolve("plugins"));
+    PluginJars.plugin("plain")
+        .source("org.flowlab.plugins.plain.PlainFamily", PLAIN)
+        .writeJar(plugins);
+    Path yaml =
+        Files.writeString(
+            tmp.resolve("plain.yaml"),
+            """
+            name: plain
+            data:
+              name: 8gaussians
+              condition: component
+              train_size: 100
+              val_size: 10
+              test_size: 10
+            model: {family: plain}
+            training: {device: cpu, steps: 2}
+            """);
+    String expected =
+        yaml
+            + ":4:3: data.condition: family 'plain' takes no context: conditional flows are realnvp"
+            + " (vectors), maf, iaf and nsf";
+    for (String command : new String[] {"validate", "run"}) {
+      Cli.Result r =
+          Cli.run(
+              "--plugins-dir",
+              plugins.toString(),
+              "--runs-dir",
+              tmp.resolve("runs").toString(),
+              command,
+              yaml.toString());
+      assertEquals(2, r.code(), command + ": " + r.err());
+      assertTrue(r.err().contains("error: " + expected), command + ": " + r.err());
+    }
+  }
 }
