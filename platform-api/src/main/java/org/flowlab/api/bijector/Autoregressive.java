@@ -200,7 +200,7 @@ public final class Autoregressive implements Bijector, OnnxBijector {
 
   @Override
   public Transformed forward(NDArray x, NDArray context, LogDetMode mode) {
-    checkContext(context, x);
+    Contexts.checked(context, contextDim(), x, this);
     Result r = direction == Direction.MAF ? onePass(x, context) : passes(x, context);
     return new Transformed(r.value(), r.logAbsDet().sum(new int[] {1}), LogDetMode.EXACT);
   }
@@ -212,16 +212,8 @@ public final class Autoregressive implements Bijector, OnnxBijector {
 
   @Override
   public NDArray inverse(NDArray z, NDArray context) {
-    checkContext(context, z);
+    Contexts.checked(context, contextDim(), z, this);
     return (direction == Direction.MAF ? passes(z, context) : onePass(z, context)).value();
-  }
-
-  private void checkContext(NDArray context, NDArray batch) {
-    if (conditional == null) {
-      Contexts.refuseUnless(context == null, this);
-    } else {
-      Contexts.require(context, conditional.contextDim(), batch.getShape().get(0), this);
-    }
   }
 
   /** The MADE's output for {@code u}, reading the context when conditioned on one. */

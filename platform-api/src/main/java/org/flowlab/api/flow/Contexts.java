@@ -46,6 +46,21 @@ public final class Contexts {
   }
 
   /**
+   * The context a bijector reading {@code contextDim} features (0: none) was given for {@code
+   * batch}, checked: null for an unconditional bijector given none, the context for a conditional
+   * one given the right shape.
+   *
+   * @throws IllegalArgumentException when the context is missing, unwanted or misshapen
+   */
+  public static NDArray checked(NDArray context, int contextDim, NDArray batch, Object bijector) {
+    if (contextDim == 0) {
+      refuseUnless(context == null, bijector);
+      return null;
+    }
+    return require(context, contextDim, batch.getShape().get(0), bijector);
+  }
+
+  /**
    * A conditioner's input: {@code input} with the context's features appended on axis 1, or {@code
    * input} itself when {@code context} is null.
    */

@@ -38,6 +38,22 @@ final class ContextFile {
   }
 
   /**
+   * Refuses a non-finite value, naming the file and the row.
+   *
+   * @param width values per row
+   */
+  static void requireFinite(Path file, float[] values, int width) {
+    for (int i = 0; i < values.length; i++) {
+      if (!Float.isFinite(values[i])) {
+        throw new ConfigException(
+            file.toString(),
+            "",
+            "row " + (i / width) + " (from 0) holds " + values[i] + ", not a finite number");
+      }
+    }
+  }
+
+  /**
    * The {@code n × contextDim} context rows for {@code n} points or samples of {@code card}'s
    * model: the file's rows, one per point, or its single row repeated for all. Null for an
    * unconditional model without a file.
@@ -92,14 +108,7 @@ final class ContextFile {
               + k
               + " features per point, or one row for all");
     }
-    for (int i = 0; i < values.length; i++) {
-      if (!Float.isFinite(values[i])) {
-        throw new ConfigException(
-            file.toString(),
-            "",
-            "row " + (i / k) + " (from 0) holds " + values[i] + ", not a finite number");
-      }
-    }
+    requireFinite(file, values, k);
     if (rows == n) {
       return values;
     }

@@ -68,18 +68,7 @@ final class ScoreCommand implements Callable<Integer> {
       throw new ConfigException(
           data.toString(), "", "holds no points (shape " + Arrays.toString(array.shape()) + ")");
     }
-    for (int i = 0; i < array.values().length; i++) {
-      if (!Float.isFinite(array.values()[i])) {
-        throw new ConfigException(
-            data.toString(),
-            "",
-            "row "
-                + (i / eventSize)
-                + " (from 0) holds "
-                + array.values()[i]
-                + ", not a finite number");
-      }
-    }
+    ContextFile.requireFinite(data, array.values(), eventSize);
     float[] contexts = ContextFile.rows(context, found.card(), array.rows());
     try (RegisteredFlow flow = RegisteredFlow.open(found, registry.provider())) {
       float[] logp = flow.score(array.values(), array.rows(), contexts);

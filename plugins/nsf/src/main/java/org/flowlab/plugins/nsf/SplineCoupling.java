@@ -73,7 +73,8 @@ final class SplineCoupling implements Bijector, OnnxBijector {
   public Transformed forward(NDArray x, NDArray context, LogDetMode mode) {
     NDList parts = partition.split(x);
     ElementwiseTransform.Result r =
-        transform.forward(parts.get(1), params(parts.get(0), checked(context, x)));
+        transform.forward(
+            parts.get(1), params(parts.get(0), Contexts.checked(context, contextDim, x, this)));
     return new Transformed(
         partition.join(parts.get(0), r.value()), perSample(r.logAbsDet()), LogDetMode.EXACT);
   }
@@ -87,7 +88,8 @@ final class SplineCoupling implements Bijector, OnnxBijector {
   public NDArray inverse(NDArray z, NDArray context) {
     NDList parts = partition.split(z);
     ElementwiseTransform.Result r =
-        transform.inverse(parts.get(1), params(parts.get(0), checked(context, z)));
+        transform.inverse(
+            parts.get(1), params(parts.get(0), Contexts.checked(context, contextDim, z, this)));
     return partition.join(parts.get(0), r.value());
   }
 
@@ -116,14 +118,6 @@ final class SplineCoupling implements Bijector, OnnxBijector {
     ElementwiseTransform.Emitted e =
         transform.emitInverse(graph, parts.get(1), emitParams(graph, parts.get(0), context));
     return z.with(partition.emitJoin(graph, parts.get(0), e.value()));
-  }
-
-  private NDArray checked(NDArray context, NDArray batch) {
-    if (contextDim == 0) {
-      Contexts.refuseUnless(context == null, this);
-      return null;
-    }
-    return Contexts.require(context, contextDim, batch.getShape().get(0), this);
   }
 
   /** θ for x₂, shape {@code (N, P, changedShape...)}, from x₁ and the context (null: none). */

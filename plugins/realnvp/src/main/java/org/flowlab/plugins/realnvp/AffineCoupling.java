@@ -80,7 +80,7 @@ final class AffineCoupling implements Bijector, OnnxBijector {
   @Override
   public Transformed forward(NDArray x, NDArray context, LogDetMode mode) {
     NDList parts = partition.split(x);
-    NDList st = shiftAndLogScale(parts.get(0), checked(context, x));
+    NDList st = shiftAndLogScale(parts.get(0), Contexts.checked(context, contextDim, x, this));
     NDArray s = st.get(0);
     NDArray changed = parts.get(1).mul(s.exp()).add(st.get(1));
     return new Transformed(
@@ -95,7 +95,7 @@ final class AffineCoupling implements Bijector, OnnxBijector {
   @Override
   public NDArray inverse(NDArray z, NDArray context) {
     NDList parts = partition.split(z);
-    NDList st = shiftAndLogScale(parts.get(0), checked(context, z));
+    NDList st = shiftAndLogScale(parts.get(0), Contexts.checked(context, contextDim, z, this));
     NDArray changed = parts.get(1).sub(st.get(1)).mul(st.get(0).neg().exp());
     return partition.join(parts.get(0), changed);
   }
@@ -143,14 +143,6 @@ final class AffineCoupling implements Bijector, OnnxBijector {
             ? graph.mul(graph.tanh(raw.get(0)), graph.initializer("scale_factor", scaleFactor))
             : graph.mulScalar(graph.tanh(graph.div(raw.get(0), graph.scalar(bound))), bound);
     return new String[] {s, raw.get(1)};
-  }
-
-  private NDArray checked(NDArray context, NDArray batch) {
-    if (contextDim == 0) {
-      Contexts.refuseUnless(context == null, this);
-      return null;
-    }
-    return Contexts.require(context, contextDim, batch.getShape().get(0), this);
   }
 
   /** (s, t) for the changed features, from the kept ones and the context (null: none). */
