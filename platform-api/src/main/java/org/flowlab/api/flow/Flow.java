@@ -216,8 +216,8 @@ public final class Flow {
       throw OnnxExportException.notExportable(base, OnnxDistribution.class);
     }
     OnnxGraph logProb = new OnnxGraph(OnnxModels.LOG_PROB);
-    OnnxTensor x0 = logProb.input(OnnxModels.X, eventShape);
-    OnnxTransformed t = chain.emitForward(logProb, x0, contextInput(logProb));
+    OnnxTensor data = logProb.input(OnnxModels.X, eventShape);
+    OnnxTransformed t = chain.emitForward(logProb, data, contextInput(logProb));
     OnnxTensor z = t.value();
     if (!z.eventShape().equals(latentShape)) {
       z = logProb.reshape(z, latentShape);
