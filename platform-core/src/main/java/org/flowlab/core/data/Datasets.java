@@ -24,7 +24,8 @@ import org.flowlab.core.config.ExperimentConfig.DataConfig;
  * <p>Conditional data ({@code data.condition}): a toy density whose points carry a one-hot label,
  * the context of a conditional flow — {@code 8gaussians} by {@code component} (8 features) and
  * {@code moons} by {@code moon} (2). The points are those of the plain density (same streams); the
- * label is the component each was drawn from.
+ * label is the component each was drawn from. A {@code csv} or {@code npy} table takes its last K
+ * columns as the context ({@code condition: last:K}).
  */
 public final class Datasets {
   private Datasets() {}
@@ -86,7 +87,13 @@ public final class Datasets {
     }
     if (TabularDatasets.NAMES.contains(name)) {
       return TabularDatasets.load(
-          name, data.path(), data.trainSize(), data.valSize(), data.testSize(), seed);
+          name,
+          data.path(),
+          data.trainSize(),
+          data.valSize(),
+          data.testSize(),
+          seed,
+          contextDim(data));
     }
     return draw(
         density(name, data.condition()),
@@ -103,7 +110,13 @@ public final class Datasets {
    * @throws DatasetException at {@code condition} for a dataset that has no such label
    */
   public static int contextDim(DataConfig data) {
-    return data.condition() == null ? 0 : density(data.name(), data.condition()).contextDim();
+    if (data.condition() == null) {
+      return 0;
+    }
+    if (TabularDatasets.NAMES.contains(data.name())) {
+      return TabularDatasets.contextColumns(data.name(), data.condition());
+    }
+    return density(data.name(), data.condition()).contextDim();
   }
 
   /**
@@ -124,7 +137,7 @@ public final class Datasets {
               ? "'"
                   + name
                   + "' has no label to condition on; conditional datasets: 8gaussians (condition:"
-                  + " component), moons (condition: moon)"
+                  + " component), moons (condition: moon), csv and npy (condition: last:K)"
               : "'"
                   + name
                   + "' can be conditioned on "
@@ -160,7 +173,7 @@ public final class Datasets {
               + "'");
     }
     if (data.condition() != null) {
-      density(name, data.condition()); // a labelled toy, or a located error
+      contextDim(data); // a labelled toy or a table's context columns, or a located error
     }
     if (image) {
       ImageDatasets.files(name, data.path());

@@ -107,7 +107,7 @@ public final class Evaluation {
         arrays.encode(out, NDList.Encoding.NPZ);
       }
       files.add(samplesFile);
-      if (config.plots() && data.eventShape().equals(new Shape(2))) {
+      if (config.plots() && data.eventShape().equals(new Shape(2)) && fewContexts(data)) {
         Path density = outDir.resolve("density.png");
         plotDensity(flow, data, manager, config.gridSize(), drawn, density);
         files.add(density);
@@ -310,6 +310,34 @@ public final class Evaluation {
     }
   }
 
+  /** Most distinct test contexts whose mixture density.png draws (one grid pass each). */
+  private static final int PLOTTED_CONTEXTS = 16;
+
+  /**
+   * Whether the density plot can show the model: unconditional data, or at most {@value
+   * #PLOTTED_CONTEXTS} distinct test contexts (labels, not continuous table columns).
+   */
+  private static boolean fewContexts(DataSplits data) {
+    if (!data.conditional()) {
+      return true;
+    }
+    java.util.Set<List<Float>> seen = new java.util.HashSet<>();
+    for (int i = 0; i < data.test().count() && seen.size() <= PLOTTED_CONTEXTS; i++) {
+      seen.add(context(data, i));
+    }
+    return seen.size() <= PLOTTED_CONTEXTS;
+  }
+
+  /** The context of test row {@code i}. */
+  private static List<Float> context(DataSplits data, int i) {
+    float[] rows = data.test().floats();
+    List<Float> c = new ArrayList<>();
+    for (int j = 0; j < data.contextDim(); j++) {
+      c.add(rows[i * data.rowDim() + data.dim() + j]);
+    }
+    return c;
+  }
+
   /**
    * The model's marginal log-density at {@code grid}, {@code log Σ_c w_c q(x | c)} over the
    * distinct test contexts c with their test frequencies w_c: what the plot of a conditional flow
@@ -317,13 +345,8 @@ public final class Evaluation {
    */
   private static float[] marginalLogProb(Flow flow, NDArray grid, DataSplits data, NDManager m) {
     Map<List<Float>, Integer> counts = new LinkedHashMap<>();
-    float[] rows = data.test().floats();
     for (int i = 0; i < data.test().count(); i++) {
-      List<Float> c = new ArrayList<>();
-      for (int j = 0; j < data.contextDim(); j++) {
-        c.add(rows[i * data.rowDim() + data.dim() + j]);
-      }
-      counts.merge(c, 1, Integer::sum);
+      counts.merge(context(data, i), 1, Integer::sum);
     }
     int n = Math.toIntExact(grid.getShape().get(0));
     double[] sum = new double[n];

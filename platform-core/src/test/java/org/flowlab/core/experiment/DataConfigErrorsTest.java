@@ -73,7 +73,8 @@ class DataConfigErrorsTest {
     assertEquals(
         tmp.resolve("exp.yaml")
             + ":4:3: data.condition: 'checkerboard' has no label to condition on; conditional"
-            + " datasets: 8gaussians (condition: component), moons (condition: moon)",
+            + " datasets: 8gaussians (condition: component), moons (condition: moon), csv and npy"
+            + " (condition: last:K)",
         error("  name: checkerboard\n  condition: cell\n"));
     assertEquals(
         tmp.resolve("exp.yaml")
