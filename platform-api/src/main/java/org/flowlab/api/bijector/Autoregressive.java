@@ -41,8 +41,8 @@ import org.flowlab.api.onnx.OnnxTransformed;
  * Its output is reshaped to {@code (N, P, d)}, P = {@code transform.paramsPerElement()}.
  *
  * <p>Built with a context size k &gt; 0, the conditioner is a {@link ConditionalMade} (its context
- * map {@code made.context.*}): τ's parameters for element j depend on the elements before j and on
- * the context, and every method needs a context {@code (N, k)}.
+ * maps {@code made.context.*} and {@code made.context_out.*}): τ's parameters for element j depend
+ * on the elements before j and on the context, and every method needs a context {@code (N, k)}.
  */
 public final class Autoregressive implements Bijector, OnnxBijector {
   /** Which direction of an autoregressive bijector takes a single pass. */

@@ -23,7 +23,8 @@ import org.pf4j.Extension;
  * after an actnorm. Images (c, h, w) are flattened to the vector (c·h·w) first. Parameters are
  * named {@code layer.K.made.*} and {@code actnorm.K.*}. With a context from the data ({@link
  * BuildContext#contextDim()}, vectors only) every MADE reads it through {@code
- * layer.K.made.context.*}.
+ * layer.K.made.context.*} (into the first hidden layer) and {@code layer.K.made.context_out.*}
+ * (into the output).
  */
 @Extension
 public final class IafFamily implements FlowFamily<IafConfig> {

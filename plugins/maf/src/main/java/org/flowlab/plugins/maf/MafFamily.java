@@ -23,7 +23,8 @@ import org.pf4j.Extension;
  * vector (c·h·w) first, as in the paper's MNIST and CIFAR-10 models. Parameters are named {@code
  * layer.K.made.*} and {@code actnorm.K.*}. With a context from the data ({@link
  * BuildContext#contextDim()}, vectors only) every MADE reads it through {@code
- * layer.K.made.context.*}.
+ * layer.K.made.context.*} (into the first hidden layer) and {@code layer.K.made.context_out.*}
+ * (into the output).
  */
 @Extension
 public final class MafFamily implements FlowFamily<MafConfig> {
