@@ -87,10 +87,12 @@ import org.junit.jupiter.api.TestFactory;
  * <p>Conditional flows: every config of {@link #conditionalConfigs()} × vector shape is built with
  * a context of {@value #CONTEXT_DIM} features ({@link BuildContext#contextDim()}) and checked with
  * a fixed random context per point: {@code invertibility}, {@code log-det} (the Jacobian in x at
- * that context), {@code export parity} (both ONNX models with their {@code context} input), {@code
- * context changes the output} (two contexts give other log p and other samples from the same
- * latents: a flow that ignored its context would fail) and {@code context required} (the flow
- * refuses a missing context, an unconditional flow of the family refuses a given one).
+ * that context), {@code sampling log-det} (the log q of an amortised posterior's draws against the
+ * brute-force Jacobian of the latent → data map), {@code export parity} (both ONNX models with
+ * their {@code context} input), {@code context changes the output} (two contexts give other log p
+ * and other samples from the same latents: a flow that ignored its context would fail) and {@code
+ * context required} (the flow refuses a missing context, an unconditional flow of the family
+ * refuses a given one).
  *
  * <p>A family without {@link Direction#DENSITY} gets the sampling checks, seed determinism and the
  * checkpoint round trip (on log q of seeded samples); its density checks are reported as skipped
@@ -263,6 +265,7 @@ public abstract class FlowConformanceTest<C> {
         List<DynamicTest> tests = new ArrayList<>();
         tests.add(test(label, "invertibility", () -> conditionalInvertibility(config, shape)));
         tests.add(test(label, "log-det", () -> conditionalLogDet(config, shape)));
+        tests.add(test(label, "sampling log-det", () -> conditionalSamplingLogDet(config, shape)));
         tests.add(test(label, "context changes the output", () -> contextMatters(config, shape)));
         tests.add(test(label, "context required", () -> contextRequired(config, shape)));
         tests.add(test(label, "export parity", () -> conditionalExportParity(config, shape)));
@@ -328,6 +331,34 @@ public abstract class FlowConformanceTest<C> {
             "sample " + s + ": reported log-det vs log|det J| of the autodiff Jacobian in x");
       }
       assertTrue(changesVolume, "the perturbed flow must change volume, or the test is vacuous");
+    }
+  }
+
+  /**
+   * An amortised posterior's draws: the log q of {@link Flow#sampleWithLogProb(NDManager, int,
+   * NDArray, SplittableRandom)} equals {@code log q₀(z) − log|det ∂x/∂z|} with the brute-force
+   * Jacobian of the latent → data map at the same contexts.
+   */
+  private void conditionalSamplingLogDet(C config, Shape shape) {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      Flow flow = buildConditional(manager, config, shape);
+      NDArray c = context(manager, 6, "sampling");
+      Flow.Sampled sampled = flow.sampleWithLogProb(manager, 6, c, Seeds.stream(SEED, "sampling"));
+      NDArray z =
+          flow.base().sample(manager, flow.latentShape(), 6, 1.0, Seeds.stream(SEED, "sampling"));
+      double moved = FlowChecks.maxAbsDiff(flow.decode(z, c), sampled.x());
+      assertTrue(moved <= 1e-5, "sampleWithLogProb's samples are not decode(z | c): " + moved);
+      float[] reported = sampled.logProb().toFloatArray();
+      float[] baseLogProb = flow.base().logProb(z).toFloatArray();
+      double[][][] jac = FlowChecks.jacobians(in -> flow.decodeWithLogDet(in, c).value(), z);
+      for (int s = 0; s < reported.length; s++) {
+        double brute = Lu.logAbsDet(jac[s]);
+        assertEquals(
+            baseLogProb[s] - brute,
+            reported[s],
+            logDetTolerance() * (1 + Math.abs(brute)),
+            "sample " + s + ": log q(x | c) vs log q0(z) − log|det J| of the latent → data map");
+      }
     }
   }
 
