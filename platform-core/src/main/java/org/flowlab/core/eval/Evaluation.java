@@ -111,6 +111,11 @@ public final class Evaluation {
         Path density = outDir.resolve("density.png");
         plotDensity(flow, data, manager, config.gridSize(), drawn, density);
         files.add(density);
+        if (data.conditional()) {
+          Path perContext = outDir.resolve("samples_by_context.png");
+          plotSamplesByContext(flow, data, manager, seed, perContext);
+          files.add(perContext);
+        }
       }
     }
     return new Report(metrics, files);
@@ -336,6 +341,58 @@ public final class Evaluation {
       c.add(rows[i * data.rowDim() + data.dim() + j]);
     }
     return c;
+  }
+
+  /** Samples per context value in {@link #plotSamplesByContext}. */
+  private static final int SAMPLES_PER_CONTEXT = 400;
+
+  /**
+   * One scatter panel per distinct test context, {@value #SAMPLES_PER_CONTEXT} samples of {@code x
+   * | c} each, over the test points' range: what the flow learnt for each context value.
+   */
+  private static void plotSamplesByContext(
+      Flow flow, DataSplits data, NDManager manager, long seed, Path out) {
+    java.util.Set<List<Float>> contexts = new java.util.LinkedHashSet<>();
+    for (int i = 0; i < data.test().count(); i++) {
+      contexts.add(context(data, i));
+    }
+    List<List<Float>> sorted = new ArrayList<>(contexts);
+    sorted.sort(java.util.Comparator.comparing(Object::toString).reversed());
+    float[] test = pointsOnly(data, data.test());
+    double[] lo = {Double.MAX_VALUE, Double.MAX_VALUE};
+    double[] hi = {-Double.MAX_VALUE, -Double.MAX_VALUE};
+    for (int i = 0; i < test.length; i++) {
+      lo[i % 2] = Math.min(lo[i % 2], test[i]);
+      hi[i % 2] = Math.max(hi[i % 2], test[i]);
+    }
+    List<String> titles = new ArrayList<>();
+    List<float[]> samples = new ArrayList<>();
+    int k = data.contextDim();
+    for (List<Float> c : sorted) {
+      float[] tiled = new float[SAMPLES_PER_CONTEXT * k];
+      for (int i = 0; i < tiled.length; i++) {
+        tiled[i] = c.get(i % k);
+      }
+      samples.add(sample(flow, manager, seed, tiled, k));
+      titles.add("samples | c = " + contextLabel(c));
+    }
+    Plots.scatterGrid(
+        out, titles, samples, new double[] {lo[0], hi[0]}, new double[] {lo[1], hi[1]}, 4);
+  }
+
+  /** A one-hot context as its index ({@code #2}), any other as its values. */
+  private static String contextLabel(List<Float> c) {
+    int hot = -1;
+    int ones = 0;
+    boolean binary = true;
+    for (int j = 0; j < c.size(); j++) {
+      binary &= c.get(j) == 0f || c.get(j) == 1f;
+      if (c.get(j) == 1f) {
+        hot = j;
+        ones++;
+      }
+    }
+    return binary && ones == 1 ? "#" + hot : c.toString();
   }
 
   /**
