@@ -359,12 +359,9 @@ public final class Evaluation {
     List<List<Float>> sorted = new ArrayList<>(contexts);
     sorted.sort(java.util.Comparator.comparing(Object::toString).reversed());
     float[] test = pointsOnly(data, data.test());
-    double[] lo = {Double.MAX_VALUE, Double.MAX_VALUE};
-    double[] hi = {-Double.MAX_VALUE, -Double.MAX_VALUE};
-    for (int i = 0; i < test.length; i++) {
-      lo[i % 2] = Math.min(lo[i % 2], test[i]);
-      hi[i % 2] = Math.max(hi[i % 2], test[i]);
-    }
+    double[][] range = range2d(test);
+    double[] lo = range[0];
+    double[] hi = range[1];
     List<String> titles = new ArrayList<>();
     List<float[]> samples = new ArrayList<>();
     int k = data.contextDim();
@@ -428,16 +425,24 @@ public final class Evaluation {
     return out;
   }
 
+  /** {lo, hi}: the smallest and largest x and y of row-major 2D points. */
+  private static double[][] range2d(float[] points) {
+    double[] lo = {Double.MAX_VALUE, Double.MAX_VALUE};
+    double[] hi = {-Double.MAX_VALUE, -Double.MAX_VALUE};
+    for (int i = 0; i < points.length; i++) {
+      lo[i % 2] = Math.min(lo[i % 2], points[i]);
+      hi[i % 2] = Math.max(hi[i % 2], points[i]);
+    }
+    return new double[][] {lo, hi};
+  }
+
   private static void plotDensity(
       Flow flow, DataSplits data, NDManager manager, int gridSize, float[] drawn, Path out)
       throws IOException {
     float[] test = pointsOnly(data, data.test());
-    double[] lo = {Double.MAX_VALUE, Double.MAX_VALUE};
-    double[] hi = {-Double.MAX_VALUE, -Double.MAX_VALUE};
-    for (int i = 0; i < test.length; i++) {
-      lo[i % 2] = Math.min(lo[i % 2], test[i]);
-      hi[i % 2] = Math.max(hi[i % 2], test[i]);
-    }
+    double[][] range = range2d(test);
+    double[] lo = range[0];
+    double[] hi = range[1];
     double pad = 0.1 * Math.max(hi[0] - lo[0], hi[1] - lo[1]);
     double[] xs = Plots.linspace(lo[0] - pad, hi[0] + pad, gridSize);
     double[] ys = Plots.linspace(lo[1] - pad, hi[1] + pad, gridSize);
