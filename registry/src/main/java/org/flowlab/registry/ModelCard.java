@@ -23,6 +23,8 @@ import java.util.Map;
  * @param opset the ONNX operator set
  * @param parity the parity check made at export
  * @param createdAt ISO-8601 UTC instant of the export
+ * @param contextDim features of the context both models take as their {@code context} input (a
+ *     conditional flow); 0 for an unconditional one (and for cards written before the key existed)
  */
 public record ModelCard(
     String name,
@@ -37,7 +39,40 @@ public record ModelCard(
     String sourceRun,
     int opset,
     Parity.Report parity,
-    String createdAt) {
+    String createdAt,
+    int contextDim) {
+
+  /** The card of an unconditional flow. */
+  public ModelCard(
+      String name,
+      int version,
+      String family,
+      String config,
+      long[] eventShape,
+      long[] latentShape,
+      String noise,
+      List<String> preprocessing,
+      Map<String, Double> metrics,
+      String sourceRun,
+      int opset,
+      Parity.Report parity,
+      String createdAt) {
+    this(
+        name,
+        version,
+        family,
+        config,
+        eventShape,
+        latentShape,
+        noise,
+        preprocessing,
+        metrics,
+        sourceRun,
+        opset,
+        parity,
+        createdAt,
+        0);
+  }
 
   private static final Gson GSON =
       new GsonBuilder()
@@ -61,7 +96,8 @@ public record ModelCard(
         sourceRun,
         opset,
         parity,
-        createdAt);
+        createdAt,
+        contextDim);
   }
 
   /** Elements in one data point. */

@@ -89,8 +89,28 @@ public final class Parity {
       int latents,
       double temperature,
       float[] jvmSamples) {
-    double lp = maxAbs(flow.score(x, points), jvmLogProb);
-    double xs = maxAbs(flow.decode(standardZ, latents, temperature), jvmSamples);
+    return check(
+        flow, x, null, points, jvmLogProb, standardZ, null, latents, temperature, jvmSamples);
+  }
+
+  /**
+   * {@link #check(RegisteredFlow, float[], int, float[], float[], int, double, float[])} of a
+   * conditional flow: the points' contexts and the latents' contexts (row-major, {@code contextDim}
+   * each) go with them; null for an unconditional flow.
+   */
+  public static Report check(
+      RegisteredFlow flow,
+      float[] x,
+      float[] xContext,
+      int points,
+      float[] jvmLogProb,
+      float[] standardZ,
+      float[] zContext,
+      int latents,
+      double temperature,
+      float[] jvmSamples) {
+    double lp = maxAbs(flow.score(x, points, xContext), jvmLogProb);
+    double xs = maxAbs(flow.decode(standardZ, latents, temperature, zContext), jvmSamples);
     Report report =
         new Report(
             lp,

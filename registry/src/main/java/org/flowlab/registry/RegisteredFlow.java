@@ -1,6 +1,7 @@
 package org.flowlab.registry;
 
 import java.io.IOException;
+import java.util.HashMap;
 import java.util.Map;
 import org.flowlab.api.onnx.OnnxModels;
 import org.flowlab.api.onnx.runtime.OnnxSession;
@@ -8,7 +9,8 @@ import org.flowlab.api.onnx.runtime.OnnxSession;
 /**
  * An exported flow served by ONNX Runtime: {@link #score} runs {@code log_prob}, {@link #sample}
  * runs {@code sample}. Each model's session opens on first use. Needs only the ONNX files and the
- * card — no training code.
+ * card — no training code. A conditional flow ({@link #contextDim()} &gt; 0) takes a context row
+ * per point or sample.
  */
 public final class RegisteredFlow implements AutoCloseable {
   private final byte[] logProbModel;
@@ -17,6 +19,7 @@ public final class RegisteredFlow implements AutoCloseable {
   private final long[] latentShape;
   private final String noise;
   private final OnnxSession.Provider wanted;
+  private final int contextDim;
   private int intraOpThreads;
   private OnnxSession logProb;
   private OnnxSession sample;
@@ -29,6 +32,17 @@ public final class RegisteredFlow implements AutoCloseable {
    */
   public RegisteredFlow(
       OnnxModels models, long[] eventShape, long[] latentShape, OnnxSession.Provider wanted) {
+    this(models, eventShape, latentShape, wanted, 0);
+  }
+
+  /** A conditional flow's models ({@code contextDim} &gt; 0: both take a {@code context} input). */
+  public RegisteredFlow(
+      OnnxModels models,
+      long[] eventShape,
+      long[] latentShape,
+      OnnxSession.Provider wanted,
+      int contextDim) {
+    this.contextDim = contextDim;
     this.logProbModel = models.logProb();
     this.sampleModel = models.sample();
     this.noise = models.noise();
@@ -52,7 +66,8 @@ public final class RegisteredFlow implements AutoCloseable {
             java.nio.file.Files.readAllBytes(model.sampleFile()),
             card.noise(),
             card.opset());
-    return new RegisteredFlow(models, card.eventShape(), card.latentShape(), wanted);
+    return new RegisteredFlow(
+        models, card.eventShape(), card.latentShape(), wanted, card.contextDim());
   }
 
   /**
@@ -69,28 +84,65 @@ public final class RegisteredFlow implements AutoCloseable {
 
   /** Per-sample log p(x) for {@code n} points given row-major. */
   public float[] score(float[] x, int n) {
+    return score(x, n, null);
+  }
+
+  /**
+   * Per-sample log p(x | c) for {@code n} points and their contexts ({@code n × contextDim},
+   * row-major); {@code context} null for an unconditional flow.
+   */
+  public float[] score(float[] x, int n, float[] context) {
     requireSize(x, n, eventShape, "data");
     if (logProb == null) {
       logProb = OnnxSession.open(logProbModel, wanted, intraOpThreads);
     }
-    return logProb.run(
-        Map.of(OnnxModels.X, new OnnxSession.Input(x, batched(n, eventShape))),
-        OnnxModels.LOG_PROB);
+    Map<String, OnnxSession.Input> inputs = new HashMap<>();
+    inputs.put(OnnxModels.X, new OnnxSession.Input(x, batched(n, eventShape)));
+    putContext(inputs, context, n);
+    return logProb.run(inputs, OnnxModels.LOG_PROB);
   }
 
   /** Decodes {@code n} standard latents at {@code temperature}; row-major, event shape. */
   public float[] decode(float[] standardZ, int n, double temperature) {
+    return decode(standardZ, n, temperature, null);
+  }
+
+  /**
+   * Decodes {@code n} standard latents at {@code temperature} given their contexts ({@code n ×
+   * contextDim}); {@code context} null for an unconditional flow.
+   */
+  public float[] decode(float[] standardZ, int n, double temperature, float[] context) {
     requireSize(standardZ, n, latentShape, "latent");
     if (sample == null) {
       sample = OnnxSession.open(sampleModel, wanted, intraOpThreads);
     }
-    return sample.run(
-        Map.of(
-            OnnxModels.Z,
-            new OnnxSession.Input(standardZ, batched(n, latentShape)),
-            OnnxModels.TEMPERATURE,
-            new OnnxSession.Input(new float[] {(float) temperature}, new long[0])),
-        OnnxModels.X);
+    Map<String, OnnxSession.Input> inputs = new HashMap<>();
+    inputs.put(OnnxModels.Z, new OnnxSession.Input(standardZ, batched(n, latentShape)));
+    inputs.put(
+        OnnxModels.TEMPERATURE,
+        new OnnxSession.Input(new float[] {(float) temperature}, new long[0]));
+    putContext(inputs, context, n);
+    return sample.run(inputs, OnnxModels.X);
+  }
+
+  /** Features of the context each point or sample takes; 0 for an unconditional flow. */
+  public int contextDim() {
+    return contextDim;
+  }
+
+  private void putContext(Map<String, OnnxSession.Input> inputs, float[] context, int n) {
+    if (contextDim == 0) {
+      if (context != null) {
+        throw new IllegalArgumentException("context: this model is unconditional, it takes none");
+      }
+      return;
+    }
+    if (context == null) {
+      throw new IllegalArgumentException(
+          "context: this model is conditional, it needs " + contextDim + " context features a row");
+    }
+    requireSize(context, n, new long[] {contextDim}, "context");
+    inputs.put(OnnxModels.CONTEXT, new OnnxSession.Input(context, n, contextDim));
   }
 
   /** Draws {@code n} samples at {@code temperature}; the same seed gives the same samples. */

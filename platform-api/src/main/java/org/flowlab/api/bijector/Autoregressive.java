@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.flowlab.api.flow.Bijector;
 import org.flowlab.api.nn.Activation;
+import org.flowlab.api.nn.ConditionalMade;
 import org.flowlab.api.nn.EagerOps;
 import org.flowlab.api.nn.Made;
 import org.flowlab.api.nn.ParameterScope;
@@ -30,6 +31,10 @@ import org.flowlab.api.ops.TensorOps;
  *
  * <p>Parameters (relative to the scope): the MADE's, {@code made.0.weight}, {@code made.0.mask}, …
  * Its output is reshaped to {@code (N, P, d)}, P = {@code transform.paramsPerElement()}.
+ *
+ * <p>Built with a context size k &gt; 0, the conditioner is a {@link ConditionalMade} (its context
+ * maps {@code made.context.*} and {@code made.context_out.*}): τ's parameters for element j depend
+ * on the elements before j and on the context, and every method needs a context {@code (N, k)}.
  */
 public final class Autoregressive implements DefinedBijector {
   /** Which direction of an autoregressive bijector takes a single pass. */
@@ -41,6 +46,7 @@ public final class Autoregressive implements DefinedBijector {
   }
 
   private final Made made;
+  private final ConditionalMade conditional; // null without a context
   private final ElementwiseTransform transform;
   private final Direction direction;
   private final Shape paramsShape;
@@ -65,8 +71,32 @@ public final class Autoregressive implements DefinedBijector {
       ElementwiseTransform transform,
       Direction direction,
       boolean zeroLast) {
+    this(scope, order, hidden, activation, transform, direction, zeroLast, 0);
+  }
+
+  /**
+   * An autoregressive bijector conditioned on a context of {@code contextDim} features (0: none,
+   * the constructor above); the other parameters as there.
+   */
+  public Autoregressive(
+      ParameterScope scope,
+      int[] order,
+      List<Integer> hidden,
+      Activation activation,
+      ElementwiseTransform transform,
+      Direction direction,
+      boolean zeroLast,
+      int contextDim) {
     int p = transform.paramsPerElement();
-    this.made = new Made(scope.child("made"), order, hidden, p, activation, zeroLast);
+    if (contextDim > 0) {
+      this.conditional =
+          new ConditionalMade(
+              scope.child("made"), order, hidden, p, activation, zeroLast, contextDim);
+      this.made = conditional.made();
+    } else {
+      this.conditional = null;
+      this.made = new Made(scope.child("made"), order, hidden, p, activation, zeroLast);
+    }
     this.transform = transform;
     this.direction = direction;
     this.paramsShape = new Shape(-1, p, order.length);
@@ -101,6 +131,27 @@ public final class Autoregressive implements DefinedBijector {
       Direction direction,
       boolean actnorm,
       boolean zeroLast) {
+    return stack(
+        scope, d, layers, ordering, hidden, activation, transform, direction, actnorm, zeroLast, 0);
+  }
+
+  /**
+   * {@link #stack(ParameterScope, int, int, String, List, Activation, ElementwiseTransform,
+   * Direction, boolean, boolean)} with every layer conditioned on a context of {@code contextDim}
+   * features (0: none).
+   */
+  public static List<Bijector> stack(
+      ParameterScope scope,
+      int d,
+      int layers,
+      String ordering,
+      List<Integer> hidden,
+      Activation activation,
+      ElementwiseTransform transform,
+      Direction direction,
+      boolean actnorm,
+      boolean zeroLast,
+      int contextDim) {
     int[][] orders = Made.orders(ordering, d, layers, scope.seed());
     List<Bijector> steps = new ArrayList<>();
     for (int k = 0; k < layers; k++) {
@@ -115,7 +166,8 @@ public final class Autoregressive implements DefinedBijector {
               activation,
               transform,
               direction,
-              zeroLast));
+              zeroLast,
+              contextDim));
     }
     return steps;
   }
@@ -135,22 +187,38 @@ public final class Autoregressive implements DefinedBijector {
     return eager;
   }
 
-  /** Data → latent: g for MAF, the passes for IAF; log-det {@code Σ_j} of the log-derivatives. */
+  @Override
+  public int contextDim() {
+    return conditional == null ? 0 : conditional.contextDim();
+  }
+
   @Override
   public <T> Mapped<T> forward(TensorOps<T> ops, T x) {
-    Mapped<T> r = direction == Direction.MAF ? onePass(ops, x) : passes(ops, x);
+    return forward(ops, x, null);
+  }
+
+  @Override
+  public <T> T inverse(TensorOps<T> ops, T z) {
+    return inverse(ops, z, null);
+  }
+
+  /** Data → latent: g for MAF, the passes for IAF; log-det {@code Σ_j} of the log-derivatives. */
+  @Override
+  public <T> Mapped<T> forward(TensorOps<T> ops, T x, T context) {
+    Mapped<T> r = direction == Direction.MAF ? onePass(ops, x, context) : passes(ops, x, context);
     return new Mapped<>(r.value(), ops.sumAfter(r.logDet(), 1));
   }
 
   /** Latent → data: the passes for MAF, g for IAF. */
   @Override
-  public <T> T inverse(TensorOps<T> ops, T z) {
-    return (direction == Direction.MAF ? passes(ops, z) : onePass(ops, z)).value();
+  public <T> T inverse(TensorOps<T> ops, T z, T context) {
+    return (direction == Direction.MAF ? passes(ops, z, context) : onePass(ops, z, context))
+        .value();
   }
 
   /** {@code g(u) = τ(u; Made(u))}. */
-  private <T> Mapped<T> onePass(TensorOps<T> ops, T u) {
-    return transform.forward(ops, u, params(ops, u));
+  private <T> Mapped<T> onePass(TensorOps<T> ops, T u, T context) {
+    return transform.forward(ops, u, params(ops, u, context));
   }
 
   /**
@@ -158,17 +226,19 @@ public final class Autoregressive implements DefinedBijector {
    * graph, unrolled: the MADE is recorded again over the same initializers). The last pass's
    * parameters are those of the solution, so its log-derivatives are the exact {@code log|∂u/∂v|}.
    */
-  private <T> Mapped<T> passes(TensorOps<T> ops, T v) {
+  private <T> Mapped<T> passes(TensorOps<T> ops, T v, T context) {
     T u = v;
     Mapped<T> r = null;
     for (int k = 0; k < made.inversePasses(); k++) {
-      r = transform.inverse(ops, v, params(ops, u));
+      r = transform.inverse(ops, v, params(ops, u, context));
       u = r.value();
     }
     return r;
   }
 
-  private <T> T params(TensorOps<T> ops, T u) {
-    return ops.reshape(made.apply(ops, u), paramsShape);
+  /** The MADE's output for {@code u}, reading the context when conditioned on one. */
+  private <T> T params(TensorOps<T> ops, T u, T context) {
+    T raw = conditional == null ? made.apply(ops, u) : conditional.apply(ops, u, context);
+    return ops.reshape(raw, paramsShape);
   }
 }

@@ -8,6 +8,11 @@ import ai.djl.ndarray.NDArray;
  * with its log-det (the sampling direction). A bijector with no closed-form inverse (planar,
  * radial) overrides {@link #sampleForward} and throws {@link UnsupportedOperationException} from
  * {@link #forward} and {@link #inverse}.
+ *
+ * <p>Conditional flows: a bijector whose conditioner reads a context vector {@code c} (shape {@code
+ * (batch, contextDim)}) reports {@link #contextDim()} &gt; 0 and overrides the context-taking
+ * overloads; the plain methods are the same maps without a context. The overloads' defaults run the
+ * plain methods when the context is null and refuse a context otherwise ({@link Contexts}).
  */
 public interface Bijector {
   /**
@@ -44,5 +49,46 @@ public interface Bijector {
    */
   default NDArray initialize(NDArray x) {
     return forward(x, LogDetMode.EXACT).value();
+  }
+
+  /**
+   * Features of the context this bijector's conditioner reads, 0 (the default) for an unconditional
+   * bijector. A {@link Chain} hands its context only to members with a positive context size.
+   */
+  default int contextDim() {
+    return 0;
+  }
+
+  /**
+   * Data → latent given a context: {@link #forward(NDArray, LogDetMode)} when {@code context} is
+   * null; a bijector without a conditioner refuses a context.
+   *
+   * @param context shape {@code (batch, contextDim)}, or null
+   */
+  default Transformed forward(NDArray x, NDArray context, LogDetMode mode) {
+    Contexts.refuseUnless(context == null, this);
+    return forward(x, mode);
+  }
+
+  /**
+   * Latent → data given a context: the inverse of {@link #forward(NDArray, NDArray, LogDetMode)}.
+   */
+  default NDArray inverse(NDArray z, NDArray context) {
+    Contexts.refuseUnless(context == null, this);
+    return inverse(z);
+  }
+
+  /**
+   * {@link #sampleForward(NDArray)} given a context: with a null context the plain method;
+   * otherwise {@link #inverse(NDArray, NDArray)}, then the negated exact log-det of {@link
+   * #forward(NDArray, NDArray, LogDetMode)} at the result.
+   */
+  default Transformed sampleForward(NDArray z, NDArray context) {
+    if (context == null) {
+      return sampleForward(z);
+    }
+    NDArray x = inverse(z, context);
+    Transformed back = forward(x, context, LogDetMode.EXACT);
+    return new Transformed(x, back.logDet().neg(), back.mode());
   }
 }

@@ -15,7 +15,8 @@ import org.flowlab.api.onnx.OnnxTransformed;
  * log-dets; inverse and sampleForward (latent → data) run them last to first. The log-det is {@code
  * ESTIMATE} as soon as one member estimated its own. Figures and penalties of the members are
  * passed on, so a chain nested in another bijector (the next scales behind a {@link
- * org.flowlab.api.bijector.FactorOut}) still reports them.
+ * org.flowlab.api.bijector.FactorOut}) still reports them. A context (conditional flows) is handed
+ * to the members whose {@link Bijector#contextDim()} is positive; the others run their plain maps.
  */
 public final class Chain implements Bijector, Instrumented, Regularized, OnnxBijector {
   private final List<Bijector> bijectors;
@@ -27,12 +28,32 @@ public final class Chain implements Bijector, Instrumented, Regularized, OnnxBij
     this.bijectors = List.copyOf(bijectors);
   }
 
+  /** The largest context size of the members: 0 when none reads a context. */
+  @Override
+  public int contextDim() {
+    int dim = 0;
+    for (Bijector bijector : bijectors) {
+      dim = Math.max(dim, bijector.contextDim());
+    }
+    return dim;
+  }
+
   @Override
   public Transformed forward(NDArray x, LogDetMode mode) {
+    return forward(x, null, mode);
+  }
+
+  /** Every member's forward map in order; the context goes to the members that read one. */
+  @Override
+  public Transformed forward(NDArray x, NDArray context, LogDetMode mode) {
+    Contexts.refuseUnless(context == null || contextDim() > 0, this);
     NDArray logDet = x.getManager().zeros(new Shape(x.getShape().get(0)), x.getDataType());
     LogDetMode used = LogDetMode.EXACT;
     for (Bijector bijector : bijectors) {
-      Transformed step = bijector.forward(x, mode);
+      Transformed step =
+          bijector.contextDim() > 0
+              ? bijector.forward(x, context, mode)
+              : bijector.forward(x, mode);
       x = step.value();
       logDet = logDet.add(step.logDet());
       if (step.mode() == LogDetMode.ESTIMATE) {
@@ -44,8 +65,16 @@ public final class Chain implements Bijector, Instrumented, Regularized, OnnxBij
 
   @Override
   public NDArray inverse(NDArray z) {
+    return inverse(z, null);
+  }
+
+  /** Every member's inverse, last member first; the context goes to the members that read one. */
+  @Override
+  public NDArray inverse(NDArray z, NDArray context) {
+    Contexts.refuseUnless(context == null || contextDim() > 0, this);
     for (int i = bijectors.size() - 1; i >= 0; i--) {
-      z = bijectors.get(i).inverse(z);
+      Bijector bijector = bijectors.get(i);
+      z = bijector.contextDim() > 0 ? bijector.inverse(z, context) : bijector.inverse(z);
     }
     return z;
   }
@@ -56,10 +85,21 @@ public final class Chain implements Bijector, Instrumented, Regularized, OnnxBij
    */
   @Override
   public Transformed sampleForward(NDArray z) {
+    return sampleForward(z, null);
+  }
+
+  /** {@link #sampleForward(NDArray)} with the context handed to the members that read one. */
+  @Override
+  public Transformed sampleForward(NDArray z, NDArray context) {
+    Contexts.refuseUnless(context == null || contextDim() > 0, this);
     NDArray logDet = z.getManager().zeros(new Shape(z.getShape().get(0)), z.getDataType());
     LogDetMode used = LogDetMode.EXACT;
     for (int i = bijectors.size() - 1; i >= 0; i--) {
-      Transformed step = bijectors.get(i).sampleForward(z);
+      Bijector bijector = bijectors.get(i);
+      Transformed step =
+          bijector.contextDim() > 0
+              ? bijector.sampleForward(z, context)
+              : bijector.sampleForward(z);
       z = step.value();
       logDet = logDet.add(step.logDet());
       if (step.mode() == LogDetMode.ESTIMATE) {
@@ -71,8 +111,20 @@ public final class Chain implements Bijector, Instrumented, Regularized, OnnxBij
 
   @Override
   public NDArray initialize(NDArray x) {
+    return initialize(x, null);
+  }
+
+  /**
+   * Data-dependent initialisation given a context: members that read one run their forward map with
+   * it, the others their own {@link Bijector#initialize}.
+   */
+  public NDArray initialize(NDArray x, NDArray context) {
+    Contexts.refuseUnless(context == null || contextDim() > 0, this);
     for (Bijector bijector : bijectors) {
-      x = bijector.initialize(x);
+      x =
+          bijector.contextDim() > 0
+              ? bijector.forward(x, context, LogDetMode.EXACT).value()
+              : bijector.initialize(x);
     }
     return x;
   }
@@ -110,9 +162,20 @@ public final class Chain implements Bijector, Instrumented, Regularized, OnnxBij
    */
   @Override
   public OnnxTransformed emitForward(OnnxGraph graph, OnnxTensor x) {
+    return emitForward(graph, x, null);
+  }
+
+  /**
+   * {@link #emitForward(OnnxGraph, OnnxTensor)}, the context going to the members that read one.
+   */
+  @Override
+  public OnnxTransformed emitForward(OnnxGraph graph, OnnxTensor x, OnnxTensor context) {
     String logDet = graph.zerosPerSample(x);
     for (Bijector bijector : bijectors) {
-      OnnxTransformed step = OnnxBijector.forward(bijector, graph, x);
+      OnnxTransformed step =
+          bijector.contextDim() > 0
+              ? OnnxBijector.forward(bijector, graph, x, context)
+              : OnnxBijector.forward(bijector, graph, x);
       x = step.value();
       logDet = graph.add(logDet, step.logDet());
     }
@@ -122,8 +185,20 @@ public final class Chain implements Bijector, Instrumented, Regularized, OnnxBij
   /** Emits every member's inverse, last member first. */
   @Override
   public OnnxTensor emitInverse(OnnxGraph graph, OnnxTensor z) {
+    return emitInverse(graph, z, null);
+  }
+
+  /**
+   * {@link #emitInverse(OnnxGraph, OnnxTensor)}, the context going to the members that read one.
+   */
+  @Override
+  public OnnxTensor emitInverse(OnnxGraph graph, OnnxTensor z, OnnxTensor context) {
     for (int i = bijectors.size() - 1; i >= 0; i--) {
-      z = OnnxBijector.inverse(bijectors.get(i), graph, z);
+      Bijector bijector = bijectors.get(i);
+      z =
+          bijector.contextDim() > 0
+              ? OnnxBijector.inverse(bijector, graph, z, context)
+              : OnnxBijector.inverse(bijector, graph, z);
     }
     return z;
   }

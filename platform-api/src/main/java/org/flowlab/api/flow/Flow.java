@@ -20,6 +20,11 @@ import org.flowlab.api.onnx.OnnxTransformed;
  * A normalizing flow: a base distribution and a chain of bijectors. Direction: {@link #encode} runs
  * the bijectors data → latent in order; {@link #decode} runs their inverses latent → data in
  * reverse order. log p(x) = log p_Z(f(x)) + Σ_k log|det ∂f_k|.
+ *
+ * <p>A conditional flow ({@link #contextDim()} &gt; 0) models {@code p(x | c)}: its methods take a
+ * context batch {@code c} of shape {@code (batch, contextDim)}, one row per point, which reaches
+ * every conditioner; the methods without a context are those with a null one, which only an
+ * unconditional flow accepts.
  */
 public final class Flow {
   private final Shape eventShape;
@@ -89,17 +94,32 @@ public final class Flow {
 
   /** Data → latent through every bijector; the log-det is the sum over bijectors. */
   public Transformed encode(NDArray x, LogDetMode mode) {
-    return chain.forward(x, mode);
+    return encode(x, null, mode);
+  }
+
+  /** {@link #encode(NDArray, LogDetMode)} given a context (null: none). */
+  public Transformed encode(NDArray x, NDArray context, LogDetMode mode) {
+    return chain.forward(x, context, mode);
   }
 
   /** Latent → data through every bijector's inverse, last bijector first. */
   public NDArray decode(NDArray z) {
-    return chain.inverse(z);
+    return decode(z, null);
+  }
+
+  /** {@link #decode(NDArray)} given a context (null: none). */
+  public NDArray decode(NDArray z, NDArray context) {
+    return chain.inverse(z, context);
   }
 
   /** Per-sample log p(x), shape (batch). */
   public LogProb logProb(NDArray x, LogDetMode mode) {
-    Transformed t = encode(x, mode);
+    return logProb(x, null, mode);
+  }
+
+  /** Per-sample log p(x | c), shape (batch); a null context for an unconditional flow. */
+  public LogProb logProb(NDArray x, NDArray context, LogDetMode mode) {
+    Transformed t = encode(x, context, mode);
     return new LogProb(base.logProb(t.value()).add(t.logDet()), t.mode());
   }
 
@@ -108,9 +128,26 @@ public final class Flow {
     return logProb(x, LogDetMode.EXACT).value();
   }
 
+  /** Per-sample exact log p(x | c). */
+  public NDArray logProb(NDArray x, NDArray context) {
+    return logProb(x, context, LogDetMode.EXACT).value();
+  }
+
   /** Draws {@code n} samples: latents from the base at {@code temperature}, decoded to data. */
   public NDArray sample(NDManager manager, int n, double temperature, SplittableRandom rng) {
-    return decode(base.sample(manager, latentShape, n, temperature, rng));
+    return sample(manager, n, null, temperature, rng);
+  }
+
+  /**
+   * Draws {@code n} samples of {@code x | c}: the latents {@link #sample(NDManager, int, double,
+   * SplittableRandom)} draws from the same {@code rng}, decoded given the context.
+   *
+   * @param context shape {@code (n, contextDim)}, one row per sample; null for an unconditional
+   *     flow
+   */
+  public NDArray sample(
+      NDManager manager, int n, NDArray context, double temperature, SplittableRandom rng) {
+    return decode(base.sample(manager, latentShape, n, temperature, rng), context);
   }
 
   /**
@@ -118,7 +155,12 @@ public final class Flow {
    * log-det is {@code log|det ∂x/∂z|} summed over bijectors.
    */
   public Transformed decodeWithLogDet(NDArray z) {
-    return chain.sampleForward(z);
+    return decodeWithLogDet(z, null);
+  }
+
+  /** {@link #decodeWithLogDet(NDArray)} given a context (null: none). */
+  public Transformed decodeWithLogDet(NDArray z, NDArray context) {
+    return chain.sampleForward(z, context);
   }
 
   /**
@@ -136,16 +178,36 @@ public final class Flow {
    * reverse-KL training backpropagates through it.
    */
   public Sampled sampleWithLogProb(NDManager manager, int n, SplittableRandom rng) {
+    return sampleWithLogProb(manager, n, null, rng);
+  }
+
+  /**
+   * {@link #sampleWithLogProb(NDManager, int, SplittableRandom)} of {@code x | c}, with {@code log
+   * q(x | c)}: an amortised posterior's draws.
+   *
+   * @param context shape {@code (n, contextDim)}; null for an unconditional flow
+   */
+  public Sampled sampleWithLogProb(
+      NDManager manager, int n, NDArray context, SplittableRandom rng) {
     NDArray z = base.sample(manager, latentShape, n, 1.0, rng);
-    Transformed t = decodeWithLogDet(z);
+    Transformed t = decodeWithLogDet(z, context);
     return new Sampled(t.value(), base.logProb(z).sub(t.logDet()));
+  }
+
+  /**
+   * Features of the context the flow is conditioned on ({@link Bijector#contextDim()} of its
+   * bijectors); 0 for an unconditional flow.
+   */
+  public int contextDim() {
+    return chain.contextDim();
   }
 
   /**
    * Writes the flow as two ONNX models (see {@link OnnxModels}): {@code log_prob}, x → log p(x)
    * through every bijector's forward emission (preprocessing included) and the base log-density;
    * {@code sample}, standard latents and a temperature → x through the inverse emissions, last
-   * bijector first.
+   * bijector first. A conditional flow's models both take one more input, {@value
+   * OnnxModels#CONTEXT} {@code (N, contextDim)}.
    *
    * @throws OnnxExportException naming the first bijector (or the base) that cannot be exported
    */
@@ -154,7 +216,8 @@ public final class Flow {
       throw OnnxExportException.notExportable(base, OnnxDistribution.class);
     }
     OnnxGraph logProb = new OnnxGraph(OnnxModels.LOG_PROB);
-    OnnxTransformed t = chain.emitForward(logProb, logProb.input(OnnxModels.X, eventShape));
+    OnnxTensor data = logProb.input(OnnxModels.X, eventShape);
+    OnnxTransformed t = chain.emitForward(logProb, data, contextInput(logProb));
     OnnxTensor z = t.value();
     if (!z.eventShape().equals(latentShape)) {
       z = logProb.reshape(z, latentShape);
@@ -164,7 +227,9 @@ public final class Flow {
     OnnxGraph sample = new OnnxGraph("sample");
     OnnxTensor standard = sample.input(OnnxModels.Z, latentShape);
     String temperature = sample.scalarInput(OnnxModels.TEMPERATURE);
-    OnnxTensor x = chain.emitInverse(sample, dist.emitTemperature(sample, standard, temperature));
+    OnnxTensor context = contextInput(sample);
+    OnnxTensor x =
+        chain.emitInverse(sample, dist.emitTemperature(sample, standard, temperature), context);
     if (!x.eventShape().equals(eventShape)) {
       x = sample.reshape(x, eventShape);
     }
@@ -172,9 +237,20 @@ public final class Flow {
     return new OnnxModels(logProb.toBytes(), sample.toBytes(), dist.noise(), OnnxGraph.OPSET);
   }
 
+  /** The {@value OnnxModels#CONTEXT} input of a conditional flow's graph; null otherwise. */
+  private OnnxTensor contextInput(OnnxGraph graph) {
+    int dim = contextDim();
+    return dim == 0 ? null : graph.input(OnnxModels.CONTEXT, new Shape(dim));
+  }
+
   /** Runs data-dependent initialisation (actnorm) on the first training batch. */
   public void initialize(NDArray firstBatch) {
-    chain.initialize(firstBatch);
+    initialize(firstBatch, null);
+  }
+
+  /** Data-dependent initialisation on the first training batch and its contexts. */
+  public void initialize(NDArray firstBatch, NDArray context) {
+    chain.initialize(firstBatch, context);
   }
 
   /** The shape of one data point. */

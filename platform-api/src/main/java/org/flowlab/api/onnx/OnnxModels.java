@@ -11,6 +11,9 @@ package org.flowlab.api.onnx;
  *       event...)}.
  * </ul>
  *
+ * A conditional flow's two models take one more input each, {@value #CONTEXT} {@code (N,
+ * contextDim)}: the context of each point or sample.
+ *
  * @param logProb the {@code log_prob} model
  * @param sample the {@code sample} model
  * @param noise the standard noise {@code z} is drawn from: {@code normal} or {@code logistic}
@@ -25,6 +28,9 @@ public record OnnxModels(byte[] logProb, byte[] sample, String noise, int opset)
 
   /** Latent input of {@code sample}. */
   public static final String Z = "z";
+
+  /** Context input of both models of a conditional flow. */
+  public static final String CONTEXT = "context";
 
   /** Temperature input of {@code sample}. */
   public static final String TEMPERATURE = "temperature";

@@ -10,5 +10,21 @@ import org.flowlab.api.nn.ParameterScope;
  *     for images
  * @param parameters the root scope the flow registers its parameters in (device and seed come with
  *     it)
+ * @param contextDim features of the context a conditional flow is built for (every conditioner
+ *     reads it), 0 for an unconditional flow. The host derives it from the data ({@code
+ *     data.condition}); a family that cannot condition builds its flow as usual, and the host
+ *     refuses the pair because the flow's {@code contextDim()} is 0.
  */
-public record BuildContext(Shape eventShape, ParameterScope parameters) {}
+public record BuildContext(Shape eventShape, ParameterScope parameters, int contextDim) {
+  /** Checks the context size. */
+  public BuildContext {
+    if (contextDim < 0) {
+      throw new IllegalArgumentException("contextDim must be >= 0, got " + contextDim);
+    }
+  }
+
+  /** An unconditional flow's context. */
+  public BuildContext(Shape eventShape, ParameterScope parameters) {
+    this(eventShape, parameters, 0);
+  }
+}

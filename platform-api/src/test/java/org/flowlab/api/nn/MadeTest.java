@@ -100,18 +100,26 @@ class MadeTest {
     try (NDManager m = NDManager.newBaseManager()) {
       Made made = made(m, order);
       NDArray x = normal(m, new Shape(2, D), "x");
-      double[][][] jac = FlowChecks.jacobians(made::forward, x);
-      assertEquals(PARAMS * D, jac[0].length, "outputs");
-      for (double[][] sample : jac) {
-        for (int o = 0; o < PARAMS * D; o++) {
-          int j = o % D;
-          for (int i = 0; i < D; i++) {
-            String at = "∂out[" + o + "]/∂x[" + i + "] with order " + Arrays.toString(order);
-            if (order[i] < order[j]) {
-              assertTrue(Math.abs(sample[o][i]) > 1e-7, at + " must be nonzero: " + sample[o][i]);
-            } else {
-              assertEquals(0.0, Math.abs(sample[o][i]), at + " must be zero");
-            }
+      assertStrictlyTriangular(FlowChecks.jacobians(made::forward, x), order, PARAMS);
+    }
+  }
+
+  /**
+   * Asserts that per-sample Jacobians {@code [n][params·d][d]} of a MADE's outputs in its inputs
+   * are strictly triangular in {@code order}, every allowed entry nonzero.
+   */
+  static void assertStrictlyTriangular(double[][][] jac, int[] order, int params) {
+    int d = order.length;
+    assertEquals(params * d, jac[0].length, "outputs");
+    for (double[][] sample : jac) {
+      for (int o = 0; o < params * d; o++) {
+        int j = o % d;
+        for (int i = 0; i < d; i++) {
+          String at = "∂out[" + o + "]/∂x[" + i + "] with order " + Arrays.toString(order);
+          if (order[i] < order[j]) {
+            assertTrue(Math.abs(sample[o][i]) > 1e-7, at + " must be nonzero: " + sample[o][i]);
+          } else {
+            assertEquals(0.0, Math.abs(sample[o][i]), at + " must be zero");
           }
         }
       }

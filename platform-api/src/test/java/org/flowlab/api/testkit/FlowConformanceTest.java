@@ -84,6 +84,16 @@ import org.junit.jupiter.api.TestFactory;
  *       ESTIMATE} (no exact reference at that dimension).
  * </ul>
  *
+ * <p>Conditional flows: every config of {@link #conditionalConfigs()} × vector shape is built with
+ * a context of {@value #CONTEXT_DIM} features ({@link BuildContext#contextDim()}) and checked with
+ * a fixed random context per point: {@code invertibility}, {@code log-det} (the Jacobian in x at
+ * that context), {@code sampling log-det} (the log q of an amortised posterior's draws against the
+ * brute-force Jacobian of the latent → data map), {@code export parity} (both ONNX models with
+ * their {@code context} input), {@code context changes the output} (two contexts give other log p
+ * and other samples from the same latents: a flow that ignored its context would fail) and {@code
+ * context required} (the flow refuses a missing context, an unconditional flow of the family
+ * refuses a given one).
+ *
  * <p>A family without {@link Direction#DENSITY} gets the sampling checks, seed determinism and the
  * checkpoint round trip (on log q of seeded samples); its density checks are reported as skipped
  * with the reason.
@@ -107,6 +117,18 @@ public abstract class FlowConformanceTest<C> {
 
   /** Small named configs, e.g. {@code Named.of("actnorm", new MyConfig(...))}. */
   protected abstract List<Named<C>> configs();
+
+  /** Features of the context the conditional checks build with. */
+  public static final int CONTEXT_DIM = 3;
+
+  /**
+   * Configs whose flows the family can build conditioned on a context (default none): each is
+   * checked with every vector shape of {@link #shapes()} and a context of {@value #CONTEXT_DIM}
+   * features.
+   */
+  protected List<Named<C>> conditionalConfigs() {
+    return List.of();
+  }
 
   /**
    * Event shapes to test, e.g. {@code (2)} and {@code (5)}; 2D shapes also get the density test.
@@ -232,7 +254,190 @@ public abstract class FlowConformanceTest<C> {
         nodes.add(DynamicContainer.dynamicContainer(label, tests.stream()));
       }
     }
+    for (Named<C> named : conditionalConfigs()) {
+      C config = named.getPayload();
+      for (Shape shape : shapes()) {
+        if (shape.dimension() != 1) {
+          continue;
+        }
+        String label =
+            family().name() + "[" + named.getName() + "] " + shape + " | context " + CONTEXT_DIM;
+        List<DynamicTest> tests = new ArrayList<>();
+        tests.add(test(label, "invertibility", () -> conditionalInvertibility(config, shape)));
+        tests.add(test(label, "log-det", () -> conditionalLogDet(config, shape)));
+        tests.add(test(label, "sampling log-det", () -> conditionalSamplingLogDet(config, shape)));
+        tests.add(test(label, "context changes the output", () -> contextMatters(config, shape)));
+        tests.add(test(label, "context required", () -> contextRequired(config, shape)));
+        tests.add(test(label, "export parity", () -> conditionalExportParity(config, shape)));
+        nodes.add(DynamicContainer.dynamicContainer(label, tests.stream()));
+      }
+    }
     return nodes.stream();
+  }
+
+  /**
+   * Builds a flow conditioned on {@value #CONTEXT_DIM} context features, initialises it on a
+   * standard normal batch with its contexts and perturbs its weights.
+   */
+  protected Flow buildConditional(NDManager manager, C config, Shape shape) {
+    Flow flow =
+        family()
+            .build(
+                config, new BuildContext(shape, ParameterScope.root(manager, SEED), CONTEXT_DIM));
+    assertEquals(CONTEXT_DIM, flow.contextDim(), "the flow must read the context it was built for");
+    flow.initialize(normal(manager, shape, 256, "init-batch"), context(manager, 256, "init"));
+    FlowChecks.perturb(flow, SEED, perturbation());
+    return flow;
+  }
+
+  /** A fixed standard normal context batch of {@code n} rows, seeded by purpose. */
+  protected static NDArray context(NDManager manager, int n, String purpose) {
+    return normal(manager, new Shape(CONTEXT_DIM), n, "context/" + purpose);
+  }
+
+  private void conditionalInvertibility(C config, Shape shape) {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      Flow flow = buildConditional(manager, config, shape);
+      NDArray x = normal(manager, shape, 64, "x");
+      NDArray c = context(manager, 64, "x");
+      NDArray z = flow.encode(x, c, LogDetMode.EXACT).value();
+      double moved = FlowChecks.maxAbsDiff(z, x);
+      assertTrue(moved > 1e-2, "the perturbed flow must not be the identity (" + moved + ")");
+      double dataErr = FlowChecks.maxAbsDiff(flow.decode(z, c), x);
+      assertTrue(dataErr <= inverseTolerance(), "max |decode(encode(x|c)|c) - x| = " + dataErr);
+      NDArray z0 = flow.base().sample(manager, shape, 64, 1.0, Seeds.stream(SEED, "z"));
+      double latentErr =
+          FlowChecks.maxAbsDiff(flow.encode(flow.decode(z0, c), c, LogDetMode.EXACT).value(), z0);
+      assertTrue(latentErr <= inverseTolerance(), "max |encode(decode(z|c)|c) - z| = " + latentErr);
+    }
+  }
+
+  private void conditionalLogDet(C config, Shape shape) {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      Flow flow = buildConditional(manager, config, shape);
+      NDArray x = normal(manager, shape, 6, "jacobian-x");
+      NDArray c = context(manager, 6, "jacobian");
+      float[] reported = flow.encode(x, c, LogDetMode.EXACT).logDet().toFloatArray();
+      double[][][] jac =
+          FlowChecks.jacobians(in -> flow.encode(in, c, LogDetMode.EXACT).value(), x);
+      boolean changesVolume = false;
+      for (int s = 0; s < reported.length; s++) {
+        double brute = Lu.logAbsDet(jac[s]);
+        changesVolume |= Math.abs(brute) > 1e-3;
+        assertEquals(
+            brute,
+            reported[s],
+            logDetTolerance(),
+            "sample " + s + ": reported log-det vs log|det J| of the autodiff Jacobian in x");
+      }
+      assertTrue(changesVolume, "the perturbed flow must change volume, or the test is vacuous");
+    }
+  }
+
+  /**
+   * An amortised posterior's draws: the log q of {@link Flow#sampleWithLogProb(NDManager, int,
+   * NDArray, SplittableRandom)} equals {@code log q₀(z) − log|det ∂x/∂z|} with the brute-force
+   * Jacobian of the latent → data map at the same contexts.
+   */
+  private void conditionalSamplingLogDet(C config, Shape shape) {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      Flow flow = buildConditional(manager, config, shape);
+      NDArray c = context(manager, 6, "sampling");
+      Flow.Sampled sampled = flow.sampleWithLogProb(manager, 6, c, Seeds.stream(SEED, "sampling"));
+      NDArray z =
+          flow.base().sample(manager, flow.latentShape(), 6, 1.0, Seeds.stream(SEED, "sampling"));
+      double moved = FlowChecks.maxAbsDiff(flow.decode(z, c), sampled.x());
+      assertTrue(moved <= 1e-5, "sampleWithLogProb's samples are not decode(z | c): " + moved);
+      float[] reported = sampled.logProb().toFloatArray();
+      float[] baseLogProb = flow.base().logProb(z).toFloatArray();
+      double[][][] jac = FlowChecks.jacobians(in -> flow.decodeWithLogDet(in, c).value(), z);
+      for (int s = 0; s < reported.length; s++) {
+        double brute = Lu.logAbsDet(jac[s]);
+        assertEquals(
+            baseLogProb[s] - brute,
+            reported[s],
+            logDetTolerance() * (1 + Math.abs(brute)),
+            "sample " + s + ": log q(x | c) vs log q0(z) − log|det J| of the latent → data map");
+      }
+    }
+  }
+
+  /** Two different contexts give different densities of the same points and other samples. */
+  private void contextMatters(C config, Shape shape) {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      Flow flow = buildConditional(manager, config, shape);
+      NDArray x = normal(manager, shape, 16, "context-x");
+      NDArray c1 = context(manager, 16, "one");
+      NDArray c2 = context(manager, 16, "two");
+      double dLogP = FlowChecks.maxAbsDiff(flow.logProb(x, c1), flow.logProb(x, c2));
+      assertTrue(dLogP > 1e-2, "log p(x | c) must depend on c: max difference " + dLogP);
+      NDArray z = flow.base().sample(manager, shape, 16, 1.0, Seeds.stream(SEED, "context-z"));
+      double dx = FlowChecks.maxAbsDiff(flow.decode(z, c1), flow.decode(z, c2));
+      assertTrue(dx > 1e-2, "samples from the same latents must depend on c: " + dx);
+    }
+  }
+
+  /** A conditional flow refuses a missing context; an unconditional one refuses a given one. */
+  private void contextRequired(C config, Shape shape) {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      Flow conditional = buildConditional(manager, config, shape);
+      NDArray x = normal(manager, shape, 4, "required-x");
+      IllegalArgumentException missing =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              IllegalArgumentException.class, () -> conditional.logProb(x));
+      assertTrue(missing.getMessage().contains("context"), missing.getMessage());
+      Flow plain = build(manager, config, shape, SEED);
+      assertEquals(0, plain.contextDim(), "built without a context, the flow reads none");
+      NDArray c = context(manager, 4, "required");
+      IllegalArgumentException given =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              IllegalArgumentException.class, () -> plain.logProb(x, c));
+      assertTrue(given.getMessage().contains("context"), given.getMessage());
+    }
+  }
+
+  private void conditionalExportParity(C config, Shape shape) {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      Flow flow = buildConditional(manager, config, shape);
+      OnnxModels models = flow.toOnnx();
+      NDArray x = normal(manager, shape, EXPORT_POINTS, "export-x");
+      NDArray c = context(manager, EXPORT_POINTS, "export");
+      float[] jvmLogProb = flow.logProb(x, c).toFloatArray();
+      NDArray z =
+          flow.base()
+              .sample(manager, flow.latentShape(), EXPORT_POINTS, 1.0, Seeds.stream(SEED, "ez"));
+      float[] jvmSample =
+          flow.sample(manager, EXPORT_POINTS, c, EXPORT_TEMPERATURE, Seeds.stream(SEED, "ez"))
+              .toFloatArray();
+      Input context = new Input(c.toFloatArray(), c.getShape().getShape());
+      try (OnnxSession logProb = cpu(models.logProb());
+          OnnxSession sample = cpu(models.sample())) {
+        float[] ortLogProb =
+            logProb.run(
+                Map.of(
+                    OnnxModels.X,
+                    new Input(x.toFloatArray(), x.getShape().getShape()),
+                    OnnxModels.CONTEXT,
+                    context),
+                OnnxModels.LOG_PROB);
+        double lp = FlowChecks.maxAbsDiff(ortLogProb, jvmLogProb);
+        double lpTolerance = ExportTolerance.logProb(jvmLogProb);
+        assertTrue(lp <= lpTolerance, "max |log p(x|c) ORT − JVM| = " + lp + " > " + lpTolerance);
+        float[] ortSample =
+            sample.run(
+                Map.of(
+                    OnnxModels.Z,
+                    new Input(z.toFloatArray(), z.getShape().getShape()),
+                    OnnxModels.TEMPERATURE,
+                    new Input(new float[] {(float) EXPORT_TEMPERATURE}),
+                    OnnxModels.CONTEXT,
+                    context),
+                OnnxModels.X);
+        double dx = FlowChecks.maxAbsDiff(ortSample, jvmSample);
+        double xTolerance = ExportTolerance.sample(jvmSample);
+        assertTrue(dx <= xTolerance, "max |x(ORT) − x(JVM)| given c = " + dx + " > " + xTolerance);
+      }
+    }
   }
 
   /** Why the density-direction checks skip for a sampling-only family. */

@@ -43,6 +43,14 @@ final class SampleCommand implements Callable<Integer> {
       description = "Seed of the latent draws (default ${DEFAULT-VALUE}).")
   long seed;
 
+  @Option(
+      names = "--context",
+      paramLabel = "FILE",
+      description =
+          "Conditional models: the context of each sample, .npy or .csv (N rows, or one row for"
+              + " all); draws x ~ p(x | c).")
+  Path context;
+
   @Mixin RegistryOptions registry;
 
   @Override
@@ -56,8 +64,9 @@ final class SampleCommand implements Callable<Integer> {
     RegistryOptions.checkOut(out);
     ModelStore.Registered found = resolve(registry.store(), model);
     checkSize(count, found.card());
+    float[] contexts = ContextFile.rows(context, found.card(), count);
     try (RegisteredFlow flow = RegisteredFlow.open(found, registry.provider())) {
-      float[] x = flow.sample(count, temperature, seed);
+      float[] x = flow.decode(flow.draws(count, seed), count, temperature, contexts);
       long[] event = found.card().eventShape();
       long[] shape = new long[event.length + 1];
       shape[0] = count;

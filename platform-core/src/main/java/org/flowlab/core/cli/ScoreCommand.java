@@ -1,6 +1,5 @@
 package org.flowlab.core.cli;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
@@ -37,6 +36,14 @@ final class ScoreCommand implements Callable<Integer> {
       description = "Write the per-sample log p to this .npy file instead of printing them.")
   Path out;
 
+  @Option(
+      names = "--context",
+      paramLabel = "FILE",
+      description =
+          "Conditional models: the context of each point, .npy or .csv (one row per point, or one"
+              + " row for all); the density scored is log p(x | c).")
+  Path context;
+
   @Mixin RegistryOptions registry;
 
   @Override
@@ -45,21 +52,7 @@ final class ScoreCommand implements Callable<Integer> {
       RegistryOptions.checkOut(out);
     }
     ModelStore.Registered found = SampleCommand.resolve(registry.store(), model);
-    if (!Files.isRegularFile(data)) {
-      throw new ConfigException(data.toString(), "", "no such file");
-    }
-    ArrayFiles.FloatArray array;
-    try {
-      array = ArrayFiles.read(data);
-    } catch (IllegalArgumentException e) {
-      // The message starts with the file (and line, for CSV): keep that as the location.
-      String message = e.getMessage();
-      int end =
-          message.startsWith(data + ":") ? message.indexOf(": ", data.toString().length()) : -1;
-      throw end < 0
-          ? new ConfigException(data.toString(), "", message)
-          : new ConfigException(message.substring(0, end), "", message.substring(end + 2));
-    }
+    ArrayFiles.FloatArray array = ContextFile.read(data);
     int eventSize = found.card().eventSize();
     if (array.shape().length == 0 || array.values().length != (long) array.rows() * eventSize) {
       throw new ConfigException(
@@ -75,20 +68,10 @@ final class ScoreCommand implements Callable<Integer> {
       throw new ConfigException(
           data.toString(), "", "holds no points (shape " + Arrays.toString(array.shape()) + ")");
     }
-    for (int i = 0; i < array.values().length; i++) {
-      if (!Float.isFinite(array.values()[i])) {
-        throw new ConfigException(
-            data.toString(),
-            "",
-            "row "
-                + (i / eventSize)
-                + " (from 0) holds "
-                + array.values()[i]
-                + ", not a finite number");
-      }
-    }
+    ContextFile.requireFinite(data, array.values(), eventSize);
+    float[] contexts = ContextFile.rows(context, found.card(), array.rows());
     try (RegisteredFlow flow = RegisteredFlow.open(found, registry.provider())) {
-      float[] logp = flow.score(array.values(), array.rows());
+      float[] logp = flow.score(array.values(), array.rows(), contexts);
       double sum = 0;
       for (float v : logp) {
         sum += v;

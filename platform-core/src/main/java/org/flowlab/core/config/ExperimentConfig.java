@@ -90,7 +90,8 @@ public record ExperimentConfig(
       Integer valSize,
       Integer testSize,
       Integer nBits,
-      Double logitAlpha) {
+      Double logitAlpha,
+      String condition) {
     public DataConfig {
       if (name == null || name.isBlank()) {
         throw new InvalidValueException("name", "is required");
@@ -121,7 +122,19 @@ public record ExperimentConfig(
 
     /** A toy dataset block: name and split sizes, everything else default. */
     public DataConfig(String name, Integer trainSize, Integer valSize, Integer testSize) {
-      this(name, null, trainSize, valSize, testSize, null, null);
+      this(name, null, trainSize, valSize, testSize, null, null, null);
+    }
+
+    /** A block without a condition (an unconditional dataset). */
+    public DataConfig(
+        String name,
+        String path,
+        Integer trainSize,
+        Integer valSize,
+        Integer testSize,
+        Integer nBits,
+        Double logitAlpha) {
+      this(name, path, trainSize, valSize, testSize, nBits, logitAlpha, null);
     }
   }
 

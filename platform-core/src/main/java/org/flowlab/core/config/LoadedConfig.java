@@ -55,6 +55,8 @@ public final class LoadedConfig {
     }
     if (config.data() == null) {
       resolved.remove("data"); // a reverse_kl run has a target instead
+    } else if (config.data().condition() == null) {
+      resolved.withObject("/data").remove("condition"); // unconditional runs keep their hash
     }
     if ("maximum_likelihood".equals(config.training().objective())) {
       // likewise for the default objective

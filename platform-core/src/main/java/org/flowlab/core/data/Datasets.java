@@ -20,6 +20,12 @@ import org.flowlab.core.config.ExperimentConfig.DataConfig;
  * stream, {@code Seeds.stream(seed, "data/<name>/train")} (and {@code val}, {@code test}), so the
  * splits are independent of each other and of their sizes: growing the training set leaves the
  * validation and test sets unchanged.
+ *
+ * <p>Conditional data ({@code data.condition}): a toy density whose points carry a one-hot label,
+ * the context of a conditional flow — {@code 8gaussians} by {@code component} (8 features) and
+ * {@code moons} by {@code moon} (2). The points are those of the plain density (same streams); the
+ * label is the component each was drawn from. A {@code csv} or {@code npy} table takes its last K
+ * columns as the context ({@code condition: last:K}).
  */
 public final class Datasets {
   private Datasets() {}
@@ -36,6 +42,12 @@ public final class Datasets {
     DENSITIES.put("2spirals", ToyDensities::twoSpirals);
     DENSITIES.put("pinwheel", ToyDensities::pinwheel);
   }
+
+  /** The labelled toys: dataset name → (condition → density). */
+  private static final Map<String, Map<String, Supplier<ToyDensity>>> CONDITIONED =
+      Map.of(
+          "8gaussians", Map.of("component", ToyDensities::eightGaussiansByComponent),
+          "moons", Map.of("moon", ToyDensities::moonsByMoon));
 
   /** Default training points drawn from a toy density. */
   public static final int TOY_TRAIN = 50_000;
@@ -75,14 +87,66 @@ public final class Datasets {
     }
     if (TabularDatasets.NAMES.contains(name)) {
       return TabularDatasets.load(
-          name, data.path(), data.trainSize(), data.valSize(), data.testSize(), seed);
+          name,
+          data.path(),
+          data.trainSize(),
+          data.valSize(),
+          data.testSize(),
+          seed,
+          contextDim(data));
     }
-    return load(
-        name,
+    return draw(
+        density(name, data.condition()),
         data.trainSize() == null ? TOY_TRAIN : data.trainSize(),
         data.valSize() == null ? TOY_VAL : data.valSize(),
         data.testSize() == null ? TOY_TEST : data.testSize(),
         seed);
+  }
+
+  /**
+   * Features of the context the {@code data} block's points carry ({@code data.condition}), 0 for
+   * unconditional data; known from the config alone, before any data is drawn.
+   *
+   * @throws DatasetException at {@code condition} for a dataset that has no such label
+   */
+  public static int contextDim(DataConfig data) {
+    if (data.condition() == null) {
+      return 0;
+    }
+    if (TabularDatasets.NAMES.contains(data.name())) {
+      return TabularDatasets.contextColumns(data.name(), data.condition());
+    }
+    return density(data.name(), data.condition()).contextDim();
+  }
+
+  /**
+   * The toy density behind a dataset name and, when not null, the label its points carry.
+   *
+   * @throws DatasetException at {@code condition} for a label the dataset does not have
+   */
+  public static ToyDensity density(String name, String condition) {
+    if (condition == null) {
+      return density(name);
+    }
+    Map<String, Supplier<ToyDensity>> labels = CONDITIONED.getOrDefault(name, Map.of());
+    Supplier<ToyDensity> s = labels.get(condition);
+    if (s == null) {
+      throw new DatasetException(
+          "condition",
+          labels.isEmpty()
+              ? "'"
+                  + name
+                  + "' has no label to condition on; conditional datasets: 8gaussians (condition:"
+                  + " component), moons (condition: moon), csv and npy (condition: last:K)"
+              : "'"
+                  + name
+                  + "' can be conditioned on "
+                  + String.join(", ", labels.keySet())
+                  + ", not '"
+                  + condition
+                  + "'");
+    }
+    return s.get();
   }
 
   /**
@@ -107,6 +171,9 @@ public final class Datasets {
               + "), not to '"
               + name
               + "'");
+    }
+    if (data.condition() != null) {
+      contextDim(data); // a labelled toy or a table's context columns, or a located error
     }
     if (image) {
       ImageDatasets.files(name, data.path());
@@ -144,7 +211,11 @@ public final class Datasets {
    * @throws IllegalArgumentException for an unknown name or a negative size
    */
   public static DataSplits load(String name, int trainSize, int valSize, int testSize, long seed) {
-    ToyDensity density = density(name);
+    return draw(density(name), trainSize, valSize, testSize, seed);
+  }
+
+  private static DataSplits draw(
+      ToyDensity density, int trainSize, int valSize, int testSize, long seed) {
     if (trainSize < 1) {
       throw new IllegalArgumentException("train size must be >= 1, got " + trainSize);
     }
@@ -165,7 +236,7 @@ public final class Datasets {
   }
 
   private static float[] draw(ToyDensity density, long seed, String split, int n) {
-    float[] out = new float[Math.multiplyExact(2, n)];
+    float[] out = new float[Math.multiplyExact(2 + density.contextDim(), n)];
     density.sample(Seeds.stream(seed, "data/" + density.name() + "/" + split), out, n);
     return out;
   }

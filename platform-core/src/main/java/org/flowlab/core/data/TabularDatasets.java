@@ -38,6 +38,37 @@ import org.flowlab.api.random.Seeds;
 public final class TabularDatasets {
   private TabularDatasets() {}
 
+  /**
+   * The context columns a {@code csv} or {@code npy} table's {@code data.condition} names: {@code
+   * last:K}, its last K ≥ 1 columns (standardised like the others).
+   *
+   * @throws DatasetException at {@code condition} for another dataset or another form
+   */
+  static int contextColumns(String name, String condition) {
+    if (!name.equals("csv") && !name.equals("npy")) {
+      throw new DatasetException(
+          "condition",
+          "'" + name + "' has no context columns; csv and npy tables take condition: last:K");
+    }
+    String[] parts = condition.split(":", -1);
+    int k = 0;
+    if (parts.length == 2 && parts[0].equals("last")) {
+      try {
+        k = Integer.parseInt(parts[1].strip());
+      } catch (NumberFormatException e) {
+        k = 0;
+      }
+    }
+    if (k < 1) {
+      throw new DatasetException(
+          "condition",
+          "a table's context is its last K columns, written last:K with K >= 1, got '"
+              + condition
+              + "'");
+    }
+    return k;
+  }
+
   /** The tabular dataset names. */
   public static final List<String> NAMES =
       List.of("power", "gas", "hepmass", "miniboone", "bsds300", "csv", "npy");
@@ -101,6 +132,23 @@ public final class TabularDatasets {
    */
   public static DataSplits load(
       String name, String path, Integer trainSize, Integer valSize, Integer testSize, long seed) {
+    return load(name, path, trainSize, valSize, testSize, seed, 0);
+  }
+
+  /**
+   * Loads a table whose last {@code contextColumns} columns are the context of each row (0: none):
+   * the event shape is that of the other columns.
+   *
+   * @throws DatasetException at {@code condition} when no column is left for the points
+   */
+  public static DataSplits load(
+      String name,
+      String path,
+      Integer trainSize,
+      Integer valSize,
+      Integer testSize,
+      long seed,
+      int contextColumns) {
     List<Path> files = files(name, path);
     float[][] splits;
     int cols;
@@ -150,8 +198,21 @@ public final class TabularDatasets {
     splits[0] = head(splits[0], cols, trainSize);
     splits[1] = head(splits[1], cols, valSize);
     splits[2] = head(splits[2], cols, testSize);
-    return DataSplits.continuous(
-        name, new Shape(cols), splits[0], splits[1], splits[2], OptionalDouble.empty());
+    if (contextColumns >= cols) {
+      throw new DatasetException(
+          "condition",
+          "last:" + contextColumns + " leaves no column of the " + cols + " for the points");
+    }
+    return new DataSplits(
+        name,
+        new Shape(cols - contextColumns),
+        Points.of(splits[0], cols),
+        Points.of(splits[1], cols),
+        Points.of(splits[2], cols),
+        OptionalDouble.empty(),
+        null,
+        null,
+        contextColumns);
   }
 
   /** Rows [0, n−k) and the last k rows. */

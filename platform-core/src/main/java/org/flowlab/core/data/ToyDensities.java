@@ -50,6 +50,17 @@ public final class ToyDensities {
         EIGHT_GAUSSIANS_ENTROPY_SE);
   }
 
+  /**
+   * {@code 8gaussians} by {@code component}: each point comes with the one-hot index of the
+   * Gaussian it was drawn from (8 context features); the true {@code p(x | k)} is that Gaussian,
+   * and the conditional entropy is exact, {@code H(X | k) = log(2πe σ²)} with σ = 0.5/1.414.
+   */
+  public static ToyDensity eightGaussiansByComponent() {
+    GaussianMixture mixture = (GaussianMixture) eightGaussians();
+    return mixture.labelled(
+        "component", 1 + LOG_2PI + 2 * Math.log(0.5 / EIGHT_GAUSSIANS_DIVISOR), 0.0);
+  }
+
   /** Monte Carlo entropy of {@link #eightGaussians()} in nats; see there. */
   public static final double EIGHT_GAUSSIANS_ENTROPY = 2.831838;
 
@@ -135,7 +146,16 @@ public final class ToyDensities {
    * #MOONS_ENTROPY_SE} nats.
    */
   public static ToyDensity moons() {
-    return new Moons();
+    return new Moons(false);
+  }
+
+  /**
+   * {@code moons} by {@code moon}: each point comes with the one-hot index of its moon (2 context
+   * features: 0 the upper moon, 1 the lower); the true {@code p(x | moon)} is that moon's smoothed
+   * arc (twice its half of the mixture). Conditional entropy unknown here (empty).
+   */
+  public static ToyDensity moonsByMoon() {
+    return new Moons(true);
   }
 
   /** Monte Carlo entropy of {@link #moons()} in nats. */
@@ -184,9 +204,12 @@ public final class ToyDensities {
     private final double[] cx = new double[2 * (CURVE_INTERVALS + 1)];
     private final double[] cy = new double[2 * (CURVE_INTERVALS + 1)];
     private final double[] w = new double[2 * (CURVE_INTERVALS + 1)];
+    private final boolean labelled;
 
-    Moons() {
-      super("moons", MOONS_ENTROPY, MOONS_ENTROPY_SE);
+    Moons(boolean labelled) {
+      super(
+          "moons", labelled ? Double.NaN : MOONS_ENTROPY, labelled ? Double.NaN : MOONS_ENTROPY_SE);
+      this.labelled = labelled;
       double h = Math.PI / CURVE_INTERVALS;
       double[] simpson = simpsonWeights(CURVE_INTERVALS, h);
       for (int i = 0; i <= CURVE_INTERVALS; i++) {
@@ -204,11 +227,13 @@ public final class ToyDensities {
 
     @Override
     public void sample(SplittableRandom rng, float[] out, int n) {
+      int stride = 2 + contextDim();
       for (int i = 0; i < n; i++) {
         double t = Math.PI * rng.nextDouble();
         double x;
         double y;
-        if (rng.nextBoolean()) {
+        boolean upper = rng.nextBoolean();
+        if (upper) {
           x = Math.cos(t);
           y = Math.sin(t);
         } else {
@@ -217,23 +242,51 @@ public final class ToyDensities {
         }
         x += 0.1 * rng.nextGaussian();
         y += 0.1 * rng.nextGaussian();
-        out[2 * i] = (float) (2 * x - 1);
-        out[2 * i + 1] = (float) (2 * y - 0.2);
+        out[stride * i] = (float) (2 * x - 1);
+        out[stride * i + 1] = (float) (2 * y - 0.2);
+        if (labelled) {
+          out[stride * i + 2] = upper ? 1f : 0f;
+          out[stride * i + 3] = upper ? 0f : 1f;
+        }
       }
     }
 
     @Override
+    public int contextDim() {
+      return labelled ? 2 : 0;
+    }
+
+    @Override
+    public String condition() {
+      return labelled ? "moon" : null;
+    }
+
+    /** Twice the arc of {@code label}'s half of the mixture: the arc points of that moon only. */
+    @Override
+    public double logDensity(double x, double y, int label) {
+      if (!labelled) {
+        return Double.NaN;
+      }
+      int from = label == 0 ? 0 : CURVE_INTERVALS + 1;
+      return Math.log(2 * arcSum(x, y, from, from + CURVE_INTERVALS + 1));
+    }
+
+    @Override
     public double logDensity(double x, double y) {
+      return Math.log(arcSum(x, y, 0, cx.length));
+    }
+
+    private double arcSum(double x, double y, int from, int to) {
       double inv = 1 / (2 * SIGMA * SIGMA);
       double sum = 0;
-      for (int k = 0; k < cx.length; k++) {
+      for (int k = from; k < to; k++) {
         double dx = x - cx[k];
         double dy = y - cy[k];
         if (Math.abs(dx) < CUTOFF && Math.abs(dy) < CUTOFF) {
           sum += w[k] * Math.exp(-(dx * dx + dy * dy) * inv);
         }
       }
-      return Math.log(sum);
+      return sum;
     }
   }
 
@@ -477,29 +530,77 @@ public final class ToyDensities {
     public abstract double logDensity(double x, double y);
   }
 
-  /** Equal-weight mixture of isotropic Gaussians with a common standard deviation. */
+  /**
+   * Equal-weight mixture of isotropic Gaussians with a common standard deviation; labelled ({@link
+   * #labelled}), each point carries its component's one-hot index.
+   */
   private static final class GaussianMixture extends Closed {
     private final double[] cx;
     private final double[] cy;
     private final double sigma;
     private final double logNorm;
+    private final String condition; // null: plain
 
     GaussianMixture(
         String name, double[] cx, double[] cy, double sigma, double entropy, double entropySe) {
+      this(name, cx, cy, sigma, entropy, entropySe, null);
+    }
+
+    private GaussianMixture(
+        String name,
+        double[] cx,
+        double[] cy,
+        double sigma,
+        double entropy,
+        double entropySe,
+        String condition) {
       super(name, entropy, entropySe);
       this.cx = cx;
       this.cy = cy;
       this.sigma = sigma;
       this.logNorm = -LOG_2PI - 2 * Math.log(sigma) - Math.log(cx.length);
+      this.condition = condition;
+    }
+
+    /** The same mixture whose points carry their component, with the conditional entropy. */
+    GaussianMixture labelled(String condition, double entropy, double entropySe) {
+      return new GaussianMixture(name(), cx, cy, sigma, entropy, entropySe, condition);
     }
 
     @Override
     public void sample(SplittableRandom rng, float[] out, int n) {
+      int stride = 2 + contextDim();
       for (int i = 0; i < n; i++) {
         int k = rng.nextInt(cx.length);
-        out[2 * i] = (float) (cx[k] + sigma * rng.nextGaussian());
-        out[2 * i + 1] = (float) (cy[k] + sigma * rng.nextGaussian());
+        out[stride * i] = (float) (cx[k] + sigma * rng.nextGaussian());
+        out[stride * i + 1] = (float) (cy[k] + sigma * rng.nextGaussian());
+        if (condition != null) {
+          for (int j = 0; j < cx.length; j++) {
+            out[stride * i + 2 + j] = j == k ? 1f : 0f;
+          }
+        }
       }
+    }
+
+    @Override
+    public int contextDim() {
+      return condition == null ? 0 : cx.length;
+    }
+
+    @Override
+    public String condition() {
+      return condition;
+    }
+
+    /** The component's own Gaussian. */
+    @Override
+    public double logDensity(double x, double y, int label) {
+      if (condition == null) {
+        return Double.NaN;
+      }
+      double dx = x - cx[label];
+      double dy = y - cy[label];
+      return logNorm + Math.log(cx.length) - (dx * dx + dy * dy) / (2 * sigma * sigma);
     }
 
     @Override

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import javax.imageio.ImageIO;
 import org.knowm.xchart.BitmapEncoder;
@@ -80,6 +81,40 @@ public final class Plots {
     fg.drawImage(middle, PANEL, 0, null);
     fg.drawImage(right, 2 * PANEL, 0, null);
     fg.dispose();
+    write(out, figure);
+  }
+
+  /**
+   * Writes a grid of scatter panels over the same axis ranges, {@code columns} a row: e.g. a
+   * conditional flow's samples, one panel per context value.
+   *
+   * @param out the PNG file to write
+   * @param titles one title per panel
+   * @param points one row-major n × 2 point set per panel
+   * @param xr the x range {lo, hi} of every panel
+   * @param yr the y range {lo, hi}
+   * @param columns panels per row, at least 1
+   */
+  public static void scatterGrid(
+      Path out, List<String> titles, List<float[]> points, double[] xr, double[] yr, int columns) {
+    headless();
+    if (titles.size() != points.size() || titles.isEmpty() || columns < 1) {
+      throw new IllegalArgumentException(
+          "scatterGrid: " + titles.size() + " titles for " + points.size() + " point sets");
+    }
+    int cols = Math.min(columns, titles.size());
+    int rows = (titles.size() + cols - 1) / cols;
+    BufferedImage figure =
+        new BufferedImage(cols * PANEL, rows * PANEL, BufferedImage.TYPE_INT_RGB);
+    Graphics2D g = figure.createGraphics();
+    g.setColor(Color.WHITE);
+    g.fillRect(0, 0, figure.getWidth(), figure.getHeight());
+    for (int i = 0; i < titles.size(); i++) {
+      XYChart chart = scatterChart(titles.get(i), points.get(i), xr, yr);
+      g.drawImage(
+          BitmapEncoder.getBufferedImage(chart), (i % cols) * PANEL, (i / cols) * PANEL, null);
+    }
+    g.dispose();
     write(out, figure);
   }
 

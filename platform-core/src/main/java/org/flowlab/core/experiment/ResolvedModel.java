@@ -14,6 +14,8 @@ import org.flowlab.api.spi.BuildContext;
 import org.flowlab.api.spi.FamilyBuildException;
 import org.flowlab.api.spi.FlowFamily;
 import org.flowlab.core.config.LoadedConfig;
+import org.flowlab.core.data.DatasetException;
+import org.flowlab.core.data.Datasets;
 import org.flowlab.core.plugins.PluginHost;
 import org.flowlab.core.train.PackedParameters;
 
@@ -29,13 +31,16 @@ import org.flowlab.core.train.PackedParameters;
  *     in [0, 1); null for none
  * @param source the config the model came from, to locate a {@link FamilyBuildException} in it;
  *     null when there is none
+ * @param contextDim features of the context the data gives each point ({@code data.condition}),
+ *     handed to the family in {@link BuildContext}; 0 for unconditional data. A family whose flow
+ *     does not read it is refused, located at {@code data.condition}.
  */
 public record ResolvedModel(
-    FlowFamily<?> family, Object params, Double logitAlpha, LoadedConfig source) {
+    FlowFamily<?> family, Object params, Double logitAlpha, LoadedConfig source, int contextDim) {
 
   /** A model without preprocessing. */
   public ResolvedModel(FlowFamily<?> family, Object params) {
-    this(family, params, null, null);
+    this(family, params, null, null, 0);
   }
 
   /**
@@ -65,11 +70,19 @@ public record ResolvedModel(
                         plugins.families().keySet(),
                         plugins.failures().stream().map(p -> p.id() + ": " + p.error()).toList()));
     requireDirection(loaded, family);
+    var data = loaded.config().data();
+    int contextDim;
+    try {
+      contextDim = data == null ? 0 : Datasets.contextDim(data);
+    } catch (DatasetException e) {
+      throw loaded.invalidValue("data." + e.key(), e.getMessage());
+    }
     return new ResolvedModel(
         family,
         loaded.bindParams(family.configType()),
-        loaded.config().data() == null ? null : loaded.config().data().logitAlpha(),
-        loaded);
+        data == null ? null : data.logitAlpha(),
+        loaded,
+        contextDim);
   }
 
   /**
@@ -140,11 +153,21 @@ public record ResolvedModel(
           ? source.invalidValue("model.family", e.problem())
           : source.invalidValue("model.params." + e.key(), e.problem());
     }
+    if (flow.contextDim() != contextDim) {
+      String problem =
+          "family '"
+              + family.name()
+              + "' takes no context: conditional flows are realnvp (vectors), maf, iaf and nsf";
+      if (source == null) {
+        throw new IllegalArgumentException(problem);
+      }
+      throw source.invalidValue("data.condition", problem);
+    }
     return logitAlpha == null ? flow : flow.withPreprocessing(List.of(new Logit(logitAlpha)));
   }
 
   @SuppressWarnings("unchecked")
   private <C> Flow buildTyped(FlowFamily<C> typed, Shape eventShape, ParameterScope root) {
-    return typed.build((C) params, new BuildContext(eventShape, root));
+    return typed.build((C) params, new BuildContext(eventShape, root, contextDim));
   }
 }

@@ -114,12 +114,21 @@ public final class ExportBenchmark {
    * Measures one registered model at every batch size of {@code options}.
    *
    * @param out where the check that both sides hold the same model is reported
-   * @throws org.flowlab.core.config.ConfigException when the source run is gone
+   * @throws org.flowlab.core.config.ConfigException when the source run is gone, or the model is
+   *     conditional (not measured yet)
    */
   public List<Row> measure(ModelStore.Registered registered, Options options, PrintStream out)
       throws IOException {
     ModelCard card = registered.card();
     String label = registered.name() + ":" + registered.version();
+    if (card.contextDim() > 0) {
+      throw new org.flowlab.core.config.ConfigException(
+          label,
+          "",
+          "is conditional (context_dim "
+              + card.contextDim()
+              + "); bench-export measures unconditional models only");
+    }
     Shape event = new Shape(card.eventShape());
     RunFlows.Source source = flows.source("bench-export " + label, card.sourceRun());
     List<Row> rows = new ArrayList<>();

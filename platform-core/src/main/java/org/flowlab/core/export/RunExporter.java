@@ -2,6 +2,7 @@ package org.flowlab.core.export;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import jakarta.inject.Inject;
@@ -26,6 +27,7 @@ import org.flowlab.api.onnx.runtime.OnnxSession;
 import org.flowlab.core.config.ConfigException;
 import org.flowlab.core.config.LoadedConfig;
 import org.flowlab.core.data.DataSplits;
+import org.flowlab.core.eval.Evaluation;
 import org.flowlab.core.experiment.ExperimentRunner;
 import org.flowlab.core.experiment.ResolvedModel;
 import org.flowlab.core.experiment.TrackerFactory;
@@ -107,26 +109,57 @@ public final class RunExporter {
       // Held-out points in data space, as evaluation sees them (pixels with the test split's
       // fixed dequantisation noise).
       int points = Math.min(PARITY_POINTS, data.test().count());
-      float[] x = new float[Math.toIntExact(points * event.size())];
+      float[] rows = new float[points * data.rowDim()];
       data.test()
-          .copyRange(0, points, x, data.quantization(), Trainer.evaluationNoise(seed, "test"));
-      float[] jvmLogProb =
-          flow.logProb(manager.create(x, new Shape(points).addAll(event)), LogDetMode.EXPORTED)
-              .value()
-              .toFloatArray();
+          .copyRange(0, points, rows, data.quantization(), Trainer.evaluationNoise(seed, "test"));
+      // Conditional data: each test row is a point and its context; the latents take the contexts
+      // of the first test rows.
+      NDList parts =
+          Trainer.rows(
+              manager.create(
+                  rows,
+                  data.conditional()
+                      ? new Shape(points, data.rowDim())
+                      : new Shape(points).addAll(event)),
+              data.contextDim());
+      NDArray xArray = parts.get(0);
+      NDArray cArray = parts.size() > 1 ? parts.get(1) : null;
+      float[] x = xArray.toFloatArray();
+      float[] xContext = cArray == null ? null : cArray.toFloatArray();
+      float[] jvmLogProb = flow.logProb(xArray, cArray, LogDetMode.EXPORTED).value().toFloatArray();
 
       Parity.Report parity;
       try (RegisteredFlow ort =
-          new RegisteredFlow(models, event.getShape(), flow.latentShape().getShape(), provider)) {
+          new RegisteredFlow(
+              models,
+              event.getShape(),
+              flow.latentShape().getShape(),
+              provider,
+              flow.contextDim())) {
         float[] z = ort.draws(PARITY_LATENTS, PARITY_SEED);
         NDArray latent =
             Scalars.mul(
                 manager.create(z, new Shape(PARITY_LATENTS).addAll(flow.latentShape())),
                 PARITY_TEMPERATURE);
-        float[] jvmSamples = flow.decode(latent).toFloatArray();
+        float[] zContext =
+            data.conditional() ? Evaluation.testContexts(data, PARITY_LATENTS) : null;
+        NDArray latentContext =
+            zContext == null
+                ? null
+                : manager.create(zContext, new Shape(PARITY_LATENTS, data.contextDim()));
+        float[] jvmSamples = flow.decode(latent, latentContext).toFloatArray();
         parity =
             Parity.check(
-                ort, x, points, jvmLogProb, z, PARITY_LATENTS, PARITY_TEMPERATURE, jvmSamples);
+                ort,
+                x,
+                xContext,
+                points,
+                jvmLogProb,
+                z,
+                zContext,
+                PARITY_LATENTS,
+                PARITY_TEMPERATURE,
+                jvmSamples);
         out.printf(
             java.util.Locale.ROOT,
             "parity (ONNX Runtime %s vs JVM): max |Δ log p| %.3g on %d test points, max |Δ x| %.3g"
@@ -153,7 +186,8 @@ public final class RunExporter {
               runId,
               models.opset(),
               parity,
-              Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+              Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(),
+              flow.contextDim());
       ModelCard published = store.publish(modelName, models, card);
       record(runs, runId, loaded, published, store.versionDir(modelName, published.version()), out);
       return published;

@@ -254,7 +254,8 @@ public final class Trainer {
       }
     } else if (objective == null) { // data-dependent initialisation needs data
       try (NDManager init = manager.newSubManager()) {
-        flow.initialize(batch(init, 0));
+        NDList rows = rows(batch(init, 0), data.contextDim());
+        flow.initialize(rows.get(0), rows.size() > 1 ? rows.get(1) : null);
       }
     }
     listener.onStart(step, totalSteps);
@@ -357,7 +358,20 @@ public final class Trainer {
   /** Mean −log p(x) in nats over continuous {@code points}, in chunks without gradients. */
   public static double meanNll(Flow flow, float[] points, Shape eventShape, NDManager manager) {
     int dim = Math.toIntExact(eventShape.size());
-    return meanNll(flow, eventShape, Points.of(points, dim), null, null, manager);
+    return meanNll(flow, eventShape, 0, Points.of(points, dim), null, null, manager);
+  }
+
+  /**
+   * A batch of rows split into the points and, for conditional data ({@code contextDim > 0}), their
+   * contexts: {@code (x)} or {@code (x, c)}, x shaped {@code (n, d)} and c {@code (n, contextDim)}.
+   * Unconditional rows are returned as they are.
+   */
+  public static NDList rows(NDArray rows, int contextDim) {
+    if (contextDim == 0) {
+      return new NDList(rows);
+    }
+    long d = rows.getShape().get(1) - contextDim;
+    return rows.split(new long[] {d}, 1);
   }
 
   /**
@@ -366,12 +380,14 @@ public final class Trainer {
    */
   public static double meanNll(
       Flow flow, DataSplits data, Points split, SplittableRandom noise, NDManager manager) {
-    return meanNll(flow, data.eventShape(), split, data.quantization(), noise, manager);
+    return meanNll(
+        flow, data.eventShape(), data.contextDim(), split, data.quantization(), noise, manager);
   }
 
   private static double meanNll(
       Flow flow,
       Shape eventShape,
+      int contextDim,
       Points points,
       Quantization quantization,
       SplittableRandom noise,
@@ -379,7 +395,8 @@ public final class Trainer {
     // Families that can only estimate their log-det draw probes from the engine generator: a fixed
     // seed makes every evaluation of the same parameters give the same figure.
     Engine.getInstance().setRandomSeed(EVALUATION_SEED);
-    int dim = Math.toIntExact(eventShape.size());
+    int dim = Math.toIntExact(eventShape.size()) + contextDim;
+    Shape rowShape = contextDim == 0 ? eventShape : new Shape(dim);
     int n = points.count();
     int chunk = evaluationChunk(dim, manager.getDevice());
     float[] buffer = new float[Math.min(chunk, Math.max(n, 1)) * dim];
@@ -391,10 +408,11 @@ public final class Trainer {
         scope.suppressNotUsedWarning();
         float[] slice = count * dim == buffer.length ? buffer : new float[count * dim];
         points.copyRange(start, count, slice, quantization, noise);
-        NDArray x = sub.create(slice, new Shape(count).addAll(eventShape));
+        NDArray x = sub.create(slice, new Shape(count).addAll(rowShape));
         DeviceCheck.requireOnRun("evaluation batch at point " + start, x, manager);
+        NDList parts = rows(x, contextDim);
         sum -=
-            flow.logProb(x, LogDetMode.EXACT)
+            flow.logProb(parts.get(0), parts.size() > 1 ? parts.get(1) : null, LogDetMode.EXACT)
                 .value()
                 .sum()
                 .toType(ai.djl.ndarray.types.DataType.FLOAT64, false)
@@ -456,10 +474,7 @@ public final class Trainer {
         // from (seed, step), a step's draws do not depend on what ran before it, so resuming and
         // reproducing give the same numbers.
         Engine.getInstance().setRandomSeed(Seeds.stream(seed, "engine", step).nextInt());
-        NDArray lossArray =
-            objective == null
-                ? flow.logProb(x, LogDetMode.ESTIMATE).value().mean().neg()
-                : objective.loss(flow, sub, step);
+        NDArray lossArray = objective == null ? dataLoss(x) : objective.loss(flow, sub, step);
         figures.putAll(flow.figures());
         NDArray penalty = flow.penalty();
         if (penalty != null) {
@@ -513,6 +528,15 @@ public final class Trainer {
     }
   }
 
+  /** −mean log p(x) of a training batch; rows of conditional data carry their contexts. */
+  private NDArray dataLoss(NDArray batch) {
+    if (!data.conditional()) {
+      return flow.logProb(batch, LogDetMode.ESTIMATE).value().mean().neg();
+    }
+    NDList parts = rows(batch, data.contextDim());
+    return flow.logProb(parts.get(0), parts.get(1), LogDetMode.ESTIMATE).value().mean().neg();
+  }
+
   /**
    * With {@code -Dflowlab.device.check=true}: every parameter and the step's batch are on the run's
    * device, under the run's manager (checked before each step, so after initialisation, a restore
@@ -562,7 +586,9 @@ public final class Trainer {
   }
 
   private Shape batchShape() {
-    return new Shape(batchSize).addAll(data.eventShape());
+    return data.conditional()
+        ? new Shape(batchSize, data.rowDim())
+        : new Shape(batchSize).addAll(data.eventShape());
   }
 
   /** The values of {@link #batch}, row-major: a pure function of (seed, step). */
@@ -570,7 +596,7 @@ public final class Trainer {
     long epoch = step / batchesPerEpoch;
     int index = Math.toIntExact(step % batchesPerEpoch);
     int[] order = permutation(epoch);
-    float[] values = new float[batchSize * data.dim()];
+    float[] values = new float[batchSize * data.rowDim()];
     data.train()
         .copyRows(
             order,

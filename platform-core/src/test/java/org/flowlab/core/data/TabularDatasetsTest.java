@@ -35,6 +35,36 @@ class TabularDatasetsTest {
     return v;
   }
 
+  @Test
+  void aCsvTakesItsLastColumnsAsTheContext() throws IOException {
+    StringBuilder csv = new StringBuilder();
+    for (int r = 0; r < 100; r++) {
+      csv.append(r).append(',').append(2 * r).append(',').append(r % 2).append('\n');
+    }
+    Path file = Files.writeString(tmp.resolve("t.csv"), csv);
+    DataSplits d =
+        Datasets.load(
+            new DataConfig("csv", file.toString(), null, null, null, null, null, "last:1"), 0);
+    assertEquals(new Shape(2), d.eventShape());
+    assertEquals(1, d.contextDim());
+    assertEquals(3, d.rowDim());
+    float[] rows = d.train().floats();
+    for (int i = 0; i < d.train().count(); i++) {
+      // standardised x1 = 2·x0 keeps its sign pattern; the context is the standardised parity
+      assertEquals(rows[3 * i] > 0, rows[3 * i + 1] > 0, "row " + i);
+      assertEquals(1.0, Math.abs(rows[3 * i + 2]), 0.05, "a ±1 context, row " + i);
+    }
+    for (String bad : new String[] {"last:3", "last:0", "first:1", "last:x"}) {
+      DataConfig config = new DataConfig("csv", file.toString(), null, null, null, null, null, bad);
+      DatasetException e = assertThrows(DatasetException.class, () -> Datasets.load(config, 0));
+      assertEquals("condition", e.key(), bad);
+    }
+    DataConfig power =
+        new DataConfig("power", tmp.toString(), null, null, null, null, null, "last:1");
+    assertEquals(
+        "condition", assertThrows(DatasetException.class, () -> Datasets.check(power)).key());
+  }
+
   @ParameterizedTest
   @ValueSource(booleans = {true, false})
   void readsNpyFloat64AndFloat32(boolean float64) throws IOException {

@@ -64,6 +64,39 @@ class PlotsTest {
   }
 
   @Test
+  void scatterGridLaysPanelsInRowsOfTheGivenWidth() throws IOException {
+    // Five panels, three a row: two rows; the lone point of panel 4 (row 1, column 1) is drawn
+    // there.
+    java.util.List<String> titles = java.util.List.of("a", "b", "c", "d", "e");
+    java.util.List<float[]> points = new java.util.ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      points.add(i == 4 ? new float[] {0f, 0f} : new float[0]);
+    }
+    Path out = dir.resolve("grid.png");
+    Plots.scatterGrid(out, titles, points, new double[] {-1, 1}, new double[] {-1, 1}, 3);
+    BufferedImage img = ImageIO.read(out.toFile());
+    assertEquals(3 * Plots.PANEL, img.getWidth());
+    assertEquals(2 * Plots.PANEL, img.getHeight());
+    assertTrue(coloured(img, Plots.PANEL, Plots.PANEL), "panel 4 shows its point");
+    assertTrue(!coloured(img, 2 * Plots.PANEL, Plots.PANEL), "no sixth panel is drawn");
+  }
+
+  /** Whether a panel, its top-left corner at (x0, y0), holds a blue point pixel. */
+  private static boolean coloured(BufferedImage img, int x0, int y0) {
+    for (int x = x0; x < x0 + Plots.PANEL; x++) {
+      for (int y = y0; y < y0 + Plots.PANEL; y++) {
+        int rgb = img.getRGB(x, y);
+        int r = (rgb >> 16) & 0xff;
+        int b = rgb & 0xff;
+        if (b > r + 60) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  @Test
   void heatMapIsDrawnWithYUpInsideThePlotArea() throws IOException {
     // One bump at (2, 2): its brightest pixel must land in the middle panel's top-right quadrant.
     double[] xs = Plots.linspace(-4, 4, 81);

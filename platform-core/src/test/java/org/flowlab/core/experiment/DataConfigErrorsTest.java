@@ -69,6 +69,20 @@ class DataConfigErrorsTest {
   }
 
   @Test
+  void aConditionTheDatasetLacksIsLocatedAtDataCondition() throws IOException {
+    assertEquals(
+        tmp.resolve("exp.yaml")
+            + ":4:3: data.condition: 'checkerboard' has no label to condition on; conditional"
+            + " datasets: 8gaussians (condition: component), moons (condition: moon), csv and npy"
+            + " (condition: last:K)",
+        error("  name: checkerboard\n  condition: cell\n"));
+    assertEquals(
+        tmp.resolve("exp.yaml")
+            + ":4:3: data.condition: 'moons' can be conditioned on moon, not 'component'",
+        error("  name: moons\n  condition: component\n"));
+  }
+
+  @Test
   void unknownNameSuggestsTheClosest() throws IOException {
     String msg = error("  name: fashion_mnist\n");
     assertEquals(true, msg.contains(":3:3: data.name: unknown dataset 'fashion_mnist'"), msg);

@@ -63,8 +63,14 @@ class FamilyBuildErrorTest {
                 depth: 5
             training: {device: cpu, steps: 2}
             """);
-    String expected =
-        yaml + ":6:5: model.params.depth: must be at most the data dimension 2, got 5";
+    validateAndRunExitTwo(
+        plugins,
+        yaml,
+        yaml + ":6:5: model.params.depth: must be at most the data dimension 2, got 5");
+  }
+
+  /** {@code validate} and {@code run} both exit 2 with {@code expected}, no stack trace. */
+  private void validateAndRunExitTwo(Path plugins, Path yaml, String expected) throws Exception {
     for (String command : new String[] {"validate", "run"}) {
       Cli.Result r =
           Cli.run(
@@ -80,5 +86,59 @@ class FamilyBuildErrorTest {
           r.err().lines().noneMatch(l -> l.startsWith("\tat ") || l.contains("--debug")),
           command + ": " + r.err());
     }
+  }
+
+  static final String PLAIN =
+      """
+      package org.flowlab.plugins.plain;
+
+      import java.util.List;
+      import org.flowlab.api.distribution.StandardNormal;
+      import org.flowlab.api.flow.Flow;
+      import org.flowlab.api.spi.BuildContext;
+      import org.flowlab.api.spi.FlowFamily;
+      import org.pf4j.Extension;
+
+      @Extension
+      public class PlainFamily implements FlowFamily<PlainFamily.Config> {
+        public record Config(Integer unused) {}
+
+        public String name() { return "plain"; }
+        public String description() { return "the base alone, never conditional"; }
+        public Class<Config> configType() { return Config.class; }
+        public Flow build(Config config, BuildContext context) {
+          return new Flow(
+              context.eventShape(), new StandardNormal(), List.of(), context.parameters().parameters());
+        }
+      }
+      """;
+
+  /** Conditional data for a family whose flow reads no context: exit 2 at data.condition. */
+  @Test
+  void aFamilyWithoutContextIsRefusedAtTheDataCondition() throws Exception {
+    Path plugins = Files.createDirectories(tmp.resolve("plugins"));
+    PluginJars.plugin("plain")
+        .source("org.flowlab.plugins.plain.PlainFamily", PLAIN)
+        .writeJar(plugins);
+    Path yaml =
+        Files.writeString(
+            tmp.resolve("plain.yaml"),
+            """
+            name: plain
+            data:
+              name: 8gaussians
+              condition: component
+              train_size: 100
+              val_size: 10
+              test_size: 10
+            model: {family: plain}
+            training: {device: cpu, steps: 2}
+            """);
+    validateAndRunExitTwo(
+        plugins,
+        yaml,
+        yaml
+            + ":4:3: data.condition: family 'plain' takes no context: conditional flows are realnvp"
+            + " (vectors), maf, iaf and nsf");
   }
 }

@@ -21,7 +21,10 @@ import org.pf4j.Extension;
  * gated autoregressive layers ({@link Autoregressive#stack}, IAF direction: latent → data in one
  * pass, the conditioner reading the latent; the density of given data by d passes), each optionally
  * after an actnorm. Images (c, h, w) are flattened to the vector (c·h·w) first. Parameters are
- * named {@code layer.K.made.*} and {@code actnorm.K.*}.
+ * named {@code layer.K.made.*} and {@code actnorm.K.*}. With a context from the data ({@link
+ * BuildContext#contextDim()}, vectors only) every MADE reads it through {@code
+ * layer.K.made.context.*} (into the first hidden layer) and {@code layer.K.made.context_out.*}
+ * (into the output).
  */
 @Extension
 public final class IafFamily implements FlowFamily<IafConfig> {
@@ -39,6 +42,15 @@ public final class IafFamily implements FlowFamily<IafConfig> {
   @Override
   public Class<IafConfig> configType() {
     return IafConfig.class;
+  }
+
+  /** The context size for vector data; images refuse a context (one located line). */
+  private static int vectorContext(BuildContext context, Shape shape) {
+    if (context.contextDim() > 0 && shape.dimension() != 1) {
+      throw new FamilyBuildException(
+          null, "iaf reads a context with vector data only, not images " + shape);
+    }
+    return context.contextDim();
   }
 
   @Override
@@ -63,7 +75,8 @@ public final class IafFamily implements FlowFamily<IafConfig> {
                 : AffineTransform.softClamped(config.logScaleBound()),
             Direction.IAF,
             config.actnorm(),
-            config.identityInit());
+            config.identityInit(),
+            vectorContext(context, shape));
     return new Flow(
         shape,
         BaseDistribution.named(config.prior()),

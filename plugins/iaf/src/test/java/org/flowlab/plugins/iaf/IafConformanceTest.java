@@ -28,6 +28,12 @@ class IafConformanceTest extends FlowConformanceTest<IafConfig> {
             new IafConfig(3, List.of(8), "random", "relu", true, false, false, null, "logistic")));
   }
 
+  /** Conditioned on a context: every vector shape, a fixed random context. */
+  @Override
+  protected List<Named<IafConfig>> conditionalConfigs() {
+    return configs();
+  }
+
   @Override
   protected List<Shape> shapes() {
     return List.of(new Shape(2), new Shape(5), new Shape(1, 4, 4));

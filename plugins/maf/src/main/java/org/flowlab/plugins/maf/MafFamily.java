@@ -21,7 +21,10 @@ import org.pf4j.Extension;
  * autoregressive layers ({@link Autoregressive#stack}, MAF direction: data → latent in one pass,
  * sampling by d passes), each optionally after an actnorm. Images (c, h, w) are flattened to the
  * vector (c·h·w) first, as in the paper's MNIST and CIFAR-10 models. Parameters are named {@code
- * layer.K.made.*} and {@code actnorm.K.*}.
+ * layer.K.made.*} and {@code actnorm.K.*}. With a context from the data ({@link
+ * BuildContext#contextDim()}, vectors only) every MADE reads it through {@code
+ * layer.K.made.context.*} (into the first hidden layer) and {@code layer.K.made.context_out.*}
+ * (into the output).
  */
 @Extension
 public final class MafFamily implements FlowFamily<MafConfig> {
@@ -39,6 +42,15 @@ public final class MafFamily implements FlowFamily<MafConfig> {
   @Override
   public Class<MafConfig> configType() {
     return MafConfig.class;
+  }
+
+  /** The context size for vector data; images refuse a context (one located line). */
+  private static int vectorContext(BuildContext context, Shape shape) {
+    if (context.contextDim() > 0 && shape.dimension() != 1) {
+      throw new FamilyBuildException(
+          null, "maf reads a context with vector data only, not images " + shape);
+    }
+    return context.contextDim();
   }
 
   @Override
@@ -61,7 +73,8 @@ public final class MafFamily implements FlowFamily<MafConfig> {
             AffineTransform.softClamped(config.logScaleBound()),
             Direction.MAF,
             config.actnorm(),
-            config.identityInit());
+            config.identityInit(),
+            vectorContext(context, shape));
     return new Flow(
         shape,
         BaseDistribution.named(config.prior()),

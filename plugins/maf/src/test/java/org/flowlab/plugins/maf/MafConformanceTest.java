@@ -27,6 +27,12 @@ class MafConformanceTest extends FlowConformanceTest<MafConfig> {
             new MafConfig(3, List.of(8), "random", "relu", false, false, 2.0, "logistic")));
   }
 
+  /** Conditioned on a context: every vector shape, a fixed random context. */
+  @Override
+  protected List<Named<MafConfig>> conditionalConfigs() {
+    return configs().subList(0, 1);
+  }
+
   @Override
   protected List<Shape> shapes() {
     return List.of(new Shape(2), new Shape(5), new Shape(1, 4, 4));

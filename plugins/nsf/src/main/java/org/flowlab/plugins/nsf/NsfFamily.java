@@ -39,7 +39,9 @@ import org.pf4j.Extension;
  *       data's shape. Parameters {@code level.L.layer.K.{actnorm,coupling.net}.*}.
  * </ul>
  *
- * The base is a standard normal; every coupling starts as the identity.
+ * The base is a standard normal; every coupling starts as the identity. Vector models are
+ * conditional when the data gives a context ({@link BuildContext#contextDim()}): coupling MLPs read
+ * it appended to their input, MADEs through a context map into their first hidden layer.
  */
 @Extension
 public final class NsfFamily implements FlowFamily<NsfConfig> {
@@ -68,14 +70,17 @@ public final class NsfFamily implements FlowFamily<NsfConfig> {
     if (shape.dimension() == 1) {
       bijectors =
           autoregressive
-              ? autoregressiveLayers(config, root, shape)
-              : vectorLayers(config, root, shape);
+              ? autoregressiveLayers(config, root, shape, context.contextDim())
+              : vectorLayers(config, root, shape, context.contextDim());
     } else if (autoregressive) {
       throw new FamilyBuildException(
           "variant",
           "the autoregressive variant supports vectors (d), got event shape "
               + shape
               + "; use variant: coupling for images");
+    } else if (shape.dimension() == 3 && context.contextDim() > 0) {
+      throw new FamilyBuildException(
+          null, "nsf reads a context with vector data only, not images " + shape);
     } else if (shape.dimension() == 3) {
       bijectors = imageLevels(config, root, shape);
     } else {
@@ -85,7 +90,8 @@ public final class NsfFamily implements FlowFamily<NsfConfig> {
     return new Flow(shape, new StandardNormal(), bijectors, root.parameters());
   }
 
-  private static List<Bijector> vectorLayers(NsfConfig config, ParameterScope root, Shape shape) {
+  private static List<Bijector> vectorLayers(
+      NsfConfig config, ParameterScope root, Shape shape, int contextDim) {
     int d = Math.toIntExact(shape.get(0));
     if (d < 2) {
       throw new FamilyBuildException(
@@ -105,17 +111,17 @@ public final class NsfFamily implements FlowFamily<NsfConfig> {
       Conditioner net =
           Conditioner.mlp(
               layer.child("coupling.net"),
-              kept,
+              kept + contextDim,
               config.hidden(),
               spline.paramsPerElement() * changed,
               activation);
-      out.add(new SplineCoupling(partition, new Shape(changed), net, spline));
+      out.add(new SplineCoupling(partition, new Shape(changed), net, spline, contextDim));
     }
     return out;
   }
 
   private static List<Bijector> autoregressiveLayers(
-      NsfConfig config, ParameterScope root, Shape shape) {
+      NsfConfig config, ParameterScope root, Shape shape, int contextDim) {
     int d = Math.toIntExact(shape.get(0));
     if (d < 2) {
       throw new FamilyBuildException(
@@ -142,7 +148,8 @@ public final class NsfFamily implements FlowFamily<NsfConfig> {
               activation,
               spline,
               Autoregressive.Direction.MAF,
-              true));
+              true,
+              contextDim));
     }
     return out;
   }
@@ -200,7 +207,7 @@ public final class NsfFamily implements FlowFamily<NsfConfig> {
               config.hiddenChannels(),
               spline.paramsPerElement() * changed,
               activation);
-      out.add(new SplineCoupling(partition, new Shape(changed, h, w), net, spline));
+      out.add(new SplineCoupling(partition, new Shape(changed, h, w), net, spline, 0));
     }
   }
 

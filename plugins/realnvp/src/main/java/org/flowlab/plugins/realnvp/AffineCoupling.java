@@ -23,6 +23,9 @@ import org.flowlab.api.ops.TensorOps;
  * last layer starts at zero, so the coupling starts as the identity. Its log-scale is bounded:
  * {@code s = factor·tanh(raw)} with a learned per-feature {@code scale_factor} (one per changed
  * feature) starting at 1, or a soft clamp {@code s = b·tanh(raw/b)} with a fixed bound.
+ *
+ * <p>Conditional (a context of k &gt; 0 features): the MLP reads the kept features with the context
+ * appended, {@code (s, t) = net([x₁, c])}.
  */
 final class AffineCoupling implements DefinedBijector {
   private final Partition partition;
@@ -30,6 +33,7 @@ final class AffineCoupling implements DefinedBijector {
   private final NDArray scaleFactor;
   private final double bound;
   private final long[] half;
+  private final int contextDim;
   private final EagerOps eager;
 
   /**
@@ -39,6 +43,7 @@ final class AffineCoupling implements DefinedBijector {
    * @param activation the conditioner's nonlinearity
    * @param learnedScale true for {@code factor·tanh(raw)}, false for the soft clamp
    * @param bound the soft clamp's bound (unused with a learned scale)
+   * @param contextDim features of the context the conditioner reads (0: none)
    */
   AffineCoupling(
       ParameterScope scope,
@@ -46,11 +51,13 @@ final class AffineCoupling implements DefinedBijector {
       List<Integer> hidden,
       Activation activation,
       boolean learnedScale,
-      double bound) {
+      double bound,
+      int contextDim) {
     this.partition = new Partition(mask, scope.manager());
     int changed = partition.changedSize();
-    this.net =
-        new Mlp(scope.child("net"), partition.keptSize(), hidden, 2 * changed, activation, true);
+    int in = partition.keptSize() + contextDim;
+    this.net = new Mlp(scope.child("net"), in, hidden, 2 * changed, activation, true);
+    this.contextDim = contextDim;
     this.scaleFactor =
         learnedScale ? scope.trainable("scale_factor", new Shape(changed), Initializer.ONES) : null;
     this.bound = bound;
@@ -63,27 +70,43 @@ final class AffineCoupling implements DefinedBijector {
     return eager;
   }
 
-  /** {@code z₂ = x₂⊙exp(s) + t}, log-det {@code Σ s}. */
+  @Override
+  public int contextDim() {
+    return contextDim;
+  }
+
   @Override
   public <T> Mapped<T> forward(TensorOps<T> ops, T x) {
+    return forward(ops, x, null);
+  }
+
+  @Override
+  public <T> T inverse(TensorOps<T> ops, T z) {
+    return inverse(ops, z, null);
+  }
+
+  /** {@code z₂ = x₂⊙exp(s) + t}, log-det {@code Σ s}. */
+  @Override
+  public <T> Mapped<T> forward(TensorOps<T> ops, T x, T context) {
     List<T> parts = partition.split(ops, x);
-    List<T> st = logScaleAndShift(ops, parts.get(0));
+    List<T> st = logScaleAndShift(ops, parts.get(0), context);
     T changed = ops.add(ops.mul(parts.get(1), ops.exp(st.get(0))), st.get(1));
     return new Mapped<>(partition.join(ops, parts.get(0), changed), ops.sumAfter(st.get(0), 1));
   }
 
   /** {@code x₂ = (z₂ − t)⊙exp(−s)}. */
   @Override
-  public <T> T inverse(TensorOps<T> ops, T z) {
+  public <T> T inverse(TensorOps<T> ops, T z, T context) {
     List<T> parts = partition.split(ops, z);
-    List<T> st = logScaleAndShift(ops, parts.get(0));
+    List<T> st = logScaleAndShift(ops, parts.get(0), context);
     T changed = ops.mul(ops.sub(parts.get(1), st.get(1)), ops.exp(ops.neg(st.get(0))));
     return partition.join(ops, parts.get(0), changed);
   }
 
-  /** (s, t) for the changed features, from the kept ones. */
-  private <T> List<T> logScaleAndShift(TensorOps<T> ops, T kept) {
-    List<T> raw = ops.split(net.apply(ops, kept), 1, half);
+  /** (s, t) for the changed features, from the kept ones and the context (null: none). */
+  private <T> List<T> logScaleAndShift(TensorOps<T> ops, T kept, T context) {
+    T in = context == null ? kept : ops.concat(kept, context, 1);
+    List<T> raw = ops.split(net.apply(ops, in), 1, half);
     T s =
         scaleFactor != null
             ? ops.mul(ops.tanh(raw.get(0)), ops.parameter(scaleFactor))

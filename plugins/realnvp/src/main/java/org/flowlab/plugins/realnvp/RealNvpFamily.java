@@ -22,8 +22,10 @@ import org.pf4j.Extension;
  * conditioner whose mask flips from one step to the next; parameters {@code step.K.actnorm.*} and
  * {@code step.K.coupling.*}. For images {@code (c, h, w)}: the paper's multi-scale model ({@link
  * ScaleSteps}: checkerboard and channel-wise couplings with ResNet conditioners, squeeze,
- * factor-out), whose latent has the shape of the data. Logit preprocessing is not part of the
- * family: the host prepends it when the experiment sets {@code data.logit_alpha}.
+ * factor-out), whose latent has the shape of the data. Vector models are conditional when the data
+ * gives a context ({@link BuildContext#contextDim()}): every coupling's MLP reads it. Logit
+ * preprocessing is not part of the family: the host prepends it when the experiment sets {@code
+ * data.logit_alpha}.
  */
 @Extension
 public final class RealNvpFamily implements FlowFamily<RealNvpConfig> {
@@ -47,6 +49,10 @@ public final class RealNvpFamily implements FlowFamily<RealNvpConfig> {
   public Flow build(RealNvpConfig config, BuildContext context) {
     Shape shape = context.eventShape();
     if (shape.dimension() == 3) {
+      if (context.contextDim() > 0) {
+        throw new FamilyBuildException(
+            null, "realnvp reads a context with vector data only, not images " + shape);
+      }
       return buildImage(config, context);
     }
     if (shape.dimension() != 1) {
@@ -74,7 +80,8 @@ public final class RealNvpFamily implements FlowFamily<RealNvpConfig> {
               config.hidden(),
               activation,
               learnedScale,
-              config.scaleBound()));
+              config.scaleBound(),
+              context.contextDim()));
     }
     return new Flow(shape, BaseDistribution.named(config.base()), steps, root.parameters());
   }

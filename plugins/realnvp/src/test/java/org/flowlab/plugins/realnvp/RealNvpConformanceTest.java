@@ -29,6 +29,12 @@ class RealNvpConformanceTest extends FlowConformanceTest<RealNvpConfig> {
             config(List.of(16), "softclamp", "none", "logistic", "checkerboard", 1, 4)));
   }
 
+  /** Conditioned on a context: every vector shape, a fixed random context. */
+  @Override
+  protected List<Named<RealNvpConfig>> conditionalConfigs() {
+    return configs();
+  }
+
   @Override
   protected List<Shape> shapes() {
     return List.of(
