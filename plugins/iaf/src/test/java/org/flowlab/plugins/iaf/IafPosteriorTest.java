@@ -1,19 +1,15 @@
 package org.flowlab.plugins.iaf;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.flowlab.api.flow.Flow;
-import org.flowlab.api.nn.Parameter;
 import org.flowlab.api.nn.ParameterScope;
 import org.flowlab.api.spi.BuildContext;
 import org.flowlab.api.target.Target;
@@ -24,6 +20,7 @@ import org.flowlab.core.config.ExperimentConfig.ScheduleConfig;
 import org.flowlab.core.config.ExperimentConfig.TrainingConfig;
 import org.flowlab.core.tracking.LocalRunStore;
 import org.flowlab.core.tracking.RunSummary;
+import org.flowlab.core.train.ResumeChecks;
 import org.flowlab.core.train.ReverseKlObjective;
 import org.flowlab.core.train.Trainer;
 import org.flowlab.core.vi.BuiltInTargets;
@@ -88,45 +85,8 @@ class IafPosteriorTest {
   @Test
   void aKilledRunResumesToTheUninterruptedParameters() throws Exception {
     Target u1 = u1();
-    List<float[]> uninterrupted;
-    try (NDManager m = NDManager.newBaseManager()) {
-      Flow flow = flow(m);
-      trainer(u1, flow, m, tmp.resolve("a")).train(new Trainer.Listener() {}, false);
-      uninterrupted = values(flow);
-    }
-    try (NDManager m = NDManager.newBaseManager()) {
-      Trainer.Listener dieAt23 =
-          new Trainer.Listener() {
-            @Override
-            public void onStep(
-                long step, double loss, double lr, double norm, Map<String, Double> figures) {
-              if (step == 23) {
-                throw new IllegalStateException("killed");
-              }
-            }
-          };
-      Trainer t = trainer(u1, flow(m), m, tmp.resolve("b"));
-      assertThrows(IllegalStateException.class, () -> t.train(dieAt23, false));
-    }
-    try (NDManager m = NDManager.newBaseManager()) {
-      Flow flow = flow(m);
-      long[] start = {-1};
-      trainer(u1, flow, m, tmp.resolve("b"))
-          .train(
-              new Trainer.Listener() {
-                @Override
-                public void onStart(long startStep, long totalSteps) {
-                  start[0] = startStep;
-                }
-              },
-              true);
-      assertEquals(20, start[0], "resumes from the checkpoint of step 20");
-      List<float[]> resumed = values(flow);
-      assertEquals(uninterrupted.size(), resumed.size());
-      for (int i = 0; i < resumed.size(); i++) {
-        assertArrayEquals(uninterrupted.get(i), resumed.get(i), "parameter " + i);
-      }
-    }
+    ResumeChecks.assertKilledRunResumesBitwise(
+        IafPosteriorTest::flow, (flow, m, dir) -> trainer(u1, flow, m, dir), tmp);
   }
 
   /** The host's U1 with its default params (the all-null record, as an empty YAML block binds). */
@@ -165,13 +125,5 @@ class IafPosteriorTest {
             "reverse_kl");
     return new Trainer(
         config, 4, flow, new ReverseKlObjective(target, 4, 64, 20), m, dir, "h", "y");
-  }
-
-  private static List<float[]> values(Flow flow) {
-    List<float[]> v = new ArrayList<>();
-    for (Parameter p : flow.parameters()) {
-      v.add(p.value().toFloatArray());
-    }
-    return v;
   }
 }
