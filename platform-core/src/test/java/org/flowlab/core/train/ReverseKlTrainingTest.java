@@ -2,16 +2,13 @@ package org.flowlab.core.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.OptionalDouble;
 import org.flowlab.api.distribution.StandardNormal;
 import org.flowlab.api.flow.Bijector;
@@ -19,7 +16,6 @@ import org.flowlab.api.flow.Flow;
 import org.flowlab.api.flow.LogDetMode;
 import org.flowlab.api.flow.Transformed;
 import org.flowlab.api.nn.Initializer;
-import org.flowlab.api.nn.Parameter;
 import org.flowlab.api.nn.ParameterScope;
 import org.flowlab.api.nn.Scalars;
 import org.flowlab.api.target.Target;
@@ -31,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Reverse-KL training on samples of the flow: an elementwise affine flow fitted to a Gaussian
- * target finds its mean and scale, and a killed run resumes to the same parameters, bit for bit.
+ * target finds its mean and scale, and a killed run resumes to the same parameters, bit for bit
+ * ({@link ResumeChecks}).
  */
 class ReverseKlTrainingTest {
   @TempDir Path tmp;
@@ -132,51 +129,7 @@ class ReverseKlTrainingTest {
 
   @Test
   void aKilledRunResumesToTheUninterruptedParameters() throws Exception {
-    List<float[]> uninterrupted;
-    try (NDManager m = NDManager.newBaseManager()) {
-      Flow flow = flow(m);
-      trainer(flow, m, tmp.resolve("a"), 40).train(new Trainer.Listener() {}, false);
-      uninterrupted = values(flow);
-    }
-    try (NDManager m = NDManager.newBaseManager()) {
-      Trainer.Listener dieAt23 =
-          new Trainer.Listener() {
-            @Override
-            public void onStep(
-                long step, double loss, double lr, double norm, Map<String, Double> figures) {
-              if (step == 23) {
-                throw new IllegalStateException("killed");
-              }
-            }
-          };
-      Trainer t = trainer(flow(m), m, tmp.resolve("b"), 40);
-      assertThrows(IllegalStateException.class, () -> t.train(dieAt23, false));
-    }
-    try (NDManager m = NDManager.newBaseManager()) {
-      Flow flow = flow(m);
-      long[] start = {-1};
-      trainer(flow, m, tmp.resolve("b"), 40)
-          .train(
-              new Trainer.Listener() {
-                @Override
-                public void onStart(long startStep, long totalSteps) {
-                  start[0] = startStep;
-                }
-              },
-              true);
-      assertEquals(20, start[0], "resumes from the checkpoint of step 20");
-      List<float[]> resumed = values(flow);
-      for (int i = 0; i < resumed.size(); i++) {
-        assertArrayEquals(uninterrupted.get(i), resumed.get(i), "parameter " + i);
-      }
-    }
-  }
-
-  private static List<float[]> values(Flow flow) {
-    List<float[]> v = new ArrayList<>();
-    for (Parameter p : flow.parameters()) {
-      v.add(p.value().toFloatArray());
-    }
-    return v;
+    ResumeChecks.assertKilledRunResumesBitwise(
+        ReverseKlTrainingTest::flow, (flow, m, dir) -> trainer(flow, m, dir, 40), tmp);
   }
 }

@@ -41,6 +41,6 @@ public final class PlanarFamily implements FlowFamily<PlanarConfig> {
         name(),
         context,
         config.layers(),
-        (scope, d) -> new PlanarLayer(scope, d, config.enforceInvertibility()));
+        (scope, k, d) -> new PlanarLayer(scope, d, config.enforceInvertibility()));
   }
 }

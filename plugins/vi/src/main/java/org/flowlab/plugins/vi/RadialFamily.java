@@ -37,6 +37,7 @@ public final class RadialFamily implements FlowFamily<RadialConfig> {
 
   @Override
   public Flow build(RadialConfig config, BuildContext context) {
-    return LayerStack.build(name(), context, config.layers(), RadialLayer::new);
+    return LayerStack.build(
+        name(), context, config.layers(), (scope, k, d) -> new RadialLayer(scope, d));
   }
 }

@@ -42,13 +42,18 @@ class SamplerEmissionTest {
   }
 
   @Test
-  void planarAndRadialSamplersRunInOnnxRuntime() {
+  void planarRadialAndSylvesterSamplersRunInOnnxRuntime() {
     try (NDManager m = NDManager.newBaseManager()) {
       for (int d : new int[] {2, 5}) {
         BuildContext ctx = new BuildContext(new Shape(d), ParameterScope.root(m, 9));
         assertEmissionMatches(new PlanarFamily().build(new PlanarConfig(4, true), ctx), d);
         ctx = new BuildContext(new Shape(d), ParameterScope.root(m, 9));
         assertEmissionMatches(new RadialFamily().build(new RadialConfig(4), ctx), d);
+        for (String variant : SylvesterConfig.VARIANTS) {
+          ctx = new BuildContext(new Shape(d), ParameterScope.root(m, 9));
+          SylvesterConfig config = new SylvesterConfig(4, variant, null, null);
+          assertEmissionMatches(new SylvesterFamily().build(config, ctx), d);
+        }
       }
     }
   }

@@ -3,7 +3,7 @@ package org.flowlab.plugins.vi;
 import org.flowlab.api.testkit.PluginArchitecture;
 import org.junit.jupiter.api.Test;
 
-/** The plugin compiles against platform-api only, and both families are indexed for PF4J. */
+/** The plugin compiles against platform-api only, and every family is indexed for PF4J. */
 class ViArchitectureTest {
   @Test
   void seesOnlyThePlatformApi() {
@@ -14,5 +14,6 @@ class ViArchitectureTest {
   void theExtensionsAreIndexedForPf4j() {
     PluginArchitecture.assertIndexed(PlanarFamily.class);
     PluginArchitecture.assertIndexed(RadialFamily.class);
+    PluginArchitecture.assertIndexed(SylvesterFamily.class);
   }
 }

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Reverse-KL training through the real CLI in a child JVM, the plugin loaded from the source tree:
  * a short planar fit to U1 trains on its own samples, reports the ELBO, log Z (importance-sampled
  * and by quadrature), the ESS and the reverse KL, and draws the target beside the samples; its
- * export fails in one line (sampling only); a planar run on data is a located config error.
+ * export fails in one line (sampling only); a planar run on data is a located config error, and so
+ * is a Sylvester flow with more orthonormal vectors than the target has dimensions.
  */
 class ViEndToEndTest {
   private static final String TINY =
@@ -88,5 +89,28 @@ class ViEndToEndTest {
     assertTrue(
         r.stderr().strip().startsWith("error: " + config + ":3:9: model.family: family 'planar'"),
         r.stderr());
+  }
+
+  @Test
+  void tooManySylvesterVectorsForTheTargetIsALocatedError() throws Exception {
+    Path config =
+        Files.writeString(
+            tmp.resolve("vectors.yaml"),
+            """
+            name: sylvester-vectors
+            target: {name: u1}
+            model:
+              family: sylvester
+              params: {variant: orthogonal, orthogonal_vectors: 3}
+            training: {objective: reverse_kl, steps: 10}
+            """);
+    CliProcess.Result r =
+        CliProcess.dev(tmp.resolve("runs")).run(tmp.resolve("log"), "validate", config.toString());
+    assertEquals(2, r.exitCode(), r.stderr());
+    assertEquals(
+        "error: "
+            + config
+            + ":5:33: model.params.orthogonal_vectors: must be <= the dimension 2, got 3",
+        r.stderr().strip());
   }
 }
