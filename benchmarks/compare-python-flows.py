@@ -224,6 +224,20 @@ def normflows_nsf(p):
     return model, model.log_prob
 
 
+def load_flowlab_nsf(model, params, bins, min_derivative):
+    """Copies a Flowlab NSF checkpoint into normflows_nsf's model: the same tensors, but for the
+    derivative biases, which Flowlab shifts inside its softplus and normflows takes shifted."""
+    shift = math.log(math.expm1(1 - min_derivative))
+    layers = model.flows[::-1]  # back to Flowlab's order
+    with torch.no_grad():
+        for k, layer in enumerate(layers):
+            linears = [m for m in layer.prqct.transform_net if isinstance(m, torch.nn.Linear)]
+            for j, linear in enumerate(linears):
+                linear.weight.copy_(params[f"layer.{k}.coupling.net.{j}.weight"])
+                linear.bias.copy_(params[f"layer.{k}.coupling.net.{j}.bias"])
+            linears[-1].bias.view(-1, 3 * bins - 1)[:, 2 * bins :] += shift
+
+
 MODELS = {("nsf", "zuko"): zuko_nsf, ("nsf", "normflows"): normflows_nsf, ("maf", "zuko"): zuko_maf}
 
 
@@ -292,11 +306,29 @@ def train_flowlab(cfg_path, steps, work):
     return figure("test/nll"), figure("test/kl"), float(trained.group(1)), trained.group(2)
 
 
+def check(run, cfg, test):
+    """Proves normflows_nsf is Flowlab's model: Flowlab's weights give Flowlab's test NLL."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from quickstart_torch import read_checkpoint_params
+
+    p = cfg["model"].get("params", {})
+    model, log_prob = normflows_nsf(p)
+    load_flowlab_nsf(model, read_checkpoint_params(run / "checkpoints" / "best.ckpt"), p.get("bins", 8),
+                     p.get("min_derivative", 1e-3))
+    ours = mean_nll(log_prob, test)
+    theirs = float(re.search(r'"value":(-?[0-9.eE+-]+)', (run / "metrics" / "test%2Fnll.jsonl").read_text()).group(1))
+    print(f"test NLL with {run.name}'s best checkpoint: normflows {ours:.6f}, Flowlab {theirs:.6f}, "
+          f"difference {abs(ours - theirs):.2e}")
+    return 0 if abs(ours - theirs) < 1e-4 else 1
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("config", nargs="?", default=str(ROOT / "experiments" / "nsf-8gaussians.yaml"))
     parser.add_argument("--libs", default="flowlab,zuko,normflows", help="comma-separated: flowlab, zuko, normflows")
     parser.add_argument("--steps", type=int, help="override training.steps (default: the config's)")
+    parser.add_argument("--check", metavar="RUN", help="a Flowlab run folder of this nsf config: load its best "
+                        "checkpoint into the normflows model and compare test NLL with the run's, then exit")
     parser.add_argument("--work", help="folder for the dumped points and Flowlab's runs (default: a temporary one)")
     args = parser.parse_args()
 
@@ -314,6 +346,8 @@ def main():
 
     subprocess.run([str(ROOT / "flowlab"), "validate", str(cfg_path)], check=True, capture_output=True)  # builds
     train, val, test, true_nll = dump_points(cfg, work)
+    if args.check:
+        return check(Path(args.check), cfg, test)
     print(f"{cfg_path.name}: {family} on {cfg['data']['name']}, {len(train)} train / {len(val)} val / "
           f"{len(test)} test points (Flowlab's, seed {cfg.get('seed', 0)}), {steps} steps at batch "
           f"{cfg['training']['batch_size']}, true NLL of the test points {true_nll:.4f}; one thread each")
