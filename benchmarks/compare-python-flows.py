@@ -26,7 +26,7 @@ What the libraries cannot express, and how it is handled:
                  and activation, zeroed last layer); zuko has no actnorm (Flowlab's configs put one
                  before each layer) and soft-clamps the log-scale by s / (1 + |s / log(1e-3)|) instead
                  of Flowlab's 3 tanh(s / 3). normflows is skipped for MAF: its MaskedAffineAutoregressive
-                 uses a residual MADE, a different model.
+                 (nflows') has another affine map, scale sigmoid(s + 2) + 1e-3, residual MADE by default.
 
   /tmp/flowcmp/bin/python benchmarks/compare-python-flows.py                    # NSF, 8 Gaussians
   /tmp/flowcmp/bin/python benchmarks/compare-python-flows.py experiments/maf-8gaussians.yaml --libs flowlab,zuko
