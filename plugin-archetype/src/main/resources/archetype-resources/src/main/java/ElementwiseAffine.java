@@ -2,24 +2,24 @@ package ${package};
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
-import org.flowlab.api.flow.Bijector;
-import org.flowlab.api.flow.LogDetMode;
-import org.flowlab.api.flow.Transformed;
+import org.flowlab.api.bijector.DefinedBijector;
 import org.flowlab.api.nn.Initializer;
 import org.flowlab.api.nn.ParameterScope;
-import org.flowlab.api.onnx.OnnxBijector;
-import org.flowlab.api.onnx.OnnxGraph;
-import org.flowlab.api.onnx.OnnxTensor;
-import org.flowlab.api.onnx.OnnxTransformed;
+import org.flowlab.api.ops.Mapped;
+import org.flowlab.api.ops.TensorOps;
 
 /**
  * One trainable scale and shift per element: forward (data → latent) {@code z = (x + shift) ·
  * exp(log_scale)}, log-det {@code Σ log_scale} for every sample; inverse {@code x = z · exp(−log_scale)
  * − shift}. Parameters {@code shift} and {@code log_scale} have the event shape and start near zero
- * (close to the identity), drawn from the scope's seed. Replace it with your own bijector: the
- * conformance test checks it either way.
+ * (close to the identity), drawn from the scope's seed.
+ *
+ * <p>The math is written once, over {@link TensorOps}: the JVM passes, the ONNX export and the
+ * forward-mode derivatives all run these two methods ({@link DefinedBijector} derives the rest; see
+ * Flowlab's docs/one-definition.md). Replace it with your own bijector: the conformance test checks
+ * it either way.
  */
-final class ElementwiseAffine implements Bijector, OnnxBijector {
+final class ElementwiseAffine implements DefinedBijector {
   private final NDArray shift;
   private final NDArray logScale;
 
@@ -29,32 +29,16 @@ final class ElementwiseAffine implements Bijector, OnnxBijector {
   }
 
   @Override
-  public Transformed forward(NDArray x, LogDetMode mode) {
-    NDArray z = x.add(shift).mul(logScale.exp());
-    NDArray logDet =
-        x.getManager().zeros(new Shape(x.getShape().get(0)), x.getDataType()).add(logScale.sum());
-    return new Transformed(z, logDet, LogDetMode.EXACT);
+  public <T> Mapped<T> forward(TensorOps<T> ops, T x) {
+    T s = ops.parameter(logScale);
+    T z = ops.mul(ops.add(x, ops.parameter(shift)), ops.exp(s));
+    T logDet = ops.add(ops.zerosPerSample(x), ops.sumAfter(s, 0));
+    return new Mapped<>(z, logDet);
   }
 
   @Override
-  public NDArray inverse(NDArray z) {
-    return z.mul(logScale.neg().exp()).sub(shift);
-  }
-
-  /** The same formulas as {@link #forward}, as ONNX ops on the parameters' current values. */
-  @Override
-  public OnnxTransformed emitForward(OnnxGraph graph, OnnxTensor x) {
-    String b = graph.initializer("shift", shift);
-    String s = graph.initializer("log_scale", logScale);
-    String z = graph.mul(graph.add(x.name(), b), graph.exp(s));
-    String logDet = graph.reduceSum(graph.reshape(s, -1), true, 0);
-    return new OnnxTransformed(x.with(z), graph.perSample(x, logDet));
-  }
-
-  @Override
-  public OnnxTensor emitInverse(OnnxGraph graph, OnnxTensor z) {
-    String b = graph.initializer("shift", shift);
-    String s = graph.initializer("log_scale", logScale);
-    return z.with(graph.sub(graph.mul(z.name(), graph.exp(graph.neg(s))), b));
+  public <T> T inverse(TensorOps<T> ops, T z) {
+    T scaled = ops.mul(z, ops.exp(ops.neg(ops.parameter(logScale))));
+    return ops.sub(scaled, ops.parameter(shift));
   }
 }
