@@ -119,26 +119,7 @@ public final class Autoregressive implements DefinedBijector {
    * @param direction which direction takes one pass
    * @param actnorm whether an actnorm (batch-free normalisation) precedes each layer
    * @param zeroLast whether each MADE's output layer starts at zero
-   */
-  public static List<Bijector> stack(
-      ParameterScope scope,
-      int d,
-      int layers,
-      String ordering,
-      List<Integer> hidden,
-      Activation activation,
-      ElementwiseTransform transform,
-      Direction direction,
-      boolean actnorm,
-      boolean zeroLast) {
-    return stack(
-        scope, d, layers, ordering, hidden, activation, transform, direction, actnorm, zeroLast, 0);
-  }
-
-  /**
-   * {@link #stack(ParameterScope, int, int, String, List, Activation, ElementwiseTransform,
-   * Direction, boolean, boolean)} with every layer conditioned on a context of {@code contextDim}
-   * features (0: none).
+   * @param contextDim features of the context every layer is conditioned on (0: none)
    */
   public static List<Bijector> stack(
       ParameterScope scope,
