@@ -11,6 +11,7 @@ import org.flowlab.api.nn.Made;
 import org.flowlab.api.nn.ParameterScope;
 import org.flowlab.api.ops.Mapped;
 import org.flowlab.api.ops.TensorOps;
+import org.flowlab.api.spi.FamilyBuildException;
 
 /**
  * An autoregressive bijector on vectors {@code (N, d)}: an elementwise transform τ whose parameters
@@ -101,6 +102,26 @@ public final class Autoregressive implements DefinedBijector {
     this.direction = direction;
     this.paramsShape = new Shape(-1, p, order.length);
     this.eager = EagerOps.of(scope.autocast());
+  }
+
+  /**
+   * The vector size d of a family whose autoregressive layers run on flattened data: vectors (d), d
+   * ≥ 2, or images (c, h, w) flattened to c·h·w; a context only with vectors.
+   *
+   * @param family the family's name, for the messages
+   * @throws FamilyBuildException for any other shape, or a context with images
+   */
+  public static int flattenedSize(String family, Shape shape, int contextDim) {
+    if ((shape.dimension() != 1 && shape.dimension() != 3) || shape.size() < 2) {
+      throw new FamilyBuildException(
+          null,
+          family + " supports vectors (d ≥ 2) and images (c, h, w), got event shape " + shape);
+    }
+    if (contextDim > 0 && shape.dimension() != 1) {
+      throw new FamilyBuildException(
+          null, family + " reads a context with vector data only, not images " + shape);
+    }
+    return Math.toIntExact(shape.size());
   }
 
   /**

@@ -12,7 +12,6 @@ import org.flowlab.api.flow.Flow;
 import org.flowlab.api.nn.Activation;
 import org.flowlab.api.nn.ParameterScope;
 import org.flowlab.api.spi.BuildContext;
-import org.flowlab.api.spi.FamilyBuildException;
 import org.flowlab.api.spi.FlowFamily;
 import org.pf4j.Extension;
 
@@ -44,23 +43,10 @@ public final class MafFamily implements FlowFamily<MafConfig> {
     return MafConfig.class;
   }
 
-  /** The context size for vector data; images refuse a context (one located line). */
-  private static int vectorContext(BuildContext context, Shape shape) {
-    if (context.contextDim() > 0 && shape.dimension() != 1) {
-      throw new FamilyBuildException(
-          null, "maf reads a context with vector data only, not images " + shape);
-    }
-    return context.contextDim();
-  }
-
   @Override
   public Flow build(MafConfig config, BuildContext context) {
     Shape shape = context.eventShape();
-    if ((shape.dimension() != 1 && shape.dimension() != 3) || shape.size() < 2) {
-      throw new FamilyBuildException(
-          null, "maf supports vectors (d ≥ 2) and images (c, h, w), got event shape " + shape);
-    }
-    int d = Math.toIntExact(shape.size());
+    int d = Autoregressive.flattenedSize(name(), shape, context.contextDim());
     ParameterScope root = context.parameters();
     List<Bijector> steps =
         Autoregressive.stack(
@@ -74,7 +60,7 @@ public final class MafFamily implements FlowFamily<MafConfig> {
             Direction.MAF,
             config.actnorm(),
             config.identityInit(),
-            vectorContext(context, shape));
+            context.contextDim());
     return new Flow(
         shape,
         BaseDistribution.named(config.prior()),
