@@ -1,9 +1,13 @@
 package org.flowlab.api.bijector;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
 import org.flowlab.api.flow.Bijector;
+import org.flowlab.api.flow.Contexts;
+import org.flowlab.api.flow.LogDetMode;
+import org.flowlab.api.flow.Transformed;
 import org.flowlab.api.nn.Activation;
 import org.flowlab.api.nn.ConditionalMade;
 import org.flowlab.api.nn.EagerOps;
@@ -216,6 +220,30 @@ public final class Autoregressive implements DefinedBijector {
   public <T> T inverse(TensorOps<T> ops, T z, T context) {
     return (direction == Direction.MAF ? passes(ops, z, context) : onePass(ops, z, context))
         .value();
+  }
+
+  /**
+   * Latent → data with {@code log|det ∂x/∂z|}: for IAF one pass of {@code g}, whose log-derivatives
+   * come with it (the Jacobian is triangular in the order), instead of the default's inverse and
+   * then the d-pass density; MAF keeps the default.
+   */
+  @Override
+  public Transformed sampleForward(NDArray z) {
+    return direction == Direction.IAF
+        ? onePassSample(z, null)
+        : DefinedBijector.super.sampleForward(z);
+  }
+
+  @Override
+  public Transformed sampleForward(NDArray z, NDArray context) {
+    return direction == Direction.IAF
+        ? onePassSample(z, Contexts.checked(context, contextDim(), z, this))
+        : DefinedBijector.super.sampleForward(z, context);
+  }
+
+  private Transformed onePassSample(NDArray z, NDArray context) {
+    Mapped<NDArray> x = onePass(eager(), z, context);
+    return new Transformed(x.value(), eager().sumAfter(x.logDet(), 1), LogDetMode.EXACT);
   }
 
   /** {@code g(u) = τ(u; Made(u))}. */
