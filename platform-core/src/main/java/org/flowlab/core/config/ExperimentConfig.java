@@ -60,6 +60,20 @@ public record ExperimentConfig(
     if (model == null) {
       throw new InvalidValueException("model", "is required");
     }
+    if (model.variationalAutoencoder()) {
+      if (training.reverseKl()) {
+        throw new InvalidValueException(
+            "training.objective", "a VAE maximises its ELBO on data: remove reverse_kl");
+      }
+      if (data.condition() != null) {
+        throw new InvalidValueException(
+            "data.condition", "a VAE reads unconditional images: remove the condition");
+      }
+      if (data.logitAlpha() != null) {
+        throw new InvalidValueException(
+            "data.logit_alpha", "a VAE reads binarised images, no logit: remove it");
+      }
+    }
     evaluation = evaluation == null ? EvaluationConfig.defaults() : evaluation;
     tracking = tracking == null ? new TrackingConfig(null, null) : tracking;
     if (tracking.experiment() == null) {
@@ -141,17 +155,46 @@ public record ExperimentConfig(
   /**
    * {@code model}: the family and its own {@code params} block (a mapping; absent means all
    * defaults), bound later by the family's config type through {@link LoadedConfig#bindParams}.
+   *
+   * @param kind {@code flow} (default: the flow models the data) or {@code vae} (a variational
+   *     autoencoder on binarised images; {@code family}, when given, is its posterior flow)
+   * @param vae the VAE's encoder, decoder and evaluation budget ({@code kind: vae} only)
    */
-  public record ModelConfig(String family, JsonNode params) {
+  public record ModelConfig(String kind, String family, JsonNode params, VaeConfig vae) {
+    /** Values accepted for {@code kind}. */
+    public static final List<String> KINDS = List.of("flow", "vae");
+
     public ModelConfig {
-      if (family == null || family.isBlank()) {
+      kind = Require.oneOf("kind", kind == null ? "flow" : kind, KINDS);
+      if (kind.equals("vae")) {
+        vae = vae == null ? VaeConfig.defaults() : vae;
+      } else if (vae != null) {
+        throw new InvalidValueException("vae", "is read by model.kind vae only");
+      }
+      if (family != null && family.isBlank()) {
+        throw new InvalidValueException("family", "must not be blank");
+      }
+      if (family == null && kind.equals("flow")) {
         throw new InvalidValueException("family", "is required");
       }
       if (params == null || params.isNull() || params.isMissingNode()) {
         params = JsonNodeFactory.instance.objectNode();
       } else if (!params.isObject()) {
         throw new InvalidValueException("params", "must be a mapping of the family's parameters");
+      } else if (family == null && !params.isEmpty()) {
+        throw new InvalidValueException(
+            "params", "are the posterior flow's: name its model.family, or remove them");
       }
+    }
+
+    /** A flow model: {@code kind: flow}. */
+    public ModelConfig(String family, JsonNode params) {
+      this(null, family, params, null);
+    }
+
+    /** Whether this is a variational autoencoder ({@code kind: vae}). */
+    public boolean variationalAutoencoder() {
+      return kind.equals("vae");
     }
   }
 

@@ -58,6 +58,10 @@ public final class LoadedConfig {
     } else if (config.data().condition() == null) {
       resolved.withObject("/data").remove("condition"); // unconditional runs keep their hash
     }
+    if (!config.model().variationalAutoencoder()) {
+      // flow models (the default kind) keep the hash they had before model.kind existed
+      resolved.withObject("/model").remove(List.of("kind", "vae"));
+    }
     if ("maximum_likelihood".equals(config.training().objective())) {
       // likewise for the default objective
       resolved.withObject("/training").remove("objective");
@@ -160,7 +164,8 @@ public final class LoadedConfig {
     }
     C bound = ConfigLoader.bind(params, type, "model.params", index);
     ObjectNode boundTree = ConfigLoader.MAPPER.valueToTree(bound);
-    ModelConfig model = new ModelConfig(config.model().family(), boundTree);
+    ModelConfig current = config.model();
+    ModelConfig model = new ModelConfig(current.kind(), current.family(), boundTree, current.vae());
     config =
         new ExperimentConfig(
             config.name(),

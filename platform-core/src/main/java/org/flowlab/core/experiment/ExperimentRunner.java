@@ -17,6 +17,7 @@ import org.flowlab.api.flow.Flow;
 import org.flowlab.core.config.ConfigException;
 import org.flowlab.core.config.ExperimentConfig;
 import org.flowlab.core.config.LoadedConfig;
+import org.flowlab.core.data.BinarizedImages;
 import org.flowlab.core.data.DataSplits;
 import org.flowlab.core.data.DatasetException;
 import org.flowlab.core.data.Datasets;
@@ -24,6 +25,7 @@ import org.flowlab.core.eval.Evaluation;
 import org.flowlab.core.eval.Plots;
 import org.flowlab.core.plugins.PluginHost;
 import org.flowlab.core.plugins.PluginSummary;
+import org.flowlab.core.runtime.LibtorchRuntime;
 import org.flowlab.core.tracking.LocalRunStore;
 import org.flowlab.core.tracking.MetricPoint;
 import org.flowlab.core.tracking.RunDataset;
@@ -38,6 +40,9 @@ import org.flowlab.core.train.TorchAutocast;
 import org.flowlab.core.train.Trainer;
 import org.flowlab.core.train.TrainingDivergedException;
 import org.flowlab.core.train.TrainingStoppedException;
+import org.flowlab.core.vae.VaeEvaluation;
+import org.flowlab.core.vae.VaeModel;
+import org.flowlab.core.vae.VaeObjective;
 import org.flowlab.core.vi.VariationalEvaluation;
 
 /**
@@ -116,7 +121,10 @@ public final class ExperimentRunner {
   public Outcome run(LoadedConfig loaded, Target target, PrintStream out) throws IOException {
     String resumeRunId = target.existingRunId();
     ExperimentConfig config = loaded.config();
-    ResolvedModel model = ResolvedModel.resolve(loaded, plugins);
+    boolean vae = config.model().variationalAutoencoder();
+    // a plain VAE has no flow family; a flow VAE's family is its posterior flow
+    ResolvedModel model =
+        vae && config.model().family() == null ? null : ResolvedModel.resolve(loaded, plugins);
     ResolvedTarget density =
         config.training().reverseKl() ? ResolvedTarget.resolve(loaded, plugins) : null;
     // The device before the data: a GPU config on a machine without one stops at once.
@@ -125,7 +133,7 @@ public final class ExperimentRunner {
     if (choice != null) {
       out.println(choice);
     }
-    DataSplits data = density == null ? loadData(loaded) : null;
+    DataSplits data = density != null ? null : vae ? loadBinarized(loaded) : loadData(loaded);
     Shape eventShape = density == null ? data.eventShape() : new Shape(density.target().dim());
     Devices.applyThreadDefault(eventShape, device);
 
@@ -238,12 +246,16 @@ public final class ExperimentRunner {
       PrintStream out)
       throws IOException {
     ExperimentConfig config = loaded.config();
+    var autocast = TorchAutocast.of(config.training().precision(), manager);
+    VaeModel vae =
+        config.model().variationalAutoencoder()
+            ? VaeModel.buildForTraining(
+                config.model().vae(), model, data.dim(), manager, config.seed(), autocast)
+            : null;
     Flow flow =
-        model.buildForTraining(
-            eventShape,
-            manager,
-            config.seed(),
-            TorchAutocast.of(config.training().precision(), manager));
+        vae != null
+            ? vae.trainingView()
+            : model.buildForTraining(eventShape, manager, config.seed(), autocast);
     Path runDir = run.dir();
     Path configFile = runDir.resolve("config.yaml");
     // config.yaml is written last: a run killed before it (a sweep trial halted at once when its
@@ -253,7 +265,8 @@ public final class ExperimentRunner {
       Map<String, String> tags =
           new LinkedHashMap<>(RunTags.collect(Path.of(System.getProperty("flowlab.home", "."))));
       tags.put("flowlab.config_hash", loaded.configHash());
-      tags.put("flowlab.family", model.family().name());
+      tags.put("flowlab.family", model == null ? "none" : model.family().name());
+      tags.put("flowlab.model_kind", config.model().kind());
       tags.put("flowlab.device", device.toString());
       tags.put("flowlab.precision", config.training().precision());
       tags.put("flowlab.device_check", Boolean.toString(DeviceCheck.enabled()));
@@ -273,25 +286,35 @@ public final class ExperimentRunner {
       run.logArtifact(configFile, "");
     }
     Trainer trainer =
-        target == null
+        vae != null
             ? new Trainer(
                 config.training(),
                 config.seed(),
                 flow,
-                data,
+                new VaeObjective(vae, data, config.seed(), config.training().batchSize()),
                 manager,
                 runDir.resolve("checkpoints"),
                 loaded.configHash(),
                 loaded.resolvedYaml())
-            : new Trainer(
-                config.training(),
-                config.seed(),
-                flow,
-                reverseKl(config, target),
-                manager,
-                runDir.resolve("checkpoints"),
-                loaded.configHash(),
-                loaded.resolvedYaml());
+            : target == null
+                ? new Trainer(
+                    config.training(),
+                    config.seed(),
+                    flow,
+                    data,
+                    manager,
+                    runDir.resolve("checkpoints"),
+                    loaded.configHash(),
+                    loaded.resolvedYaml())
+                : new Trainer(
+                    config.training(),
+                    config.seed(),
+                    flow,
+                    reverseKl(config, target),
+                    manager,
+                    runDir.resolve("checkpoints"),
+                    loaded.configHash(),
+                    loaded.resolvedYaml());
     TrainingProgress progress = new TrainingProgress(run, config.training().logEvery(), out);
     Trainer.Result result;
     try (progress) {
@@ -303,7 +326,7 @@ public final class ExperimentRunner {
         "trained %d steps in %.1f s; best val %s %.4f nats at step %d%n",
         result.steps(),
         progress.seconds(),
-        data == null ? "-ELBO" : "NLL",
+        data == null || vae != null ? "-ELBO" : "NLL",
         result.bestValNll(),
         result.bestStep());
     if (DeviceCheck.enabled()) {
@@ -316,22 +339,31 @@ public final class ExperimentRunner {
     Checkpoint best = Checkpoint.read(result.bestCheckpoint(), manager);
     Trainer.restore(flow, best.params());
     Evaluation.Report report =
-        data == null
-            ? VariationalEvaluation.evaluate(
-                flow,
-                target.target(),
-                manager,
-                config.seed(),
-                config.evaluation(),
-                runDir.resolve("evaluation"),
-                config.name())
-            : Evaluation.evaluate(
-                flow,
+        vae != null
+            ? VaeEvaluation.evaluate(
+                vae,
                 data,
                 manager,
                 config.seed(),
+                config.model().vae(),
                 config.evaluation(),
-                runDir.resolve("evaluation"));
+                runDir.resolve("evaluation"))
+            : data == null
+                ? VariationalEvaluation.evaluate(
+                    flow,
+                    target.target(),
+                    manager,
+                    config.seed(),
+                    config.evaluation(),
+                    runDir.resolve("evaluation"),
+                    config.name())
+                : Evaluation.evaluate(
+                    flow,
+                    data,
+                    manager,
+                    config.seed(),
+                    config.evaluation(),
+                    runDir.resolve("evaluation"));
     for (var m : report.metrics().entrySet()) {
       run.logMetric(m.getKey(), m.getValue(), result.steps());
     }
@@ -450,6 +482,27 @@ public final class ExperimentRunner {
       throw loaded.invalidValue("data." + e.key(), e.getMessage());
     } catch (IllegalArgumentException e) {
       throw loaded.invalidValue("data.name", e.getMessage());
+    }
+  }
+
+  /**
+   * Loads the statically binarised images of a VAE experiment, drawn once and kept under {@code
+   * $FLOWLAB_CACHE/datasets} ({@link BinarizedImages}).
+   *
+   * @throws ConfigException located at the {@code data} key at fault
+   */
+  public static DataSplits loadBinarized(LoadedConfig loaded) {
+    var data = loaded.config().data();
+    try {
+      return BinarizedImages.load(
+          data.name(),
+          data.path(),
+          data.trainSize(),
+          data.valSize(),
+          data.testSize(),
+          LibtorchRuntime.cacheRoot(System.getenv()).resolve("datasets"));
+    } catch (DatasetException e) {
+      throw loaded.invalidValue("data." + e.key(), e.getMessage());
     }
   }
 

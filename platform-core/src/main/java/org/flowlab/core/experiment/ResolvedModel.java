@@ -71,9 +71,13 @@ public record ResolvedModel(
                         plugins.failures().stream().map(p -> p.id() + ": " + p.error()).toList()));
     requireDirection(loaded, family);
     var data = loaded.config().data();
+    var model = loaded.config().model();
     int contextDim;
     try {
-      contextDim = data == null ? 0 : Datasets.contextDim(data);
+      contextDim =
+          model.variationalAutoencoder()
+              ? model.vae().contextDim()
+              : data == null ? 0 : Datasets.contextDim(data);
     } catch (DatasetException e) {
       throw loaded.invalidValue("data." + e.key(), e.getMessage());
     }
@@ -87,24 +91,29 @@ public record ResolvedModel(
 
   /**
    * The objective needs a direction the family may lack: maximum likelihood the density direction,
-   * reverse KL the sampling direction.
+   * reverse KL and a VAE's posterior the sampling direction.
    *
    * @throws org.flowlab.core.config.ConfigException located at {@code model.family}
    */
   private static void requireDirection(LoadedConfig loaded, FlowFamily<?> family) {
     boolean reverseKl = loaded.config().training().reverseKl();
-    Direction needed = reverseKl ? Direction.SAMPLING : Direction.DENSITY;
+    boolean posterior = loaded.config().model().variationalAutoencoder();
+    Direction needed = reverseKl || posterior ? Direction.SAMPLING : Direction.DENSITY;
     if (!family.directions().contains(needed)) {
       throw loaded.invalidValue(
           "model.family",
-          reverseKl
+          posterior
               ? "family '"
                   + family.name()
-                  + "' offers no sampling direction, which training.objective reverse_kl needs"
-              : "family '"
-                  + family.name()
-                  + "' offers the sampling direction only (no density of given data): train it"
-                  + " with training.objective: reverse_kl and a target block");
+                  + "' offers no sampling direction, which a VAE posterior needs"
+              : reverseKl
+                  ? "family '"
+                      + family.name()
+                      + "' offers no sampling direction, which training.objective reverse_kl needs"
+                  : "family '"
+                      + family.name()
+                      + "' offers the sampling direction only (no density of given data): train it"
+                      + " with training.objective: reverse_kl and a target block");
     }
   }
 
@@ -141,10 +150,21 @@ public record ResolvedModel(
 
   private Flow build(
       Shape eventShape, NDManager manager, long seed, ParameterStorage storage, Autocast autocast) {
-    ParameterScope root = ParameterScope.root(manager, seed, storage, autocast);
+    Flow flow = buildInto(eventShape, ParameterScope.root(manager, seed, storage, autocast));
+    return logitAlpha == null ? flow : flow.withPreprocessing(List.of(new Logit(logitAlpha)));
+  }
+
+  /**
+   * Builds the family's flow with its parameters in {@code scope}, without preprocessing: for a
+   * flow inside a larger model (a VAE's posterior, in the VAE's scope).
+   *
+   * @throws org.flowlab.core.config.ConfigException when the family rejects its params ({@code
+   *     model.params.<key>}) or does not read the context this model gives it
+   */
+  public Flow buildInto(Shape eventShape, ParameterScope scope) {
     Flow flow;
     try {
-      flow = buildTyped(family, eventShape, root);
+      flow = buildTyped(family, eventShape, scope);
     } catch (FamilyBuildException e) {
       if (source == null) {
         throw e;
@@ -154,16 +174,21 @@ public record ResolvedModel(
           : source.invalidValue("model.params." + e.key(), e.problem());
     }
     if (flow.contextDim() != contextDim) {
+      boolean posterior = source != null && source.config().model().variationalAutoencoder();
       String problem =
           "family '"
               + family.name()
-              + "' takes no context: conditional flows are realnvp (vectors), maf, iaf and nsf";
+              + (posterior
+                  ? "' takes no context, through which a VAE posterior is amortised (iaf and maf"
+                      + " do)"
+                  : "' takes no context: conditional flows are realnvp (vectors), maf, iaf and"
+                      + " nsf");
       if (source == null) {
         throw new IllegalArgumentException(problem);
       }
-      throw source.invalidValue("data.condition", problem);
+      throw source.invalidValue(posterior ? "model.family" : "data.condition", problem);
     }
-    return logitAlpha == null ? flow : flow.withPreprocessing(List.of(new Logit(logitAlpha)));
+    return flow;
   }
 
   @SuppressWarnings("unchecked")

@@ -135,7 +135,7 @@ public final class LibtorchRuntime {
   /**
    * {@code $FLOWLAB_CACHE}, else {@code $XDG_CACHE_HOME/flowlab}, else {@code ~/.cache/flowlab}.
    */
-  static Path cacheRoot(Map<String, String> env) {
+  public static Path cacheRoot(Map<String, String> env) {
     String flowlab = env.get("FLOWLAB_CACHE");
     if (flowlab != null && !flowlab.isBlank()) {
       return Path.of(flowlab);

@@ -13,7 +13,7 @@ import org.flowlab.api.target.Target;
  * 2015), {@code β} annealed from 0.01 to 1 over {@code anneal_steps} (1 throughout when 0). A
  * step's samples depend only on (seed, step), so a resumed run replays the uninterrupted one.
  */
-public final class ReverseKlObjective {
+public final class ReverseKlObjective implements Objective {
   /** Samples the validation −ELBO averages, the same latents at every validation. */
   public static final int VALIDATION_SAMPLES = 4096;
 
@@ -41,6 +41,7 @@ public final class ReverseKlObjective {
   }
 
   /** Samples per step. */
+  @Override
   public int batchSize() {
     return batchSize;
   }
@@ -51,6 +52,7 @@ public final class ReverseKlObjective {
   }
 
   /** The loss of {@code step}, a scalar in the autograd graph of the flow's parameters. */
+  @Override
   public NDArray loss(Flow flow, NDManager manager, long step) {
     Flow.Sampled s =
         flow.sampleWithLogProb(manager, batchSize, Seeds.stream(seed, "reverse-kl", step));
@@ -61,6 +63,7 @@ public final class ReverseKlObjective {
    * The negative ELBO, {@code mean(log q − log p̃)} (β = 1), on {@link #VALIDATION_SAMPLES} samples
    * of fixed latents: lower is better, and it equals {@code KL(q ‖ p) − log Z}.
    */
+  @Override
   public double validationLoss(Flow flow, NDManager manager) {
     try (NDManager sub = manager.newSubManager()) {
       Flow.Sampled s =

@@ -31,8 +31,8 @@ import org.flowlab.core.io.AtomicFiles;
  * Training of a flow, by default maximum likelihood: minibatches of {@code −mean log p(x)} with
  * AdamW, warmup + cosine learning rate, global gradient-norm clipping, validation NLL every epoch
  * (or {@code validate_every} steps), {@code last.ckpt} every {@code checkpoint_every} steps and
- * {@code best.ckpt} on every validation improvement. With a {@link ReverseKlObjective} the loss and
- * the validation figure are that objective's (samples of the flow instead of data).
+ * {@code best.ckpt} on every validation improvement. With an {@link Objective} (reverse KL, a VAE's
+ * ELBO) the loss and the validation figure are that objective's.
  *
  * <p>The loop is deterministic: the batch of step {@code s} depends only on (seed, s), so a run
  * resumed from {@code last.ckpt} replays exactly what an uninterrupted run would have done (bitwise
@@ -87,7 +87,7 @@ public final class Trainer {
   private final long seed;
   private final Flow flow;
   private final DataSplits data;
-  private final ReverseKlObjective objective; // null: maximum likelihood on data
+  private final Objective objective; // null: maximum likelihood on data
   private final NDManager manager;
   private final Path checkpointDir;
   private final String configHash;
@@ -123,15 +123,15 @@ public final class Trainer {
   }
 
   /**
-   * A trainer of {@code training.objective: reverse_kl}: each step's loss is {@code objective}'s on
-   * fresh samples of the flow, validation (every {@code validate_every} steps, default {@code
-   * checkpoint_every}) its −ELBO on fixed samples; no data, so {@code steps} must be given.
+   * A trainer of an {@link Objective}, e.g. {@code training.objective: reverse_kl}: each step's
+   * loss is {@code objective}'s, validation (every {@code validate_every} steps, default {@code
+   * checkpoint_every}) its validation figure; {@code flow} owns every parameter trained.
    */
   public Trainer(
       TrainingConfig config,
       long seed,
       Flow flow,
-      ReverseKlObjective objective,
+      Objective objective,
       NDManager manager,
       Path checkpointDir,
       String configHash,
@@ -144,7 +144,7 @@ public final class Trainer {
       long seed,
       Flow flow,
       DataSplits data,
-      ReverseKlObjective objective,
+      Objective objective,
       NDManager manager,
       Path checkpointDir,
       String configHash,
@@ -159,8 +159,9 @@ public final class Trainer {
     this.configHash = configHash;
     this.configYaml = configYaml;
     this.trainable = flow.parameters().stream().filter(Parameter::trainable).toList();
-    int trainCount = data == null ? objective.batchSize() : data.train().count();
-    this.batchSize = Math.min(config.batchSize(), trainCount);
+    int trainCount = data == null ? objective.epochSize() : data.train().count();
+    this.batchSize =
+        Math.min(data == null ? objective.batchSize() : config.batchSize(), trainCount);
     this.batchesPerEpoch = Math.max(1, trainCount / batchSize);
     this.totalSteps = config.steps() != null ? config.steps() : config.epochs() * batchesPerEpoch;
     long defaultValidation = data == null ? config.checkpointEvery() : batchesPerEpoch;
@@ -615,22 +616,29 @@ public final class Trainer {
   // compute thread.
   private synchronized int[] permutation(long epoch) {
     if (epoch != cachedEpoch) {
-      int n = data.train().count();
-      int[] order = new int[n];
-      for (int i = 0; i < n; i++) {
-        order[i] = i;
-      }
-      SplittableRandom rng = Seeds.stream(seed, "shuffle", epoch);
-      for (int i = n - 1; i > 0; i--) {
-        int j = rng.nextInt(i + 1);
-        int t = order[i];
-        order[i] = order[j];
-        order[j] = t;
-      }
-      cachedOrder = order;
+      cachedOrder = permutation(data.train().count(), seed, epoch);
       cachedEpoch = epoch;
     }
     return cachedOrder;
+  }
+
+  /**
+   * The order of {@code n} training points in {@code epoch}: a Fisher–Yates shuffle from {@code
+   * Seeds.stream(seed, "shuffle", epoch)}.
+   */
+  public static int[] permutation(int n, long seed, long epoch) {
+    int[] order = new int[n];
+    for (int i = 0; i < n; i++) {
+      order[i] = i;
+    }
+    SplittableRandom rng = Seeds.stream(seed, "shuffle", epoch);
+    for (int i = n - 1; i > 0; i--) {
+      int j = rng.nextInt(i + 1);
+      int t = order[i];
+      order[i] = order[j];
+      order[j] = t;
+    }
+    return order;
   }
 
   private void save(Path file, AdamW adam, long step, double bestVal, long bestStep)
