@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import org.flowlab.api.random.Seeds;
 import org.flowlab.core.config.ExperimentConfig.EvaluationConfig;
 import org.flowlab.core.config.VaeConfig;
@@ -73,34 +74,45 @@ public final class VaeEvaluation {
 
   /**
    * The IW-k estimate of {@code log p(x)} (nats) of every point of {@code points}, with {@code k}
-   * posterior draws each: {@code logmeanexp_j log w_j}. The draws of image i, samples s .. s+c,
-   * come from {@code Seeds.stream(seed, "vae/iw/" + s, i)}.
+   * posterior draws each: {@code logmeanexp_j log w_j}. The draws of point i come in order from
+   * {@code Seeds.stream(seed, "vae/iw", i)}, so the estimate does not depend on the chunking.
    */
   public static double[] iwLogLikelihoods(
       VaeModel model, Points points, int k, long seed, NDManager manager) {
+    return iwLogLikelihoods(model, points, k, seed, ROWS_PER_CHUNK, manager);
+  }
+
+  /**
+   * {@link #iwLogLikelihoods(VaeModel, Points, int, long, NDManager)} in chunks of {@code rows}.
+   */
+  static double[] iwLogLikelihoods(
+      VaeModel model, Points points, int k, long seed, int rows, NDManager manager) {
     int n = points.count();
     int dim = points.dim();
     int latent = model.latentDim();
-    int perChunk = Math.min(k, ROWS_PER_CHUNK); // draws of one image per chunk
-    int imagesPerChunk = Math.max(1, ROWS_PER_CHUNK / perChunk);
+    int perChunk = Math.min(k, rows); // draws of one point per chunk
+    int pointsPerChunk = Math.max(1, rows / perChunk);
     double[] max = new double[n];
     double[] sumExp = new double[n];
     java.util.Arrays.fill(max, Double.NEGATIVE_INFINITY);
-    for (int first = 0; first < n; first += imagesPerChunk) {
-      int m = Math.min(imagesPerChunk, n - first);
-      float[] rows = new float[m * dim];
-      points.copyRange(first, m, rows, null, null);
-      try (NDManager images = manager.newSubManager()) {
-        NDArray x = images.create(rows, new Shape(m, dim));
+    for (int first = 0; first < n; first += pointsPerChunk) {
+      int m = Math.min(pointsPerChunk, n - first);
+      float[] values = new float[m * dim];
+      points.copyRange(first, m, values, null, null);
+      SplittableRandom[] draws = new SplittableRandom[m];
+      for (int i = 0; i < m; i++) {
+        draws[i] = Seeds.stream(seed, "vae/iw", first + i);
+      }
+      try (NDManager chunk = manager.newSubManager()) {
+        NDArray x = chunk.create(values, new Shape(m, dim));
         VaeModel.Encoded encoded = model.encode(x);
         for (int s = 0; s < k; s += perChunk) {
           int c = Math.min(perChunk, k - s);
-          try (NDManager sub = images.newSubManager()) {
+          try (NDManager sub = chunk.newSubManager()) {
             float[] noise = new float[m * c * latent];
             for (int i = 0; i < m; i++) {
-              float[] draws =
-                  Seeds.normal(Seeds.stream(seed, "vae/iw/" + s, first + i), c * latent);
-              System.arraycopy(draws, 0, noise, i * c * latent, c * latent);
+              System.arraycopy(
+                  Seeds.normal(draws[i], c * latent), 0, noise, i * c * latent, c * latent);
             }
             NDArray eps = sub.create(noise, new Shape((long) m * c, latent));
             NDArray xs = VaeModel.repeatRows(x, c);
