@@ -89,11 +89,11 @@ public final class OnnxOps implements TensorOps<Traced> {
     return new Shape(batched ? Arrays.copyOfRange(full, 1, full.length) : full);
   }
 
-  /** The shape with the batch axis as −1. */
+  /** The shape with the batch axis as −1, a new array the caller may change. */
   private static long[] full(Traced t) {
     t.rank(); // fails for an unknown shape
     if (!t.batched()) {
-      return t.shape().getShape();
+      return t.shape().getShape().clone(); // DJL hands out the Shape's own array
     }
     long[] dims = new long[t.rank()];
     dims[0] = -1;

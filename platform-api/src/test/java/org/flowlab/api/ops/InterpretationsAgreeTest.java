@@ -173,6 +173,15 @@ class InterpretationsAgreeTest {
         return o.mul(o.unsqueeze(o.sum(o.tanh(rows), 1), 1), x);
       }
     },
+    PARAMETER_SLICES(new Shape(2), new Shape(3, 2)) {
+      @Override
+      <T> T apply(TensorOps<T> o, T x, T p, T q) {
+        // Slices of one parameter in turn: each must see the parameter's own shape.
+        T flat = o.reshape(p, new Shape(1, 6));
+        T sum = o.add(o.slice(flat, 1, 2, 4), o.slice(flat, 1, 4, 6));
+        return o.add(o.mul(x, o.slice(flat, 1, 0, 2)), o.mul(o.tanh(x), sum));
+      }
+    },
     TRANSPOSE_RESHAPE(new Shape(2, 3), new Shape(3, 2)) {
       @Override
       <T> T apply(TensorOps<T> o, T x, T p, T q) {

@@ -92,7 +92,9 @@ import org.junit.jupiter.api.TestFactory;
  * their {@code context} input), {@code context changes the output} (two contexts give other log p
  * and other samples from the same latents: a flow that ignored its context would fail) and {@code
  * context required} (the flow refuses a missing context, an unconditional flow of the family
- * refuses a given one).
+ * refuses a given one). A family without {@link Direction#DENSITY} (an amortised posterior) gets
+ * the sampling log-det, the context checks on the log q of the same latents' samples and on {@code
+ * sampleWithLogProb}, and skips the others with the reason.
  *
  * <p>A family without {@link Direction#DENSITY} gets the sampling checks, seed determinism and the
  * checkpoint round trip (on log q of seeded samples); its density checks are reported as skipped
@@ -263,12 +265,21 @@ public abstract class FlowConformanceTest<C> {
         String label =
             family().name() + "[" + named.getName() + "] " + shape + " | context " + CONTEXT_DIM;
         List<DynamicTest> tests = new ArrayList<>();
-        tests.add(test(label, "invertibility", () -> conditionalInvertibility(config, shape)));
-        tests.add(test(label, "log-det", () -> conditionalLogDet(config, shape)));
+        if (density) {
+          tests.add(test(label, "invertibility", () -> conditionalInvertibility(config, shape)));
+          tests.add(test(label, "log-det", () -> conditionalLogDet(config, shape)));
+        } else {
+          tests.add(skipped("invertibility", SAMPLING_ONLY));
+          tests.add(skipped("log-det", SAMPLING_ONLY));
+        }
         tests.add(test(label, "sampling log-det", () -> conditionalSamplingLogDet(config, shape)));
         tests.add(test(label, "context changes the output", () -> contextMatters(config, shape)));
         tests.add(test(label, "context required", () -> contextRequired(config, shape)));
-        tests.add(test(label, "export parity", () -> conditionalExportParity(config, shape)));
+        if (density) {
+          tests.add(test(label, "export parity", () -> conditionalExportParity(config, shape)));
+        } else {
+          tests.add(skipped("export parity", SAMPLER_EXPORT_MISSING));
+        }
         nodes.add(DynamicContainer.dynamicContainer(label, tests.stream()));
       }
     }
@@ -285,7 +296,9 @@ public abstract class FlowConformanceTest<C> {
             .build(
                 config, new BuildContext(shape, ParameterScope.root(manager, SEED), CONTEXT_DIM));
     assertEquals(CONTEXT_DIM, flow.contextDim(), "the flow must read the context it was built for");
-    flow.initialize(normal(manager, shape, 256, "init-batch"), context(manager, 256, "init"));
+    if (family().directions().contains(Direction.DENSITY)) {
+      flow.initialize(normal(manager, shape, 256, "init-batch"), context(manager, 256, "init"));
+    }
     FlowChecks.perturb(flow, SEED, perturbation());
     return flow;
   }
@@ -362,36 +375,65 @@ public abstract class FlowConformanceTest<C> {
     }
   }
 
-  /** Two different contexts give different densities of the same points and other samples. */
+  /**
+   * Two different contexts give different densities of the same points (the log q of the same
+   * latents' samples, for a sampling-only family) and other samples.
+   */
   private void contextMatters(C config, Shape shape) {
     try (NDManager manager = NDManager.newBaseManager()) {
       Flow flow = buildConditional(manager, config, shape);
-      NDArray x = normal(manager, shape, 16, "context-x");
       NDArray c1 = context(manager, 16, "one");
       NDArray c2 = context(manager, 16, "two");
-      double dLogP = FlowChecks.maxAbsDiff(flow.logProb(x, c1), flow.logProb(x, c2));
-      assertTrue(dLogP > 1e-2, "log p(x | c) must depend on c: max difference " + dLogP);
       NDArray z = flow.base().sample(manager, shape, 16, 1.0, Seeds.stream(SEED, "context-z"));
+      double dLogP;
+      if (family().directions().contains(Direction.DENSITY)) {
+        NDArray x = normal(manager, shape, 16, "context-x");
+        dLogP = FlowChecks.maxAbsDiff(flow.logProb(x, c1), flow.logProb(x, c2));
+      } else {
+        dLogP =
+            FlowChecks.maxAbsDiff(
+                flow.decodeWithLogDet(z, c1).logDet(), flow.decodeWithLogDet(z, c2).logDet());
+      }
+      assertTrue(dLogP > 1e-2, "log p(x | c) must depend on c: max difference " + dLogP);
       double dx = FlowChecks.maxAbsDiff(flow.decode(z, c1), flow.decode(z, c2));
       assertTrue(dx > 1e-2, "samples from the same latents must depend on c: " + dx);
     }
   }
 
-  /** A conditional flow refuses a missing context; an unconditional one refuses a given one. */
+  /**
+   * A conditional flow refuses a missing context; an unconditional one refuses a given one (in
+   * {@code logProb}, or {@code sampleWithLogProb} for a sampling-only family).
+   */
   private void contextRequired(C config, Shape shape) {
     try (NDManager manager = NDManager.newBaseManager()) {
       Flow conditional = buildConditional(manager, config, shape);
       NDArray x = normal(manager, shape, 4, "required-x");
+      boolean density = family().directions().contains(Direction.DENSITY);
+      SplittableRandom rng = Seeds.stream(SEED, "required-z");
       IllegalArgumentException missing =
           org.junit.jupiter.api.Assertions.assertThrows(
-              IllegalArgumentException.class, () -> conditional.logProb(x));
+              IllegalArgumentException.class,
+              () -> {
+                if (density) {
+                  conditional.logProb(x);
+                } else {
+                  conditional.sampleWithLogProb(manager, 4, rng);
+                }
+              });
       assertTrue(missing.getMessage().contains("context"), missing.getMessage());
       Flow plain = build(manager, config, shape, SEED);
       assertEquals(0, plain.contextDim(), "built without a context, the flow reads none");
       NDArray c = context(manager, 4, "required");
       IllegalArgumentException given =
           org.junit.jupiter.api.Assertions.assertThrows(
-              IllegalArgumentException.class, () -> plain.logProb(x, c));
+              IllegalArgumentException.class,
+              () -> {
+                if (density) {
+                  plain.logProb(x, c);
+                } else {
+                  plain.sampleWithLogProb(manager, 4, c, rng);
+                }
+              });
       assertTrue(given.getMessage().contains("context"), given.getMessage());
     }
   }
@@ -439,6 +481,10 @@ public abstract class FlowConformanceTest<C> {
       }
     }
   }
+
+  /** Why a sampling-only family's export parity skips. */
+  private static final String SAMPLER_EXPORT_MISSING =
+      "the family offers the sampling direction only, and its sampler export is not built yet";
 
   /** Why the density-direction checks skip for a sampling-only family. */
   private static final String SAMPLING_ONLY =

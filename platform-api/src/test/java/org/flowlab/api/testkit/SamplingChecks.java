@@ -21,7 +21,15 @@ public final class SamplingChecks {
 
   /** The sign (−1, 0 or +1) of {@code det ∂x/∂z} of the latent → data map at each latent. */
   public static int[] orientations(Flow flow, NDArray z) {
-    double[][][] jac = FlowChecks.jacobians(in -> flow.decodeWithLogDet(in).value(), z);
+    return orientations(flow, z, null);
+  }
+
+  /**
+   * {@link #orientations(Flow, NDArray)} of a conditional flow, each latent at its own context row
+   * ({@code context} null for an unconditional flow).
+   */
+  public static int[] orientations(Flow flow, NDArray z, NDArray context) {
+    double[][][] jac = FlowChecks.jacobians(in -> flow.decodeWithLogDet(in, context).value(), z);
     int[] signs = new int[jac.length];
     for (int s = 0; s < jac.length; s++) {
       signs[s] = Lu.of(jac[s]).determinantSign();
@@ -34,6 +42,15 @@ public final class SamplingChecks {
    * drawn from the flow's base (seeded): a bijection's Jacobian never changes sign.
    */
   public static void assertOrientationKept(Flow flow, long seed) {
+    assertOrientationKept(flow, null, seed);
+  }
+
+  /**
+   * {@link #assertOrientationKept(Flow, long)} of a conditional flow: latent s at context row s of
+   * {@code context} ({@value #ORIENTATION_POINTS} rows; null for an unconditional flow), so an
+   * amortised layer's constraint is checked at each context.
+   */
+  public static void assertOrientationKept(Flow flow, NDArray context, long seed) {
     try (NDManager scratch = NDManager.newBaseManager()) {
       NDArray z =
           flow.base()
@@ -43,7 +60,7 @@ public final class SamplingChecks {
                   ORIENTATION_POINTS,
                   1.0,
                   Seeds.stream(seed, "orientation"));
-      int[] signs = orientations(flow, z);
+      int[] signs = orientations(flow, z, context);
       for (int s = 0; s < signs.length; s++) {
         assertTrue(
             signs[s] != 0 && signs[s] == signs[0],

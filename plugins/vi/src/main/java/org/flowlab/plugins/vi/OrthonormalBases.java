@@ -4,14 +4,118 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
 import org.flowlab.api.nn.Scalars;
+import org.flowlab.api.ops.TensorOps;
 
 /**
  * The three ways a Sylvester layer makes its Q, a d×M matrix with orthonormal columns (van den Berg
  * et al. 2018, section 3): the iterative orthogonalisation of a free matrix, a product of
  * Householder reflections, and a fixed permutation.
+ *
+ * <p>Amortised flows (a context): the Householder variant's reflection vectors follow the context
+ * ({@link #householder}), so each sample gets its own Q at the cost of H reflections per sample, as
+ * the paper's encoder outputs them. The orthogonal variant keeps Q shared ({@link #fixed}): a Q per
+ * sample would run the iterative orthogonalisation (up to 100 d×M products, stopped by a test on
+ * the values) for every sample at every step, and an ONNX export could only record a fixed
+ * iteration count of it; the context still reaches R, R̃ and b. The triangular variant's
+ * permutation is fixed by definition.
  */
 final class OrthonormalBases {
+  /** How a Sylvester layer makes its Q (d×M, orthonormal columns) for a pass. */
+  interface Basis {
+    /** Q for the samples of {@code context} (null: none), in the interpretation {@code ops}. */
+    <T> Applied<T> at(TensorOps<T> ops, T context);
+  }
+
+  /**
+   * A Q made for one pass, applied to a batch of vectors.
+   *
+   * @param <T> the value type of the interpretation
+   */
+  interface Applied<T> {
+    /** {@code Qᵀz}: {@code (N, d)} → {@code (N, M)}. */
+    T project(T z);
+
+    /** {@code Q·y}: {@code (N, M)} → {@code (N, d)}. */
+    T embed(T y);
+  }
+
+  /**
+   * A Q shared by every sample, made once per pass from the current weights by {@code q} (e.g.
+   * {@link #orthonormalized} of a parameter, or a fixed permutation).
+   */
+  static Basis fixed(Supplier<NDArray> q) {
+    return new Basis() {
+      @Override
+      public <T> Applied<T> at(TensorOps<T> ops, T context) {
+        T matrix = ops.parameter(q.get());
+        T transposed = ops.transpose(matrix, 1, 0);
+        return new Applied<>() {
+          @Override
+          public T project(T z) {
+            return ops.matMul(z, matrix);
+          }
+
+          @Override
+          public T embed(T y) {
+            return ops.matMul(y, transposed);
+          }
+        };
+      }
+    };
+  }
+
+  /**
+   * {@code Q = H₁·H₂·…·H_H} with {@code H_k = I − 2·v_k·v_kᵀ/‖v_k‖²}, an orthogonal d×d matrix,
+   * applied reflection by reflection and never formed: {@code Qᵀz = H_H·…·H₁·z} (each H is
+   * symmetric), {@code Q·y = H₁·…·H_H·y}.
+   *
+   * @param vectors the reflection vectors (H×d), per sample when amortised
+   * @param reflections H
+   * @param d the vector dimension
+   */
+  static Basis householder(Amortized vectors, int reflections, int d) {
+    return new Basis() {
+      @Override
+      public <T> Applied<T> at(TensorOps<T> ops, T context) {
+        T all = vectors.flat(ops, context);
+        List<T> v = new ArrayList<>(reflections);
+        for (int k = 0; k < reflections; k++) {
+          v.add(ops.slice(all, 1, (long) k * d, (long) (k + 1) * d));
+        }
+        return new Applied<>() {
+          @Override
+          public T project(T z) {
+            for (int k = 0; k < reflections; k++) {
+              z = reflect(ops, z, v.get(k));
+            }
+            return z;
+          }
+
+          @Override
+          public T embed(T y) {
+            for (int k = reflections - 1; k >= 0; k--) {
+              y = reflect(ops, y, v.get(k));
+            }
+            return y;
+          }
+        };
+      }
+    };
+  }
+
+  /** {@code x − 2·v·(vᵀx)/‖v‖²}, row by row. */
+  private static <T> T reflect(TensorOps<T> ops, T x, T v) {
+    T along =
+        ops.div(
+            SamplingOnlyLayer.rowSum(ops, ops.mul(v, x)),
+            SamplingOnlyLayer.rowSum(ops, ops.mul(v, v)));
+    return ops.sub(x, ops.mul(v, ops.mulScalar(along, 2)));
+  }
+
   /** The paper's cap on orthogonalisation iterations. */
   static final int MAX_ITERATIONS = 100;
 
@@ -47,22 +151,6 @@ final class OrthonormalBases {
   /** {@code ‖QᵀQ − I‖_F}, the orthonormality defect of q's columns, on the host. */
   static double orthonormalityDefect(NDArray q) {
     return distanceFromIdentity(q.transpose().matMul(q).toType(DataType.FLOAT64, false));
-  }
-
-  /**
-   * {@code H₁·H₂·…·H_H} with {@code H_k = I − 2·v_k·v_kᵀ/‖v_k‖²}, an orthogonal d×d matrix.
-   *
-   * @param v the reflection vectors, one per row (H×d)
-   */
-  static NDArray householderProduct(NDArray v) {
-    int d = Math.toIntExact(v.getShape().get(1));
-    NDArray q = v.getManager().eye(d, d, 0, v.getDataType());
-    for (long k = 0; k < v.getShape().get(0); k++) {
-      NDArray column = v.get(k).reshape(d, 1);
-      NDArray reflected = q.matMul(column).matMul(column.transpose());
-      q = q.sub(Scalars.mul(reflected, 2).div(column.square().sum()));
-    }
-    return q;
   }
 
   /** The d×d identity, or with {@code reversed} the permutation that reverses the coordinates. */

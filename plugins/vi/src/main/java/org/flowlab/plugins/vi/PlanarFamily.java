@@ -10,7 +10,9 @@ import org.pf4j.Extension;
 
 /**
  * The {@code planar} family (Rezende and Mohamed 2015): {@code layers} planar layers ({@link
- * PlanarLayer}) on vectors over a standard normal base, sampling direction only.
+ * PlanarLayer}) on vectors over a standard normal base, sampling direction only. Built with a
+ * context ({@link BuildContext#contextDim()} &gt; 0) the flow is amortised: every layer's w, u and
+ * b follow the context.
  */
 @Extension
 public final class PlanarFamily implements FlowFamily<PlanarConfig> {
@@ -41,6 +43,7 @@ public final class PlanarFamily implements FlowFamily<PlanarConfig> {
         name(),
         context,
         config.layers(),
-        (scope, k, d) -> new PlanarLayer(scope, d, config.enforceInvertibility()));
+        (scope, k, d) ->
+            new PlanarLayer(scope, d, config.enforceInvertibility(), context.contextDim()));
   }
 }

@@ -10,7 +10,9 @@ import org.pf4j.Extension;
 
 /**
  * The {@code radial} family (Rezende and Mohamed 2015): {@code layers} radial layers ({@link
- * RadialLayer}) on vectors over a standard normal base, sampling direction only.
+ * RadialLayer}) on vectors over a standard normal base, sampling direction only. Built with a
+ * context ({@link BuildContext#contextDim()} &gt; 0) the flow is amortised: every layer's z₀, α and
+ * β follow the context.
  */
 @Extension
 public final class RadialFamily implements FlowFamily<RadialConfig> {
@@ -38,6 +40,9 @@ public final class RadialFamily implements FlowFamily<RadialConfig> {
   @Override
   public Flow build(RadialConfig config, BuildContext context) {
     return LayerStack.build(
-        name(), context, config.layers(), (scope, k, d) -> new RadialLayer(scope, d));
+        name(),
+        context,
+        config.layers(),
+        (scope, k, d) -> new RadialLayer(scope, d, context.contextDim()));
   }
 }

@@ -1,78 +1,55 @@
 package org.flowlab.plugins.vi;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
-import java.util.List;
-import java.util.Map;
-import org.flowlab.api.flow.LogDetMode;
-import org.flowlab.api.flow.Transformed;
-import org.flowlab.api.nn.Activation;
+import org.flowlab.api.nn.EagerOps;
 import org.flowlab.api.nn.Initializer;
 import org.flowlab.api.nn.ParameterScope;
-import org.flowlab.api.nn.Scalars;
-import org.flowlab.api.onnx.OnnxGraph;
-import org.flowlab.api.onnx.OnnxTensor;
+import org.flowlab.api.ops.Mapped;
+import org.flowlab.api.ops.TensorOps;
 
 /**
  * One radial layer on vectors (d), latent → data: {@code f(z) = z + β·h(α, r)·(z − z₀)} with {@code
- * h = 1/(α + r)}, {@code r = ‖z − z₀‖}; log-det {@code (d − 1)·log(1 + βh) + log(1 + βh − βh²r)}.
- * {@code α = softplus(α')} and {@code β = −α + softplus(β')}, so {@code β ≥ −α} and f is invertible
- * (Rezende and Mohamed 2015, appendix A.2). Parameters {@code z0} (d), {@code alpha} and {@code
- * beta} (1, the unconstrained α' and β'), uniform on ±1/√d.
+ * h = 1/(α + r)}, {@code r = ‖z − z₀‖}; log-det {@code (d − 1)·log(1 + βh) + log(1 + βh + βh'r)},
+ * where {@code 1 + βh + βh'r = 1 + βα/(α + r)²}. {@code α = softplus(α')} and {@code β = −α +
+ * softplus(β')}, so {@code β ≥ −α} and f is invertible (Rezende and Mohamed 2015, appendix A.2).
+ * Parameters {@code z0} (d), {@code alpha} and {@code beta} (1, the unconstrained α' and β'),
+ * uniform on ±1/√d.
+ *
+ * <p>Amortised (a context c of k &gt; 0 features): z₀, α' and β' are each their base plus a linear
+ * map of c ({@link Amortized}), and α, β are made from each sample's α', β', so {@code β ≥ −α}
+ * holds per sample.
  */
 final class RadialLayer extends SamplingOnlyLayer {
   private final int d;
-  private final NDArray z0;
-  private final NDArray alphaRaw;
-  private final NDArray betaRaw;
+  private final Amortized z0;
+  private final Amortized alphaRaw;
+  private final Amortized betaRaw;
 
   /**
    * @param scope where {@code z0}, {@code alpha} and {@code beta} are registered
    * @param d the vector dimension
+   * @param contextDim features of the context (0: none)
    */
-  RadialLayer(ParameterScope scope, int d) {
-    super("radial");
+  RadialLayer(ParameterScope scope, int d, int contextDim) {
+    super("radial", contextDim, EagerOps.of(scope.autocast()));
     this.d = d;
     Initializer init = Initializer.uniform(1 / Math.sqrt(d));
-    this.z0 = scope.trainable("z0", new Shape(d), init);
-    this.alphaRaw = scope.trainable("alpha", new Shape(1), init);
-    this.betaRaw = scope.trainable("beta", new Shape(1), init);
-  }
-
-  private NDArray alpha() {
-    return Activation.softplus(alphaRaw);
-  }
-
-  private NDArray beta() {
-    return Activation.softplus(betaRaw).sub(alpha());
+    this.z0 = new Amortized(scope, "z0", new Shape(d), init, contextDim);
+    this.alphaRaw = new Amortized(scope, "alpha", new Shape(1), init, contextDim);
+    this.betaRaw = new Amortized(scope, "beta", new Shape(1), init, contextDim);
   }
 
   @Override
-  public Transformed sampleForward(NDArray z) {
-    long n = z.getShape().get(0);
-    NDArray alpha = alpha();
-    NDArray beta = beta();
-    NDArray diff = z.sub(z0.reshape(1, d));
-    NDArray r = diff.square().sum(new int[] {1}, true).sqrt();
-    NDArray h = r.onesLike().div(r.add(alpha));
-    NDArray betaH = beta.mul(h);
-    NDArray x = z.add(betaH.mul(diff));
-    NDArray logDet =
-        Scalars.mul(betaH.add(1).log(), d - 1)
-            .add(betaH.add(1).sub(betaH.mul(h).mul(r)).log())
-            .reshape(n);
-    return new Transformed(x, logDet, LogDetMode.EXACT);
-  }
-
-  /** Emits {@code z + β/(α + ‖z − z₀‖)·(z − z₀)}, with α and β from the current weights. */
-  @Override
-  public OnnxTensor emitInverse(OnnxGraph graph, OnnxTensor z) {
-    String center = graph.initializer("radial_z0", z0);
-    String alpha = graph.initializer("radial_alpha", alpha());
-    String beta = graph.initializer("radial_beta", beta());
-    String diff = graph.sub(z.name(), center);
-    String r = graph.op("Sqrt", List.of(graph.reduceSum(graph.square(diff), true, 1)), Map.of());
-    String betaH = graph.div(beta, graph.add(r, alpha));
-    return z.with(graph.add(z.name(), graph.mul(betaH, diff)));
+  <T> Mapped<T> sample(TensorOps<T> ops, T z, T context) {
+    T alpha = ops.softplus(alphaRaw.value(ops, context));
+    T beta = ops.sub(ops.softplus(betaRaw.value(ops, context)), alpha);
+    T diff = ops.sub(z, z0.value(ops, context));
+    T r = ops.sqrt(rowSum(ops, ops.mul(diff, diff)));
+    T alphaPlusR = ops.add(alpha, r);
+    T betaH = ops.div(beta, alphaPlusR);
+    T x = ops.add(z, ops.mul(betaH, diff));
+    T radial = ops.log(ops.addScalar(ops.div(ops.mul(betaH, alpha), alphaPlusR), 1));
+    T logDet = ops.add(ops.mulScalar(ops.log(ops.addScalar(betaH, 1)), d - 1), radial);
+    return new Mapped<>(x, ops.sum(logDet, 1));
   }
 }

@@ -19,7 +19,10 @@ import org.pf4j.Extension;
  * SylvesterLayer}) on vectors over a standard normal base, sampling direction only. The variant
  * says how each layer's Q is made ({@link OrthonormalBases}): {@code orthogonal} from a free d×M
  * parameter {@code q}, {@code householder} from {@code reflections} vectors {@code v} (H×d), {@code
- * triangular} as the identity on even layers and the reversal on odd ones (no parameter).
+ * triangular} as the identity on even layers and the reversal on odd ones (no parameter). Built
+ * with a context ({@link BuildContext#contextDim()} &gt; 0) the flow is amortised: every layer's R,
+ * R̃ and b follow the context, and so do the Householder vectors; the orthogonal variant's Q stays
+ * shared (why: {@link OrthonormalBases}).
  */
 @Extension
 public final class SylvesterFamily implements FlowFamily<SylvesterConfig> {
@@ -47,10 +50,14 @@ public final class SylvesterFamily implements FlowFamily<SylvesterConfig> {
   @Override
   public Flow build(SylvesterConfig config, BuildContext context) {
     return LayerStack.build(
-        name(), context, config.layers(), (scope, k, d) -> layer(config, scope, k, d));
+        name(),
+        context,
+        config.layers(),
+        (scope, k, d) -> layer(config, scope, k, d, context.contextDim()));
   }
 
-  private static Bijector layer(SylvesterConfig config, ParameterScope scope, int k, int d) {
+  private static Bijector layer(
+      SylvesterConfig config, ParameterScope scope, int k, int d, int contextDim) {
     Initializer init = Initializer.uniform(1 / Math.sqrt(d));
     switch (config.variant()) {
       case "orthogonal" -> {
@@ -60,16 +67,19 @@ public final class SylvesterFamily implements FlowFamily<SylvesterConfig> {
               "orthogonal_vectors", "must be <= the dimension " + d + ", got " + m);
         }
         NDArray q = scope.trainable("q", new Shape(d, m), init);
-        return new SylvesterLayer(scope, d, m, () -> OrthonormalBases.orthonormalized(q));
+        OrthonormalBases.Basis basis =
+            OrthonormalBases.fixed(() -> OrthonormalBases.orthonormalized(q));
+        return new SylvesterLayer(scope, d, m, basis, contextDim);
       }
       case "householder" -> {
         int reflections = config.reflections() == null ? d : config.reflections();
-        NDArray v = scope.trainable("v", new Shape(reflections, d), init);
-        return new SylvesterLayer(scope, d, d, () -> OrthonormalBases.householderProduct(v));
+        Amortized v = new Amortized(scope, "v", new Shape(reflections, d), init, contextDim);
+        OrthonormalBases.Basis basis = OrthonormalBases.householder(v, reflections, d);
+        return new SylvesterLayer(scope, d, d, basis, contextDim);
       }
       default -> {
         NDArray p = OrthonormalBases.permutation(scope.manager(), d, k % 2 == 1);
-        return new SylvesterLayer(scope, d, d, () -> p);
+        return new SylvesterLayer(scope, d, d, OrthonormalBases.fixed(() -> p), contextDim);
       }
     }
   }

@@ -2,31 +2,35 @@ package org.flowlab.plugins.vi;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
-import java.util.function.Supplier;
-import org.flowlab.api.flow.LogDetMode;
-import org.flowlab.api.flow.Transformed;
+import org.flowlab.api.nn.EagerOps;
 import org.flowlab.api.nn.Initializer;
 import org.flowlab.api.nn.ParameterScope;
-import org.flowlab.api.onnx.OnnxGraph;
-import org.flowlab.api.onnx.OnnxTensor;
+import org.flowlab.api.ops.Mapped;
+import org.flowlab.api.ops.TensorOps;
 
 /**
  * One Sylvester layer on vectors (d), latent → data (van den Berg et al. 2018): {@code f(z) = z +
  * A·tanh(B·z + b)} with {@code A = Q·R}, {@code B = R̃·Qᵀ}, Q a d×M matrix with orthonormal columns
- * (made by {@link OrthonormalBases}) and R, R̃ M×M upper triangular. By Sylvester's determinant
- * identity, and as {@code QᵀQ = I}, {@code log|det ∂f/∂z| = Σᵢ log|1 + R̃ᵢᵢ·Rᵢᵢ·tanh'(·)ᵢ|}.
+ * (made by an {@link OrthonormalBases.Basis}) and R, R̃ M×M upper triangular. By Sylvester's
+ * determinant identity, and as {@code QᵀQ = I}, {@code log|det ∂f/∂z| = Σᵢ log|1 +
+ * R̃ᵢᵢ·Rᵢᵢ·tanh'(·)ᵢ|}.
  *
  * <p>Invertibility: f is invertible when {@code Rᵢᵢ·R̃ᵢᵢ > −1/‖h'‖∞}, which for tanh ({@code h' ∈
  * (0, 1]}) means {@code Rᵢᵢ·R̃ᵢᵢ > −1}. As in the paper, the diagonals pass through tanh ({@code
  * Rᵢᵢ = tanh(rᵢᵢ)}, {@code R̃ᵢᵢ = tanh(r̃ᵢᵢ)}), so {@code |Rᵢᵢ·R̃ᵢᵢ| < 1} and every {@code 1 +
  * R̃ᵢᵢ·Rᵢᵢ·h'ᵢ > 0}. Parameters {@code r}, {@code r_tilde} (M×M, only the upper triangle is used)
  * and {@code b} (M), uniform on ±1/√d.
+ *
+ * <p>Amortised (a context c of k &gt; 0 features): r, r̃ (all M² entries, the diagonal before its
+ * tanh) and b are each their base plus a linear map of c ({@link Amortized}), as the paper's
+ * encoder outputs them per data point; the tanh diagonals then keep {@code Rᵢᵢ·R̃ᵢᵢ > −1} per
+ * sample. Q follows the context only in the Householder variant (see {@link OrthonormalBases}).
  */
 final class SylvesterLayer extends SamplingOnlyLayer {
-  private final Supplier<NDArray> basis;
-  private final NDArray r;
-  private final NDArray rTilde;
-  private final NDArray b;
+  private final OrthonormalBases.Basis basis;
+  private final Amortized r;
+  private final Amortized rTilde;
+  private final Amortized b;
   private final NDArray diagonal;
   private final NDArray strictlyUpper;
 
@@ -34,16 +38,17 @@ final class SylvesterLayer extends SamplingOnlyLayer {
    * @param scope where {@code r}, {@code r_tilde} and {@code b} are registered
    * @param d the vector dimension
    * @param m M, the number of columns of Q (at most d)
-   * @param basis gives Q (d×M, orthonormal columns) from the current weights
+   * @param basis applies Q (d×M, orthonormal columns) and Qᵀ from the current weights
+   * @param contextDim features of the context (0: none)
    */
-  SylvesterLayer(ParameterScope scope, int d, int m, Supplier<NDArray> basis) {
-    super("sylvester");
+  SylvesterLayer(ParameterScope scope, int d, int m, OrthonormalBases.Basis basis, int contextDim) {
+    super("sylvester", contextDim, EagerOps.of(scope.autocast()));
     this.basis = basis;
     Initializer init = Initializer.uniform(1 / Math.sqrt(d));
-    this.r = scope.trainable("r", new Shape(m, m), init);
-    this.rTilde = scope.trainable("r_tilde", new Shape(m, m), init);
-    this.b = scope.trainable("b", new Shape(m), init);
-    this.diagonal = scope.manager().eye(m).toType(r.getDataType(), false);
+    this.r = new Amortized(scope, "r", new Shape(m, m), init, contextDim);
+    this.rTilde = new Amortized(scope, "r_tilde", new Shape(m, m), init, contextDim);
+    this.b = new Amortized(scope, "b", new Shape(m), init, contextDim);
+    this.diagonal = scope.manager().eye(m).toType(r.base().getDataType(), false);
     float[] above = new float[m * m];
     for (int i = 0; i < m; i++) {
       for (int j = i + 1; j < m; j++) {
@@ -51,40 +56,37 @@ final class SylvesterLayer extends SamplingOnlyLayer {
       }
     }
     this.strictlyUpper =
-        scope.manager().create(above, new Shape(m, m)).toType(r.getDataType(), false);
+        scope.manager().create(above, new Shape(m, m)).toType(r.base().getDataType(), false);
   }
 
-  /** Q, from the current weights. */
+  /** Q (d×M) of an unconditional layer, from the current weights: Q applied to the identity. */
   NDArray q() {
-    return basis.get();
+    EagerOps ops = EagerOps.FLOAT32;
+    return basis.at(ops, null).embed(diagonal).transpose();
   }
 
-  /** The upper triangle of {@code raw} with tanh on its diagonal. */
-  private NDArray triangular(NDArray raw) {
-    return raw.mul(strictlyUpper).add(raw.tanh().mul(diagonal));
+  /** The upper triangle of {@code raw} (per sample, B×M×M) with tanh on its diagonal. */
+  private <T> T triangular(TensorOps<T> ops, T raw) {
+    return ops.add(
+        ops.mul(raw, ops.parameter(strictlyUpper)),
+        ops.mul(ops.tanh(raw), ops.parameter(diagonal)));
+  }
+
+  /** {@code U·y} per sample: U (B×M×M), y (N×M) → (N×M). */
+  private static <T> T times(TensorOps<T> ops, T upper, T y) {
+    return ops.sum(ops.mul(upper, ops.unsqueeze(y, 1)), 2);
   }
 
   @Override
-  public Transformed sampleForward(NDArray z) {
-    NDArray q = q();
-    NDArray upper = triangular(r);
-    NDArray upperTilde = triangular(rTilde);
-    NDArray h = z.matMul(q).matMul(upperTilde.transpose()).add(b).tanh();
-    NDArray x = z.add(h.matMul(upper.transpose()).matMul(q.transpose()));
-    NDArray diagonalProduct = upper.mul(upperTilde).mul(diagonal).sum(new int[] {0});
-    NDArray logDet =
-        h.square().neg().add(1).mul(diagonalProduct).add(1).abs().log().sum(new int[] {1});
-    return new Transformed(x, logDet, LogDetMode.EXACT);
-  }
-
-  /** Emits {@code z + tanh(z·Bᵀ + b)·Aᵀ}, with A and B computed from the current weights. */
-  @Override
-  public OnnxTensor emitInverse(OnnxGraph graph, OnnxTensor z) {
-    NDArray q = q();
-    String bT = graph.initializer("sylvester_b_t", q.matMul(triangular(rTilde).transpose()));
-    String aT = graph.initializer("sylvester_a_t", triangular(r).transpose().matMul(q.transpose()));
-    String bias = graph.initializer("sylvester_bias", b);
-    String h = graph.tanh(graph.add(graph.matMul(z.name(), bT), bias));
-    return z.with(graph.add(z.name(), graph.matMul(h, aT)));
+  <T> Mapped<T> sample(TensorOps<T> ops, T z, T context) {
+    T upper = triangular(ops, r.value(ops, context));
+    T upperTilde = triangular(ops, rTilde.value(ops, context));
+    OrthonormalBases.Applied<T> q = basis.at(ops, context);
+    T h = ops.tanh(ops.add(times(ops, upperTilde, q.project(z)), b.value(ops, context)));
+    T x = ops.add(z, q.embed(times(ops, upper, h)));
+    T diagonalProduct = ops.sum(ops.mul(ops.mul(upper, upperTilde), ops.parameter(diagonal)), 2);
+    T slope = ops.addScalar(ops.neg(ops.mul(h, h)), 1);
+    T logDet = ops.log(ops.abs(ops.addScalar(ops.mul(slope, diagonalProduct), 1)));
+    return new Mapped<>(x, ops.sum(logDet, 1));
   }
 }

@@ -6,7 +6,10 @@ import org.flowlab.api.spi.FlowFamily;
 import org.flowlab.api.testkit.FlowConformanceTest;
 import org.junit.jupiter.api.Named;
 
-/** Planar flows against the shared conformance tests, sampling direction. */
+/**
+ * Planar flows against the shared conformance tests, sampling direction, plain and amortised (a
+ * context).
+ */
 class PlanarConformanceTest extends FlowConformanceTest<PlanarConfig> {
   @Override
   protected FlowFamily<PlanarConfig> family() {
@@ -18,6 +21,11 @@ class PlanarConformanceTest extends FlowConformanceTest<PlanarConfig> {
     return List.of(
         Named.of("one layer", new PlanarConfig(1, true)),
         Named.of("four layers", new PlanarConfig(4, true)));
+  }
+
+  @Override
+  protected List<Named<PlanarConfig>> conditionalConfigs() {
+    return List.of(Named.of("amortised, two layers", new PlanarConfig(2, true)));
   }
 
   @Override

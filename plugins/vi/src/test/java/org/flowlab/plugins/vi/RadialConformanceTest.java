@@ -6,7 +6,10 @@ import org.flowlab.api.spi.FlowFamily;
 import org.flowlab.api.testkit.FlowConformanceTest;
 import org.junit.jupiter.api.Named;
 
-/** Radial flows against the shared conformance tests, sampling direction. */
+/**
+ * Radial flows against the shared conformance tests, sampling direction, plain and amortised (a
+ * context).
+ */
 class RadialConformanceTest extends FlowConformanceTest<RadialConfig> {
   @Override
   protected FlowFamily<RadialConfig> family() {
@@ -17,6 +20,11 @@ class RadialConformanceTest extends FlowConformanceTest<RadialConfig> {
   protected List<Named<RadialConfig>> configs() {
     return List.of(
         Named.of("one layer", new RadialConfig(1)), Named.of("four", new RadialConfig(4)));
+  }
+
+  @Override
+  protected List<Named<RadialConfig>> conditionalConfigs() {
+    return List.of(Named.of("amortised, two layers", new RadialConfig(2)));
   }
 
   @Override

@@ -6,7 +6,10 @@ import org.flowlab.api.spi.FlowFamily;
 import org.flowlab.api.testkit.FlowConformanceTest;
 import org.junit.jupiter.api.Named;
 
-/** Sylvester flows, each variant with M = d, against the shared conformance tests, sampling. */
+/**
+ * Sylvester flows, each variant with M = d, against the shared conformance tests, sampling, plain
+ * and amortised.
+ */
 class SylvesterConformanceTest extends FlowConformanceTest<SylvesterConfig> {
   @Override
   protected FlowFamily<SylvesterConfig> family() {
@@ -20,6 +23,14 @@ class SylvesterConformanceTest extends FlowConformanceTest<SylvesterConfig> {
         Named.of("householder", new SylvesterConfig(3, "householder", null, null)),
         Named.of("householder, one reflection", new SylvesterConfig(2, "householder", null, 1)),
         Named.of("triangular", new SylvesterConfig(3, "triangular", null, null)));
+  }
+
+  @Override
+  protected List<Named<SylvesterConfig>> conditionalConfigs() {
+    return List.of(
+        Named.of("amortised orthogonal", new SylvesterConfig(2, "orthogonal", null, null)),
+        Named.of("amortised householder", new SylvesterConfig(2, "householder", null, null)),
+        Named.of("amortised triangular", new SylvesterConfig(2, "triangular", null, null)));
   }
 
   @Override
