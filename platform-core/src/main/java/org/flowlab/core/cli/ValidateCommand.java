@@ -13,6 +13,7 @@ import org.flowlab.core.experiment.ResolvedTarget;
 import org.flowlab.core.experiment.TrackerFactory;
 import org.flowlab.core.plugins.PluginHost;
 import org.flowlab.core.train.Devices;
+import org.flowlab.core.vae.VaeModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -38,6 +39,9 @@ final class ValidateCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     LoadedConfig loaded = experiment.load();
+    if (loaded.config().model().variationalAutoencoder()) {
+      return validateVae(loaded);
+    }
     ResolvedModel model =
         ResolvedModel.resolve(loaded, main.injector().getInstance(PluginHost.class));
     FlowFamily<?> family = model.family();
@@ -58,6 +62,29 @@ final class ValidateCommand implements Callable<Integer> {
     try (NDManager manager = Devices.newRunManager(Devices.resolve("cpu"))) {
       model.build(eventShape, manager, loaded.config().seed());
     }
+    return ok(loaded, "family " + family.name());
+  }
+
+  /**
+   * A VAE: its posterior family and params, its binarised data (drawn and kept on first use), and
+   * the whole model built once on the CPU.
+   */
+  private int validateVae(LoadedConfig loaded) {
+    var config = loaded.config().model();
+    ResolvedModel posterior =
+        config.family() == null
+            ? null
+            : ResolvedModel.resolve(loaded, main.injector().getInstance(PluginHost.class));
+    var data = ExperimentRunner.loadBinarized(loaded);
+    try (NDManager manager = Devices.newRunManager(Devices.resolve("cpu"))) {
+      VaeModel.build(config.vae(), posterior, data.dim(), manager, loaded.config().seed());
+    }
+    return ok(
+        loaded,
+        "vae, posterior " + (posterior == null ? "Gaussian" : "flow " + posterior.family().name()));
+  }
+
+  private int ok(LoadedConfig loaded, String what) {
     // The tracking URI from the environment is checked here too (the config's was checked on load).
     main.injector().getInstance(TrackerFactory.class).storeFor(loaded.config().tracking());
     if (print) {
@@ -66,8 +93,8 @@ final class ValidateCommand implements Callable<Integer> {
     System.out.println(
         "ok: "
             + experiment.yaml
-            + " (family "
-            + family.name()
+            + " ("
+            + what
             + ", config hash "
             + loaded.configHash().substring(0, 12)
             + ")");

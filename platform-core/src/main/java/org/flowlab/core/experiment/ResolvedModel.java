@@ -51,6 +51,10 @@ public record ResolvedModel(
    */
   public static ResolvedModel resolve(LoadedConfig loaded, PluginHost plugins) {
     String name = loaded.config().model().family();
+    if (name == null) { // only a VAE may leave it out: a plain VAE, with a Gaussian posterior
+      throw loaded.invalidValue(
+          "model.family", "a plain VAE has no flow: this command needs a model.family");
+    }
     List<String> claimants = plugins.conflicts().get(name);
     if (claimants != null) {
       throw loaded.invalidValue(

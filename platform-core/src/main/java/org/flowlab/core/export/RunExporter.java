@@ -89,6 +89,12 @@ public final class RunExporter {
     LoadedConfig loaded = source.loaded();
     ResolvedModel model = source.model();
     long seed = loaded.config().seed();
+    if (loaded.config().model().variationalAutoencoder()) {
+      throw new OnnxExportException(
+          "run "
+              + runId
+              + " is a VAE: its generator export (z -> Bernoulli means) is not built yet");
+    }
     if (!model.family().directions().contains(Direction.DENSITY)) {
       throw new OnnxExportException(
           "family '"
