@@ -183,8 +183,8 @@ public record ResolvedModel(
           "family '"
               + family.name()
               + (posterior
-                  ? "' takes no context, through which a VAE posterior is amortised (iaf and maf"
-                      + " do)"
+                  ? "' takes no context, through which a VAE posterior is amortised (iaf,"
+                      + " planar, radial and sylvester do)"
                   : "' takes no context: conditional flows are realnvp (vectors), maf, iaf and"
                       + " nsf");
       if (source == null) {
