@@ -77,7 +77,12 @@ final class ValidateCommand implements Callable<Integer> {
             : ResolvedModel.resolve(loaded, main.injector().getInstance(PluginHost.class));
     var data = ExperimentRunner.loadBinarized(loaded);
     try (NDManager manager = Devices.newRunManager(Devices.resolve("cpu"))) {
-      VaeModel.build(config.vae(), posterior, data.dim(), manager, loaded.config().seed());
+      VaeModel.build(
+          config.vae(),
+          posterior == null ? null : posterior::buildInto,
+          data.dim(),
+          manager,
+          loaded.config().seed());
     }
     return ok(
         loaded,

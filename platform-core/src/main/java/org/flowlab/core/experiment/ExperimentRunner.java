@@ -250,7 +250,12 @@ public final class ExperimentRunner {
     VaeModel vae =
         config.model().variationalAutoencoder()
             ? VaeModel.buildForTraining(
-                config.model().vae(), model, data.dim(), manager, config.seed(), autocast)
+                config.model().vae(),
+                model == null ? null : model::buildInto,
+                data.dim(),
+                manager,
+                config.seed(),
+                autocast)
             : null;
     Flow flow =
         vae != null

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiFunction;
 import org.flowlab.api.distribution.StandardNormal;
 import org.flowlab.api.flow.Flow;
 import org.flowlab.api.flow.Transformed;
@@ -17,7 +18,6 @@ import org.flowlab.api.nn.Parameter;
 import org.flowlab.api.nn.ParameterScope;
 import org.flowlab.api.nn.ParameterStorage;
 import org.flowlab.core.config.VaeConfig;
-import org.flowlab.core.experiment.ResolvedModel;
 import org.flowlab.core.train.PackedParameters;
 
 /**
@@ -41,7 +41,10 @@ public final class VaeModel {
   private final List<Parameter> parameters;
 
   private VaeModel(
-      VaeConfig config, ResolvedModel posteriorModel, int dataDim, ParameterScope root) {
+      VaeConfig config,
+      BiFunction<Shape, ParameterScope, Flow> posteriorModel,
+      int dataDim,
+      ParameterScope root) {
     this.dataDim = dataDim;
     this.latentDim = config.latentDim();
     List<Integer> hidden = config.hidden();
@@ -59,7 +62,7 @@ public final class VaeModel {
     this.posterior =
         posteriorModel == null
             ? null
-            : posteriorModel.buildInto(new Shape(latentDim), root.child("posterior"));
+            : posteriorModel.apply(new Shape(latentDim), root.child("posterior"));
     List<Integer> reversed = new ArrayList<>(hidden);
     java.util.Collections.reverse(reversed);
     this.decoder = new Mlp(root.child("decoder"), latentDim, reversed, dataDim, activation, false);
@@ -70,21 +73,26 @@ public final class VaeModel {
    * Builds an untrained VAE whose parameters live on {@code manager}'s device, initialised from
    * {@code seed} (each parameter's values depend only on the seed and its name).
    *
-   * @param posteriorModel the posterior flow's family and params, or null for a plain VAE
+   * @param posteriorModel builds the posterior flow over the latent shape into the scope it is
+   *     given (the resolved family's {@code buildInto}), or null for a plain VAE
    */
   public static VaeModel build(
-      VaeConfig config, ResolvedModel posteriorModel, int dataDim, NDManager manager, long seed) {
+      VaeConfig config,
+      BiFunction<Shape, ParameterScope, Flow> posteriorModel,
+      int dataDim,
+      NDManager manager,
+      long seed) {
     return new VaeModel(config, posteriorModel, dataDim, ParameterScope.root(manager, seed));
   }
 
   /**
    * The VAE for training: as {@link #build}, with its matmul-class layers computing through {@code
-   * autocast} and its trainable parameters in one packed buffer where the device allows (as {@link
-   * ResolvedModel#buildForTraining} does for flows).
+   * autocast} and its trainable parameters in one packed buffer where the device allows (as the
+   * host does for flows).
    */
   public static VaeModel buildForTraining(
       VaeConfig config,
-      ResolvedModel posteriorModel,
+      BiFunction<Shape, ParameterScope, Flow> posteriorModel,
       int dataDim,
       NDManager manager,
       long seed,
@@ -102,7 +110,7 @@ public final class VaeModel {
 
   private static VaeModel build(
       VaeConfig config,
-      ResolvedModel posteriorModel,
+      BiFunction<Shape, ParameterScope, Flow> posteriorModel,
       int dataDim,
       NDManager manager,
       long seed,

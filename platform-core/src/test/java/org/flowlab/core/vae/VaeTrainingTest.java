@@ -115,7 +115,7 @@ class VaeTrainingTest {
   private Flow build(NDManager m) {
     ResolvedModel iaf =
         new ResolvedModel(new TestIaf(), new TestIaf.Config(2), null, null, CONFIG.contextDim());
-    VaeModel model = VaeModel.build(CONFIG, iaf, 64, m, 7);
+    VaeModel model = VaeModel.build(CONFIG, iaf::buildInto, 64, m, 7);
     assertTrue(model.hasFlow());
     Flow view = model.trainingView();
     models.put(view, model);
