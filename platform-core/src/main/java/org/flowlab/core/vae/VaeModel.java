@@ -25,7 +25,8 @@ import org.flowlab.core.train.PackedParameters;
  * last), heads h → (μ, log σ); posterior {@code z = f(μ + σ·ε, h)} with ε ~ N(0, I) and {@code f}
  * the posterior flow's sampling direction (the identity without one), so {@code log q(z | x) = log
  * N(ε) − Σ log σ − log|det ∂f/∂z₀|}; prior N(0, I); Bernoulli decoder z → logits, an MLP with the
- * encoder's widths reversed. Parameters are named {@code encoder.*}, {@code encoder_head.*}, {@code
+ * encoder's widths reversed. The posterior family's own base distribution is not used: q₀ is the
+ * encoder's Gaussian. Parameters are named {@code encoder.*}, {@code encoder_head.*}, {@code
  * posterior.*} and {@code decoder.*}.
  */
 public final class VaeModel {
