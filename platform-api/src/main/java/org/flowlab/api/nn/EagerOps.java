@@ -48,6 +48,12 @@ public final class EagerOps implements TensorOps<NDArray> {
   }
 
   @Override
+  public NDArray constant(NDArray like, float[] values, Shape shape) {
+    NDArray c = like.getManager().create(values, shape);
+    return c.getDataType() == like.getDataType() ? c : c.toType(like.getDataType(), false);
+  }
+
+  @Override
   public NDArray add(NDArray a, NDArray b) {
     return a.add(b);
   }

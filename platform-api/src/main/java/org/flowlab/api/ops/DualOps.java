@@ -58,6 +58,11 @@ public final class DualOps<T> implements TensorOps<Dual<T>> {
   }
 
   @Override
+  public Dual<T> constant(Dual<T> like, float[] values, Shape shape) {
+    return new Dual<>(base.constant(like.primal(), values, shape), null);
+  }
+
+  @Override
   public Dual<T> add(Dual<T> a, Dual<T> b) {
     return new Dual<>(base.add(a.primal(), b.primal()), sum(a.tangent(), b.tangent()));
   }

@@ -66,6 +66,11 @@ public final class OnnxOps implements TensorOps<Traced> {
     return new Traced(graph.initializer("param", value), value.getShape(), false);
   }
 
+  @Override
+  public Traced constant(Traced like, float[] values, Shape shape) {
+    return new Traced(graph.constant("const", values, shape.getShape()), shape, false);
+  }
+
   private static Traced broadcast(String name, Traced a, Traced b) {
     if (a.shape() == null || b.shape() == null) {
       return new Traced(name, null, a.batched() || b.batched());

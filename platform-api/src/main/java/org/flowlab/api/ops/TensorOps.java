@@ -20,6 +20,13 @@ public interface TensorOps<T> {
    */
   T parameter(NDArray value);
 
+  /**
+   * A constant the definition computes on the host from parameter values (an inverse matrix, say),
+   * {@code values} row-major in {@code shape}, no batch axis: eagerly an array where {@code like}
+   * lives (in its data type), recorded as a graph constant, with zero tangent.
+   */
+  T constant(T like, float[] values, Shape shape);
+
   /** a + b. */
   T add(T a, T b);
 

@@ -36,6 +36,13 @@ class InterpretationsAgreeTest {
 
   /** One op under test, with its per-sample input shape and two parameter shapes. */
   enum Case {
+    CONSTANT(new Shape(2, 3), new Shape(2, 3)) {
+      @Override
+      <T> T apply(TensorOps<T> o, T x, T p, T q) {
+        T c = o.constant(x, new float[] {1, -2, 0.5f, 3, -1, 2}, new Shape(2, 3));
+        return o.mul(o.tanh(o.mul(x, c)), o.add(p, o.constant(x, new float[] {2}, new Shape())));
+      }
+    },
     ADD(4, 4) {
       @Override
       <T> T apply(TensorOps<T> o, T x, T p, T q) {
