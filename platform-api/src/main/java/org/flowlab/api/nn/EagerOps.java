@@ -185,6 +185,11 @@ public final class EagerOps implements TensorOps<NDArray> {
   }
 
   @Override
+  public NDArray expandBatch(NDArray like, NDArray value) {
+    return value.broadcast(new Shape(like.getShape().get(0)).addAll(value.getShape()));
+  }
+
+  @Override
   public NDArray reshape(NDArray x, Shape shape) {
     return x.reshape(shape);
   }

@@ -255,6 +255,12 @@ public final class DualOps<T> implements TensorOps<Dual<T>> {
   }
 
   @Override
+  public Dual<T> expandBatch(Dual<T> like, Dual<T> value) {
+    T t = value.tangent() == null ? null : base.expandBatch(like.primal(), value.tangent());
+    return new Dual<>(base.expandBatch(like.primal(), value.primal()), t);
+  }
+
+  @Override
   public Dual<T> reshape(Dual<T> x, Shape shape) {
     T t = x.tangent() == null ? null : base.reshape(x.tangent(), layout.tangentShape(shape));
     return new Dual<>(base.reshape(x.primal(), shape), t);

@@ -301,6 +301,17 @@ public final class OnnxOps implements TensorOps<Traced> {
     return new Traced(graph.add(zeros, value.name()), new Shape(), true);
   }
 
+  /** An Expand node to the batch size read from {@code like}'s Shape. */
+  @Override
+  public Traced expandBatch(Traced like, Traced value) {
+    String batch = graph.op("Shape", List.of(like.name()), Map.of("start", 0L, "end", 1L));
+    String target =
+        graph.op(
+            "Concat", List.of(batch, graph.longs(value.shape().getShape())), Map.of("axis", 0L));
+    return new Traced(
+        graph.op("Expand", List.of(value.name(), target), Map.of()), value.shape(), true);
+  }
+
   /** A Reshape node; as in ONNX, a 0 in {@code shape} keeps the input's length on that axis. */
   @Override
   public Traced reshape(Traced x, Shape shape) {

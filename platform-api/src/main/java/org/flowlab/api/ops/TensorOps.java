@@ -114,6 +114,12 @@ public interface TensorOps<T> {
   T perSample(T like, T value);
 
   /**
+   * {@code value} (no batch axis, a parameter or constant) repeated for every sample of {@code
+   * like}: shape {@code (N, value's shape...)}.
+   */
+  T expandBatch(T like, T value);
+
+  /**
    * {@code x} in a new shape of the same size: the whole shape, with −1 for the batch axis of a
    * batched value (a parameter has none).
    */

@@ -43,6 +43,12 @@ class InterpretationsAgreeTest {
         return o.mul(o.tanh(o.mul(x, c)), o.add(p, o.constant(x, new float[] {2}, new Shape())));
       }
     },
+    EXPAND_BATCH(new Shape(2, 3), new Shape(2, 3)) {
+      @Override
+      <T> T apply(TensorOps<T> o, T x, T p, T q) {
+        return o.mul(o.tanh(x), o.expandBatch(x, o.exp(p)));
+      }
+    },
     ADD(4, 4) {
       @Override
       <T> T apply(TensorOps<T> o, T x, T p, T q) {
