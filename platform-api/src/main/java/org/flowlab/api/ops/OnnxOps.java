@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.flowlab.api.onnx.OnnxGraph;
 import org.flowlab.api.onnx.OnnxTensor;
 
@@ -69,6 +70,13 @@ public final class OnnxOps implements TensorOps<Traced> {
   @Override
   public Traced constant(Traced like, float[] values, Shape shape) {
     return new Traced(graph.constant("const", values, shape.getShape()), shape, false);
+  }
+
+  /** The constant {@code current}: {@code value} is not recorded. */
+  @Override
+  public Traced folded(
+      Traced like, Supplier<Traced> value, Supplier<float[]> current, Shape shape) {
+    return constant(like, current.get(), shape);
   }
 
   private static Traced broadcast(String name, Traced a, Traced b) {

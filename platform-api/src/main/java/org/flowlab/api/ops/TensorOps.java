@@ -3,6 +3,7 @@ package org.flowlab.api.ops;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * The tensor operations a layer, bijector or solver step is written in, once, as a generic method
@@ -26,6 +27,14 @@ public interface TensorOps<T> {
    * lives (in its data type), recorded as a graph constant, with zero tangent.
    */
   T constant(T like, float[] values, Shape shape);
+
+  /**
+   * A value of parameters only (no input): {@code value}'s result where this interpretation
+   * computes (eagerly, in the autograd graph of its parameters; with dual numbers, zero tangent),
+   * recorded as the constant {@code current} ({@link #constant}), so an export carries the JVM's
+   * float32 bits instead of the runtime recomputing them.
+   */
+  T folded(T like, Supplier<T> value, Supplier<float[]> current, Shape shape);
 
   /** a + b. */
   T add(T a, T b);

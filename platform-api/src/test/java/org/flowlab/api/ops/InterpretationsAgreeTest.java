@@ -43,6 +43,18 @@ class InterpretationsAgreeTest {
         return o.mul(o.tanh(o.mul(x, c)), o.add(p, o.constant(x, new float[] {2}, new Shape())));
       }
     },
+    /** tanh(p) computed where the interpretation computes, recorded as its Java-side value. */
+    FOLDED(new Shape(2, 3), new Shape(2, 3)) {
+      @Override
+      <T> T apply(TensorOps<T> o, T x, T p, T q) {
+        float[] current = Seeds.normal(Seeds.stream(11, "p"), 6);
+        for (int i = 0; i < current.length; i++) {
+          current[i] = (float) Math.tanh(current[i]);
+        }
+        T folded = o.folded(x, () -> o.tanh(p), () -> current, new Shape(2, 3));
+        return o.mul(o.tanh(x), folded);
+      }
+    },
     EXPAND_BATCH(new Shape(2, 3), new Shape(2, 3)) {
       @Override
       <T> T apply(TensorOps<T> o, T x, T p, T q) {

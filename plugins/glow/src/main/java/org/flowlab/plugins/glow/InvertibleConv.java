@@ -43,10 +43,10 @@ import org.flowlab.api.ops.TensorOps;
  * (bfloat16/float16 in training at those precisions); W's construction from its LU factors and the
  * log-det stay float32.
  *
- * <p>Both directions are written once over {@link TensorOps}: the ONNX export records W's
- * construction from its initializers (lu) or the weight itself (plain) and the same log-det; the
- * host-side values (W⁻¹, and the plain log-det's W₀⁻ᵀ and constant) enter as graph constants,
- * computed as the JVM passes compute them.
+ * <p>Both directions are written once over {@link TensorOps}. ONNX export records the same ops; W
+ * (folded: the JVM's float32 values of its construction), W⁻¹ and the plain log-det's W₀⁻ᵀ and
+ * constant enter as graph constants computed as the JVM passes compute them; the lu log-det reads
+ * the {@code log_s} initializer.
  */
 final class InvertibleConv implements DefinedBijector {
   private final int c;
@@ -141,7 +141,7 @@ final class InvertibleConv implements DefinedBijector {
   /** {@code z = W·x} per position; log-det {@code h·w·log|det W|} for every sample. */
   @Override
   public <T> Mapped<T> forward(TensorOps<T> ops, T x) {
-    T w = weight(ops);
+    T w = ops.folded(x, () -> weight(ops), this::currentWeight, square);
     T logAbsDet = weight == null ? ops.sumAfter(ops.parameter(logS), 0) : plainLogAbsDet(ops, x, w);
     return new Mapped<>(apply(ops, x, w), ops.perSample(x, ops.mulScalar(logAbsDet, spatial)));
   }
