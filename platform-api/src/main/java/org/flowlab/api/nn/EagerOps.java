@@ -6,6 +6,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import org.flowlab.api.ops.DualOps;
 import org.flowlab.api.ops.TangentLayout;
 import org.flowlab.api.ops.TensorOps;
@@ -45,6 +46,18 @@ public final class EagerOps implements TensorOps<NDArray> {
   @Override
   public NDArray parameter(NDArray value) {
     return value;
+  }
+
+  @Override
+  public NDArray constant(NDArray like, float[] values, Shape shape) {
+    NDArray c = like.getManager().create(values, shape);
+    return c.getDataType() == like.getDataType() ? c : c.toType(like.getDataType(), false);
+  }
+
+  @Override
+  public NDArray folded(
+      NDArray like, Supplier<NDArray> value, Supplier<float[]> current, Shape shape) {
+    return value.get();
   }
 
   @Override
@@ -176,6 +189,11 @@ public final class EagerOps implements TensorOps<NDArray> {
   @Override
   public NDArray perSample(NDArray like, NDArray value) {
     return value.broadcast(new Shape(like.getShape().get(0)));
+  }
+
+  @Override
+  public NDArray expandBatch(NDArray like, NDArray value) {
+    return value.broadcast(new Shape(like.getShape().get(0)).addAll(value.getShape()));
   }
 
   @Override

@@ -3,6 +3,7 @@ package org.flowlab.api.ops;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * The tensor operations a layer, bijector or solver step is written in, once, as a generic method
@@ -19,6 +20,21 @@ public interface TensorOps<T> {
    * graph, a value with zero tangent for dual numbers.
    */
   T parameter(NDArray value);
+
+  /**
+   * A constant the definition computes on the host from parameter values (an inverse matrix, say),
+   * {@code values} row-major in {@code shape}, no batch axis: eagerly an array where {@code like}
+   * lives (in its data type), recorded as a graph constant, with zero tangent.
+   */
+  T constant(T like, float[] values, Shape shape);
+
+  /**
+   * A value of parameters only (no input): {@code value}'s result where this interpretation
+   * computes (eagerly, in the autograd graph of its parameters; with dual numbers, zero tangent),
+   * recorded as the constant {@code current} ({@link #constant}), so an export carries the JVM's
+   * float32 bits instead of the runtime recomputing them.
+   */
+  T folded(T like, Supplier<T> value, Supplier<float[]> current, Shape shape);
 
   /** a + b. */
   T add(T a, T b);
@@ -105,6 +121,12 @@ public interface TensorOps<T> {
    * {@code value} (a scalar) for every sample, shape {@code (N)}, N the batch size of {@code like}.
    */
   T perSample(T like, T value);
+
+  /**
+   * {@code value} (no batch axis, a parameter or constant) repeated for every sample of {@code
+   * like}: shape {@code (N, value's shape...)}.
+   */
+  T expandBatch(T like, T value);
 
   /**
    * {@code x} in a new shape of the same size: the whole shape, with −1 for the batch axis of a

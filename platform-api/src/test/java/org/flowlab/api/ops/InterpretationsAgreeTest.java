@@ -36,6 +36,31 @@ class InterpretationsAgreeTest {
 
   /** One op under test, with its per-sample input shape and two parameter shapes. */
   enum Case {
+    CONSTANT(new Shape(2, 3), new Shape(2, 3)) {
+      @Override
+      <T> T apply(TensorOps<T> o, T x, T p, T q) {
+        T c = o.constant(x, new float[] {1, -2, 0.5f, 3, -1, 2}, new Shape(2, 3));
+        return o.mul(o.tanh(o.mul(x, c)), o.add(p, o.constant(x, new float[] {2}, new Shape())));
+      }
+    },
+    /** tanh(p) computed where the interpretation computes, recorded as its Java-side value. */
+    FOLDED(new Shape(2, 3), new Shape(2, 3)) {
+      @Override
+      <T> T apply(TensorOps<T> o, T x, T p, T q) {
+        float[] current = Seeds.normal(Seeds.stream(11, "p"), 6);
+        for (int i = 0; i < current.length; i++) {
+          current[i] = (float) Math.tanh(current[i]);
+        }
+        T folded = o.folded(x, () -> o.tanh(p), () -> current, new Shape(2, 3));
+        return o.mul(o.tanh(x), folded);
+      }
+    },
+    EXPAND_BATCH(new Shape(2, 3), new Shape(2, 3)) {
+      @Override
+      <T> T apply(TensorOps<T> o, T x, T p, T q) {
+        return o.mul(o.tanh(x), o.expandBatch(x, o.exp(p)));
+      }
+    },
     ADD(4, 4) {
       @Override
       <T> T apply(TensorOps<T> o, T x, T p, T q) {

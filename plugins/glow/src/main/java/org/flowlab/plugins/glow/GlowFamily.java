@@ -83,7 +83,7 @@ public final class GlowFamily implements FlowFamily<GlowConfig> {
       steps.add(new InvertibleConv(step.child("invconv"), shape, config.invconv().equals("lu")));
       Conditioner net =
           Conditioner.mlp(step.child("coupling.net"), kept, config.hidden(), d - kept, activation);
-      steps.add(new Coupling(kept, d - kept, net, Coupling.Kind.SIGMOID));
+      steps.add(new Coupling(step.child("coupling"), kept, d - kept, net, Coupling.Kind.SIGMOID));
     }
     return steps;
   }
@@ -141,15 +141,16 @@ public final class GlowFamily implements FlowFamily<GlowConfig> {
               c - kept,
               actnorm,
               activation);
-      out.add(new Coupling(kept, c - kept, net, Coupling.Kind.SIGMOID));
+      out.add(new Coupling(step.child("coupling"), kept, c - kept, net, Coupling.Kind.SIGMOID));
     }
     if (last) {
       if (config.learnTop()) {
         out.add(new LearnedPrior(root.child("top"), s));
       }
     } else if (config.splitPrior().equals("learned")) {
-      Conditioner prior = Conditioner.zeroConv(root.child("level." + l + ".prior"), kept, c - kept);
-      out.add(new Coupling(kept, c - kept, prior, Coupling.Kind.GAUSSIAN));
+      ParameterScope scope = root.child("level." + l + ".prior");
+      Conditioner prior = Conditioner.zeroConv(scope, kept, c - kept);
+      out.add(new Coupling(scope, kept, c - kept, prior, Coupling.Kind.GAUSSIAN));
     }
   }
 }
