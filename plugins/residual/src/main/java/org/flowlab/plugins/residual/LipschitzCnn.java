@@ -1,10 +1,7 @@
 package org.flowlab.plugins.residual;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
-import java.util.ArrayList;
 import java.util.List;
-import org.flowlab.api.nn.Initializer;
 import org.flowlab.api.nn.ParameterScope;
 import org.flowlab.api.ops.TensorOps;
 
@@ -27,8 +24,6 @@ final class LipschitzCnn extends LipschitzNet {
   /** The kernel size k. */
   static final int KERNEL = 3;
 
-  private final List<ConvSpectralNorm> norms = new ArrayList<>();
-
   /**
    * @param scope where the layers register their parameters
    * @param eventShape the image shape {@code (c, h, w)}
@@ -45,37 +40,16 @@ final class LipschitzCnn extends LipschitzNet {
       double coeff,
       int powerIterations) {
     super(scope);
-    int channels = Math.toIntExact(eventShape.get(0));
-    int width = channels;
-    List<Integer> widths = new ArrayList<>(hidden);
-    widths.add(channels);
-    for (int l = 0; l < widths.size(); l++) {
-      int out = widths.get(l);
-      int fanIn = width * KERNEL * KERNEL;
-      ParameterScope layer = scope.child(Integer.toString(l));
-      Initializer init = Initializer.uniform(1.0 / Math.sqrt(fanIn));
-      NDArray w = layer.trainable("weight", new Shape(out, width, KERNEL, KERNEL), init);
-      rawWeights.add(w);
-      biases.add(layer.trainable("bias", new Shape(out), init));
-      norms.add(
-          new ConvSpectralNorm(
-              layer.child("sn"),
-              w,
-              eventShape.get(1),
-              eventShape.get(2),
-              coeff,
-              powerIterations,
-              1e-5));
-      if (l < widths.size() - 1) {
-        activations.add(activation(scope, activation, l));
-      }
-      width = out;
-    }
-  }
-
-  @Override
-  NDArray normalized(int l, boolean update) {
-    return norms.get(l).weight(update);
+    long h = eventShape.get(1);
+    long w = eventShape.get(2);
+    addLayers(
+        scope,
+        Math.toIntExact(eventShape.get(0)),
+        hidden,
+        activation,
+        (out, in) -> new Shape(out, in, KERNEL, KERNEL),
+        (sn, kernel) ->
+            new ConvSpectralNorm(sn, kernel, h, w, coeff, powerIterations, 1e-5)::weight);
   }
 
   /**

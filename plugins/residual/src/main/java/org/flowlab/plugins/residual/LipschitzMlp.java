@@ -1,10 +1,7 @@
 package org.flowlab.plugins.residual;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
-import java.util.ArrayList;
 import java.util.List;
-import org.flowlab.api.nn.Initializer;
 import org.flowlab.api.nn.ParameterScope;
 import org.flowlab.api.nn.SpectralNorm;
 import org.flowlab.api.ops.TensorOps;
@@ -18,8 +15,6 @@ import org.flowlab.api.ops.TensorOps;
  * buffers {@code L.sn.u}, {@code L.sn.v} for each linear layer L; {@code act.L.beta} for LipSwish.
  */
 final class LipschitzMlp extends LipschitzNet {
-  private final List<SpectralNorm> norms = new ArrayList<>();
-
   LipschitzMlp(
       ParameterScope scope,
       int dim,
@@ -28,27 +23,13 @@ final class LipschitzMlp extends LipschitzNet {
       double coeff,
       int powerIterations) {
     super(scope);
-    int width = dim;
-    List<Integer> widths = new ArrayList<>(hidden);
-    widths.add(dim);
-    for (int l = 0; l < widths.size(); l++) {
-      int out = widths.get(l);
-      ParameterScope layer = scope.child(Integer.toString(l));
-      Initializer init = Initializer.uniform(1.0 / Math.sqrt(width));
-      NDArray w = layer.trainable("weight", new Shape(out, width), init);
-      rawWeights.add(w);
-      biases.add(layer.trainable("bias", new Shape(out), init));
-      norms.add(new SpectralNorm(layer.child("sn"), w, coeff, powerIterations, 1e-5));
-      if (l < widths.size() - 1) {
-        activations.add(activation(scope, activation, l));
-      }
-      width = out;
-    }
-  }
-
-  @Override
-  NDArray normalized(int l, boolean update) {
-    return norms.get(l).weight(update);
+    addLayers(
+        scope,
+        dim,
+        hidden,
+        activation,
+        (out, in) -> new Shape(out, in),
+        (sn, w) -> new SpectralNorm(sn, w, coeff, powerIterations, 1e-5)::weight);
   }
 
   /** {@code x·Wᵀ + b} (one Gemm in ONNX for a batch of vectors with a bias). */

@@ -5,11 +5,13 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiFunction;
 import java.util.function.UnaryOperator;
 import org.flowlab.api.estimate.LinearOperator;
 import org.flowlab.api.nn.Activation;
 import org.flowlab.api.nn.DefinedLayer;
 import org.flowlab.api.nn.EagerOps;
+import org.flowlab.api.nn.Initializer;
 import org.flowlab.api.nn.LipSwish;
 import org.flowlab.api.nn.ParameterScope;
 import org.flowlab.api.ops.Dual;
@@ -45,15 +47,17 @@ abstract class LipschitzNet {
    */
   record Linearized<T>(T value, UnaryOperator<T> jacobian) {}
 
-  /** The unnormalised weights (matrices or convolution kernels), first layer first. */
-  protected final List<NDArray> rawWeights = new ArrayList<>();
+  /** A layer's normaliser ({@code SpectralNorm}, {@link ConvSpectralNorm}). */
+  @FunctionalInterface
+  interface Normalizer {
+    /** The normalised weight for one call; {@code update} writes back the power iteration. */
+    NDArray weight(boolean update);
+  }
 
-  /** The biases, first layer first. */
-  protected final List<NDArray> biases = new ArrayList<>();
-
-  /** The activations between layers (one fewer than the layers). */
-  protected final List<DefinedLayer> activations = new ArrayList<>();
-
+  private final List<NDArray> rawWeights = new ArrayList<>();
+  private final List<NDArray> biases = new ArrayList<>();
+  private final List<Normalizer> norms = new ArrayList<>();
+  private final List<DefinedLayer> activations = new ArrayList<>();
   private final EagerOps eager;
   private final NDArray unitTangent;
 
@@ -68,16 +72,40 @@ abstract class LipschitzNet {
     NDScope.unregister(unitTangent);
   }
 
-  /** The activation named {@code name} after layer {@code l} (LipSwish owns {@code act.L.beta}). */
-  static DefinedLayer activation(ParameterScope scope, String name, int l) {
-    return name.equals("lipswish") ? new LipSwish(scope.child("act." + l)) : Activation.named(name);
-  }
-
   /**
-   * Layer {@code l}'s normalised weight for one call; {@code update} writes back the power
-   * iteration.
+   * Registers the layers {@code in → hidden… → in} under {@code scope}: for each layer L, {@code
+   * L.weight} of shape {@code weightShape(out, in)} and {@code L.bias}, uniform on ±1/sqrt(fan-in),
+   * its normaliser on {@code L.sn}, and after every layer but the last the activation {@code act.L}
+   * (LipSwish owns {@code act.L.beta}).
    */
-  abstract NDArray normalized(int l, boolean update);
+  protected final void addLayers(
+      ParameterScope scope,
+      int in,
+      List<Integer> hidden,
+      String activation,
+      BiFunction<Integer, Integer, Shape> weightShape,
+      BiFunction<ParameterScope, NDArray, Normalizer> normalizer) {
+    int width = in;
+    List<Integer> widths = new ArrayList<>(hidden);
+    widths.add(in);
+    for (int l = 0; l < widths.size(); l++) {
+      int out = widths.get(l);
+      Shape shape = weightShape.apply(out, width);
+      ParameterScope layer = scope.child(Integer.toString(l));
+      Initializer init = Initializer.uniform(1.0 / Math.sqrt((double) shape.size() / out));
+      NDArray w = layer.trainable("weight", shape, init);
+      rawWeights.add(w);
+      biases.add(layer.trainable("bias", new Shape(out), init));
+      norms.add(normalizer.apply(layer.child("sn"), w));
+      if (l < widths.size() - 1) {
+        activations.add(
+            activation.equals("lipswish")
+                ? new LipSwish(scope.child("act." + l))
+                : Activation.named(activation));
+      }
+      width = out;
+    }
+  }
 
   /**
    * One layer with weight {@code weight} and {@code bias} (null on tangents): {@code x·Wᵀ + b} or a
@@ -89,7 +117,7 @@ abstract class LipschitzNet {
   final List<NDArray> weights(boolean update) {
     List<NDArray> out = new ArrayList<>(rawWeights.size());
     for (int l = 0; l < rawWeights.size(); l++) {
-      out.add(normalized(l, update));
+      out.add(norms.get(l).weight(update));
     }
     return out;
   }
