@@ -27,28 +27,7 @@ class FfjordLinearFieldTest {
   @Test
   void aLinearFieldHasOneExactLogDetPerSample() {
     FfjordConfig config =
-        new FfjordConfig(
-            1,
-            List.of(),
-            "softplus",
-            "concatsquash",
-            0.8,
-            true,
-            "rk4",
-            null,
-            null,
-            null,
-            null,
-            8,
-            null,
-            "exact",
-            null,
-            null,
-            false,
-            null,
-            null,
-            null,
-            null);
+        FfjordOnnxTest.config(1, List.of(), "softplus", "concatsquash", true, "rk4", false);
     try (NDManager m = NDManager.newBaseManager()) {
       Flow flow =
           new FfjordFamily()
