@@ -160,10 +160,21 @@ public final class EagerOps implements TensorOps<NDArray> {
     return autocast.linear(x, weight, bias);
   }
 
+  /**
+   * One convolution of images {@code (N, c, h, w)}; images with a leading tangent axis, {@code (k,
+   * N, c, h, w)} (dual numbers that carry k tangents at once, as a Jacobian's basis does), are
+   * folded into one batch for it and unfolded after, as {@code OnnxOps} does.
+   */
   @Override
   public NDArray conv2d(NDArray x, NDArray weight, NDArray bias, int pad) {
     Shape padding = pad < PADDING.length ? PADDING[pad] : new Shape(pad, pad);
-    return autocast.conv2d(x, weight, bias, STRIDE, padding);
+    Shape shape = x.getShape();
+    if (shape.dimension() != 5) {
+      return autocast.conv2d(x, weight, bias, STRIDE, padding);
+    }
+    NDArray images = x.reshape(new Shape(-1).addAll(shape.slice(2)));
+    NDArray out = autocast.conv2d(images, weight, bias, STRIDE, padding);
+    return out.reshape(new Shape(shape.get(0), shape.get(1)).addAll(out.getShape().slice(1)));
   }
 
   @Override

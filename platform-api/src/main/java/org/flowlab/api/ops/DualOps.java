@@ -33,6 +33,14 @@ public final class DualOps<T> implements TensorOps<Dual<T>> {
     return base;
   }
 
+  /**
+   * How tangents sit next to values here: what a caller that keeps a value (a slope, say) and
+   * applies it to tangents later lifts it with.
+   */
+  public TangentLayout<T> layout() {
+    return layout;
+  }
+
   private T lift(T primal) {
     return layout.lift(primal);
   }

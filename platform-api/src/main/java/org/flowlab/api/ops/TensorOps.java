@@ -98,7 +98,9 @@ public interface TensorOps<T> {
 
   /**
    * A 2-D convolution of images {@code (N, c, h, w)}, stride 1, zero padding {@code pad} on every
-   * side; weight {@code (out, in, k, k)}; {@code bias} may be null.
+   * side; weight {@code (out, in, k, k)}; {@code bias} may be null. Images with one more axis, a
+   * tangent axis of k tangents ({@code (k, N, c, h, w)} eagerly, per-sample {@code (k, c, h, w)}
+   * recorded), are convolved image by image and keep that axis.
    */
   T conv2d(T x, T weight, T bias, int pad);
 

@@ -303,6 +303,25 @@ class InterpretationsAgreeTest {
     }
   }
 
+  /**
+   * Eager conv2d of images with a leading tangent axis {@code (k, N, c, h, w)} (a Jacobian's basis
+   * as dual tangents) convolves each of the k stacks as the plain op does, keeping the axis.
+   */
+  @Test
+  void eagerConvolutionKeepsALeadingTangentAxis() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      NDArray x = normal(m, new Shape(K, N, 2, 4, 4), "stacked");
+      NDArray w = normal(m, new Shape(3, 2, 3, 3), "kernel");
+      NDArray b = normal(m, new Shape(3), "bias");
+      NDArray stacked = EagerOps.FLOAT32.conv2d(x, w, b, 1);
+      assertEquals(new Shape(K, N, 3, 4, 4), stacked.getShape());
+      for (int j = 0; j < K; j++) {
+        NDArray one = EagerOps.FLOAT32.conv2d(x.get(j), w, b, 1);
+        assertClose(one.toFloatArray(), stacked.get(j).toFloatArray(), 1e-6, "stack " + j);
+      }
+    }
+  }
+
   /** RK4 written once: its eager solve and its trace run in ONNX Runtime give the same state. */
   @Test
   void rungeKuttaTraceMatchesTheEagerSolve() {
