@@ -6,7 +6,7 @@ import java.util.List;
 import org.flowlab.api.bijector.ActNorm;
 import org.flowlab.api.bijector.FactorOut;
 import org.flowlab.api.bijector.MultiScale;
-import org.flowlab.api.bijector.Reshape;
+import org.flowlab.api.bijector.Squeeze;
 import org.flowlab.api.distribution.StandardNormal;
 import org.flowlab.api.flow.Bijector;
 import org.flowlab.api.flow.Flow;
@@ -89,17 +89,7 @@ public final class GlowFamily implements FlowFamily<GlowConfig> {
   }
 
   private static List<Bijector> imageLevels(GlowConfig config, ParameterScope root, Shape shape) {
-    long scale = 1L << config.levels();
-    if (shape.get(1) % scale != 0 || shape.get(2) % scale != 0) {
-      throw new FamilyBuildException(
-          "levels",
-          config.levels()
-              + " levels need image height and width divisible by "
-              + scale
-              + ", got event shape "
-              + shape
-              + " (use fewer levels)");
-    }
+    Squeeze.requireLevels(shape, config.levels());
     MultiScale.Built built =
         MultiScale.build(
             shape,
@@ -110,9 +100,7 @@ public final class GlowFamily implements FlowFamily<GlowConfig> {
                 addLevel(config, root, l, s, last, out);
               }
             });
-    List<Bijector> bijectors = new ArrayList<>(built.bijectors());
-    bijectors.add(new Reshape(built.latentShape(), shape));
-    return bijectors;
+    return built.reshapedTo(shape);
   }
 
   /**
