@@ -18,7 +18,8 @@ import java.util.stream.Collectors;
  * code/flowlab_flow.py}, shipped in the folder) returns log p for {@code predict(x)} and samples
  * for {@code params={"mode": "sample", "n", "temperature", "seed"}}; a signature ({@code x}:
  * float32 {@code (-1, event…)} → {@code log_prob}: float32 {@code (-1)}), an input example, and the
- * environment ({@code requirements.txt}, {@code python_env.yaml}, {@code conda.yaml}).
+ * environment ({@code requirements.txt}, {@code python_env.yaml}, {@code conda.yaml}). A
+ * sampling-only flow's folder has the {@code onnx} flavour of {@code sampler.onnx} only.
  */
 public final class MlflowModelFiles {
   /** MLflow's model descriptor. */
@@ -74,6 +75,9 @@ public final class MlflowModelFiles {
   }
 
   private static String mlmodel(ModelCard card) {
+    if (card.has(ModelCard.SAMPLER)) {
+      return samplerMlmodel(card);
+    }
     String shape =
         Arrays.stream(card.eventShape()).mapToObj(Long::toString).collect(Collectors.joining(", "));
     String inputs =
@@ -121,6 +125,51 @@ public final class MlflowModelFiles {
     lines.add("  inputs: " + yamlString(inputs));
     lines.add("  outputs: " + yamlString(outputs));
     lines.add("  params: " + yamlString(params));
+    lines.add("utc_time_created: " + yamlString(Instant.now().toString()));
+    return String.join("\n", lines) + "\n";
+  }
+
+  /**
+   * The {@code MLmodel} of a sampling-only flow: the {@code onnx} flavour of {@code sampler.onnx}
+   * alone (the pyfunc loader serves {@code log_prob}, which such a flow has not), its signature z →
+   * x, log_q.
+   */
+  private static String samplerMlmodel(ModelCard card) {
+    String latent =
+        Arrays.stream(card.latentShape())
+            .mapToObj(Long::toString)
+            .collect(Collectors.joining(", "));
+    String event =
+        Arrays.stream(card.eventShape()).mapToObj(Long::toString).collect(Collectors.joining(", "));
+    String inputs =
+        "[{\"name\": \"z\", \"type\": \"tensor\", \"tensor-spec\": {\"dtype\": \"float32\","
+            + " \"shape\": [-1, "
+            + latent
+            + "]}}]";
+    String outputs =
+        "[{\"name\": \"x\", \"type\": \"tensor\", \"tensor-spec\": {\"dtype\": \"float32\","
+            + " \"shape\": [-1, "
+            + event
+            + "]}}, {\"name\": \"log_q\", \"type\": \"tensor\", \"tensor-spec\": {\"dtype\":"
+            + " \"float32\", \"shape\": [-1]}}]";
+    List<String> lines = new ArrayList<>();
+    lines.add("flavors:");
+    lines.add("  onnx:");
+    lines.add("    code: null");
+    lines.add("    data: " + ModelStore.SAMPLER_FILE);
+    lines.add("    onnx_session_options: null");
+    lines.add("    onnx_version: " + ONNX_VERSION);
+    lines.add("    providers:");
+    lines.add("    - CUDAExecutionProvider");
+    lines.add("    - CPUExecutionProvider");
+    lines.add("metadata:");
+    lines.add("  flowlab.family: " + yamlString(card.family()));
+    lines.add("  flowlab.source_run: " + yamlString(card.sourceRun()));
+    lines.add("  flowlab.graph: sampler (no log_prob model: the family offers sampling only)");
+    lines.add("model_uuid: " + UUID.randomUUID().toString().replace("-", ""));
+    lines.add("signature:");
+    lines.add("  inputs: " + yamlString(inputs));
+    lines.add("  outputs: " + yamlString(outputs));
     lines.add("utc_time_created: " + yamlString(Instant.now().toString()));
     return String.join("\n", lines) + "\n";
   }

@@ -46,6 +46,21 @@ public interface OnnxBijector {
     return emitInverse(graph, z);
   }
 
+  /**
+   * Emits the sampling direction, latent → data, with its per-sample {@code log|det ∂x/∂z|} given a
+   * context (null: none), what a sampler export records. The default emits {@link
+   * #emitInverse(OnnxGraph, OnnxTensor, OnnxTensor)}, then the negated log-det of {@link
+   * #emitForward(OnnxGraph, OnnxTensor, OnnxTensor)} at the result, as {@code
+   * Bijector.sampleForward} does: correct for every bijector that has both; a bijector with the
+   * sampling direction only overrides it.
+   *
+   * @return x with its per-sample shape and the name of {@code log|det ∂x/∂z|}, shape {@code (N)}
+   */
+  default OnnxTransformed emitSampleForward(OnnxGraph graph, OnnxTensor z, OnnxTensor context) {
+    OnnxTensor x = emitInverse(graph, z, context);
+    return new OnnxTransformed(x, graph.neg(emitForward(graph, x, context).logDet()));
+  }
+
   private void refuseUnless(boolean ok) {
     if (!ok) {
       throw new OnnxExportException(getClass().getSimpleName() + " takes no context");
@@ -71,6 +86,15 @@ public interface OnnxBijector {
   /** Emits {@code bijector}'s inverse map if it implements this contract, else fails naming it. */
   static OnnxTensor inverse(Object bijector, OnnxGraph graph, OnnxTensor z) {
     return of(bijector).emitInverse(graph, z);
+  }
+
+  /**
+   * Emits {@code bijector}'s sampling direction with its log-det given a context (null: none), else
+   * fails naming it.
+   */
+  static OnnxTransformed sampleForward(
+      Object bijector, OnnxGraph graph, OnnxTensor z, OnnxTensor context) {
+    return of(bijector).emitSampleForward(graph, z, context);
   }
 
   private static OnnxBijector of(Object bijector) {

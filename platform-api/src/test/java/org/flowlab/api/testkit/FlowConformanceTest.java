@@ -94,11 +94,13 @@ import org.junit.jupiter.api.TestFactory;
  * context required} (the flow refuses a missing context, an unconditional flow of the family
  * refuses a given one). A family without {@link Direction#DENSITY} (an amortised posterior) gets
  * the sampling log-det, the context checks on the log q of the same latents' samples and on {@code
- * sampleWithLogProb}, and skips the others with the reason.
+ * sampleWithLogProb}, and {@code sampler export parity} with the context input, and skips the
+ * others with the reason.
  *
- * <p>A family without {@link Direction#DENSITY} gets the sampling checks, seed determinism and the
- * checkpoint round trip (on log q of seeded samples); its density checks are reported as skipped
- * with the reason.
+ * <p>A family without {@link Direction#DENSITY} gets the sampling checks, seed determinism, the
+ * checkpoint round trip (on log q of seeded samples) and {@code sampler export parity} (its {@link
+ * Flow#toOnnxSampler} model in ONNX Runtime against the JVM's samples and log q); its density
+ * checks are reported as skipped with the reason.
  *
  * <p>Flows are built with {@code ParameterScope.root(manager, seed)}, initialised on a standard
  * normal batch ({@link Flow#initialize}, for data-dependent layers) and perturbed with {@link
@@ -245,10 +247,12 @@ public abstract class FlowConformanceTest<C> {
             tests.add(test(label, "estimator unbiased", () -> unbiased(config, shape)));
           }
         }
-        densityChecks.add("export parity");
         if (density) {
           tests.add(test(label, "export parity", () -> exportParity(config, shape)));
         } else {
+          tests.add(
+              test(
+                  label, "sampler export parity", () -> samplerExportParity(config, shape, false)));
           for (String check : densityChecks) {
             tests.add(skipped(check, SAMPLING_ONLY));
           }
@@ -278,7 +282,8 @@ public abstract class FlowConformanceTest<C> {
         if (density) {
           tests.add(test(label, "export parity", () -> conditionalExportParity(config, shape)));
         } else {
-          tests.add(skipped("export parity", SAMPLER_EXPORT_MISSING));
+          tests.add(
+              test(label, "sampler export parity", () -> samplerExportParity(config, shape, true)));
         }
         nodes.add(DynamicContainer.dynamicContainer(label, tests.stream()));
       }
@@ -482,9 +487,43 @@ public abstract class FlowConformanceTest<C> {
     }
   }
 
-  /** Why a sampling-only family's export parity skips. */
-  private static final String SAMPLER_EXPORT_MISSING =
-      "the family offers the sampling direction only, and its sampler export is not built yet";
+  /**
+   * A sampling-only family's export ({@link Flow#toOnnxSampler}), run in ONNX Runtime on seeded
+   * latents (with a context per latent when {@code conditional}): its samples and their log q equal
+   * the JVM's {@code decodeWithLogDet} and {@code log q₀(z) − log|det ∂x/∂z|} within {@link
+   * ExportTolerance}.
+   */
+  private void samplerExportParity(C config, Shape shape, boolean conditional) {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      Flow flow =
+          conditional
+              ? buildConditional(manager, config, shape)
+              : buildPerturbed(manager, config, shape);
+      OnnxModels models = flow.toOnnxSampler();
+      assertTrue(models.logProb() == null, "a sampling-only flow has no log_prob model");
+      NDArray z =
+          flow.base()
+              .sample(manager, flow.latentShape(), EXPORT_POINTS, 1.0, Seeds.stream(SEED, "ez"));
+      NDArray c = conditional ? context(manager, EXPORT_POINTS, "export") : null;
+      Transformed t = flow.decodeWithLogDet(z, c);
+      float[] jvmX = t.value().toFloatArray();
+      float[] jvmLogQ = flow.base().logProb(z).sub(t.logDet()).toFloatArray();
+      Map<String, Input> inputs = new java.util.HashMap<>();
+      inputs.put(OnnxModels.Z, new Input(z.toFloatArray(), z.getShape().getShape()));
+      if (c != null) {
+        inputs.put(OnnxModels.CONTEXT, new Input(c.toFloatArray(), c.getShape().getShape()));
+      }
+      try (OnnxSession sampler = cpu(models.sampler())) {
+        List<float[]> ort = sampler.run(inputs, List.of(OnnxModels.X, OnnxModels.LOG_Q));
+        double dx = FlowChecks.maxAbsDiff(ort.get(0), jvmX);
+        double xTolerance = ExportTolerance.sample(jvmX);
+        assertTrue(dx <= xTolerance, "max |x(ORT) − x(JVM)| = " + dx + " > " + xTolerance);
+        double dq = FlowChecks.maxAbsDiff(ort.get(1), jvmLogQ);
+        double qTolerance = ExportTolerance.logProb(jvmLogQ);
+        assertTrue(dq <= qTolerance, "max |log q(ORT) − log q(JVM)| = " + dq + " > " + qTolerance);
+      }
+    }
+  }
 
   /** Why the density-direction checks skip for a sampling-only family. */
   private static final String SAMPLING_ONLY =
