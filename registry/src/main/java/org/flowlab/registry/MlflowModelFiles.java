@@ -94,16 +94,7 @@ public final class MlflowModelFiles {
             + " {\"name\": \"temperature\", \"default\": 1.0, \"shape\": null, \"type\":"
             + " \"double\"}, {\"name\": \"seed\", \"default\": 0, \"shape\": null, \"type\":"
             + " \"long\"}]";
-    List<String> lines = new ArrayList<>();
-    lines.add("flavors:");
-    lines.add("  onnx:");
-    lines.add("    code: null");
-    lines.add("    data: " + ModelStore.LOG_PROB_FILE);
-    lines.add("    onnx_session_options: null");
-    lines.add("    onnx_version: " + ONNX_VERSION);
-    lines.add("    providers:");
-    lines.add("    - CUDAExecutionProvider");
-    lines.add("    - CPUExecutionProvider");
+    List<String> lines = onnxFlavour(ModelStore.LOG_PROB_FILE);
     lines.add("  python_function:");
     lines.add("    code: " + CODE_DIR);
     lines.add("    data: .");
@@ -152,16 +143,7 @@ public final class MlflowModelFiles {
             + event
             + "]}}, {\"name\": \"log_q\", \"type\": \"tensor\", \"tensor-spec\": {\"dtype\":"
             + " \"float32\", \"shape\": [-1]}}]";
-    List<String> lines = new ArrayList<>();
-    lines.add("flavors:");
-    lines.add("  onnx:");
-    lines.add("    code: null");
-    lines.add("    data: " + ModelStore.SAMPLER_FILE);
-    lines.add("    onnx_session_options: null");
-    lines.add("    onnx_version: " + ONNX_VERSION);
-    lines.add("    providers:");
-    lines.add("    - CUDAExecutionProvider");
-    lines.add("    - CPUExecutionProvider");
+    List<String> lines = onnxFlavour(ModelStore.SAMPLER_FILE);
     lines.add("metadata:");
     lines.add("  flowlab.family: " + yamlString(card.family()));
     lines.add("  flowlab.source_run: " + yamlString(card.sourceRun()));
@@ -172,6 +154,21 @@ public final class MlflowModelFiles {
     lines.add("  outputs: " + yamlString(outputs));
     lines.add("utc_time_created: " + yamlString(Instant.now().toString()));
     return String.join("\n", lines) + "\n";
+  }
+
+  /** The first lines of an {@code MLmodel}: its {@code onnx} flavour, of the model {@code file}. */
+  private static List<String> onnxFlavour(String file) {
+    List<String> lines = new ArrayList<>();
+    lines.add("flavors:");
+    lines.add("  onnx:");
+    lines.add("    code: null");
+    lines.add("    data: " + file);
+    lines.add("    onnx_session_options: null");
+    lines.add("    onnx_version: " + ONNX_VERSION);
+    lines.add("    providers:");
+    lines.add("    - CUDAExecutionProvider");
+    lines.add("    - CPUExecutionProvider");
+    return lines;
   }
 
   /** Two rows of 0.5 (inside every dataset's range, [0, 1) for images) in the event shape. */

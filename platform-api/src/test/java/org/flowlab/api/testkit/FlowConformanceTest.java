@@ -845,6 +845,25 @@ public abstract class FlowConformanceTest<C> {
     }
   }
 
+  /** A sampling-only flow's sampler model and seeded standard latents (no data, no JVM answers). */
+  private Export samplerExport(C config, Shape shape) {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      Flow flow = buildPerturbed(manager, config, shape);
+      NDArray z =
+          flow.base()
+              .sample(manager, flow.latentShape(), EXPORT_POINTS, 1.0, Seeds.stream(SEED, "ez"));
+      return new Export(
+          flow.toOnnxSampler(), null, null, null, z.toFloatArray(), z.getShape().getShape(), null);
+    }
+  }
+
+  /** The sampler's samples and their log q for the export's latents. */
+  private static List<float[]> runSampler(OnnxSession model, Export e) {
+    return model.run(
+        Map.of(OnnxModels.Z, new Input(e.z(), e.zShape())),
+        List.of(OnnxModels.X, OnnxModels.LOG_Q));
+  }
+
   private static float[] runLogProb(OnnxSession model, Export e) {
     return model.run(Map.of(OnnxModels.X, new Input(e.x(), e.xShape())), OnnxModels.LOG_PROB);
   }
@@ -881,32 +900,39 @@ public abstract class FlowConformanceTest<C> {
 
   /**
    * Every config × shape exported, checked by {@code onnx.checker} and run in Python's {@code
-   * onnxruntime}: the numbers must equal Java ONNX Runtime's within float32 rounding.
+   * onnxruntime}: the numbers must equal Java ONNX Runtime's within float32 rounding. A
+   * sampling-only family's sampler (samples and log q) is checked the same way.
    */
   @Test
   void exportedModelsPassTheOnnxCheckerAndPythonOnnxRuntime() throws Exception {
-    Assumptions.assumeTrue(family().directions().contains(Direction.DENSITY), SAMPLING_ONLY);
+    boolean density = family().directions().contains(Direction.DENSITY);
     Path dir = Files.createTempDirectory("flowlab-onnx-check");
     try {
       List<Export> exports = new ArrayList<>();
       StringBuilder manifest = new StringBuilder();
       for (Named<C> named : configs()) {
         for (Shape shape : shapes()) {
-          Export e = export(named.getPayload(), shape);
           String c = "c" + exports.size();
+          Export e;
+          if (density) {
+            e = export(named.getPayload(), shape);
+            Files.write(dir.resolve(c + "_log_prob.onnx"), e.models().logProb());
+            Files.write(dir.resolve(c + "_sample.onnx"), e.models().sample());
+            writeFloats(dir.resolve(c + "_x.f32"), e.x());
+          } else {
+            e = samplerExport(named.getPayload(), shape);
+            Files.write(dir.resolve(c + "_sampler.onnx"), e.models().sampler());
+          }
           exports.add(e);
-          Files.write(dir.resolve(c + "_log_prob.onnx"), e.models().logProb());
-          Files.write(dir.resolve(c + "_sample.onnx"), e.models().sample());
-          writeFloats(dir.resolve(c + "_x.f32"), e.x());
           writeFloats(dir.resolve(c + "_z.f32"), e.z());
           manifest.append(
               String.format(
                   Locale.ROOT,
                   "%s %s | %s | %s%n",
                   c,
-                  joined(e.xShape()),
+                  density ? joined(e.xShape()) : "-",
                   joined(e.zShape()),
-                  EXPORT_TEMPERATURE));
+                  density ? EXPORT_TEMPERATURE : "sampler"));
         }
       }
       Files.writeString(dir.resolve("manifest.txt"), manifest);
@@ -932,6 +958,14 @@ public abstract class FlowConformanceTest<C> {
       assertEquals(0, code, "python onnx check failed:\n" + output);
       for (int i = 0; i < exports.size(); i++) {
         Export e = exports.get(i);
+        if (!density) {
+          try (OnnxSession sampler = cpu(e.models().sampler())) {
+            List<float[]> java = runSampler(sampler, e);
+            assertAgree(java.get(0), readFloats(dir.resolve("c" + i + "_sampler_x.py.f32")));
+            assertAgree(java.get(1), readFloats(dir.resolve("c" + i + "_sampler_log_q.py.f32")));
+          }
+          continue;
+        }
         try (OnnxSession logProb = cpu(e.models().logProb());
             OnnxSession sample = cpu(e.models().sample())) {
           assertAgree(

@@ -129,13 +129,7 @@ public final class RunExporter {
       float[] jvmLogProb = flow.logProb(xArray, cArray, LogDetMode.EXPORTED).value().toFloatArray();
 
       Parity.Report parity;
-      try (RegisteredFlow ort =
-          new RegisteredFlow(
-              models,
-              event.getShape(),
-              flow.latentShape().getShape(),
-              provider,
-              flow.contextDim())) {
+      try (RegisteredFlow ort = onnxRuntime(models, flow, provider)) {
         float[] z = ort.draws(PARITY_LATENTS, PARITY_SEED);
         NDArray latent =
             Scalars.mul(
@@ -222,13 +216,7 @@ public final class RunExporter {
               + ModelStore.SAMPLER_FILE
               + " maps z to x and log q(x)");
       Parity.Report parity;
-      try (RegisteredFlow ort =
-          new RegisteredFlow(
-              models,
-              event.getShape(),
-              flow.latentShape().getShape(),
-              provider,
-              flow.contextDim())) {
+      try (RegisteredFlow ort = onnxRuntime(models, flow, provider)) {
         float[] z = ort.draws(PARITY_LATENTS, PARITY_SEED);
         NDArray latent = manager.create(z, new Shape(PARITY_LATENTS).addAll(flow.latentShape()));
         Transformed jvm = flow.decodeWithLogDet(latent);
@@ -264,6 +252,17 @@ public final class RunExporter {
               ModelCard.samplerGraphs(family));
       return store.publish(modelName, models, card);
     }
+  }
+
+  /** The exported models of {@code flow}, served by ONNX Runtime for the parity check. */
+  private static RegisteredFlow onnxRuntime(
+      OnnxModels models, Flow flow, OnnxSession.Provider provider) {
+    return new RegisteredFlow(
+        models,
+        flow.eventShape().getShape(),
+        flow.latentShape().getShape(),
+        provider,
+        flow.contextDim());
   }
 
   /**
