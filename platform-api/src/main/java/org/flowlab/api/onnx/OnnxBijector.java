@@ -48,17 +48,19 @@ public interface OnnxBijector {
 
   /**
    * Emits the sampling direction, latent → data, with its per-sample {@code log|det ∂x/∂z|} given a
-   * context (null: none), what a sampler export records. The default emits {@link
-   * #emitInverse(OnnxGraph, OnnxTensor, OnnxTensor)}, then the negated log-det of {@link
-   * #emitForward(OnnxGraph, OnnxTensor, OnnxTensor)} at the result, as {@code
-   * Bijector.sampleForward} does: correct for every bijector that has both; a bijector with the
-   * sampling direction only overrides it.
+   * context (null: none): what the sampler export of a flow with the sampling direction only
+   * records ({@code Flow.toOnnxSampler}). Such a bijector (planar, radial, Sylvester) overrides it;
+   * the default refuses, as a flow with the density direction exports {@code log_prob} and {@code
+   * sample} instead.
    *
    * @return x with its per-sample shape and the name of {@code log|det ∂x/∂z|}, shape {@code (N)}
+   * @throws OnnxExportException by default
    */
   default OnnxTransformed emitSampleForward(OnnxGraph graph, OnnxTensor z, OnnxTensor context) {
-    OnnxTensor x = emitInverse(graph, z, context);
-    return new OnnxTransformed(x, graph.neg(emitForward(graph, x, context).logDet()));
+    throw new OnnxExportException(
+        getClass().getSimpleName()
+            + " has no sampler emission (a flow with the density direction exports log_prob and"
+            + " sample)");
   }
 
   private void refuseUnless(boolean ok) {
