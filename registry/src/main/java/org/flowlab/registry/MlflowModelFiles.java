@@ -78,8 +78,7 @@ public final class MlflowModelFiles {
     if (card.has(ModelCard.SAMPLER)) {
       return samplerMlmodel(card);
     }
-    String shape =
-        Arrays.stream(card.eventShape()).mapToObj(Long::toString).collect(Collectors.joining(", "));
+    String shape = dims(card.eventShape());
     String inputs =
         "[{\"name\": \"x\", \"type\": \"tensor\", \"tensor-spec\": {\"dtype\": \"float32\","
             + " \"shape\": [-1, "
@@ -126,12 +125,8 @@ public final class MlflowModelFiles {
    * x, log_q.
    */
   private static String samplerMlmodel(ModelCard card) {
-    String latent =
-        Arrays.stream(card.latentShape())
-            .mapToObj(Long::toString)
-            .collect(Collectors.joining(", "));
-    String event =
-        Arrays.stream(card.eventShape()).mapToObj(Long::toString).collect(Collectors.joining(", "));
+    String latent = dims(card.latentShape());
+    String event = dims(card.eventShape());
     String inputs =
         "[{\"name\": \"z\", \"type\": \"tensor\", \"tensor-spec\": {\"dtype\": \"float32\","
             + " \"shape\": [-1, "
@@ -154,6 +149,11 @@ public final class MlflowModelFiles {
     lines.add("  outputs: " + yamlString(outputs));
     lines.add("utc_time_created: " + yamlString(Instant.now().toString()));
     return String.join("\n", lines) + "\n";
+  }
+
+  /** A shape's lengths as a JSON list's items, e.g. {@code 1, 28, 28}. */
+  private static String dims(long[] shape) {
+    return Arrays.stream(shape).mapToObj(Long::toString).collect(Collectors.joining(", "));
   }
 
   /** The first lines of an {@code MLmodel}: its {@code onnx} flavour, of the model {@code file}. */

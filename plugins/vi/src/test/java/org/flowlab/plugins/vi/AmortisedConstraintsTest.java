@@ -1,6 +1,7 @@
 package org.flowlab.plugins.vi;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
@@ -39,6 +40,32 @@ class AmortisedConstraintsTest {
       c[i] = i % 2 == 0 ? 1 : -1;
     }
     return m.create(c, new Shape(n, 1));
+  }
+
+  @Test
+  void planarKeepsWTransposeUHatAboveMinusOnePerSample() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      // w = (1, 0), b = 0 and u = (−3c, 0): wᵀu = −3 at c = 1 and +3 at c = −1.
+      Map<String, float[]> values =
+          Map.of("layer.0.w", new float[] {1, 0}, "layer.0.context.u", new float[] {-3, 0});
+      NDArray c = alternating(m, SamplingChecks.ORIENTATION_POINTS);
+      Flow unconstrained = oneLayer(m, new PlanarFamily(), new PlanarConfig(1, false), values);
+      AssertionError e =
+          assertThrows(
+              AssertionError.class,
+              () -> SamplingChecks.assertOrientationKept(unconstrained, c, 1));
+      assertTrue(e.getMessage().contains("folds space"), e.getMessage());
+      Flow constrained = oneLayer(m, new PlanarFamily(), new PlanarConfig(1, true), values);
+      SamplingChecks.assertOrientationKept(constrained, c, 1);
+      // At z = 0 (h' = 1) the log-det is log(1 + wᵀû) = log(softplus(wᵀu)) for each sample's u.
+      float[] logDet =
+          constrained
+              .decodeWithLogDet(m.zeros(new Shape(2, 2)), alternating(m, 2))
+              .logDet()
+              .toFloatArray();
+      assertEquals(Math.log(Math.log1p(Math.exp(-3))), logDet[0], 1e-5, "c = 1: wᵀu = −3");
+      assertEquals(Math.log(Math.log1p(Math.exp(3))), logDet[1], 1e-5, "c = −1: wᵀu = 3");
+    }
   }
 
   @Test
