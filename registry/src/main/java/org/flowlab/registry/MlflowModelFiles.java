@@ -18,7 +18,8 @@ import java.util.stream.Collectors;
  * code/flowlab_flow.py}, shipped in the folder) returns log p for {@code predict(x)} and samples
  * for {@code params={"mode": "sample", "n", "temperature", "seed"}}; a signature ({@code x}:
  * float32 {@code (-1, event…)} → {@code log_prob}: float32 {@code (-1)}), an input example, and the
- * environment ({@code requirements.txt}, {@code python_env.yaml}, {@code conda.yaml}).
+ * environment ({@code requirements.txt}, {@code python_env.yaml}, {@code conda.yaml}). A
+ * sampling-only flow's folder has the {@code onnx} flavour of {@code sampler.onnx} only.
  */
 public final class MlflowModelFiles {
   /** MLflow's model descriptor. */
@@ -74,8 +75,10 @@ public final class MlflowModelFiles {
   }
 
   private static String mlmodel(ModelCard card) {
-    String shape =
-        Arrays.stream(card.eventShape()).mapToObj(Long::toString).collect(Collectors.joining(", "));
+    if (card.has(ModelCard.SAMPLER)) {
+      return samplerMlmodel(card);
+    }
+    String shape = dims(card.eventShape());
     String inputs =
         "[{\"name\": \"x\", \"type\": \"tensor\", \"tensor-spec\": {\"dtype\": \"float32\","
             + " \"shape\": [-1, "
@@ -90,16 +93,7 @@ public final class MlflowModelFiles {
             + " {\"name\": \"temperature\", \"default\": 1.0, \"shape\": null, \"type\":"
             + " \"double\"}, {\"name\": \"seed\", \"default\": 0, \"shape\": null, \"type\":"
             + " \"long\"}]";
-    List<String> lines = new ArrayList<>();
-    lines.add("flavors:");
-    lines.add("  onnx:");
-    lines.add("    code: null");
-    lines.add("    data: " + ModelStore.LOG_PROB_FILE);
-    lines.add("    onnx_session_options: null");
-    lines.add("    onnx_version: " + ONNX_VERSION);
-    lines.add("    providers:");
-    lines.add("    - CUDAExecutionProvider");
-    lines.add("    - CPUExecutionProvider");
+    List<String> lines = onnxFlavour(ModelStore.LOG_PROB_FILE);
     lines.add("  python_function:");
     lines.add("    code: " + CODE_DIR);
     lines.add("    data: .");
@@ -123,6 +117,58 @@ public final class MlflowModelFiles {
     lines.add("  params: " + yamlString(params));
     lines.add("utc_time_created: " + yamlString(Instant.now().toString()));
     return String.join("\n", lines) + "\n";
+  }
+
+  /**
+   * The {@code MLmodel} of a sampling-only flow: the {@code onnx} flavour of {@code sampler.onnx}
+   * alone (the pyfunc loader serves {@code log_prob}, which such a flow has not), its signature z →
+   * x, log_q.
+   */
+  private static String samplerMlmodel(ModelCard card) {
+    String latent = dims(card.latentShape());
+    String event = dims(card.eventShape());
+    String inputs =
+        "[{\"name\": \"z\", \"type\": \"tensor\", \"tensor-spec\": {\"dtype\": \"float32\","
+            + " \"shape\": [-1, "
+            + latent
+            + "]}}]";
+    String outputs =
+        "[{\"name\": \"x\", \"type\": \"tensor\", \"tensor-spec\": {\"dtype\": \"float32\","
+            + " \"shape\": [-1, "
+            + event
+            + "]}}, {\"name\": \"log_q\", \"type\": \"tensor\", \"tensor-spec\": {\"dtype\":"
+            + " \"float32\", \"shape\": [-1]}}]";
+    List<String> lines = onnxFlavour(ModelStore.SAMPLER_FILE);
+    lines.add("metadata:");
+    lines.add("  flowlab.family: " + yamlString(card.family()));
+    lines.add("  flowlab.source_run: " + yamlString(card.sourceRun()));
+    lines.add("  flowlab.graph: sampler (no log_prob model: the family offers sampling only)");
+    lines.add("model_uuid: " + UUID.randomUUID().toString().replace("-", ""));
+    lines.add("signature:");
+    lines.add("  inputs: " + yamlString(inputs));
+    lines.add("  outputs: " + yamlString(outputs));
+    lines.add("utc_time_created: " + yamlString(Instant.now().toString()));
+    return String.join("\n", lines) + "\n";
+  }
+
+  /** A shape's lengths as a JSON list's items, e.g. {@code 1, 28, 28}. */
+  private static String dims(long[] shape) {
+    return Arrays.stream(shape).mapToObj(Long::toString).collect(Collectors.joining(", "));
+  }
+
+  /** The first lines of an {@code MLmodel}: its {@code onnx} flavour, of the model {@code file}. */
+  private static List<String> onnxFlavour(String file) {
+    List<String> lines = new ArrayList<>();
+    lines.add("flavors:");
+    lines.add("  onnx:");
+    lines.add("    code: null");
+    lines.add("    data: " + file);
+    lines.add("    onnx_session_options: null");
+    lines.add("    onnx_version: " + ONNX_VERSION);
+    lines.add("    providers:");
+    lines.add("    - CUDAExecutionProvider");
+    lines.add("    - CPUExecutionProvider");
+    return lines;
   }
 
   /** Two rows of 0.5 (inside every dataset's range, [0, 1) for images) in the event shape. */

@@ -25,6 +25,9 @@ import java.util.Map;
  * @param createdAt ISO-8601 UTC instant of the export
  * @param contextDim features of the context both models take as their {@code context} input (a
  *     conditional flow); 0 for an unconditional one (and for cards written before the key existed)
+ * @param graphs the ONNX graphs stored with the card, by name ({@code log_prob}, {@code sample},
+ *     {@code sampler}), each with a line saying what it computes; a card written before the key
+ *     existed has {@link #DENSITY_GRAPHS}
  */
 public record ModelCard(
     String name,
@@ -40,7 +43,94 @@ public record ModelCard(
     int opset,
     Parity.Report parity,
     String createdAt,
-    int contextDim) {
+    int contextDim,
+    Map<String, String> graphs) {
+
+  /** The {@code log_prob} graph: x → log p(x). */
+  public static final String LOG_PROB = "log_prob";
+
+  /** The {@code sample} graph: z, temperature → x. */
+  public static final String SAMPLE = "sample";
+
+  /** The {@code sampler} graph of a sampling-only flow: z → x, log q(x). */
+  public static final String SAMPLER = "sampler";
+
+  /** The graphs of a flow with the density direction. */
+  public static final Map<String, String> DENSITY_GRAPHS =
+      ordered(
+          LOG_PROB,
+          "x (N, event...) [, context (N, k)] -> log_prob (N): log p(x) in data space",
+          SAMPLE,
+          "z (N, latent...), temperature [, context (N, k)] -> x (N, event...): samples");
+
+  /**
+   * The graphs of a flow with the sampling direction only: the sampler, and why there is no density
+   * model.
+   */
+  public static Map<String, String> samplerGraphs(String family) {
+    return ordered(
+        SAMPLER,
+        "z (N, latent...) [, context (N, k)] -> x (N, event...), log_q (N): samples and their"
+            + " log-density under the flow; no log_prob graph: family '"
+            + family
+            + "' offers the sampling direction only (no density of given data)");
+  }
+
+  /** A card from before the {@code graphs} key: a flow with the density direction. */
+  public ModelCard(
+      String name,
+      int version,
+      String family,
+      String config,
+      long[] eventShape,
+      long[] latentShape,
+      String noise,
+      List<String> preprocessing,
+      Map<String, Double> metrics,
+      String sourceRun,
+      int opset,
+      Parity.Report parity,
+      String createdAt,
+      int contextDim) {
+    this(
+        name,
+        version,
+        family,
+        config,
+        eventShape,
+        latentShape,
+        noise,
+        preprocessing,
+        metrics,
+        sourceRun,
+        opset,
+        parity,
+        createdAt,
+        contextDim,
+        DENSITY_GRAPHS);
+  }
+
+  /** The graphs stored with the card ({@link #DENSITY_GRAPHS} for a card without the key). */
+  @Override
+  public Map<String, String> graphs() {
+    return graphs == null ? DENSITY_GRAPHS : graphs;
+  }
+
+  /**
+   * Whether the graph {@code name} ({@link #LOG_PROB}, {@link #SAMPLE}, {@link #SAMPLER}) is
+   * stored.
+   */
+  public boolean has(String graph) {
+    return graphs().containsKey(graph);
+  }
+
+  private static Map<String, String> ordered(String... keysAndValues) {
+    Map<String, String> map = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < keysAndValues.length; i += 2) {
+      map.put(keysAndValues[i], keysAndValues[i + 1]);
+    }
+    return java.util.Collections.unmodifiableMap(map);
+  }
 
   /** The card of an unconditional flow. */
   public ModelCard(
@@ -71,12 +161,14 @@ public record ModelCard(
         opset,
         parity,
         createdAt,
-        0);
+        0,
+        DENSITY_GRAPHS);
   }
 
   private static final Gson GSON =
       new GsonBuilder()
           .setFieldNamingPolicy(FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES)
+          .disableHtmlEscaping() // a card is read by people and JSON parsers, not browsers
           .serializeSpecialFloatingPointValues()
           .setPrettyPrinting()
           .create();
@@ -97,7 +189,8 @@ public record ModelCard(
         opset,
         parity,
         createdAt,
-        contextDim);
+        contextDim,
+        graphs);
   }
 
   /** Elements in one data point. */

@@ -15,7 +15,8 @@ import org.flowlab.api.onnx.OnnxModels;
 
 /**
  * A versioned model store laid out as {@code root/<name>/<version>/}, versions numbered from 1,
- * each holding {@value #LOG_PROB_FILE}, {@value #SAMPLE_FILE} and {@value #CARD_FILE}. A version
+ * each holding {@value #LOG_PROB_FILE}, {@value #SAMPLE_FILE} and {@value #CARD_FILE} (a
+ * sampling-only flow: {@value #SAMPLER_FILE} and the card, whose {@code graphs} say so). A version
  * appears whole or not at all: it is written into a hidden temporary folder beside its final place
  * and then moved there in one atomic rename.
  */
@@ -25,6 +26,9 @@ public final class ModelStore {
 
   /** The {@code sample} model (z, temperature → x). */
   public static final String SAMPLE_FILE = "sample.onnx";
+
+  /** The {@code sampler} model of a sampling-only flow (z → x, log q). */
+  public static final String SAMPLER_FILE = "sampler.onnx";
 
   /** The model card. */
   public static final String CARD_FILE = "model-card.json";
@@ -99,8 +103,12 @@ public final class ModelStore {
     Path tmp = parent.resolve(".publishing-" + java.util.UUID.randomUUID());
     Files.createDirectory(tmp);
     try {
-      Files.write(tmp.resolve(LOG_PROB_FILE), models.logProb());
-      Files.write(tmp.resolve(SAMPLE_FILE), models.sample());
+      if (models.samplingOnly()) {
+        Files.write(tmp.resolve(SAMPLER_FILE), models.sampler());
+      } else {
+        Files.write(tmp.resolve(LOG_PROB_FILE), models.logProb());
+        Files.write(tmp.resolve(SAMPLE_FILE), models.sample());
+      }
       for (int attempt = 0; attempt < 100; attempt++) {
         List<Integer> existing = versions(name);
         int version = existing.isEmpty() ? 1 : existing.get(existing.size() - 1) + 1;
@@ -198,6 +206,11 @@ public final class ModelStore {
     /** The {@code sample} model file. */
     public Path sampleFile() {
       return dir.resolve(SAMPLE_FILE);
+    }
+
+    /** The {@code sampler} model file (a sampling-only flow). */
+    public Path samplerFile() {
+      return dir.resolve(SAMPLER_FILE);
     }
   }
 

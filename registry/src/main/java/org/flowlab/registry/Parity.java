@@ -20,9 +20,10 @@ public final class Parity {
   /**
    * The figures of one check.
    *
-   * @param logProbMaxAbsError max |log p_ORT − log p_JVM| over the held-out points
+   * @param logProbMaxAbsError max |log p_ORT − log p_JVM| over the held-out points; for a
+   *     sampling-only flow's sampler, max |log q_ORT − log q_JVM| of the decoded latents
    * @param sampleMaxAbsError max |x_ORT − x_JVM| over the decoded latents
-   * @param points held-out points scored
+   * @param points held-out points scored (a sampler: the latents whose log q was compared)
    * @param latents latents decoded
    * @param temperature the temperature the latents were decoded at
    * @param provider the execution provider ONNX Runtime used
@@ -120,6 +121,43 @@ public final class Parity {
             temperature,
             flow.provider(),
             ExportTolerance.logProb(jvmLogProb),
+            ExportTolerance.sample(jvmSamples));
+    if (!report.passed()) {
+      throw new Failure(report);
+    }
+    return report;
+  }
+
+  /**
+   * Runs a sampling-only flow's {@code sampler} on standard latents at temperature 1 and compares
+   * its samples and their log q with the JVM's.
+   *
+   * @param flow the exported sampler (ONNX Runtime side)
+   * @param standardZ standard latents, row-major
+   * @param context their contexts (row-major, {@code contextDim} each); null for an unconditional
+   *     flow
+   * @param latents how many
+   * @param jvmSamples the JVM model's decoding of {@code standardZ}
+   * @param jvmLogQ the JVM model's log q of those samples
+   * @throws Failure when a tolerance is missed (or a value is not finite)
+   */
+  public static Report checkSampler(
+      RegisteredFlow flow,
+      float[] standardZ,
+      float[] context,
+      int latents,
+      float[] jvmSamples,
+      float[] jvmLogQ) {
+    RegisteredFlow.Draws ort = flow.sampleWithLogQ(standardZ, latents, 1.0, context);
+    Report report =
+        new Report(
+            maxAbs(ort.logQ(), jvmLogQ),
+            maxAbs(ort.x(), jvmSamples),
+            latents,
+            latents,
+            1.0,
+            flow.provider(),
+            ExportTolerance.logProb(jvmLogQ),
             ExportTolerance.sample(jvmSamples));
     if (!report.passed()) {
       throw new Failure(report);

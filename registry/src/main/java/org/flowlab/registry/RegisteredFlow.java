@@ -10,11 +10,13 @@ import org.flowlab.api.onnx.runtime.OnnxSession;
  * An exported flow served by ONNX Runtime: {@link #score} runs {@code log_prob}, {@link #sample}
  * runs {@code sample}. Each model's session opens on first use. Needs only the ONNX files and the
  * card — no training code. A conditional flow ({@link #contextDim()} &gt; 0) takes a context row
- * per point or sample.
+ * per point or sample. A sampling-only flow has its {@code sampler} instead (see {@link
+ * OnnxModels}): {@link #decode} and {@link #sampleWithLogQ} run it, {@link #score} refuses.
  */
 public final class RegisteredFlow implements AutoCloseable {
   private final byte[] logProbModel;
   private final byte[] sampleModel;
+  private final byte[] samplerModel;
   private final long[] eventShape;
   private final long[] latentShape;
   private final String noise;
@@ -23,6 +25,7 @@ public final class RegisteredFlow implements AutoCloseable {
   private int intraOpThreads;
   private OnnxSession logProb;
   private OnnxSession sample;
+  private OnnxSession sampler;
 
   /**
    * @param models the two serialised models and their noise
@@ -45,6 +48,7 @@ public final class RegisteredFlow implements AutoCloseable {
     this.contextDim = contextDim;
     this.logProbModel = models.logProb();
     this.sampleModel = models.sample();
+    this.samplerModel = models.sampler();
     this.noise = models.noise();
     this.eventShape = eventShape.clone();
     this.latentShape = latentShape.clone();
@@ -55,19 +59,34 @@ public final class RegisteredFlow implements AutoCloseable {
   public static RegisteredFlow open(ModelStore.Registered model, OnnxSession.Provider wanted)
       throws IOException {
     ModelCard card = model.card();
-    for (java.nio.file.Path file : java.util.List.of(model.logProbFile(), model.sampleFile())) {
-      if (!java.nio.file.Files.isRegularFile(file)) {
-        throw new IOException(file + ": missing (the registered version is incomplete)");
-      }
-    }
     OnnxModels models =
         new OnnxModels(
-            java.nio.file.Files.readAllBytes(model.logProbFile()),
-            java.nio.file.Files.readAllBytes(model.sampleFile()),
+            read(card, ModelCard.LOG_PROB, model.logProbFile()),
+            read(card, ModelCard.SAMPLE, model.sampleFile()),
+            read(card, ModelCard.SAMPLER, model.samplerFile()),
             card.noise(),
             card.opset());
     return new RegisteredFlow(
         models, card.eventShape(), card.latentShape(), wanted, card.contextDim());
+  }
+
+  /** The bytes of {@code graph}'s file when the card lists the graph; null when it does not. */
+  private static byte[] read(ModelCard card, String graph, java.nio.file.Path file)
+      throws IOException {
+    if (!card.has(graph)) {
+      return null;
+    }
+    if (!java.nio.file.Files.isRegularFile(file)) {
+      throw new IOException(file + ": missing (the registered version is incomplete)");
+    }
+    return java.nio.file.Files.readAllBytes(file);
+  }
+
+  /**
+   * Whether the flow has a {@code log_prob} model ({@link #score}); a sampling-only one has not.
+   */
+  public boolean scores() {
+    return logProbModel != null;
   }
 
   /**
@@ -92,6 +111,11 @@ public final class RegisteredFlow implements AutoCloseable {
    * row-major); {@code context} null for an unconditional flow.
    */
   public float[] score(float[] x, int n, float[] context) {
+    if (!scores()) {
+      throw new UnsupportedOperationException(
+          "no log_prob model: the flow offers the sampling direction only (no density of given"
+              + " data); its sampler gives samples with their log q");
+    }
     requireSize(x, n, eventShape, "data");
     if (logProb == null) {
       logProb = OnnxSession.open(logProbModel, wanted, intraOpThreads);
@@ -112,6 +136,9 @@ public final class RegisteredFlow implements AutoCloseable {
    * contextDim}); {@code context} null for an unconditional flow.
    */
   public float[] decode(float[] standardZ, int n, double temperature, float[] context) {
+    if (samplerModel != null) {
+      return sampleWithLogQ(standardZ, n, temperature, context).x();
+    }
     requireSize(standardZ, n, latentShape, "latent");
     if (sample == null) {
       sample = OnnxSession.open(sampleModel, wanted, intraOpThreads);
@@ -123,6 +150,44 @@ public final class RegisteredFlow implements AutoCloseable {
         new OnnxSession.Input(new float[] {(float) temperature}, new long[0]));
     putContext(inputs, context, n);
     return sample.run(inputs, OnnxModels.X);
+  }
+
+  /**
+   * Samples and their log-density under the flow.
+   *
+   * @param x the samples, row-major, event shape
+   * @param logQ per-sample log q(x)
+   */
+  public record Draws(float[] x, float[] logQ) {}
+
+  /**
+   * Decodes {@code n} standard latents at {@code temperature} given their contexts (null for an
+   * unconditional flow) and gives each sample's log-density under the flow: a sampling-only flow's
+   * {@code sampler} computes both in one pass (from the latents scaled by the temperature); a flow
+   * with the density direction decodes, then scores the samples with {@code log_prob}.
+   */
+  public Draws sampleWithLogQ(float[] standardZ, int n, double temperature, float[] context) {
+    if (samplerModel == null) {
+      float[] x = decode(standardZ, n, temperature, context);
+      return new Draws(x, score(x, n, context));
+    }
+    requireSize(standardZ, n, latentShape, "latent");
+    if (sampler == null) {
+      sampler = OnnxSession.open(samplerModel, wanted, intraOpThreads);
+    }
+    float[] z = standardZ;
+    if (temperature != 1) {
+      z = new float[standardZ.length];
+      for (int i = 0; i < z.length; i++) {
+        z[i] = (float) (standardZ[i] * temperature);
+      }
+    }
+    Map<String, OnnxSession.Input> inputs = new HashMap<>();
+    inputs.put(OnnxModels.Z, new OnnxSession.Input(z, batched(n, latentShape)));
+    putContext(inputs, context, n);
+    java.util.List<float[]> out =
+        sampler.run(inputs, java.util.List.of(OnnxModels.X, OnnxModels.LOG_Q));
+    return new Draws(out.get(0), out.get(1));
   }
 
   /** Features of the context each point or sample takes; 0 for an unconditional flow. */
@@ -155,16 +220,20 @@ public final class RegisteredFlow implements AutoCloseable {
     return Noise.draw(noise, Noise.stream(seed), Math.toIntExact(n * size(latentShape)));
   }
 
-  /** The provider of the session opened last (log_prob or sample), e.g. {@code CPU}. */
+  /** The provider of the session opened last (log_prob, sample or sampler), e.g. {@code CPU}. */
   public String provider() {
-    OnnxSession s = sample != null ? sample : logProb;
+    OnnxSession s = opened();
     return s == null ? "none yet" : s.provider();
   }
 
   /** Why that provider. */
   public String providerNote() {
-    OnnxSession s = sample != null ? sample : logProb;
+    OnnxSession s = opened();
     return s == null ? "" : s.providerNote();
+  }
+
+  private OnnxSession opened() {
+    return sampler != null ? sampler : sample != null ? sample : logProb;
   }
 
   /** The shape of one data point. */
@@ -179,6 +248,9 @@ public final class RegisteredFlow implements AutoCloseable {
     }
     if (sample != null) {
       sample.close();
+    }
+    if (sampler != null) {
+      sampler.close();
     }
   }
 

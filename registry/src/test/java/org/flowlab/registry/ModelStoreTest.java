@@ -71,6 +71,46 @@ class ModelStoreTest {
   }
 
   @Test
+  void aSamplerIsStoredAloneAndItsCardSaysSo() throws Exception {
+    ModelStore store = new ModelStore(root);
+    ModelCard density = card();
+    ModelCard sampler =
+        new ModelCard(
+            "ignored",
+            0,
+            "planar",
+            "seed: 1\n",
+            new long[] {2},
+            new long[] {2},
+            "normal",
+            List.of(),
+            Map.of(),
+            "run-2",
+            17,
+            density.parity(),
+            "2026-01-01T00:00:00Z",
+            0,
+            ModelCard.samplerGraphs("planar"));
+    store.publish("vi", OnnxModels.sampler(new byte[] {9, 3}, "normal", 17), sampler);
+    ModelStore.Registered found = store.resolve("vi");
+    assertArrayEquals(new byte[] {9, 3}, Files.readAllBytes(found.samplerFile()));
+    assertTrue(!Files.exists(found.logProbFile()) && !Files.exists(found.sampleFile()));
+    assertEquals(List.of(ModelCard.SAMPLER), List.copyOf(found.card().graphs().keySet()));
+    assertTrue(found.card().graphs().get(ModelCard.SAMPLER).contains("no log_prob graph"));
+    String json = Files.readString(found.dir().resolve(ModelStore.CARD_FILE));
+    assertTrue(json.contains("-> x (N, event...), log_q (N)"), json);
+    assertTrue(
+        Files.readString(found.dir().resolve(MlflowModelFiles.MLMODEL)).contains("sampler.onnx"));
+    // A card from before the graphs key has the density graphs.
+    store.publish("old", models((byte) 1), density);
+    Path file = store.versionDir("old", 1).resolve(ModelStore.CARD_FILE);
+    String withoutGraphs = Files.readString(file).replaceAll(",\\s*\"graphs\": \\{[^}]*\\}", "");
+    assertTrue(!withoutGraphs.contains("graphs"), withoutGraphs);
+    assertEquals(ModelCard.DENSITY_GRAPHS, ModelCard.fromJson(withoutGraphs).graphs());
+    assertTrue(ModelCard.fromJson(withoutGraphs).has(ModelCard.LOG_PROB));
+  }
+
+  @Test
   void resolvesNamesAndVersionsAndSaysWhatIsMissing() throws Exception {
     ModelStore store = new ModelStore(root);
     store.publish("m", models((byte) 1), card());

@@ -41,7 +41,19 @@ public final class MultiScale {
    * @param bijectors the first level's, its factor-out holding the next levels
    * @param latentShape the shape one data point's latent has
    */
-  public record Built(List<Bijector> bijectors, Shape latentShape) {}
+  public record Built(List<Bijector> bijectors, Shape latentShape) {
+    /**
+     * The bijectors followed, where the latent's shape differs from {@code dataShape}, by a {@link
+     * Reshape} that gives the latent the data's shape.
+     */
+    public List<Bijector> reshapedTo(Shape dataShape) {
+      List<Bijector> out = new ArrayList<>(bijectors);
+      if (!latentShape.equals(dataShape)) {
+        out.add(new Reshape(latentShape, dataShape));
+      }
+      return out;
+    }
+  }
 
   /**
    * Builds {@code levels} levels on images of {@code shape}.

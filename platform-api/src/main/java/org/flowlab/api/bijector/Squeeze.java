@@ -80,4 +80,25 @@ public final class Squeeze implements DefinedBijector {
               + "; use fewer scales");
     }
   }
+
+  /**
+   * Checks that a multi-scale flow with {@code levels} levels that each squeeze (Glow, NSF) fits an
+   * image of shape {@code (c, h, w)}: h and w divisible by 2^levels.
+   *
+   * @throws org.flowlab.api.spi.FamilyBuildException under the key {@code levels}, one line naming
+   *     the shape
+   */
+  public static void requireLevels(Shape imageShape, int levels) {
+    long scale = 1L << Math.min(levels, 62);
+    if (levels > 31 || imageShape.get(1) % scale != 0 || imageShape.get(2) % scale != 0) {
+      throw new org.flowlab.api.spi.FamilyBuildException(
+          "levels",
+          levels
+              + " levels need image height and width divisible by "
+              + scale
+              + ", got event shape "
+              + imageShape
+              + " (use fewer levels)");
+    }
+  }
 }

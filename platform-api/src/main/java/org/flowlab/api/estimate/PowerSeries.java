@@ -1,8 +1,10 @@
 package org.flowlab.api.estimate;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
+import java.util.function.UnaryOperator;
+import org.flowlab.api.nn.EagerOps;
+import org.flowlab.api.ops.TensorOps;
 
 /**
  * The power series {@code log det(I + J) = Σ_{k≥1} (−1)^{k+1} tr(J^k)/k}, valid when the spectral
@@ -24,32 +26,44 @@ public final class PowerSeries {
    * @return shape (batch)
    */
   public static NDArray hutchinson(LinearOperator j, NDArray probe, double[] weights) {
-    int[] eventAxes = new int[probe.getShape().dimension() - 1];
-    for (int a = 0; a < eventAxes.length; a++) {
-      eventAxes[a] = a + 1;
-    }
-    NDArray w = probe;
-    NDArray acc = null;
+    return hutchinson(EagerOps.FLOAT32, j::apply, probe, weights);
+  }
+
+  /**
+   * {@link #hutchinson(LinearOperator, NDArray, double[])} written once for every interpretation:
+   * the eager estimate, and the same series recorded into an ONNX graph (there with k probes per
+   * sample on the tangent axis, so the per-sample sum also sums the probes).
+   *
+   * @param ops the interpretation
+   * @param j {@code v ↦ J·v} on probes shaped like {@code probe}
+   * @param probe v, batch first
+   * @param weights w_1 … w_K
+   * @return {@code Σ_k (−1)^{k+1} (w_k/k) · vᵀJ^k v} summed over everything after the batch axis
+   */
+  public static <T> T hutchinson(TensorOps<T> ops, UnaryOperator<T> j, T probe, double[] weights) {
+    T w = probe;
+    T acc = null;
     for (int k = 1; k <= weights.length; k++) {
       w = j.apply(w);
-      double c = (k % 2 == 1 ? 1.0 : -1.0) * weights[k - 1] / k;
-      // A natively owned scalar: NDArray.mul(Number) wraps a Java buffer that DJL frees right after
-      // the op, while autograd keeps it for the backward pass (garbage gradients, seen as NaN).
-      NDArray coefficient = w.getManager().full(new Shape(), (float) c, w.getDataType());
-      NDArray term = w.mul(coefficient);
-      acc = acc == null ? term : acc.add(term);
+      T term = ops.mulScalar(w, (k % 2 == 1 ? 1.0 : -1.0) * weights[k - 1] / k);
+      acc = acc == null ? term : ops.add(acc, term);
     }
     if (acc == null) {
-      return probe.getManager().zeros(new Shape(probe.getShape().get(0)));
+      return ops.zerosPerSample(probe);
     }
-    return acc.mul(probe).sum(eventAxes);
+    return ops.sumAfter(ops.mul(acc, probe), 1);
   }
 
   /** The truncated series with {@code terms} terms and one Hutchinson probe per sample. */
   public static NDArray truncated(LinearOperator j, NDArray probe, int terms) {
+    return truncated(EagerOps.FLOAT32, j::apply, probe, terms);
+  }
+
+  /** The truncated series with {@code terms} terms in any interpretation ({@link #hutchinson}). */
+  public static <T> T truncated(TensorOps<T> ops, UnaryOperator<T> j, T probe, int terms) {
     double[] ones = new double[terms];
     Arrays.fill(ones, 1.0);
-    return hutchinson(j, probe, ones);
+    return hutchinson(ops, j, probe, ones);
   }
 
   /**

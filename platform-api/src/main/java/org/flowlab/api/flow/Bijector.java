@@ -5,9 +5,10 @@ import ai.djl.ndarray.NDArray;
 /**
  * One invertible step of a flow. Direction: {@link #forward} maps data to latent (the normalizing
  * direction), {@link #inverse} maps latent to data, and {@link #sampleForward} maps latent to data
- * with its log-det (the sampling direction). A bijector with no closed-form inverse (planar,
- * radial) overrides {@link #sampleForward} and throws {@link UnsupportedOperationException} from
- * {@link #forward} and {@link #inverse}.
+ * with its log-det (the sampling direction). A bijector given latent → data only, with no
+ * closed-form map back (planar, radial, Sylvester), overrides {@link #sampleForward}, computes
+ * {@link #inverse} as that map, and throws {@link UnsupportedOperationException} from {@link
+ * #forward}.
  *
  * <p>Conditional flows: a bijector whose conditioner reads a context vector {@code c} (shape {@code
  * (batch, contextDim)}) reports {@link #contextDim()} &gt; 0 and overrides the context-taking

@@ -203,6 +203,24 @@ public final class Chain implements Bijector, Instrumented, Regularized, OnnxBij
     return z;
   }
 
+  /**
+   * Emits every member's sampling direction ({@link OnnxBijector#emitSampleForward}), last member
+   * first, their {@code log|det ∂x/∂z|} summed; the context goes to the members that read one.
+   */
+  @Override
+  public OnnxTransformed emitSampleForward(OnnxGraph graph, OnnxTensor z, OnnxTensor context) {
+    String logDet = graph.zerosPerSample(z);
+    for (int i = bijectors.size() - 1; i >= 0; i--) {
+      Bijector bijector = bijectors.get(i);
+      OnnxTransformed step =
+          OnnxBijector.sampleForward(
+              bijector, graph, z, bijector.contextDim() > 0 ? context : null);
+      z = step.value();
+      logDet = graph.add(logDet, step.logDet());
+    }
+    return new OnnxTransformed(z, logDet);
+  }
+
   /** The members, data → latent order. */
   public List<Bijector> bijectors() {
     return bijectors;

@@ -237,6 +237,32 @@ public final class Flow {
     return new OnnxModels(logProb.toBytes(), sample.toBytes(), dist.noise(), OnnxGraph.OPSET);
   }
 
+  /**
+   * Writes the sampling direction as one ONNX model, {@code sampler} (see {@link OnnxModels}): base
+   * draws {@value OnnxModels#Z} (and {@value OnnxModels#CONTEXT} for a conditional flow) → samples
+   * {@value OnnxModels#X} through every bijector's {@link
+   * org.flowlab.api.onnx.OnnxBijector#emitSampleForward}, last bijector first, and {@value
+   * OnnxModels#LOG_Q}, {@code log q₀(z) − log|det ∂x/∂z|}: what {@link #decodeWithLogDet} and
+   * {@link #sampleWithLogProb} compute. The export of a flow with the sampling direction only.
+   *
+   * @throws OnnxExportException naming the first bijector (or the base) that cannot be exported
+   */
+  public OnnxModels toOnnxSampler() {
+    if (!(base instanceof OnnxDistribution dist)) {
+      throw OnnxExportException.notExportable(base, OnnxDistribution.class);
+    }
+    OnnxGraph graph = new OnnxGraph("sampler");
+    OnnxTensor z = graph.input(OnnxModels.Z, latentShape);
+    OnnxTransformed t = chain.emitSampleForward(graph, z, contextInput(graph));
+    OnnxTensor x = t.value();
+    if (!x.eventShape().equals(eventShape)) {
+      x = graph.reshape(x, eventShape);
+    }
+    graph.output(OnnxModels.X, x);
+    graph.output(OnnxModels.LOG_Q, graph.sub(dist.emitLogProb(graph, z), t.logDet()));
+    return OnnxModels.sampler(graph.toBytes(), dist.noise(), OnnxGraph.OPSET);
+  }
+
   /** The {@value OnnxModels#CONTEXT} input of a conditional flow's graph; null otherwise. */
   private OnnxTensor contextInput(OnnxGraph graph) {
     int dim = contextDim();

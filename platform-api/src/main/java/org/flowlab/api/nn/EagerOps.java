@@ -6,6 +6,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import org.flowlab.api.ops.DualOps;
 import org.flowlab.api.ops.TangentLayout;
 import org.flowlab.api.ops.TensorOps;
@@ -45,6 +46,18 @@ public final class EagerOps implements TensorOps<NDArray> {
   @Override
   public NDArray parameter(NDArray value) {
     return value;
+  }
+
+  @Override
+  public NDArray constant(NDArray like, float[] values, Shape shape) {
+    NDArray c = like.getManager().create(values, shape);
+    return c.getDataType() == like.getDataType() ? c : c.toType(like.getDataType(), false);
+  }
+
+  @Override
+  public NDArray folded(
+      NDArray like, Supplier<NDArray> value, Supplier<float[]> current, Shape shape) {
+    return value.get();
   }
 
   @Override
@@ -147,10 +160,21 @@ public final class EagerOps implements TensorOps<NDArray> {
     return autocast.linear(x, weight, bias);
   }
 
+  /**
+   * One convolution of images {@code (N, c, h, w)}; images with a leading tangent axis, {@code (k,
+   * N, c, h, w)} (dual numbers that carry k tangents at once, as a Jacobian's basis does), are
+   * folded into one batch for it and unfolded after, as {@code OnnxOps} does.
+   */
   @Override
   public NDArray conv2d(NDArray x, NDArray weight, NDArray bias, int pad) {
     Shape padding = pad < PADDING.length ? PADDING[pad] : new Shape(pad, pad);
-    return autocast.conv2d(x, weight, bias, STRIDE, padding);
+    Shape shape = x.getShape();
+    if (shape.dimension() != 5) {
+      return autocast.conv2d(x, weight, bias, STRIDE, padding);
+    }
+    NDArray images = x.reshape(new Shape(-1).addAll(shape.slice(2)));
+    NDArray out = autocast.conv2d(images, weight, bias, STRIDE, padding);
+    return out.reshape(new Shape(shape.get(0), shape.get(1)).addAll(out.getShape().slice(1)));
   }
 
   @Override
@@ -176,6 +200,11 @@ public final class EagerOps implements TensorOps<NDArray> {
   @Override
   public NDArray perSample(NDArray like, NDArray value) {
     return value.broadcast(new Shape(like.getShape().get(0)));
+  }
+
+  @Override
+  public NDArray expandBatch(NDArray like, NDArray value) {
+    return value.broadcast(new Shape(like.getShape().get(0)).addAll(value.getShape()));
   }
 
   @Override

@@ -1,6 +1,8 @@
 package org.flowlab.api.ode;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import java.util.List;
 
 /** The right-hand side of an ODE: {@code dy/dt = f(t, y)} for a state made of several tensors. */
 @FunctionalInterface
@@ -13,4 +15,16 @@ public interface Dynamics {
    * @return one derivative per state tensor, each shaped like it
    */
   NDList derivative(double t, NDList state);
+
+  /**
+   * The eager dynamics of a {@link Field} written once over {@link org.flowlab.api.ops.TensorOps}
+   * and run in {@code org.flowlab.api.nn.EagerOps}: what an adaptive solver integrates eagerly from
+   * the same definition a fixed-step solver also traces.
+   */
+  static Dynamics of(Field<NDArray> field) {
+    return (t, state) -> {
+      List<NDArray> derivatives = field.derivative(t, state);
+      return derivatives instanceof NDList list ? list : new NDList(derivatives);
+    };
+  }
 }

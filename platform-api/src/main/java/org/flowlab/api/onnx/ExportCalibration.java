@@ -7,7 +7,9 @@ import java.util.function.Supplier;
 
 /**
  * A choice an export makes by running the JVM model (a calibration), kept until the parameters'
- * values change.
+ * values change. Any other pure function of parameter values that is costly to recompute and asked
+ * for again and again can be kept the same way (the residual plugin's converged σ̂ of a
+ * convolution's spectral norm, say).
  *
  * <p>What it is for: some bijectors have no graph of fixed size. An adaptive ODE solve (FFJORD) or
  * a fixed-point inverse iterated to a tolerance (i-ResNet, Residual Flows) is exported unrolled to

@@ -46,6 +46,23 @@ public interface OnnxBijector {
     return emitInverse(graph, z);
   }
 
+  /**
+   * Emits the sampling direction, latent → data, with its per-sample {@code log|det ∂x/∂z|} given a
+   * context (null: none): what the sampler export of a flow with the sampling direction only
+   * records ({@code Flow.toOnnxSampler}). Such a bijector (planar, radial, Sylvester) overrides it;
+   * the default refuses, as a flow with the density direction exports {@code log_prob} and {@code
+   * sample} instead.
+   *
+   * @return x with its per-sample shape and the name of {@code log|det ∂x/∂z|}, shape {@code (N)}
+   * @throws OnnxExportException by default
+   */
+  default OnnxTransformed emitSampleForward(OnnxGraph graph, OnnxTensor z, OnnxTensor context) {
+    throw new OnnxExportException(
+        getClass().getSimpleName()
+            + " has no sampler emission (a flow with the density direction exports log_prob and"
+            + " sample)");
+  }
+
   private void refuseUnless(boolean ok) {
     if (!ok) {
       throw new OnnxExportException(getClass().getSimpleName() + " takes no context");
@@ -71,6 +88,15 @@ public interface OnnxBijector {
   /** Emits {@code bijector}'s inverse map if it implements this contract, else fails naming it. */
   static OnnxTensor inverse(Object bijector, OnnxGraph graph, OnnxTensor z) {
     return of(bijector).emitInverse(graph, z);
+  }
+
+  /**
+   * Emits {@code bijector}'s sampling direction with its log-det given a context (null: none), else
+   * fails naming it.
+   */
+  static OnnxTransformed sampleForward(
+      Object bijector, OnnxGraph graph, OnnxTensor z, OnnxTensor context) {
+    return of(bijector).emitSampleForward(graph, z, context);
   }
 
   private static OnnxBijector of(Object bijector) {

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 /**
@@ -32,6 +33,14 @@ public final class DualOps<T> implements TensorOps<Dual<T>> {
     return base;
   }
 
+  /**
+   * How tangents sit next to values here: what a caller that keeps a value (a slope, say) and
+   * applies it to tangents later lifts it with.
+   */
+  public TangentLayout<T> layout() {
+    return layout;
+  }
+
   private T lift(T primal) {
     return layout.lift(primal);
   }
@@ -55,6 +64,17 @@ public final class DualOps<T> implements TensorOps<Dual<T>> {
   @Override
   public Dual<T> parameter(NDArray value) {
     return new Dual<>(base.parameter(value), null);
+  }
+
+  @Override
+  public Dual<T> constant(Dual<T> like, float[] values, Shape shape) {
+    return new Dual<>(base.constant(like.primal(), values, shape), null);
+  }
+
+  @Override
+  public Dual<T> folded(
+      Dual<T> like, Supplier<Dual<T>> value, Supplier<float[]> current, Shape shape) {
+    return value.get();
   }
 
   @Override
@@ -247,6 +267,12 @@ public final class DualOps<T> implements TensorOps<Dual<T>> {
   public Dual<T> perSample(Dual<T> like, Dual<T> value) {
     T t = value.tangent() == null ? null : base.perSample(like.primal(), value.tangent());
     return new Dual<>(base.perSample(like.primal(), value.primal()), t);
+  }
+
+  @Override
+  public Dual<T> expandBatch(Dual<T> like, Dual<T> value) {
+    T t = value.tangent() == null ? null : base.expandBatch(like.primal(), value.tangent());
+    return new Dual<>(base.expandBatch(like.primal(), value.primal()), t);
   }
 
   @Override

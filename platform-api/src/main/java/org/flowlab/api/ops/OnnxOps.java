@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.flowlab.api.onnx.OnnxGraph;
 import org.flowlab.api.onnx.OnnxTensor;
 
@@ -64,6 +65,18 @@ public final class OnnxOps implements TensorOps<Traced> {
   @Override
   public Traced parameter(NDArray value) {
     return new Traced(graph.initializer("param", value), value.getShape(), false);
+  }
+
+  @Override
+  public Traced constant(Traced like, float[] values, Shape shape) {
+    return new Traced(graph.constant("const", values, shape.getShape()), shape, false);
+  }
+
+  /** The constant {@code current}: {@code value} is not recorded. */
+  @Override
+  public Traced folded(
+      Traced like, Supplier<Traced> value, Supplier<float[]> current, Shape shape) {
+    return constant(like, current.get(), shape);
   }
 
   private static Traced broadcast(String name, Traced a, Traced b) {
@@ -294,6 +307,17 @@ public final class OnnxOps implements TensorOps<Traced> {
   public Traced perSample(Traced like, Traced value) {
     String zeros = graph.zerosPerSample(new OnnxTensor(like.name(), like.shape()));
     return new Traced(graph.add(zeros, value.name()), new Shape(), true);
+  }
+
+  /** An Expand node to the batch size read from {@code like}'s Shape. */
+  @Override
+  public Traced expandBatch(Traced like, Traced value) {
+    String batch = graph.op("Shape", List.of(like.name()), Map.of("start", 0L, "end", 1L));
+    String target =
+        graph.op(
+            "Concat", List.of(batch, graph.longs(value.shape().getShape())), Map.of("axis", 0L));
+    return new Traced(
+        graph.op("Expand", List.of(value.name(), target), Map.of()), value.shape(), true);
   }
 
   /** A Reshape node; as in ONNX, a 0 in {@code shape} keeps the input's length on that axis. */

@@ -3,6 +3,7 @@ package org.flowlab.api.ops;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * The tensor operations a layer, bijector or solver step is written in, once, as a generic method
@@ -19,6 +20,21 @@ public interface TensorOps<T> {
    * graph, a value with zero tangent for dual numbers.
    */
   T parameter(NDArray value);
+
+  /**
+   * A constant the definition computes on the host from parameter values (an inverse matrix, say),
+   * {@code values} row-major in {@code shape}, no batch axis: eagerly an array where {@code like}
+   * lives (in its data type), recorded as a graph constant, with zero tangent.
+   */
+  T constant(T like, float[] values, Shape shape);
+
+  /**
+   * A value of parameters only (no input): {@code value}'s result where this interpretation
+   * computes (eagerly, in the autograd graph of its parameters; with dual numbers, zero tangent),
+   * recorded as the constant {@code current} ({@link #constant}), so an export carries the JVM's
+   * float32 bits instead of the runtime recomputing them.
+   */
+  T folded(T like, Supplier<T> value, Supplier<float[]> current, Shape shape);
 
   /** a + b. */
   T add(T a, T b);
@@ -82,7 +98,9 @@ public interface TensorOps<T> {
 
   /**
    * A 2-D convolution of images {@code (N, c, h, w)}, stride 1, zero padding {@code pad} on every
-   * side; weight {@code (out, in, k, k)}; {@code bias} may be null.
+   * side; weight {@code (out, in, k, k)}; {@code bias} may be null. Images with one more axis, a
+   * tangent axis of k tangents ({@code (k, N, c, h, w)} eagerly, per-sample {@code (k, c, h, w)}
+   * recorded), are convolved image by image and keep that axis.
    */
   T conv2d(T x, T weight, T bias, int pad);
 
@@ -105,6 +123,12 @@ public interface TensorOps<T> {
    * {@code value} (a scalar) for every sample, shape {@code (N)}, N the batch size of {@code like}.
    */
   T perSample(T like, T value);
+
+  /**
+   * {@code value} (no batch axis, a parameter or constant) repeated for every sample of {@code
+   * like}: shape {@code (N, value's shape...)}.
+   */
+  T expandBatch(T like, T value);
 
   /**
    * {@code x} in a new shape of the same size: the whole shape, with −1 for the batch axis of a

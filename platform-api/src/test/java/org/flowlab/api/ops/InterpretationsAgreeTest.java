@@ -36,6 +36,31 @@ class InterpretationsAgreeTest {
 
   /** One op under test, with its per-sample input shape and two parameter shapes. */
   enum Case {
+    CONSTANT(new Shape(2, 3), new Shape(2, 3)) {
+      @Override
+      <T> T apply(TensorOps<T> o, T x, T p, T q) {
+        T c = o.constant(x, new float[] {1, -2, 0.5f, 3, -1, 2}, new Shape(2, 3));
+        return o.mul(o.tanh(o.mul(x, c)), o.add(p, o.constant(x, new float[] {2}, new Shape())));
+      }
+    },
+    /** tanh(p) computed where the interpretation computes, recorded as its Java-side value. */
+    FOLDED(new Shape(2, 3), new Shape(2, 3)) {
+      @Override
+      <T> T apply(TensorOps<T> o, T x, T p, T q) {
+        float[] current = Seeds.normal(Seeds.stream(11, "p"), 6);
+        for (int i = 0; i < current.length; i++) {
+          current[i] = (float) Math.tanh(current[i]);
+        }
+        T folded = o.folded(x, () -> o.tanh(p), () -> current, new Shape(2, 3));
+        return o.mul(o.tanh(x), folded);
+      }
+    },
+    EXPAND_BATCH(new Shape(2, 3), new Shape(2, 3)) {
+      @Override
+      <T> T apply(TensorOps<T> o, T x, T p, T q) {
+        return o.mul(o.tanh(x), o.expandBatch(x, o.exp(p)));
+      }
+    },
     ADD(4, 4) {
       @Override
       <T> T apply(TensorOps<T> o, T x, T p, T q) {
@@ -274,6 +299,25 @@ class InterpretationsAgreeTest {
         if (op != Case.POSITIVE) {
           assertTrue(norm > 1e-2, "tangents must not vanish, or the check is vacuous");
         }
+      }
+    }
+  }
+
+  /**
+   * Eager conv2d of images with a leading tangent axis {@code (k, N, c, h, w)} (a Jacobian's basis
+   * as dual tangents) convolves each of the k stacks as the plain op does, keeping the axis.
+   */
+  @Test
+  void eagerConvolutionKeepsALeadingTangentAxis() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      NDArray x = normal(m, new Shape(K, N, 2, 4, 4), "stacked");
+      NDArray w = normal(m, new Shape(3, 2, 3, 3), "kernel");
+      NDArray b = normal(m, new Shape(3), "bias");
+      NDArray stacked = EagerOps.FLOAT32.conv2d(x, w, b, 1);
+      assertEquals(new Shape(K, N, 3, 4, 4), stacked.getShape());
+      for (int j = 0; j < K; j++) {
+        NDArray one = EagerOps.FLOAT32.conv2d(x.get(j), w, b, 1);
+        assertClose(one.toFloatArray(), stacked.get(j).toFloatArray(), 1e-6, "stack " + j);
       }
     }
   }

@@ -94,11 +94,13 @@ import org.junit.jupiter.api.TestFactory;
  * context required} (the flow refuses a missing context, an unconditional flow of the family
  * refuses a given one). A family without {@link Direction#DENSITY} (an amortised posterior) gets
  * the sampling log-det, the context checks on the log q of the same latents' samples and on {@code
- * sampleWithLogProb}, and skips the others with the reason.
+ * sampleWithLogProb}, and {@code sampler export parity} with the context input, and skips the
+ * others with the reason.
  *
- * <p>A family without {@link Direction#DENSITY} gets the sampling checks, seed determinism and the
- * checkpoint round trip (on log q of seeded samples); its density checks are reported as skipped
- * with the reason.
+ * <p>A family without {@link Direction#DENSITY} gets the sampling checks, seed determinism, the
+ * checkpoint round trip (on log q of seeded samples) and {@code sampler export parity} (its {@link
+ * Flow#toOnnxSampler} model in ONNX Runtime against the JVM's samples and log q); its density
+ * checks are reported as skipped with the reason.
  *
  * <p>Flows are built with {@code ParameterScope.root(manager, seed)}, initialised on a standard
  * normal batch ({@link Flow#initialize}, for data-dependent layers) and perturbed with {@link
@@ -245,10 +247,12 @@ public abstract class FlowConformanceTest<C> {
             tests.add(test(label, "estimator unbiased", () -> unbiased(config, shape)));
           }
         }
-        densityChecks.add("export parity");
         if (density) {
           tests.add(test(label, "export parity", () -> exportParity(config, shape)));
         } else {
+          tests.add(
+              test(
+                  label, "sampler export parity", () -> samplerExportParity(config, shape, false)));
           for (String check : densityChecks) {
             tests.add(skipped(check, SAMPLING_ONLY));
           }
@@ -278,7 +282,8 @@ public abstract class FlowConformanceTest<C> {
         if (density) {
           tests.add(test(label, "export parity", () -> conditionalExportParity(config, shape)));
         } else {
-          tests.add(skipped("export parity", SAMPLER_EXPORT_MISSING));
+          tests.add(
+              test(label, "sampler export parity", () -> samplerExportParity(config, shape, true)));
         }
         nodes.add(DynamicContainer.dynamicContainer(label, tests.stream()));
       }
@@ -482,9 +487,43 @@ public abstract class FlowConformanceTest<C> {
     }
   }
 
-  /** Why a sampling-only family's export parity skips. */
-  private static final String SAMPLER_EXPORT_MISSING =
-      "the family offers the sampling direction only, and its sampler export is not built yet";
+  /**
+   * A sampling-only family's export ({@link Flow#toOnnxSampler}), run in ONNX Runtime on seeded
+   * latents (with a context per latent when {@code conditional}): its samples and their log q equal
+   * the JVM's {@code decodeWithLogDet} and {@code log q₀(z) − log|det ∂x/∂z|} within {@link
+   * ExportTolerance}.
+   */
+  private void samplerExportParity(C config, Shape shape, boolean conditional) {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      Flow flow =
+          conditional
+              ? buildConditional(manager, config, shape)
+              : buildPerturbed(manager, config, shape);
+      OnnxModels models = flow.toOnnxSampler();
+      assertTrue(models.logProb() == null, "a sampling-only flow has no log_prob model");
+      NDArray z =
+          flow.base()
+              .sample(manager, flow.latentShape(), EXPORT_POINTS, 1.0, Seeds.stream(SEED, "ez"));
+      NDArray c = conditional ? context(manager, EXPORT_POINTS, "export") : null;
+      Transformed t = flow.decodeWithLogDet(z, c);
+      float[] jvmX = t.value().toFloatArray();
+      float[] jvmLogQ = flow.base().logProb(z).sub(t.logDet()).toFloatArray();
+      Map<String, Input> inputs = new java.util.HashMap<>();
+      inputs.put(OnnxModels.Z, new Input(z.toFloatArray(), z.getShape().getShape()));
+      if (c != null) {
+        inputs.put(OnnxModels.CONTEXT, new Input(c.toFloatArray(), c.getShape().getShape()));
+      }
+      try (OnnxSession sampler = cpu(models.sampler())) {
+        List<float[]> ort = sampler.run(inputs, List.of(OnnxModels.X, OnnxModels.LOG_Q));
+        double dx = FlowChecks.maxAbsDiff(ort.get(0), jvmX);
+        double xTolerance = ExportTolerance.sample(jvmX);
+        assertTrue(dx <= xTolerance, "max |x(ORT) − x(JVM)| = " + dx + " > " + xTolerance);
+        double dq = FlowChecks.maxAbsDiff(ort.get(1), jvmLogQ);
+        double qTolerance = ExportTolerance.logProb(jvmLogQ);
+        assertTrue(dq <= qTolerance, "max |log q(ORT) − log q(JVM)| = " + dq + " > " + qTolerance);
+      }
+    }
+  }
 
   /** Why the density-direction checks skip for a sampling-only family. */
   private static final String SAMPLING_ONLY =
@@ -806,6 +845,25 @@ public abstract class FlowConformanceTest<C> {
     }
   }
 
+  /** A sampling-only flow's sampler model and seeded standard latents (no data, no JVM answers). */
+  private Export samplerExport(C config, Shape shape) {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      Flow flow = buildPerturbed(manager, config, shape);
+      NDArray z =
+          flow.base()
+              .sample(manager, flow.latentShape(), EXPORT_POINTS, 1.0, Seeds.stream(SEED, "ez"));
+      return new Export(
+          flow.toOnnxSampler(), null, null, null, z.toFloatArray(), z.getShape().getShape(), null);
+    }
+  }
+
+  /** The sampler's samples and their log q for the export's latents. */
+  private static List<float[]> runSampler(OnnxSession model, Export e) {
+    return model.run(
+        Map.of(OnnxModels.Z, new Input(e.z(), e.zShape())),
+        List.of(OnnxModels.X, OnnxModels.LOG_Q));
+  }
+
   private static float[] runLogProb(OnnxSession model, Export e) {
     return model.run(Map.of(OnnxModels.X, new Input(e.x(), e.xShape())), OnnxModels.LOG_PROB);
   }
@@ -842,32 +900,39 @@ public abstract class FlowConformanceTest<C> {
 
   /**
    * Every config × shape exported, checked by {@code onnx.checker} and run in Python's {@code
-   * onnxruntime}: the numbers must equal Java ONNX Runtime's within float32 rounding.
+   * onnxruntime}: the numbers must equal Java ONNX Runtime's within float32 rounding. A
+   * sampling-only family's sampler (samples and log q) is checked the same way.
    */
   @Test
   void exportedModelsPassTheOnnxCheckerAndPythonOnnxRuntime() throws Exception {
-    Assumptions.assumeTrue(family().directions().contains(Direction.DENSITY), SAMPLING_ONLY);
+    boolean density = family().directions().contains(Direction.DENSITY);
     Path dir = Files.createTempDirectory("flowlab-onnx-check");
     try {
       List<Export> exports = new ArrayList<>();
       StringBuilder manifest = new StringBuilder();
       for (Named<C> named : configs()) {
         for (Shape shape : shapes()) {
-          Export e = export(named.getPayload(), shape);
           String c = "c" + exports.size();
+          Export e;
+          if (density) {
+            e = export(named.getPayload(), shape);
+            Files.write(dir.resolve(c + "_log_prob.onnx"), e.models().logProb());
+            Files.write(dir.resolve(c + "_sample.onnx"), e.models().sample());
+            writeFloats(dir.resolve(c + "_x.f32"), e.x());
+          } else {
+            e = samplerExport(named.getPayload(), shape);
+            Files.write(dir.resolve(c + "_sampler.onnx"), e.models().sampler());
+          }
           exports.add(e);
-          Files.write(dir.resolve(c + "_log_prob.onnx"), e.models().logProb());
-          Files.write(dir.resolve(c + "_sample.onnx"), e.models().sample());
-          writeFloats(dir.resolve(c + "_x.f32"), e.x());
           writeFloats(dir.resolve(c + "_z.f32"), e.z());
           manifest.append(
               String.format(
                   Locale.ROOT,
                   "%s %s | %s | %s%n",
                   c,
-                  joined(e.xShape()),
+                  density ? joined(e.xShape()) : "-",
                   joined(e.zShape()),
-                  EXPORT_TEMPERATURE));
+                  density ? EXPORT_TEMPERATURE : "sampler"));
         }
       }
       Files.writeString(dir.resolve("manifest.txt"), manifest);
@@ -893,6 +958,14 @@ public abstract class FlowConformanceTest<C> {
       assertEquals(0, code, "python onnx check failed:\n" + output);
       for (int i = 0; i < exports.size(); i++) {
         Export e = exports.get(i);
+        if (!density) {
+          try (OnnxSession sampler = cpu(e.models().sampler())) {
+            List<float[]> java = runSampler(sampler, e);
+            assertAgree(java.get(0), readFloats(dir.resolve("c" + i + "_sampler_x.py.f32")));
+            assertAgree(java.get(1), readFloats(dir.resolve("c" + i + "_sampler_log_q.py.f32")));
+          }
+          continue;
+        }
         try (OnnxSession logProb = cpu(e.models().logProb());
             OnnxSession sample = cpu(e.models().sample())) {
           assertAgree(

@@ -20,7 +20,8 @@ import picocli.CommandLine.ParentCommand;
     description = {
       "Export a run's best checkpoint to ONNX (log_prob: x -> log p(x); sample: z, temperature ->"
           + " x), check ONNX Runtime against the JVM model on held-out data, and register it as"
-          + " the next version of NAME.",
+          + " the next version of NAME. A sampling-only family (planar, radial, sylvester) exports"
+          + " its sampler instead (z -> x, log q(x)), checked on seeded latents.",
       "Exit code 1 when the parity check fails (nothing is registered)."
     })
 final class ExportCommand implements Callable<Integer> {

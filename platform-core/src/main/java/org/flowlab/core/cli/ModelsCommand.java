@@ -11,7 +11,9 @@ import picocli.CommandLine.Mixin;
 @Command(
     name = "models",
     mixinStandardHelpOptions = true,
-    description = "List the registered models: name:version, family, shapes, parity, source run.")
+    description =
+        "List the registered models: name:version, family, shapes, parity (|Δ log q| of the"
+            + " samples for a sampling-only model's sampler), source run.")
 final class ModelsCommand implements Callable<Integer> {
   @Mixin RegistryOptions registry;
 
@@ -29,7 +31,7 @@ final class ModelsCommand implements Callable<Integer> {
         "FAMILY",
         "EVENT",
         "LATENT",
-        "|Δ log p|",
+        "|Δ log p/q|",
         "|Δ x|",
         "CREATED",
         "RUN");

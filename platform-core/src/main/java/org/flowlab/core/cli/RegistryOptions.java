@@ -27,14 +27,19 @@ final class RegistryOptions {
    * @throws org.flowlab.core.config.ConfigException (exit code 2)
    */
   static void checkOut(Path out) {
+    checkOut("--out", out);
+  }
+
+  /** {@link #checkOut(Path)} of the output file given by {@code option}. */
+  static void checkOut(String option, Path out) {
     if (java.nio.file.Files.isDirectory(out)) {
       throw new org.flowlab.core.config.ConfigException(
-          "--out " + out, "", "is a folder; give a file name, e.g. " + out.resolve("x.npy"));
+          option + " " + out, "", "is a folder; give a file name, e.g. " + out.resolve("x.npy"));
     }
     Path folder = out.toAbsolutePath().getParent();
     if (folder != null && !java.nio.file.Files.isDirectory(folder)) {
       throw new org.flowlab.core.config.ConfigException(
-          "--out " + out, "", "folder " + folder + " does not exist");
+          option + " " + out, "", "folder " + folder + " does not exist");
     }
   }
 

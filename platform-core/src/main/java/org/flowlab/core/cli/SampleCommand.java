@@ -12,7 +12,11 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code flowlab sample <name[:version]> -n N --out file.npy}: ONNX Runtime only. */
+/**
+ * {@code flowlab sample <name[:version]> -n N --out file.npy [--log-q q.npy]}: ONNX Runtime only; a
+ * sampling-only model's {@code sampler} or another model's {@code sample} (and {@code log_prob} for
+ * {@code --log-q}).
+ */
 @Command(
     name = "sample",
     mixinStandardHelpOptions = true,
@@ -51,6 +55,15 @@ final class SampleCommand implements Callable<Integer> {
               + " all); draws x ~ p(x | c).")
   Path context;
 
+  @Option(
+      names = "--log-q",
+      paramLabel = "FILE",
+      description =
+          "Also write each sample's log-density under the model, log q(x), to this float32 .npy"
+              + " file of shape (N): a sampling-only model's sampler gives it with the samples, a"
+              + " model with log_prob scores them.")
+  Path logQ;
+
   @Mixin RegistryOptions registry;
 
   @Override
@@ -62,11 +75,23 @@ final class SampleCommand implements Callable<Integer> {
       throw new ConfigException("--temperature", "", "must be >= 0, got " + temperature);
     }
     RegistryOptions.checkOut(out);
+    if (logQ != null) {
+      RegistryOptions.checkOut("--log-q", logQ);
+    }
     ModelStore.Registered found = resolve(registry.store(), model);
     checkSize(count, found.card());
     float[] contexts = ContextFile.rows(context, found.card(), count);
     try (RegisteredFlow flow = RegisteredFlow.open(found, registry.provider())) {
-      float[] x = flow.decode(flow.draws(count, seed), count, temperature, contexts);
+      float[] z = flow.draws(count, seed);
+      float[] x;
+      if (logQ == null) {
+        x = flow.decode(z, count, temperature, contexts);
+      } else {
+        RegisteredFlow.Draws draws = flow.sampleWithLogQ(z, count, temperature, contexts);
+        x = draws.x();
+        ArrayFiles.writeNpy(logQ, draws.logQ(), count);
+        System.out.printf("wrote the %d samples' log q to %s%n", count, logQ);
+      }
       long[] event = found.card().eventShape();
       long[] shape = new long[event.length + 1];
       shape[0] = count;

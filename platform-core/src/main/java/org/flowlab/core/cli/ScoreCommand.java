@@ -6,6 +6,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.flowlab.core.config.ConfigException;
 import org.flowlab.registry.ArrayFiles;
+import org.flowlab.registry.ModelCard;
 import org.flowlab.registry.ModelStore;
 import org.flowlab.registry.RegisteredFlow;
 import picocli.CommandLine.Command;
@@ -19,7 +20,8 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     description =
         "Score data with a registered model through ONNX Runtime (no training code): per-sample"
-            + " log p(x) in nats, then the mean.")
+            + " log p(x) in nats, then the mean. Exit code 1 for a sampling-only model (planar,"
+            + " radial, sylvester): it has no log_prob model.")
 final class ScoreCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "MODEL", description = "NAME or NAME:VERSION.")
   String model;
@@ -52,6 +54,18 @@ final class ScoreCommand implements Callable<Integer> {
       RegistryOptions.checkOut(out);
     }
     ModelStore.Registered found = SampleCommand.resolve(registry.store(), model);
+    if (!found.card().has(ModelCard.LOG_PROB)) {
+      System.err.println(
+          "error: "
+              + found.name()
+              + ":"
+              + found.version()
+              + " has no log_prob model: family '"
+              + found.card().family()
+              + "' offers the sampling direction only (no density of given data); flowlab sample"
+              + " --log-q FILE gives its samples' log q");
+      return 1;
+    }
     ArrayFiles.FloatArray array = ContextFile.read(data);
     int eventSize = found.card().eventSize();
     if (array.shape().length == 0 || array.values().length != (long) array.rows() * eventSize) {

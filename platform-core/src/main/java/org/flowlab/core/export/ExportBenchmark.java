@@ -129,6 +129,14 @@ public final class ExportBenchmark {
               + card.contextDim()
               + "); bench-export measures unconditional models only");
     }
+    if (!card.has(ModelCard.LOG_PROB)) {
+      throw new org.flowlab.core.config.ConfigException(
+          label,
+          "",
+          "is a sampler (family '"
+              + card.family()
+              + "' offers sampling only); bench-export measures models with a log_prob model");
+    }
     Shape event = new Shape(card.eventShape());
     RunFlows.Source source = flows.source("bench-export " + label, card.sourceRun());
     List<Row> rows = new ArrayList<>();

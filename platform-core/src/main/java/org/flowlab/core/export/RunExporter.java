@@ -20,6 +20,7 @@ import org.flowlab.api.flow.Bijector;
 import org.flowlab.api.flow.Direction;
 import org.flowlab.api.flow.Flow;
 import org.flowlab.api.flow.LogDetMode;
+import org.flowlab.api.flow.Transformed;
 import org.flowlab.api.nn.Scalars;
 import org.flowlab.api.onnx.OnnxExportException;
 import org.flowlab.api.onnx.OnnxModels;
@@ -30,6 +31,7 @@ import org.flowlab.core.data.DataSplits;
 import org.flowlab.core.eval.Evaluation;
 import org.flowlab.core.experiment.ExperimentRunner;
 import org.flowlab.core.experiment.ResolvedModel;
+import org.flowlab.core.experiment.ResolvedTarget;
 import org.flowlab.core.experiment.TrackerFactory;
 import org.flowlab.core.plugins.PluginHost;
 import org.flowlab.core.tracking.LocalRunStore;
@@ -46,8 +48,9 @@ import org.flowlab.registry.RegisteredFlow;
  * Exports one run: rebuilds its flow from the run's resolved {@code config.yaml} through the family
  * plugin (as {@code reproduce} and {@code run --resume} do), restores the best checkpoint, emits
  * both ONNX models, checks them in ONNX Runtime against the JVM flow on held-out test points (log
- * p) and on seeded latents (samples), and publishes them with a model card. An export that misses a
- * tolerance is not published ({@link Parity.Failure}).
+ * p) and on seeded latents (samples), and publishes them with a model card. A family with the
+ * sampling direction only gets its {@code sampler} model instead, checked on seeded latents
+ * (samples and log q). An export that misses a tolerance is not published ({@link Parity.Failure}).
  */
 public final class RunExporter {
   /** Held-out test points scored in the parity check (at most). */
@@ -93,19 +96,17 @@ public final class RunExporter {
       throw new OnnxExportException(
           "run "
               + runId
-              + " is a VAE: its generator export (z -> Bernoulli means) is not built yet");
+              + " is a VAE: publishing its generator (z -> Bernoulli means) is not built yet");
     }
-    if (!model.family().directions().contains(Direction.DENSITY)) {
-      throw new OnnxExportException(
-          "family '"
-              + model.family().name()
-              + "' offers sampling only: no log_prob model to export (the sampler export is not"
-              + " built yet)");
-    }
-    DataSplits data = ExperimentRunner.loadData(loaded);
     String modelName = name != null ? name : loaded.config().name();
     Map<String, Double> metrics = new TreeMap<>();
     runs.run(runId).map(RunSummary::latestMetrics).ifPresent(metrics::putAll);
+    if (!model.family().directions().contains(Direction.DENSITY)) {
+      ModelCard published = exportSampler(source, modelName, metrics, store, provider, out);
+      record(runs, runId, loaded, published, store.versionDir(modelName, published.version()), out);
+      return published;
+    }
+    DataSplits data = ExperimentRunner.loadData(loaded);
 
     try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
       Flow flow = source.restore(data.eventShape(), manager);
@@ -135,13 +136,7 @@ public final class RunExporter {
       float[] jvmLogProb = flow.logProb(xArray, cArray, LogDetMode.EXPORTED).value().toFloatArray();
 
       Parity.Report parity;
-      try (RegisteredFlow ort =
-          new RegisteredFlow(
-              models,
-              event.getShape(),
-              flow.latentShape().getShape(),
-              provider,
-              flow.contextDim())) {
+      try (RegisteredFlow ort = onnxRuntime(models, flow, provider)) {
         float[] z = ort.draws(PARITY_LATENTS, PARITY_SEED);
         NDArray latent =
             Scalars.mul(
@@ -198,6 +193,83 @@ public final class RunExporter {
       record(runs, runId, loaded, published, store.versionDir(modelName, published.version()), out);
       return published;
     }
+  }
+
+  /**
+   * Exports a run of a family with the sampling direction only (a reverse-KL fit of a target): its
+   * {@code sampler} model (z → x, log q; {@link Flow#toOnnxSampler}), checked against the JVM's
+   * samples and log q on seeded latents and published with a card whose {@code graphs} say there is
+   * no {@code log_prob} model.
+   */
+  private ModelCard exportSampler(
+      RunFlows.Source source,
+      String modelName,
+      Map<String, Double> metrics,
+      ModelStore store,
+      OnnxSession.Provider provider,
+      PrintStream out)
+      throws IOException {
+    LoadedConfig loaded = source.loaded();
+    String family = source.model().family().name();
+    Shape event = new Shape(ResolvedTarget.resolve(loaded, plugins).target().dim());
+    try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+      Flow flow = source.restore(event, manager);
+      OnnxModels models = flow.toOnnxSampler();
+      out.println(
+          "sampler only: family '"
+              + family
+              + "' offers the sampling direction only, so there is no log_prob model (no density"
+              + " of given data); "
+              + ModelStore.SAMPLER_FILE
+              + " maps z to x and log q(x)");
+      Parity.Report parity;
+      try (RegisteredFlow ort = onnxRuntime(models, flow, provider)) {
+        float[] z = ort.draws(PARITY_LATENTS, PARITY_SEED);
+        NDArray latent = manager.create(z, new Shape(PARITY_LATENTS).addAll(flow.latentShape()));
+        Transformed jvm = flow.decodeWithLogDet(latent);
+        float[] jvmLogQ = flow.base().logProb(latent).sub(jvm.logDet()).toFloatArray();
+        parity =
+            Parity.checkSampler(ort, z, null, PARITY_LATENTS, jvm.value().toFloatArray(), jvmLogQ);
+        out.printf(
+            java.util.Locale.ROOT,
+            "parity (ONNX Runtime %s vs JVM, sampler): max |Δ log q| %.3g, max |Δ x| %.3g on %d"
+                + " latents%n",
+            parity.provider(),
+            parity.logProbMaxAbsError(),
+            parity.sampleMaxAbsError(),
+            PARITY_LATENTS);
+        out.println("execution provider: " + ort.provider() + " (" + ort.providerNote() + ")");
+      }
+      ModelCard card =
+          new ModelCard(
+              modelName,
+              0,
+              family,
+              loaded.resolvedYaml(),
+              event.getShape(),
+              flow.latentShape().getShape(),
+              models.noise(),
+              List.of(),
+              metrics,
+              source.runId(),
+              models.opset(),
+              parity,
+              Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(),
+              flow.contextDim(),
+              ModelCard.samplerGraphs(family));
+      return store.publish(modelName, models, card);
+    }
+  }
+
+  /** The exported models of {@code flow}, served by ONNX Runtime for the parity check. */
+  private static RegisteredFlow onnxRuntime(
+      OnnxModels models, Flow flow, OnnxSession.Provider provider) {
+    return new RegisteredFlow(
+        models,
+        flow.eventShape().getShape(),
+        flow.latentShape().getShape(),
+        provider,
+        flow.contextDim());
   }
 
   /**

@@ -8,7 +8,9 @@ import ai.onnxruntime.OrtSession;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -120,6 +122,16 @@ public final class OnnxSession implements AutoCloseable {
    * @param output the output's name
    */
   public float[] run(Map<String, Input> inputs, String output) {
+    return run(inputs, List.of(output)).get(0);
+  }
+
+  /**
+   * Runs the model on float inputs once and returns several float outputs, in the order asked.
+   *
+   * @param inputs input name → (values, shape); a shape of length 0 is a scalar
+   * @param outputs the outputs' names
+   */
+  public List<float[]> run(Map<String, Input> inputs, List<String> outputs) {
     Map<String, OnnxTensor> tensors = new LinkedHashMap<>();
     try {
       for (var e : inputs.entrySet()) {
@@ -129,14 +141,19 @@ public final class OnnxSession implements AutoCloseable {
                 env, FloatBuffer.wrap(e.getValue().values()), e.getValue().shape()));
       }
       try (OrtSession.Result result = session.run(tensors)) {
-        OnnxValue value =
-            result
-                .get(output)
-                .orElseThrow(() -> new IllegalStateException("the model has no output " + output));
-        FloatBuffer buffer = ((OnnxTensor) value).getFloatBuffer();
-        float[] out = new float[buffer.remaining()];
-        buffer.get(out);
-        return out;
+        List<float[]> values = new ArrayList<>(outputs.size());
+        for (String output : outputs) {
+          OnnxValue value =
+              result
+                  .get(output)
+                  .orElseThrow(
+                      () -> new IllegalStateException("the model has no output " + output));
+          FloatBuffer buffer = ((OnnxTensor) value).getFloatBuffer();
+          float[] out = new float[buffer.remaining()];
+          buffer.get(out);
+          values.add(out);
+        }
+        return values;
       }
     } catch (OrtException e) {
       throw new IllegalStateException("ONNX Runtime failed: " + e.getMessage(), e);

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,8 +18,8 @@ import org.flowlab.api.flow.LogDetMode;
 import org.flowlab.api.flow.Regularized;
 import org.flowlab.api.flow.Transformed;
 import org.flowlab.api.nn.Activation;
+import org.flowlab.api.nn.EagerOps;
 import org.flowlab.api.nn.Initializer;
-import org.flowlab.api.nn.Jvp;
 import org.flowlab.api.nn.Parameter;
 import org.flowlab.api.nn.ParameterScope;
 import org.flowlab.api.nn.Scalars;
@@ -31,10 +32,12 @@ import org.flowlab.api.onnx.ExportCalibration;
 import org.flowlab.api.onnx.OnnxBijector;
 import org.flowlab.api.onnx.OnnxExportException;
 import org.flowlab.api.onnx.OnnxGraph;
-import org.flowlab.api.onnx.OnnxJvp;
 import org.flowlab.api.onnx.OnnxTensor;
 import org.flowlab.api.onnx.OnnxTransformed;
+import org.flowlab.api.ops.Dual;
+import org.flowlab.api.ops.DualOps;
 import org.flowlab.api.ops.OnnxOps;
+import org.flowlab.api.ops.TensorOps;
 import org.flowlab.api.ops.Traced;
 import org.flowlab.api.random.Seeds;
 
@@ -252,52 +255,74 @@ final class CnfBlock implements Bijector, Instrumented, Regularized, OnnxBijecto
 
   /**
    * The forward solve of (z, log-det[, kinetic, jacobian]) with the exact trace ({@code eps} null)
-   * or Hutchinson's with the probe {@code eps} (shaped like x).
+   * or Hutchinson's with the probe {@code eps} (shaped like x): {@link #forwardField} run eagerly.
    */
   private Solved solveForward(NDArray x, NDArray eps, OdeSolver solver) {
-    NDManager m = x.getManager();
-    long n = x.getShape().get(0);
     NDArray endTime = endTime();
     boolean regularized = kineticWeight > 0 || jacobianWeight > 0;
-    NDArray zeros = m.zeros(new Shape(n), x.getDataType());
+    EagerOps eager = net.eager();
+    NDArray zeros = eager.zerosPerSample(x);
     NDList y0 = regularized ? new NDList(x, zeros, zeros, zeros) : new NDList(x, zeros);
-    Dynamics dynamics;
+    Field<NDArray> field;
     if (eps == null) {
-      NDArray eye = m.eye(d).toType(x.getDataType(), false).reshape(d, 1, d);
-      dynamics =
-          (s, y) -> {
-            Jvp jac = net.jacobian(y.get(0), Scalars.mul(endTime, s));
-            NDArray tangents = jac.tangent().reshape(d, n, d); // J e_i for each i
-            NDArray trace = tangents.mul(eye).sum(new int[] {0, 2});
-            return derivatives(endTime, jac.value(), trace, regularized ? tangents : null, true);
-          };
+      // The d basis vectors as tangents (d, 1, event...): they broadcast against the batch, so the
+      // first layer's tangents cost d, not d·n, rows; the tangents then have shape (d, n, ...).
+      NDArray basis =
+          x.getManager()
+              .eye(d)
+              .toType(x.getDataType(), false)
+              .reshape(new Shape(d, 1).addAll(eventShape));
+      field = forwardField(eager.dual(), endTime, basis, 0, regularized);
     } else {
-      dynamics =
-          (s, y) -> {
-            NDArray t = Scalars.mul(endTime, s);
-            Jvp jvp = net.jvp(y.get(0), t, eps);
-            NDArray trace = jvp.tangent().mul(eps).reshape(n, d).sum(new int[] {1});
-            NDArray tangent = regularized ? jvp.tangent().reshape(n, d) : null;
-            return derivatives(endTime, jvp.value(), trace, tangent, false);
-          };
+      field = forwardField(eager.dual(), endTime, eps, -1, regularized);
     }
-    return new Solved(solver.solve(dynamics, y0, 0, 1), endTime);
+    return new Solved(solver.solve(Dynamics.of(field), y0, 0, 1), endTime);
   }
 
   /**
-   * The derivatives in s: {@code T·f}, {@code T·tr}, and with regularisers {@code T·‖f‖²} and
-   * {@code T·‖J·‖²} (tangents of shape (d, n, d) for the exact trace, (n, d) for a probe).
+   * The forward dynamics in s, written once for the eager solve and the exported one: {@code T·f},
+   * {@code T·tr(∂f/∂z)} and with regularisers {@code T·‖f‖²} and {@code T·‖J·‖²}. The trace is
+   * {@code Σ tangents ⊙ basis} from one JVP of f with the tangents {@code basis}: the d unit
+   * vectors (exact) or a probe (Hutchinson's {@code εᵀJε}).
+   *
+   * @param dual dual numbers over the interpretation
+   * @param endTime T, shape (1), a parameter of the definition
+   * @param basis the tangents of z, laid out as {@code dual} lays out tangents: shaped like z (one
+   *     probe per sample), or with a tangent axis of d unit vectors (a batch axis of 1 broadcasts)
+   * @param tangentAxis the axis of {@code basis}'s tangents that the trace also sums (0 eagerly, 1
+   *     in ONNX), or −1 for none
+   * @param regularized whether the state carries the kinetic and Jacobian integrals
    */
-  private static NDList derivatives(
-      NDArray endTime, NDArray f, NDArray trace, NDArray tangents, boolean exact) {
-    NDList out = new NDList(f.mul(endTime), trace.mul(endTime));
-    if (tangents != null) {
-      long n = f.getShape().get(0);
-      out.add(f.square().reshape(n, -1).sum(new int[] {1}).mul(endTime));
-      int[] axes = exact ? new int[] {0, 2} : new int[] {1};
-      out.add(tangents.square().sum(axes).mul(endTime));
-    }
-    return out;
+  private <T> Field<T> forwardField(
+      DualOps<T> dual, NDArray endTime, T basis, int tangentAxis, boolean regularized) {
+    TensorOps<T> ops = dual.base();
+    return (s, y) -> {
+      T scale = ops.parameter(endTime);
+      Dual<T> f = net.apply(dual, new Dual<>(y.get(0), basis), Scalars.mul(endTime, s));
+      T trace = perSample(ops, ops.mul(f.tangent(), basis), tangentAxis);
+      List<T> out = new ArrayList<>(4);
+      out.add(ops.mul(f.primal(), scale));
+      out.add(ops.mul(trace, scale));
+      if (regularized) {
+        out.add(ops.mul(ops.sumAfter(ops.mul(f.primal(), f.primal()), 1), scale));
+        T squares = ops.mul(f.tangent(), f.tangent());
+        out.add(ops.mul(perSample(ops, squares, tangentAxis), scale));
+      }
+      return out;
+    };
+  }
+
+  /** The per-sample sum of {@code x}, its tangent axis ({@code tangentAxis} ≥ 0) summed too. */
+  private static <T> T perSample(TensorOps<T> ops, T x, int tangentAxis) {
+    return ops.sumAfter(tangentAxis < 0 ? x : ops.sum(x, tangentAxis), 1);
+  }
+
+  /**
+   * The inverse dynamics in s, {@code T·f(z, sT)}, written once for the eager and exported solve.
+   */
+  private <T> Field<T> inverseField(TensorOps<T> ops, NDArray endTime) {
+    return (s, y) ->
+        List.of(ops.mul(net.apply(ops, y.get(0), Scalars.mul(endTime, s)), ops.parameter(endTime)));
   }
 
   /** One Hutchinson probe per sample: Rademacher (±1) or standard normal. */
@@ -315,8 +340,7 @@ final class CnfBlock implements Bijector, Instrumented, Regularized, OnnxBijecto
 
   private Solved solveInverse(NDArray z, OdeSolver solver) {
     NDArray endTime = endTime();
-    Dynamics dynamics =
-        (s, y) -> new NDList(net.forward(y.get(0), Scalars.mul(endTime, s)).mul(endTime));
+    Dynamics dynamics = Dynamics.of(inverseField(net.eager(), endTime));
     return new Solved(solver.solve(dynamics, new NDList(z), 1, 0), endTime);
   }
 
@@ -464,8 +488,9 @@ final class CnfBlock implements Bijector, Instrumented, Regularized, OnnxBijecto
   }
 
   /**
-   * Emits the forward solve: {@link #exportSteps()} RK4 steps of (z, log-det) on s from 0 to 1, the
-   * trace exact for d ≤ {@code exact_max_dim} (else with the fixed probe).
+   * Emits the forward solve: {@link #exportSteps()} RK4 steps of {@link #forwardField} for (z,
+   * log-det) on s from 0 to 1, the trace exact for d ≤ {@code exact_max_dim} (the d unit tangents,
+   * a constant broadcast over the batch), else with the fixed probe.
    */
   @Override
   public OnnxTransformed emitForward(OnnxGraph graph, OnnxTensor x) {
@@ -473,78 +498,33 @@ final class CnfBlock implements Bijector, Instrumented, Regularized, OnnxBijecto
     try (NDScope scope = new NDScope();
         NDManager m = endTimeRaw.getManager().newSubManager()) {
       scope.suppressNotUsedWarning();
-      NDArray endTime = endTime();
-      String tConst = graph.initializer("end_time", endTime);
-      OnnxTensor basis;
-      if (d <= exactMaxDim) {
-        NDArray eye = m.eye(d).reshape(new Shape(1, d).addAll(eventShape));
-        basis = new OnnxTensor(graph.initializer("basis", eye), new Shape(d).addAll(eventShape));
-      } else {
-        basis =
-            new OnnxTensor(
-                graph.initializer(
-                    "probe", fixedProbe(m).reshape(new Shape(1, 1).addAll(eventShape))),
-                new Shape(1).addAll(eventShape));
-      }
-      long[] traceAxes = new long[eventShape.dimension() + 1];
-      for (int i = 0; i < traceAxes.length; i++) {
-        traceAxes[i] = i + 1;
-      }
-      String zero = graph.zerosPerSample(x);
       OnnxOps ops = new OnnxOps(graph);
-      Field<Traced> field =
-          (s, state) -> {
-            String[] k =
-                emitDerivatives(
-                    graph,
-                    state.get(0).tensor(),
-                    Scalars.mul(endTime, s),
-                    tConst,
-                    basis,
-                    traceAxes);
-            return List.of(new Traced(k[0], eventShape, true), new Traced(k[1], new Shape(), true));
-          };
-      List<Traced> y0 = List.of(Traced.of(x), new Traced(zero, new Shape(), true));
-      List<Traced> y = new RungeKutta4(steps).trace(ops, field, y0, 0, 1);
+      NDArray tangents =
+          d <= exactMaxDim
+              ? m.eye(d).reshape(new Shape(1, d).addAll(eventShape))
+              : fixedProbe(m).reshape(new Shape(1, 1).addAll(eventShape));
+      Shape perSample = tangents.getShape().slice(1);
+      Traced basis = new Traced(graph.initializer("basis", tangents), perSample, true);
+      Field<Traced> field = forwardField(ops.tangents(), endTime(), basis, 1, false);
+      Traced in = Traced.of(x);
+      List<Traced> y =
+          new RungeKutta4(steps).trace(ops, field, List.of(in, ops.zerosPerSample(in)), 0, 1);
       return new OnnxTransformed(y.get(0).tensor(), y.get(1).name());
     }
   }
 
-  /** Emits the inverse solve: {@link #exportSteps()} RK4 steps of z on s from 1 down to 0. */
+  /**
+   * Emits the inverse solve: {@link #exportSteps()} RK4 steps of {@link #inverseField} on s from 1
+   * down to 0.
+   */
   @Override
   public OnnxTensor emitInverse(OnnxGraph graph, OnnxTensor z) {
     int steps = exportSteps();
     try (NDScope scope = new NDScope()) {
       scope.suppressNotUsedWarning();
-      NDArray endTime = endTime();
-      String tConst = graph.initializer("end_time", endTime);
-      Field<Traced> field =
-          (s, state) -> {
-            OnnxTensor y = state.get(0).tensor();
-            return List.of(Traced.of(y.with(emitField(graph, y, Scalars.mul(endTime, s), tConst))));
-          };
       OnnxOps ops = new OnnxOps(graph);
-      List<Traced> y = new RungeKutta4(steps).trace(ops, field, List.of(Traced.of(z)), 1, 0);
-      return y.get(0).tensor();
+      Field<Traced> field = inverseField(ops, endTime());
+      return new RungeKutta4(steps).trace(ops, field, List.of(Traced.of(z)), 1, 0).get(0).tensor();
     }
-  }
-
-  /** Emits {@code T·f(z, t)}. */
-  private String emitField(OnnxGraph graph, OnnxTensor z, NDArray t, String endTime) {
-    return graph.mul(net.emit(graph, z, t).name(), endTime);
-  }
-
-  /** Emits {@code T·f(z, t)} and {@code T·tr(∂f/∂z)} (exact with the basis, else probed). */
-  private String[] emitDerivatives(
-      OnnxGraph graph,
-      OnnxTensor z,
-      NDArray t,
-      String endTime,
-      OnnxTensor basis,
-      long[] traceAxes) {
-    OnnxJvp jvp = net.emitJvp(graph, z, t, basis);
-    String trace =
-        graph.reduceSum(graph.mul(jvp.tangents().name(), basis.name()), false, traceAxes);
-    return new String[] {graph.mul(jvp.value().name(), endTime), graph.mul(trace, endTime)};
   }
 }

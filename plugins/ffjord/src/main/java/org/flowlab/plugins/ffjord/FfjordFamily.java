@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.flowlab.api.bijector.ActNorm;
 import org.flowlab.api.bijector.MultiScale;
-import org.flowlab.api.bijector.Reshape;
 import org.flowlab.api.bijector.Squeeze;
 import org.flowlab.api.distribution.StandardNormal;
 import org.flowlab.api.flow.Bijector;
@@ -99,10 +98,7 @@ public final class FfjordFamily implements FlowFamily<FfjordConfig> {
                 addBlock(out, block, at, config, train, eval);
               }
             });
-    List<Bijector> steps = new ArrayList<>(built.bijectors());
-    if (!built.latentShape().equals(shape)) {
-      steps.add(new Reshape(built.latentShape(), shape));
-    }
+    List<Bijector> steps = built.reshapedTo(shape);
     return new Flow(shape, new StandardNormal(), steps, root.parameters());
   }
 

@@ -1,41 +1,46 @@
 package org.flowlab.plugins.ffjord;
 
 import ai.djl.ndarray.NDArray;
-import org.flowlab.api.nn.Jvp;
-import org.flowlab.api.onnx.OnnxGraph;
-import org.flowlab.api.onnx.OnnxJvp;
-import org.flowlab.api.onnx.OnnxTensor;
+import java.util.List;
+import org.flowlab.api.nn.Activation;
+import org.flowlab.api.nn.EagerOps;
+import org.flowlab.api.ops.TensorOps;
 
 /**
  * A CNF's time-conditioned vector field {@code f(z, t)} on events of a fixed shape (vectors {@code
- * (d)} for {@link TimeMlp}, images {@code (c, h, w)} for {@link TimeConvNet}), with its
- * forward-mode derivatives in z (t is not a tangent direction) and their ONNX emission at a
- * constant t.
+ * (d)} for {@link TimeMlp}, images {@code (c, h, w)} for {@link TimeConvNet}), written once over
+ * {@link TensorOps}: {@link CnfBlock} runs it eagerly, as dual numbers for {@code J_z f · v} (the
+ * time is not a tangent direction) and recorded into ONNX, all from {@link #apply}.
  */
 interface TimeNet {
-  /** {@code f(z, t)} for a batch z; {@code t} has shape (1). */
-  NDArray forward(NDArray z, NDArray t);
+  /** One time-conditioned layer. */
+  interface TimeLayer {
+    /** The layer of {@code z} at time {@code t} (shape (1)) in the interpretation {@code ops}. */
+    <T> T apply(TensorOps<T> ops, T z, NDArray t);
+  }
 
-  /** {@code f(z, t)} and {@code J_z f · v}, with v shaped like z. */
-  Jvp jvp(NDArray z, NDArray t, NDArray v);
+  /** The layers, first first. */
+  List<? extends TimeLayer> layers();
+
+  /** The nonlinearity between layers. */
+  Activation activation();
+
+  /** The eager interpretation (the scope's autocast) the network computes in. */
+  EagerOps eager();
 
   /**
-   * {@code f(z, t)} and the full Jacobian as d tangents {@code J_z f · e_i}, shape {@code (d, n,
-   * event...)} with i first (d = elements per event).
+   * {@code f(z, t)} in the interpretation {@code ops}: layer, activation, …, layer. The time {@code
+   * t} (shape (1)) is computed on the JVM: each layer's gate and time term are computed from it
+   * there and enter as parameters (differentiable eagerly, constants of a graph).
    */
-  Jvp jacobian(NDArray z, NDArray t);
-
-  /**
-   * Emits {@code f(z, t)} and {@code J_z f · v} for k tangents per sample at the constant time t.
-   *
-   * @param graph the graph being built
-   * @param z the state, batch first
-   * @param t the time, a constant of this emission (as float32, computed on the JVM)
-   * @param tangents per-sample shape {@code (k, event...)}; its batch axis may be 1 (a constant
-   *     broadcast over the batch)
-   */
-  OnnxJvp emitJvp(OnnxGraph graph, OnnxTensor z, NDArray t, OnnxTensor tangents);
-
-  /** Emits {@code f(z, t)} at the constant time t (shape (1)). */
-  OnnxTensor emit(OnnxGraph graph, OnnxTensor z, NDArray t);
+  default <T> T apply(TensorOps<T> ops, T z, NDArray t) {
+    List<? extends TimeLayer> layers = layers();
+    for (int k = 0; k < layers.size(); k++) {
+      z = layers.get(k).apply(ops, z, t);
+      if (k < layers.size() - 1) {
+        z = activation().apply(ops, z);
+      }
+    }
+    return z;
+  }
 }

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
  * actnorm, smooth activations, an rk4-configured flow (the export repeats its solve), d = 2 and 5.
  */
 class FfjordOnnxTest {
-  private static FfjordConfig config(
+  static FfjordConfig config(
       int blocks,
       List<Integer> hidden,
       String activation,

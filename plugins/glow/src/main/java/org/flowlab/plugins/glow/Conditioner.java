@@ -2,53 +2,38 @@ package org.flowlab.plugins.glow;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
 import java.util.List;
 import org.flowlab.api.bijector.ActNorm;
-import org.flowlab.api.flow.LogDetMode;
 import org.flowlab.api.nn.Activation;
 import org.flowlab.api.nn.Conv2d;
+import org.flowlab.api.nn.DefinedLayer;
+import org.flowlab.api.nn.EagerOps;
 import org.flowlab.api.nn.Mlp;
 import org.flowlab.api.nn.ParameterScope;
-import org.flowlab.api.onnx.OnnxGraph;
-import org.flowlab.api.onnx.OnnxTensor;
+import org.flowlab.api.ops.TensorOps;
 
 /**
  * The network of a coupling: maps the conditioning half of its input to {@code 2·out} features or
  * channels (shift, then raw scale). Its last layer starts at zero, so every coupling starts as the
- * identity (up to a constant scale). Each conditioner also writes itself into an ONNX graph with
- * the same ops ({@link #emit}).
+ * identity (up to a constant scale). It is a sequence of stages, each a layer or an actnorm,
+ * written once over {@link TensorOps} ({@link #apply}); {@link #initialize} runs the same stages on
+ * the first training batch, where each actnorm sets itself from its input.
  */
-interface Conditioner {
-  /**
-   * @param x the conditioning half, batch first
-   * @param initialize true on the first training batch: actnorm layers inside set themselves from
-   *     it
-   */
-  NDArray apply(NDArray x, boolean initialize);
+final class Conditioner {
+  private final List<Stage> stages;
+  private final EagerOps eager;
 
-  /**
-   * Emits {@link #apply} (without initialisation) into {@code graph}.
-   *
-   * @param x the conditioning half, batch first
-   * @return the {@code 2·out} features or channels
-   */
-  OnnxTensor emit(OnnxGraph graph, OnnxTensor x);
+  private Conditioner(ParameterScope scope, List<Stage> stages) {
+    this.stages = stages;
+    this.eager = EagerOps.of(scope.autocast());
+  }
 
   /** An MLP for vectors: {@code in → hidden… → 2·out}, zero-initialised last layer. */
   static Conditioner mlp(
       ParameterScope scope, int in, List<Integer> hidden, int out, Activation activation) {
-    Mlp net = new Mlp(scope, in, hidden, 2 * out, activation, true);
-    return new Conditioner() {
-      @Override
-      public NDArray apply(NDArray x, boolean initialize) {
-        return net.forward(x);
-      }
-
-      @Override
-      public OnnxTensor emit(OnnxGraph graph, OnnxTensor x) {
-        return net.emit(graph, x);
-      }
-    };
+    return new Conditioner(
+        scope, List.of(layer(new Mlp(scope, in, hidden, 2 * out, activation, true))));
   }
 
   /**
@@ -66,28 +51,20 @@ interface Conditioner {
       int out,
       boolean actnorm,
       Activation activation) {
-    Conv2d first = new Conv2d(scope.child("0"), in, hidden, 3, false);
-    ActNorm firstNorm =
-        actnorm ? new ActNorm(scope.child("0.actnorm"), new Shape(hidden, h, w)) : null;
-    Conv2d second = new Conv2d(scope.child("1"), hidden, hidden, 1, false);
-    ActNorm secondNorm =
-        actnorm ? new ActNorm(scope.child("1.actnorm"), new Shape(hidden, h, w)) : null;
-    Conv2d last = new Conv2d(scope.child("2"), hidden, 2 * out, 3, true);
-    return new Conditioner() {
-      @Override
-      public NDArray apply(NDArray x, boolean initialize) {
-        NDArray y = normalize(firstNorm, first.forward(x), initialize);
-        y = normalize(secondNorm, second.forward(activation.forward(y)), initialize);
-        return last.forward(activation.forward(y));
-      }
-
-      @Override
-      public OnnxTensor emit(OnnxGraph graph, OnnxTensor x) {
-        OnnxTensor y = normalize(graph, firstNorm, first.emit(graph, x));
-        y = normalize(graph, secondNorm, second.emit(graph, activation.emit(graph, y)));
-        return last.emit(graph, activation.emit(graph, y));
-      }
-    };
+    Shape features = new Shape(hidden, h, w);
+    List<Stage> stages = new ArrayList<>();
+    stages.add(layer(new Conv2d(scope.child("0"), in, hidden, 3, false)));
+    if (actnorm) {
+      stages.add(norm(new ActNorm(scope.child("0.actnorm"), features)));
+    }
+    stages.add(layer(activation));
+    stages.add(layer(new Conv2d(scope.child("1"), hidden, hidden, 1, false)));
+    if (actnorm) {
+      stages.add(norm(new ActNorm(scope.child("1.actnorm"), features)));
+    }
+    stages.add(layer(activation));
+    stages.add(layer(new Conv2d(scope.child("2"), hidden, 2 * out, 3, true)));
+    return new Conditioner(scope, stages);
   }
 
   /**
@@ -95,28 +72,58 @@ interface Conditioner {
    * Glow's learned split prior. Parameters {@code weight}, {@code bias}.
    */
   static Conditioner zeroConv(ParameterScope scope, int in, int out) {
-    Conv2d conv = new Conv2d(scope, in, 2 * out, 3, true);
-    return new Conditioner() {
-      @Override
-      public NDArray apply(NDArray x, boolean initialize) {
-        return conv.forward(x);
-      }
+    return new Conditioner(scope, List.of(layer(new Conv2d(scope, in, 2 * out, 3, true))));
+  }
 
+  /**
+   * The {@code 2·out} features or channels of the conditioning half {@code x} (batch first), in the
+   * interpretation {@code ops}.
+   */
+  <T> T apply(TensorOps<T> ops, T x) {
+    for (Stage stage : stages) {
+      x = stage.apply(ops, x);
+    }
+    return x;
+  }
+
+  /** {@link #apply} eagerly on the first training batch: actnorm stages set themselves from it. */
+  NDArray initialize(NDArray x) {
+    for (Stage stage : stages) {
+      x = stage.initialize(eager, x);
+    }
+    return x;
+  }
+
+  /** One stage: its map over {@link TensorOps}, and what it does on the first batch. */
+  private interface Stage {
+    <T> T apply(TensorOps<T> ops, T x);
+
+    default NDArray initialize(EagerOps eager, NDArray x) {
+      return apply(eager, x);
+    }
+  }
+
+  private static Stage layer(DefinedLayer layer) {
+    return new Stage() {
       @Override
-      public OnnxTensor emit(OnnxGraph graph, OnnxTensor x) {
-        return conv.emit(graph, x);
+      public <T> T apply(TensorOps<T> ops, T x) {
+        return layer.apply(ops, x);
       }
     };
   }
 
-  private static NDArray normalize(ActNorm norm, NDArray y, boolean initialize) {
-    if (norm == null) {
-      return y;
-    }
-    return initialize ? norm.initialize(y) : norm.forward(y, LogDetMode.EXACT).value();
-  }
+  /** An actnorm's forward value (its log-det belongs to no flow here). */
+  private static Stage norm(ActNorm norm) {
+    return new Stage() {
+      @Override
+      public <T> T apply(TensorOps<T> ops, T x) {
+        return norm.forward(ops, x).value();
+      }
 
-  private static OnnxTensor normalize(OnnxGraph graph, ActNorm norm, OnnxTensor y) {
-    return norm == null ? y : norm.emitForward(graph, y).value();
+      @Override
+      public NDArray initialize(EagerOps eager, NDArray x) {
+        return norm.initialize(x);
+      }
+    };
   }
 }

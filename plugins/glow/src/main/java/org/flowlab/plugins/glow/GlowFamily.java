@@ -6,7 +6,7 @@ import java.util.List;
 import org.flowlab.api.bijector.ActNorm;
 import org.flowlab.api.bijector.FactorOut;
 import org.flowlab.api.bijector.MultiScale;
-import org.flowlab.api.bijector.Reshape;
+import org.flowlab.api.bijector.Squeeze;
 import org.flowlab.api.distribution.StandardNormal;
 import org.flowlab.api.flow.Bijector;
 import org.flowlab.api.flow.Flow;
@@ -83,23 +83,13 @@ public final class GlowFamily implements FlowFamily<GlowConfig> {
       steps.add(new InvertibleConv(step.child("invconv"), shape, config.invconv().equals("lu")));
       Conditioner net =
           Conditioner.mlp(step.child("coupling.net"), kept, config.hidden(), d - kept, activation);
-      steps.add(new Coupling(kept, d - kept, net, Coupling.Kind.SIGMOID));
+      steps.add(new Coupling(step.child("coupling"), kept, d - kept, net, Coupling.Kind.SIGMOID));
     }
     return steps;
   }
 
   private static List<Bijector> imageLevels(GlowConfig config, ParameterScope root, Shape shape) {
-    long scale = 1L << config.levels();
-    if (shape.get(1) % scale != 0 || shape.get(2) % scale != 0) {
-      throw new FamilyBuildException(
-          "levels",
-          config.levels()
-              + " levels need image height and width divisible by "
-              + scale
-              + ", got event shape "
-              + shape
-              + " (use fewer levels)");
-    }
+    Squeeze.requireLevels(shape, config.levels());
     MultiScale.Built built =
         MultiScale.build(
             shape,
@@ -110,9 +100,7 @@ public final class GlowFamily implements FlowFamily<GlowConfig> {
                 addLevel(config, root, l, s, last, out);
               }
             });
-    List<Bijector> bijectors = new ArrayList<>(built.bijectors());
-    bijectors.add(new Reshape(built.latentShape(), shape));
-    return bijectors;
+    return built.reshapedTo(shape);
   }
 
   /**
@@ -141,15 +129,16 @@ public final class GlowFamily implements FlowFamily<GlowConfig> {
               c - kept,
               actnorm,
               activation);
-      out.add(new Coupling(kept, c - kept, net, Coupling.Kind.SIGMOID));
+      out.add(new Coupling(step.child("coupling"), kept, c - kept, net, Coupling.Kind.SIGMOID));
     }
     if (last) {
       if (config.learnTop()) {
         out.add(new LearnedPrior(root.child("top"), s));
       }
     } else if (config.splitPrior().equals("learned")) {
-      Conditioner prior = Conditioner.zeroConv(root.child("level." + l + ".prior"), kept, c - kept);
-      out.add(new Coupling(kept, c - kept, prior, Coupling.Kind.GAUSSIAN));
+      ParameterScope scope = root.child("level." + l + ".prior");
+      Conditioner prior = Conditioner.zeroConv(scope, kept, c - kept);
+      out.add(new Coupling(scope, kept, c - kept, prior, Coupling.Kind.GAUSSIAN));
     }
   }
 }

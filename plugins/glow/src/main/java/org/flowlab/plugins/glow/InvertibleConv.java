@@ -2,19 +2,15 @@ package org.flowlab.plugins.glow;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import org.flowlab.api.flow.Bijector;
-import org.flowlab.api.flow.LogDetMode;
-import org.flowlab.api.flow.Transformed;
+import org.flowlab.api.bijector.DefinedBijector;
 import org.flowlab.api.linalg.Lu;
-import org.flowlab.api.nn.Autocast;
+import org.flowlab.api.nn.EagerOps;
 import org.flowlab.api.nn.ParameterScope;
-import org.flowlab.api.nn.Scalars;
-import org.flowlab.api.onnx.OnnxBijector;
-import org.flowlab.api.onnx.OnnxGraph;
-import org.flowlab.api.onnx.OnnxTensor;
-import org.flowlab.api.onnx.OnnxTransformed;
+import org.flowlab.api.ops.Mapped;
+import org.flowlab.api.ops.TensorOps;
 
 /**
  * Glow's invertible 1×1 convolution: forward (data → latent) {@code z[:, i] = Σ_j W_ij x[:, j]} at
@@ -47,27 +43,27 @@ import org.flowlab.api.onnx.OnnxTransformed;
  * (bfloat16/float16 in training at those precisions); W's construction from its LU factors and the
  * log-det stay float32.
  *
- * <p>ONNX export writes the current W (forward) and W⁻¹ (inverse), computed on the JVM exactly as
- * the JVM passes compute them, as float32 constants of a Conv (images) or Gemm (vectors) node. The
- * log-det is {@code h·w·Σ log_s} from the {@code log_s} initializer (lu), or the JVM's float32
- * value of {@code h·w·log|det W|} as a constant (plain).
+ * <p>Both directions are written once over {@link TensorOps}. ONNX export records the same ops; W
+ * (folded: the JVM's float32 values of its construction), W⁻¹ and the plain log-det's W₀⁻ᵀ and
+ * constant enter as graph constants computed as the JVM passes compute them; the lu log-det reads
+ * the {@code log_s} initializer.
  */
-final class InvertibleConv implements Bijector, OnnxBijector {
-  private static final Shape STRIDE = new Shape(1, 1);
-  private static final Shape NO_PADDING = new Shape(0, 0);
-
+final class InvertibleConv implements DefinedBijector {
   private final int c;
   private final long spatial;
   private final boolean image;
+  private final Shape square;
+  private final Shape kernel;
   private final NDArray weight;
   private final NDArray p;
   private final NDArray sign;
   private final NDArray lower;
   private final NDArray upper;
   private final NDArray logS;
-  private final float[] lowerMask;
-  private final float[] upperMask;
-  private final Autocast autocast;
+  private final NDArray eye;
+  private final NDArray lowerMask;
+  private final NDArray upperMask;
+  private final EagerOps eager;
 
   /**
    * @param scope where the parameters are registered
@@ -76,20 +72,21 @@ final class InvertibleConv implements Bijector, OnnxBijector {
    */
   InvertibleConv(ParameterScope scope, Shape eventShape, boolean lu) {
     this.c = Math.toIntExact(eventShape.get(0));
-    this.autocast = scope.autocast();
+    this.eager = EagerOps.of(scope.autocast());
     this.spatial = eventShape.size() / c;
     this.image = eventShape.dimension() == 3;
     if (!image && eventShape.dimension() != 1) {
       throw new IllegalArgumentException(
           "1x1 convolution needs (d) or (c, h, w), got " + eventShape);
     }
-    Shape square = new Shape(c, c);
+    this.square = new Shape(c, c);
+    this.kernel = new Shape(c, c, 1, 1);
     if (!lu) {
       this.weight =
           scope.trainable(
               "weight", square, (s, rng) -> Matrices.toFloats(Matrices.randomRotation(rng, c)));
       this.p = this.sign = this.lower = this.upper = this.logS = null;
-      this.lowerMask = this.upperMask = null;
+      this.eye = this.lowerMask = this.upperMask = null;
       return;
     }
     this.weight = null;
@@ -130,59 +127,52 @@ final class InvertibleConv implements Bijector, OnnxBijector {
     this.lower = scope.trainable("lower", square, (s, rng) -> Matrices.toFloats(strictLower));
     this.upper = scope.trainable("upper", square, (s, rng) -> Matrices.toFloats(strictUpper));
     this.logS = scope.trainable("log_s", new Shape(c), (s, rng) -> logs);
-    this.lowerMask = lm;
-    this.upperMask = um;
+    NDManager constants = scope.manager();
+    this.eye = constants.eye(c);
+    this.lowerMask = constants.create(lm, square);
+    this.upperMask = constants.create(um, square);
+  }
+
+  @Override
+  public EagerOps eager() {
+    return eager;
+  }
+
+  /** {@code z = W·x} per position; log-det {@code h·w·log|det W|} for every sample. */
+  @Override
+  public <T> Mapped<T> forward(TensorOps<T> ops, T x) {
+    T w = ops.folded(x, () -> weight(ops), this::currentWeight, square);
+    T logAbsDet = weight == null ? ops.sumAfter(ops.parameter(logS), 0) : plainLogAbsDet(ops, x, w);
+    return new Mapped<>(apply(ops, x, w), ops.perSample(x, ops.mulScalar(logAbsDet, spatial)));
+  }
+
+  /** {@code x = W⁻¹·z} per position, W⁻¹ from the double-precision LU of the current W. */
+  @Override
+  public <T> T inverse(TensorOps<T> ops, T z) {
+    return apply(ops, z, ops.constant(z, Matrices.toFloats(currentLu().inverse()), square));
   }
 
   /**
-   * The current W, shape (c, c), in the autograd graph of its parameters. Every op's receiver is an
-   * array of {@code m} (the batch's manager), so the intermediates are freed with the batch, not
-   * kept by the parameters' manager.
+   * W, shape (c, c), from its parameters: {@code P·L·(U + diag(sign·exp(log_s)))} with the masked
+   * triangles plus the unit diagonal (lu), or the weight itself (plain).
    */
-  NDArray weight(NDManager m) {
-    Shape square = new Shape(c, c);
+  private <T> T weight(TensorOps<T> ops) {
     if (weight != null) {
-      return m.zeros(square).add(weight);
+      return ops.parameter(weight);
     }
-    NDArray eye = m.eye(c);
-    NDArray l = m.create(lowerMask, square).mul(lower).add(eye);
-    NDArray diag = eye.mul(sign).mul(m.zeros(new Shape(c)).add(logS).exp());
-    NDArray u = m.create(upperMask, square).mul(upper).add(diag);
-    return m.zeros(square).add(p).matMul(l).matMul(u);
+    T unit = ops.parameter(eye);
+    T l = ops.add(ops.mul(ops.parameter(lowerMask), ops.parameter(lower)), unit);
+    T diag = ops.mul(ops.mul(unit, ops.parameter(sign)), ops.exp(ops.parameter(logS)));
+    T u = ops.add(ops.mul(ops.parameter(upperMask), ops.parameter(upper)), diag);
+    return ops.matMul(ops.matMul(ops.parameter(p), l), u);
   }
 
-  @Override
-  public Transformed forward(NDArray x, LogDetMode mode) {
-    NDManager m = x.getManager();
-    NDArray w = weight(m);
-    NDArray logDet;
-    if (weight == null) {
-      logDet = Scalars.mul(m.zeros(new Shape(c)).add(logS).sum(), spatial);
-    } else {
-      logDet = Scalars.mul(plainLogAbsDet(w, m), spatial);
-    }
-    long n = x.getShape().get(0);
-    NDArray perSample = m.zeros(new Shape(n), x.getDataType()).add(logDet);
-    return new Transformed(apply(x, w), perSample, LogDetMode.EXACT);
-  }
-
-  @Override
-  public NDArray inverse(NDArray z) {
-    NDManager m = z.getManager();
-    double[][] inv = currentLu(m).inverse();
-    NDArray wInv = m.create(Matrices.toFloats(inv), new Shape(c, c));
-    return apply(z, wInv.toType(z.getDataType(), false));
-  }
-
-  /** The pivoted LU of the current W, in double precision. */
-  Lu currentLu(NDManager m) {
-    float[] w = weight(m).toType(DataType.FLOAT32, false).toFloatArray();
-    return Lu.of(Matrices.fromFloats(w, c));
-  }
-
-  /** {@code log|det W₀| + ⟨W − W₀, W₀⁻ᵀ⟩}: the value log|det W|, the gradient W⁻ᵀ. */
-  private NDArray plainLogAbsDet(NDArray w, NDManager m) {
-    float[] w0 = w.toType(DataType.FLOAT32, false).toFloatArray();
+  /**
+   * {@code log|det W₀| + ⟨W − W₀, W₀⁻ᵀ⟩} with W₀ the current value held constant: its value is
+   * log|det W| and its gradient W⁻ᵀ.
+   */
+  private <T> T plainLogAbsDet(TensorOps<T> ops, T like, T w) {
+    float[] w0 = currentWeight();
     Lu lu = Lu.of(Matrices.fromFloats(w0, c));
     double[][] inv = lu.inverse();
     float[] g = new float[c * c]; // W⁻ᵀ, row-major
@@ -193,60 +183,29 @@ final class InvertibleConv implements Bijector, OnnxBijector {
         constant -= (double) g[i * c + j] * w0[i * c + j];
       }
     }
-    NDArray grad = m.create(g, new Shape(c, c)).toType(w.getDataType(), false);
-    return w.mul(grad).sum().add((float) constant);
+    T inner = ops.sumAfter(ops.mul(w, ops.constant(like, g, square)), 0);
+    return ops.add(inner, ops.constant(like, new float[] {(float) constant}, new Shape()));
   }
 
-  /** Emits {@code z = W·x} per position with the current W; log-det as the JVM forms it. */
-  @Override
-  public OnnxTransformed emitForward(OnnxGraph graph, OnnxTensor x) {
-    try (NDManager m = anyParameter().getManager().newSubManager()) {
-      NDArray w = weight(m);
-      String logDet;
-      if (weight == null) {
-        String s = graph.initializer("log_s", logS);
-        logDet = graph.mulScalar(graph.reduceSum(s, true, 0), spatial);
-      } else {
-        float value = Scalars.mul(plainLogAbsDet(w, m), spatial).toFloatArray()[0];
-        logDet = graph.constant(hint("log_abs_det"), new float[] {value}, 1);
-      }
-      float[] values = w.toType(DataType.FLOAT32, false).toFloatArray();
-      return new OnnxTransformed(
-          x.with(emitApply(graph, x, values, hint("w"))), graph.perSample(x, logDet));
+  /** The 1×1 convolution (images) or the linear map (vectors) by {@code w}. */
+  private <T> T apply(TensorOps<T> ops, T x, T w) {
+    return image ? ops.conv2d(x, ops.reshape(w, kernel), null, 0) : ops.linear(x, w, null);
+  }
+
+  /** The pivoted LU of the current W, in double precision. */
+  private Lu currentLu() {
+    return Lu.of(Matrices.fromFloats(currentWeight(), c));
+  }
+
+  /** The current W's values, row-major, computed as the forward pass computes it. */
+  private float[] currentWeight() {
+    try (NDScope temporaries = new NDScope()) {
+      return weight(eager).toType(DataType.FLOAT32, false).toFloatArray();
     }
   }
 
-  /** Emits {@code x = W⁻¹·z} per position, W⁻¹ from the same double-precision LU as the JVM. */
-  @Override
-  public OnnxTensor emitInverse(OnnxGraph graph, OnnxTensor z) {
-    try (NDManager m = anyParameter().getManager().newSubManager()) {
-      float[] inv = Matrices.toFloats(currentLu(m).inverse());
-      return z.with(emitApply(graph, z, inv, hint("w_inv")));
-    }
-  }
-
-  private String emitApply(OnnxGraph graph, OnnxTensor x, float[] w, String name) {
-    if (image) {
-      return graph.conv(x.name(), graph.constant(name, w, c, c, 1, 1), null, 1, 0);
-    }
-    return graph.gemm(x.name(), graph.constant(name, w, c, c), null, true);
-  }
-
-  private NDArray anyParameter() {
-    return weight != null ? weight : logS;
-  }
-
-  /** A readable constant name: the parameters' prefix (e.g. {@code step.0.invconv.}) + suffix. */
-  private String hint(String suffix) {
-    String n = anyParameter().getName();
-    int dot = n == null ? -1 : n.lastIndexOf('.');
-    return (dot < 0 ? "invconv." : n.substring(0, dot + 1)) + suffix;
-  }
-
-  private NDArray apply(NDArray x, NDArray w) {
-    if (image) {
-      return autocast.conv2d(x, w.reshape(c, c, 1, 1), null, STRIDE, NO_PADDING);
-    }
-    return autocast.linear(x, w, null);
+  /** A copy of the current W on {@code m}. */
+  NDArray weight(NDManager m) {
+    return m.create(currentWeight(), square);
   }
 }

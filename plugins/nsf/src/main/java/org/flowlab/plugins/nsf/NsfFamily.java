@@ -8,7 +8,7 @@ import org.flowlab.api.bijector.Autoregressive;
 import org.flowlab.api.bijector.MultiScale;
 import org.flowlab.api.bijector.Partition;
 import org.flowlab.api.bijector.RationalQuadraticSpline;
-import org.flowlab.api.bijector.Reshape;
+import org.flowlab.api.bijector.Squeeze;
 import org.flowlab.api.distribution.StandardNormal;
 import org.flowlab.api.flow.Bijector;
 import org.flowlab.api.flow.Flow;
@@ -155,17 +155,7 @@ public final class NsfFamily implements FlowFamily<NsfConfig> {
   }
 
   private static List<Bijector> imageLevels(NsfConfig config, ParameterScope root, Shape shape) {
-    long scale = 1L << config.levels();
-    if (shape.get(1) % scale != 0 || shape.get(2) % scale != 0) {
-      throw new FamilyBuildException(
-          "levels",
-          config.levels()
-              + " levels need image height and width divisible by "
-              + scale
-              + ", got event shape "
-              + shape
-              + " (use fewer levels)");
-    }
+    Squeeze.requireLevels(shape, config.levels());
     MultiScale.Built built =
         MultiScale.build(
             shape,
@@ -176,9 +166,7 @@ public final class NsfFamily implements FlowFamily<NsfConfig> {
                 addLevel(config, root, l, s, out);
               }
             });
-    List<Bijector> out = new ArrayList<>(built.bijectors());
-    out.add(new Reshape(built.latentShape(), shape));
-    return out;
+    return built.reshapedTo(shape);
   }
 
   /**

@@ -1,23 +1,16 @@
 package org.flowlab.plugins.realnvp;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import java.util.List;
-import java.util.Map;
+import org.flowlab.api.bijector.DefinedBijector;
 import org.flowlab.api.bijector.Partition;
-import org.flowlab.api.flow.Bijector;
-import org.flowlab.api.flow.LogDetMode;
-import org.flowlab.api.flow.Transformed;
 import org.flowlab.api.nn.Activation;
+import org.flowlab.api.nn.EagerOps;
 import org.flowlab.api.nn.Initializer;
 import org.flowlab.api.nn.ParameterScope;
-import org.flowlab.api.nn.Scalars;
-import org.flowlab.api.onnx.OnnxBijector;
-import org.flowlab.api.onnx.OnnxGraph;
-import org.flowlab.api.onnx.OnnxTensor;
-import org.flowlab.api.onnx.OnnxTransformed;
+import org.flowlab.api.ops.Mapped;
+import org.flowlab.api.ops.TensorOps;
 
 /**
  * An affine coupling on images {@code (c, h, w)}, the layer of the RealNVP multi-scale model. The
@@ -43,9 +36,10 @@ import org.flowlab.api.onnx.OnnxTransformed;
  * factor·tanh(raw)} with a learned per-channel {@code scale_factor} starting at 1, or {@code s =
  * b·tanh(raw/b)}.
  *
- * <p>Exportable to ONNX: the emitted ops are the JVM's, in the same order, in float32.
+ * <p>Both directions are written once over {@link TensorOps}; the JVM passes and the ONNX export
+ * run them ({@link DefinedBijector}).
  */
-final class ImageCoupling implements Bijector, OnnxBijector {
+final class ImageCoupling implements DefinedBijector {
   /** The channel split, or null for a checkerboard. */
   private final Partition channels;
 
@@ -56,13 +50,14 @@ final class ImageCoupling implements Bijector, OnnxBijector {
 
   private final NDArray complement;
 
-  /** Channels of s and t: the changed channels, or all of them for a checkerboard. */
-  private final long changedChannels;
-
+  /** The conditioner's extra channel m₀, shape {@code (1, h, w)}. */
   private final NDArray extra;
+
   private final ResNet net;
   private final NDArray scaleFactor;
   private final double bound;
+  private final long[] half;
+  private final EagerOps eager;
 
   /**
    * A checkerboard coupling.
@@ -119,8 +114,7 @@ final class ImageCoupling implements Bijector, OnnxBijector {
     }
     int in = channels == null ? c : channels.keptSize();
     int out = channels == null ? c : channels.changedSize();
-    this.changedChannels = out;
-    this.extra = scope.manager().create(extraChannel, new Shape(1, 1, h, w));
+    this.extra = scope.manager().create(extraChannel, new Shape(1, h, w));
     this.net =
         new ResNet(
             scope.child("net"),
@@ -134,124 +128,64 @@ final class ImageCoupling implements Bijector, OnnxBijector {
             ? scope.trainable("scale_factor", new Shape(out, 1, 1), Initializer.ONES)
             : null;
     this.bound = config.scaleBound();
+    this.half = new long[] {out};
+    this.eager = EagerOps.of(scope.autocast());
   }
 
   @Override
-  public Transformed forward(NDArray x, LogDetMode mode) {
-    NDList parts = split(x);
-    NDList st = shiftAndLogScale(parts.get(0));
-    NDArray s = st.get(0);
-    NDArray changed = parts.get(1).mul(s.exp()).add(st.get(1));
-    return new Transformed(
-        join(parts.get(0), changed), s.sum(new int[] {1, 2, 3}), LogDetMode.EXACT);
+  public EagerOps eager() {
+    return eager;
   }
 
+  /** {@code z₂ = x₂⊙exp(s) + t}, log-det {@code Σ s} over {@code (c, h, w)}. */
   @Override
-  public NDArray inverse(NDArray z) {
-    NDList parts = split(z);
-    NDList st = shiftAndLogScale(parts.get(0));
-    return join(parts.get(0), parts.get(1).sub(st.get(1)).mul(st.get(0).neg().exp()));
+  public <T> Mapped<T> forward(TensorOps<T> ops, T x) {
+    List<T> parts = split(ops, x);
+    List<T> st = logScaleAndShift(ops, parts.get(0));
+    T s = st.get(0);
+    T changed = ops.add(ops.mul(parts.get(1), ops.exp(s)), st.get(1));
+    return new Mapped<>(join(ops, parts.get(0), changed), ops.sumAfter(s, 1));
+  }
+
+  /** {@code x₂ = (z₂ − t)⊙exp(−s)}. */
+  @Override
+  public <T> T inverse(TensorOps<T> ops, T z) {
+    List<T> parts = split(ops, z);
+    List<T> st = logScaleAndShift(ops, parts.get(0));
+    T changed = ops.mul(ops.sub(parts.get(1), st.get(1)), ops.exp(ops.neg(st.get(0))));
+    return join(ops, parts.get(0), changed);
   }
 
   /**
    * (what the conditioner sees, what is transformed): the kept and changed channels, or {@code x⊙m}
    * and the whole image for a checkerboard.
    */
-  private NDList split(NDArray x) {
-    return channels != null ? channels.split(x) : new NDList(x.mul(mask), x);
+  private <T> List<T> split(TensorOps<T> ops, T x) {
+    return channels != null ? channels.split(ops, x) : List.of(ops.mul(x, ops.parameter(mask)), x);
   }
 
   /**
    * The image from the conditioner's input and the transformed values ({@link #split}'s inverse).
    */
-  private NDArray join(NDArray kept, NDArray changed) {
-    return channels != null ? channels.join(kept, changed) : changed;
+  private <T> T join(TensorOps<T> ops, T kept, T changed) {
+    return channels != null ? channels.join(ops, kept, changed) : changed;
   }
 
   /**
-   * Emits {@code z₂ = x₂·exp(s) + t} and {@code Σ s} over {@code (c, h, w)}, with (s, t) emitted as
-   * the JVM computes them.
+   * (s, t) for the transformed values: the conditioner on {@code [x₁, m₀]}, split in two along the
+   * channels, the bounded log-scale; both zero on the kept values of a checkerboard.
    */
-  @Override
-  public OnnxTransformed emitForward(OnnxGraph graph, OnnxTensor x) {
-    OnnxTensor[] parts = emitSplit(graph, x);
-    String[] st = emitShiftAndLogScale(graph, parts[0]);
-    String changed = graph.add(graph.mul(parts[1].name(), graph.exp(st[0])), st[1]);
-    return new OnnxTransformed(
-        x.with(emitJoin(graph, parts[0], changed)), graph.reduceSum(st[0], false, 1, 2, 3));
-  }
-
-  /** Emits {@code x₂ = (z₂ − t)·exp(−s)}. */
-  @Override
-  public OnnxTensor emitInverse(OnnxGraph graph, OnnxTensor z) {
-    OnnxTensor[] parts = emitSplit(graph, z);
-    String[] st = emitShiftAndLogScale(graph, parts[0]);
-    String changed = graph.mul(graph.sub(parts[1].name(), st[1]), graph.exp(graph.neg(st[0])));
-    return z.with(emitJoin(graph, parts[0], changed));
-  }
-
-  /** Emits {@link #split}, with the event shapes of both parts. */
-  private OnnxTensor[] emitSplit(OnnxGraph graph, OnnxTensor x) {
-    if (channels == null) {
-      return new OnnxTensor[] {x.with(graph.mul(x.name(), graph.initializer("mask", mask))), x};
-    }
-    List<String> parts = channels.emitSplit(graph, x.name());
-    long h = x.eventShape().get(1);
-    long w = x.eventShape().get(2);
-    return new OnnxTensor[] {
-      new OnnxTensor(parts.get(0), new Shape(channels.keptSize(), h, w)),
-      new OnnxTensor(parts.get(1), new Shape(channels.changedSize(), h, w))
-    };
-  }
-
-  /** Emits {@link #join}. */
-  private String emitJoin(OnnxGraph graph, OnnxTensor kept, String changed) {
-    return channels != null ? channels.emitJoin(graph, kept.name(), changed) : changed;
-  }
-
-  /**
-   * Emits (s, t): the conditioner on {@code [x₁, m₀]}, {@code m₀} expanded to the batch, split in
-   * two along the channels, the bounded log-scale, both masked by the complement for a
-   * checkerboard.
-   */
-  private String[] emitShiftAndLogScale(OnnxGraph graph, OnnxTensor kept) {
-    Shape event = kept.eventShape();
-    long c = event.get(0);
-    long h = event.get(1);
-    long w = event.get(2);
-    String batch = graph.op("Shape", List.of(kept.name()), Map.of("start", 0L, "end", 1L));
-    String extraShape =
-        graph.op("Concat", List.of(batch, graph.longs(1, h, w)), Map.of("axis", 0L));
-    String extraBatch =
-        graph.op("Expand", List.of(graph.initializer("extra", extra), extraShape), Map.of());
-    OnnxTensor input =
-        new OnnxTensor(graph.concat(1, kept.name(), extraBatch), new Shape(c + 1, h, w));
-    List<String> raw =
-        graph.split(net.emit(graph, input).name(), 1, changedChannels, changedChannels);
-    String s =
+  private <T> List<T> logScaleAndShift(TensorOps<T> ops, T kept) {
+    T input = ops.concat(kept, ops.expandBatch(kept, ops.parameter(extra)), 1);
+    List<T> raw = ops.split(net.apply(ops, input), 1, half);
+    T s =
         scaleFactor != null
-            ? graph.mul(graph.tanh(raw.get(0)), graph.initializer("scale_factor", scaleFactor))
-            : graph.mulScalar(graph.tanh(graph.div(raw.get(0), graph.scalar(bound))), bound);
+            ? ops.mul(ops.tanh(raw.get(0)), ops.parameter(scaleFactor))
+            : ops.mulScalar(ops.tanh(ops.mulScalar(raw.get(0), 1 / bound)), bound);
     if (complement == null) {
-      return new String[] {s, raw.get(1)};
+      return List.of(s, raw.get(1));
     }
-    String complementName = graph.initializer("complement", complement);
-    return new String[] {graph.mul(s, complementName), graph.mul(raw.get(1), complementName)};
-  }
-
-  /** (s, t) for the transformed values, zero on the kept ones of a checkerboard. */
-  private NDList shiftAndLogScale(NDArray kept) {
-    Shape shape = kept.getShape();
-    NDArray extraBatch = extra.broadcast(new Shape(shape.get(0), 1, shape.get(2), shape.get(3)));
-    NDArray input = NDArrays.concat(new NDList(kept, extraBatch), 1);
-    NDList raw = net.forward(input).split(2, 1);
-    NDArray s =
-        scaleFactor != null
-            ? raw.get(0).tanh().mul(scaleFactor)
-            : Scalars.mul(Scalars.div(raw.get(0), bound).tanh(), bound);
-    if (complement == null) {
-      return new NDList(s, raw.get(1));
-    }
-    return new NDList(s.mul(complement), raw.get(1).mul(complement));
+    T outside = ops.parameter(complement);
+    return List.of(ops.mul(s, outside), ops.mul(raw.get(1), outside));
   }
 }

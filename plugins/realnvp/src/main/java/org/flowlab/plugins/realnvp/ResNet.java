@@ -1,16 +1,13 @@
 package org.flowlab.plugins.realnvp;
 
-import ai.djl.ndarray.NDArray;
 import java.util.ArrayList;
 import java.util.List;
 import org.flowlab.api.nn.Activation;
 import org.flowlab.api.nn.Conv2d;
-import org.flowlab.api.nn.Jvp;
-import org.flowlab.api.nn.Layer;
+import org.flowlab.api.nn.DefinedLayer;
+import org.flowlab.api.nn.EagerOps;
 import org.flowlab.api.nn.ParameterScope;
-import org.flowlab.api.onnx.OnnxGraph;
-import org.flowlab.api.onnx.OnnxLayer;
-import org.flowlab.api.onnx.OnnxTensor;
+import org.flowlab.api.ops.TensorOps;
 
 /**
  * The convolutional conditioner of the image couplings, on {@code (n, in, h, w)}: a 3×3 conv to
@@ -22,13 +19,15 @@ import org.flowlab.api.onnx.OnnxTensor;
  * <p>Parameters (relative to the scope): {@code in.*}, {@code block.B.0.*}, {@code block.B.1.*},
  * {@code out.*}, each a weight and a bias.
  *
- * <p>Exportable to ONNX ({@link OnnxLayer}): the same convs, activations and residual sums.
+ * <p>Written once over {@link TensorOps} ({@link DefinedLayer}): the forward pass, its JVP and the
+ * ONNX emission run the same convs, activations and residual sums.
  */
-final class ResNet implements Layer, OnnxLayer {
+final class ResNet implements DefinedLayer {
   private final Conv2d in;
   private final List<Conv2d[]> blocks = new ArrayList<>();
   private final Conv2d out;
   private final Activation activation;
+  private final EagerOps eager;
 
   /**
    * @param scope where the convs register their weights
@@ -56,42 +55,21 @@ final class ResNet implements Layer, OnnxLayer {
     }
     this.out = new Conv2d(scope.child("out"), channels, outChannels, 3, true);
     this.activation = activation;
+    this.eager = EagerOps.of(scope.autocast());
   }
 
   @Override
-  public NDArray forward(NDArray x) {
-    NDArray h = in.forward(x);
+  public <T> T apply(TensorOps<T> ops, T x) {
+    T h = in.apply(ops, x);
     for (Conv2d[] block : blocks) {
-      NDArray r = block[0].forward(activation.forward(h));
-      h = h.add(block[1].forward(activation.forward(r)));
+      T r = block[0].apply(ops, activation.apply(ops, h));
+      h = ops.add(h, block[1].apply(ops, activation.apply(ops, r)));
     }
-    return out.forward(activation.forward(h));
-  }
-
-  /** Emits the same convs, activations and residual additions as {@link #forward}. */
-  @Override
-  public OnnxTensor emit(OnnxGraph graph, OnnxTensor x) {
-    OnnxTensor h = in.emit(graph, x);
-    for (Conv2d[] block : blocks) {
-      OnnxTensor r = block[0].emit(graph, activation.emit(graph, h));
-      OnnxTensor r2 = block[1].emit(graph, activation.emit(graph, r));
-      h = h.with(graph.add(h.name(), r2.name()));
-    }
-    return out.emit(graph, activation.emit(graph, h));
+    return out.apply(ops, activation.apply(ops, h));
   }
 
   @Override
-  public Jvp jvp(NDArray x, NDArray v) {
-    Jvp h = in.jvp(x, v);
-    for (Conv2d[] block : blocks) {
-      Jvp r = chain(block[0], activation.jvp(h.value(), h.tangent()));
-      r = chain(block[1], activation.jvp(r.value(), r.tangent()));
-      h = new Jvp(h.value().add(r.value()), h.tangent().add(r.tangent()));
-    }
-    return chain(out, activation.jvp(h.value(), h.tangent()));
-  }
-
-  private static Jvp chain(Layer layer, Jvp previous) {
-    return layer.jvp(previous.value(), previous.tangent());
+  public EagerOps eager() {
+    return eager;
   }
 }

@@ -277,27 +277,42 @@ class RealNvpSweepTest {
   }
 
   /** Live trial JVMs working on the run store {@code runs}, whoever their parent now is. */
+  /**
+   * The live trial JVMs writing to {@code runs}. Their command lines are read from /proc: the JDK's
+   * {@code ProcessHandle.Info} gives no arguments for a command line as long as a test classpath.
+   */
   private static java.util.stream.Stream<ProcessHandle> trialProcesses(Path runs) {
     return ProcessHandle.allProcesses()
         .filter(ProcessHandle::isAlive)
         .filter(
             p -> {
-              List<String> a = List.of(p.info().arguments().orElse(new String[0]));
+              List<String> a = commandLine(p);
               return a.contains("sweep-trial") && a.contains(runs.toString());
             });
+  }
+
+  /** The arguments of {@code process} from /proc, empty once it has gone. */
+  private static List<String> commandLine(ProcessHandle process) {
+    try {
+      String raw = Files.readString(Path.of("/proc", Long.toString(process.pid()), "cmdline"));
+      return List.of(raw.split("\0"));
+    } catch (IOException gone) {
+      return List.of();
+    }
   }
 
   @Test
   void twoWorkersTrainSideBySideInTheirOwnJvmsBitwiseLikeOneWorker() throws Exception {
     Path config = yaml("parallel.yaml", 120, "seeds: [0, 1]");
-    Map<String, RunSummary> two = sweepTrials(config, tmp.resolve("runs-2"), 2);
-    Map<String, RunSummary> one = sweepTrials(config, tmp.resolve("runs-1"), 1);
-    assertEquals(two.keySet(), one.keySet(), "the same two trials");
-    List<long[]> parallel = trainingSpans(tmp.resolve("runs-2"), two);
-    List<long[]> serial = trainingSpans(tmp.resolve("runs-1"), one);
+    Process parallelHost = startSweep(config, tmp.resolve("runs-2"), 2);
     assertTrue(
-        parallel.get(0)[0] < parallel.get(1)[1] && parallel.get(1)[0] < parallel.get(0)[1],
-        "with 2 workers the trials train at the same time");
+        twoTrialsAliveAtOnce(parallelHost, tmp.resolve("runs-2")),
+        "with 2 workers the two trial JVMs run at the same time");
+    Map<String, RunSummary> two = finishedTrials(parallelHost, tmp.resolve("runs-2"), 2);
+    Process serialHost = startSweep(config, tmp.resolve("runs-1"), 1);
+    Map<String, RunSummary> one = finishedTrials(serialHost, tmp.resolve("runs-1"), 1);
+    assertEquals(two.keySet(), one.keySet(), "the same two trials");
+    List<long[]> serial = trainingSpans(tmp.resolve("runs-1"), one);
     assertTrue(
         serial.get(0)[1] < serial.get(1)[0] || serial.get(1)[1] < serial.get(0)[0],
         "with 1 worker one after the other");
@@ -315,25 +330,76 @@ class RealNvpSweepTest {
     }
   }
 
-  /** Runs the sweep with {@code workers} into {@code runs}: its children by trial hash. */
-  private Map<String, RunSummary> sweepTrials(Path config, Path runs, int workers)
+  /** Starts the sweep with {@code workers} into {@code runs}. */
+  private Process startSweep(Path config, Path runs, int workers) throws IOException {
+    return CliProcess.dev(runs)
+        .start(logDir(runs), "sweep", config.toString(), "sweep.workers=" + workers);
+  }
+
+  private Path logDir(Path runs) {
+    return tmp.resolve("log-" + runs.getFileName());
+  }
+
+  /**
+   * Whether the sweep {@code host} has two trial JVMs alive at once, decided by events, not by
+   * clocks: each trial JVM is paused (SIGSTOP) as soon as it appears, so none can finish before the
+   * other has started, until two are alive (or the host ends); then every paused one resumes. A
+   * sweep that ran its trials one after the other would never start the second (the 3-minute cap
+   * only keeps such a failure from hanging the build).
+   */
+  private static boolean twoTrialsAliveAtOnce(Process host, Path runs) throws Exception {
+    List<ProcessHandle> paused = new ArrayList<>();
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+    try {
+      while (paused.size() < 2 && host.isAlive() && System.nanoTime() < deadline) {
+        for (ProcessHandle trial : trialProcesses(runs).toList()) {
+          if (!paused.contains(trial)) {
+            signal(trial, "STOP");
+            paused.add(trial);
+          }
+        }
+        Thread.sleep(10);
+        host.descendants()
+            .forEach(
+                d ->
+                    System.err.println(
+                        "DEBUG "
+                            + d.pid()
+                            + " "
+                            + d.isAlive()
+                            + " "
+                            + d.info().arguments().map(java.util.Arrays::toString).orElse("?")));
+      }
+      return paused.size() == 2 && paused.stream().allMatch(ProcessHandle::isAlive);
+    } finally {
+      for (ProcessHandle trial : paused) {
+        signal(trial, "CONT");
+      }
+    }
+  }
+
+  private static void signal(ProcessHandle process, String signal) throws Exception {
+    new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid()))
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+        .start()
+        .waitFor();
+  }
+
+  /** Waits for the sweep {@code host} to finish: its children in {@code runs} by trial hash. */
+  private Map<String, RunSummary> finishedTrials(Process host, Path runs, int workers)
       throws Exception {
-    CliProcess.Result r =
-        CliProcess.dev(runs)
-            .run(
-                tmp.resolve("log-" + runs.getFileName()),
-                "sweep",
-                config.toString(),
-                "sweep.workers=" + workers);
-    assertEquals(0, r.exitCode(), r.stdout() + r.stderr());
+    assertTrue(host.waitFor(5, TimeUnit.MINUTES), "the sweep finishes");
+    String stdout = Files.readString(logDir(runs).resolve("stdout.txt"));
+    String stderr = Files.readString(logDir(runs).resolve("stderr.txt"));
+    assertEquals(0, host.exitValue(), stdout + stderr);
     String preset = System.getenv("OMP_NUM_THREADS"); // a thread count the user set wins
     int threads =
         preset != null
             ? Integer.parseInt(preset)
             : Math.max(1, Runtime.getRuntime().availableProcessors() / workers);
     assertTrue(
-        r.stdout().contains("each trial in its own JVM with " + threads + " intra-op thread"),
-        r.stdout());
+        stdout.contains("each trial in its own JVM with " + threads + " intra-op thread"), stdout);
     LocalRunStore store = new LocalRunStore(runs);
     RunSummary parent =
         store.listRuns().stream().filter(p -> p.parentRunId() == null).findFirst().orElseThrow();

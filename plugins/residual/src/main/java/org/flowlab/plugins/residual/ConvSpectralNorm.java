@@ -3,9 +3,10 @@ package org.flowlab.plugins.residual;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import java.util.Arrays;
+import java.util.List;
 import org.flowlab.api.nn.Initializer;
 import org.flowlab.api.nn.ParameterScope;
+import org.flowlab.api.onnx.ExportCalibration;
 import org.flowlab.api.random.Seeds;
 
 /**
@@ -21,8 +22,9 @@ import org.flowlab.api.random.Seeds;
  * differentiable in W; {@code weight(false)} (evaluation, inverses, ONNX export) iterates from
  * copies of the stored vectors until σ̂ changes by less than the tolerance (at least {@code
  * iterations}, at most {@value #MAX_ITERATIONS} steps) and leaves the buffers alone — a pure
- * function of W and the buffers, cached against their values so repeated evaluation calls cost a
- * hash, not a power iteration.
+ * function of W and the buffers, kept until their values change ({@link ExportCalibration}, which
+ * compares exact copies of them) so repeated evaluation calls cost a comparison, not a power
+ * iteration.
  *
  * <p>Buffers (relative to the scope): {@code u} of shape {@code (out·h·w)}, {@code v} of shape
  * {@code (in·h·w)}.
@@ -40,8 +42,8 @@ final class ConvSpectralNorm {
   private final double coeff;
   private final int iterations;
   private final double tolerance;
-  private long cachedKey;
-  private double cachedSigma = Double.NaN;
+  private final ExportCalibration<Double> evaluationSigma;
+  private double lastSigma = Double.NaN;
 
   /**
    * @param scope where the buffers {@code u} and {@code v} are registered (random unit vectors)
@@ -70,6 +72,7 @@ final class ConvSpectralNorm {
     this.coeff = coeff;
     this.iterations = iterations;
     this.tolerance = tolerance;
+    this.evaluationSigma = new ExportCalibration<>(List.of(weight, u, v), this::converge);
   }
 
   private static Initializer unitVector() {
@@ -117,25 +120,19 @@ final class ConvSpectralNorm {
     u.set(uu.toFloatArray()); // through the host, as SpectralNorm does (in-place ops crashed
     // autograd)
     v.set(vv.toFloatArray());
-    cachedSigma = Double.NaN;
+    lastSigma = Double.NaN;
     NDArray sigma = uu.mul(conv(vv, weight)).sum().reshape(1);
     NDArray c = weight.getManager().full(new Shape(1), (float) coeff, weight.getDataType());
     return weight.mul(c).div(sigma.maximum(c));
   }
 
   private NDArray evaluationWeight() {
-    long key = key();
-    if (Double.isNaN(cachedSigma) || key != cachedKey) {
-      cachedSigma = converge();
-      cachedKey = key;
-    }
-    if (cachedSigma <= coeff) {
+    lastSigma = evaluationSigma.get();
+    if (lastSigma <= coeff) {
       return weight;
     }
     return weight.mul(
-        weight
-            .getManager()
-            .full(new Shape(1), (float) (coeff / cachedSigma), weight.getDataType()));
+        weight.getManager().full(new Shape(1), (float) (coeff / lastSigma), weight.getDataType()));
   }
 
   /** σ̂ by power iteration to convergence from copies of the stored vectors. */
@@ -164,13 +161,8 @@ final class ConvSpectralNorm {
     }
   }
 
-  private long key() {
-    return 31L * (31L * Arrays.hashCode(weight.toFloatArray()) + Arrays.hashCode(u.toFloatArray()))
-        + Arrays.hashCode(v.toFloatArray());
-  }
-
   /** σ̂ of the most recent evaluation call; NaN after a training call. */
   double lastSigma() {
-    return cachedSigma;
+    return lastSigma;
   }
 }

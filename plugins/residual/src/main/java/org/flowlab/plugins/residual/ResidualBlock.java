@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.flowlab.api.device.DeviceCheck;
 import org.flowlab.api.estimate.ExactLogDet;
 import org.flowlab.api.estimate.LinearOperator;
@@ -21,6 +22,9 @@ import org.flowlab.api.onnx.OnnxBijector;
 import org.flowlab.api.onnx.OnnxGraph;
 import org.flowlab.api.onnx.OnnxTensor;
 import org.flowlab.api.onnx.OnnxTransformed;
+import org.flowlab.api.ops.OnnxOps;
+import org.flowlab.api.ops.TensorOps;
+import org.flowlab.api.ops.Traced;
 import org.flowlab.api.random.Seeds;
 
 /**
@@ -148,12 +152,21 @@ final class ResidualBlock implements Bijector, Instrumented, OnnxBijector {
       float[] one = java.util.Arrays.copyOfRange(probes, p * d, (p + 1) * d);
       NDArray probe = x.zerosLike().add(x.getManager().create(one, new Shape(1).addAll(event)));
       DeviceCheck.requireBeside("fixed export probe of " + name, probe, x);
-      NDArray s = PowerSeries.truncated(jacobian, probe, config.evalTerms());
+      NDArray s = fixedProbeSeries(net.eager(), jacobian::apply, probe);
       sum = sum == null ? s : sum.add(s);
     }
     figures = Map.of("logdet_terms", (double) config.evalTerms() * EXPORT_PROBES);
-    return sum.mul(
-        x.getManager().full(new Shape(), (float) (1.0 / EXPORT_PROBES), x.getDataType()));
+    return sum;
+  }
+
+  /**
+   * The exported series for the probes {@code probes}, written once: {@code eval_terms} terms of
+   * {@link PowerSeries#truncated}, divided by {@link #EXPORT_PROBES}. Eagerly it runs once per
+   * probe and the results add up; in ONNX the probes sit on the tangent axis and its sum adds them.
+   */
+  private <T> T fixedProbeSeries(TensorOps<T> ops, UnaryOperator<T> jacobian, T probes) {
+    T series = PowerSeries.truncated(ops, jacobian, probes, config.evalTerms());
+    return ops.mulScalar(series, 1.0 / EXPORT_PROBES);
   }
 
   /**
@@ -185,7 +198,7 @@ final class ResidualBlock implements Bijector, Instrumented, OnnxBijector {
     while (iterations < config.inverseMaxIterations() && residual > config.inverseTolerance()) {
       NDArray next;
       try (NDScope scope = new NDScope()) {
-        next = y.sub(net.forward(x, weights));
+        next = inverseStep(net.eager(), y, x, weights);
         residual = next.sub(x).abs().max().getFloat();
         NDScope.unregister(next);
       }
@@ -225,18 +238,26 @@ final class ResidualBlock implements Bijector, Instrumented, OnnxBijector {
     return figures;
   }
 
+  /** One fixed-point step {@code x ← y − g(x)}, written once for the eager and exported inverse. */
+  private <T> T inverseStep(TensorOps<T> ops, T y, T x, List<NDArray> weights) {
+    return ops.sub(y, net.apply(ops, x, weights));
+  }
+
   /**
    * Emits {@code y = x + g(x)} with the evaluation weights and {@code log|det(I + J_g)|}: for d ≤
-   * {@link #EXACT_MAX_DIM} exactly, the Jacobian's d columns from one emitted JVP with the d unit
-   * tangents, then {@code Log(Abs(Det(I + J)))} (float32 LU inside ONNX Runtime); above, the JVM's
-   * {@code EXPORTED} series: {@code eval_terms} terms averaged over {@link #EXPORT_PROBES} fixed
-   * Gaussian probes (the same for every sample and every export), a deterministic estimate.
+   * {@link #EXACT_MAX_DIM} exactly, the Jacobian's d columns from one application of g's emitted
+   * linearisation to the d unit tangents, then {@code Log(Abs(Det(I + J)))} (float32 LU inside ONNX
+   * Runtime); above, the JVM's {@code EXPORTED} series: {@code eval_terms} terms averaged over
+   * {@link #EXPORT_PROBES} fixed Gaussian probes (the same for every sample and every export), a
+   * deterministic estimate.
    */
   @Override
   public OnnxTransformed emitForward(OnnxGraph graph, OnnxTensor x) {
     List<NDArray> weights = net.weights(false);
-    LipschitzNet.OnnxLinearization lin = net.emitLinearize(graph, x, weights);
-    String y = graph.add(x.name(), lin.value().name());
+    OnnxOps ops = new OnnxOps(graph);
+    Traced in = Traced.of(x);
+    LipschitzNet.Linearized<Traced> lin = net.linearize(ops.tangents(), in, weights);
+    Traced y = ops.add(in, lin.value());
     int d = Math.toIntExact(x.size());
     Shape event = x.eventShape();
     String logDet;
@@ -246,36 +267,29 @@ final class ResidualBlock implements Bijector, Instrumented, OnnxBijector {
         eye[i * d + i] = 1f;
       }
       String tangents = graph.constant("eye", eye, withLeading(event, 1, d));
-      OnnxTensor columns =
-          lin.jacobian().apply(new OnnxTensor(tangents, new Shape(d).addAll(event)));
+      Traced columns = lin.jacobian().apply(new Traced(tangents, new Shape(d).addAll(event), true));
       // Row i of (N, d, d) is J·e_i, so the matrix is Jᵀ; det(I + Jᵀ) = det(I + J).
       String matrix = graph.reshape(columns.name(), -1, d, d);
       String plusEye = graph.add(matrix, graph.constant("eye", eye, 1, d, d));
       String det = graph.op("Det", List.of(plusEye), Map.of());
       logDet = graph.add(graph.zerosPerSample(x), graph.log(graph.abs(det)));
     } else {
-      float[] probes = onnxProbes(d);
-      String probe = graph.constant("probe", probes, withLeading(event, 1, EXPORT_PROBES));
-      OnnxTensor w = new OnnxTensor(probe, new Shape(EXPORT_PROBES).addAll(event));
-      String acc = null;
-      for (int k = 1; k <= config.evalTerms(); k++) {
-        w = lin.jacobian().apply(w);
-        String term = graph.mulScalar(w.name(), (k % 2 == 1 ? 1.0 : -1.0) / k);
-        acc = acc == null ? term : graph.add(acc, term);
-      }
-      String products = graph.reshape(graph.mul(acc, probe), -1, (long) EXPORT_PROBES * d);
-      logDet =
-          graph.add(
-              graph.zerosPerSample(x),
-              graph.mulScalar(graph.reduceSum(products, false, 1), 1.0 / EXPORT_PROBES));
+      String probes = graph.constant("probe", onnxProbes(d), withLeading(event, 1, EXPORT_PROBES));
+      Traced series =
+          fixedProbeSeries(
+              ops,
+              lin.jacobian(),
+              new Traced(probes, new Shape(EXPORT_PROBES).addAll(event), true));
+      logDet = graph.add(graph.zerosPerSample(x), series.name());
     }
-    return new OnnxTransformed(x.with(y), logDet);
+    return new OnnxTransformed(y.tensor(), logDet);
   }
 
   /**
-   * Emits the fixed-point inverse {@code x ← y − g(x)} from {@code x = y}, unrolled for a fixed
-   * number of iterations chosen at export time ({@link InverseCalibration}: what the JVM inverse
-   * needs on latents the flow decodes from base draws, times a safety margin).
+   * Emits the fixed-point inverse {@code x ← y − g(x)} from {@code x = y} ({@link #inverseStep}, as
+   * the JVM iterates it), unrolled for a fixed number of iterations chosen at export time ({@link
+   * InverseCalibration}: what the JVM inverse needs on latents the flow decodes from base draws,
+   * times a safety margin).
    */
   @Override
   public OnnxTensor emitInverse(OnnxGraph graph, OnnxTensor y) {
@@ -291,11 +305,13 @@ final class ResidualBlock implements Bijector, Instrumented, OnnxBijector {
         "{0}: ONNX inverse unrolled to {1} fixed-point iterations",
         name,
         iterations);
-    OnnxTensor x = y;
+    OnnxOps ops = new OnnxOps(graph);
+    Traced target = Traced.of(y);
+    Traced x = target;
     for (int i = 0; i < iterations; i++) {
-      x = y.with(graph.sub(y.name(), net.emit(graph, x, weights).name()));
+      x = inverseStep(ops, target, x, weights);
     }
-    return x;
+    return x.tensor();
   }
 
   private static long[] withLeading(Shape event, long... leading) {

@@ -6,7 +6,6 @@ import java.util.List;
 import org.flowlab.api.bijector.ActNorm;
 import org.flowlab.api.bijector.FactorOut;
 import org.flowlab.api.bijector.MultiScale;
-import org.flowlab.api.bijector.Reshape;
 import org.flowlab.api.bijector.Squeeze;
 import org.flowlab.api.distribution.BaseDistribution;
 import org.flowlab.api.flow.Bijector;
@@ -98,10 +97,7 @@ public final class ResidualFamily implements FlowFamily<ResidualConfig> {
                 addBlocks(root, s, at, config, blocks, out);
               }
             });
-    List<Bijector> steps = new ArrayList<>(built.bijectors());
-    if (!built.latentShape().equals(shape)) {
-      steps.add(new Reshape(built.latentShape(), shape));
-    }
+    List<Bijector> steps = built.reshapedTo(shape);
     return flow(config, shape, shape, steps, blocks, root);
   }
 

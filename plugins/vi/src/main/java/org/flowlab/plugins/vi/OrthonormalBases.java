@@ -51,33 +51,39 @@ final class OrthonormalBases {
     return new Basis() {
       @Override
       public <T> Applied<T> at(TensorOps<T> ops, T context) {
-        T matrix = ops.parameter(q.get());
-        T transposed = ops.transpose(matrix, 1, 0);
-        return new Applied<>() {
-          @Override
-          public T project(T z) {
-            return ops.matMul(z, matrix);
-          }
+        return matrix(ops, ops.parameter(q.get()));
+      }
+    };
+  }
 
-          @Override
-          public T embed(T y) {
-            return ops.matMul(y, transposed);
-          }
-        };
+  /** Q given as a d×M matrix, applied by two matrix products. */
+  private static <T> Applied<T> matrix(TensorOps<T> ops, T q) {
+    T transposed = ops.transpose(q, 1, 0);
+    return new Applied<>() {
+      @Override
+      public T project(T z) {
+        return ops.matMul(z, q);
+      }
+
+      @Override
+      public T embed(T y) {
+        return ops.matMul(y, transposed);
       }
     };
   }
 
   /**
-   * {@code Q = H₁·H₂·…·H_H} with {@code H_k = I − 2·v_k·v_kᵀ/‖v_k‖²}, an orthogonal d×d matrix,
-   * applied reflection by reflection and never formed: {@code Qᵀz = H_H·…·H₁·z} (each H is
-   * symmetric), {@code Q·y = H₁·…·H_H·y}.
+   * {@code Q = H₁·H₂·…·H_H} with {@code H_k = I − 2·v_k·v_kᵀ/‖v_k‖²}, an orthogonal d×d matrix.
+   * Amortised, each sample's Q is applied reflection by reflection and never formed: {@code Qᵀz =
+   * H_H·…·H₁·z} (each H is symmetric), {@code Q·y = H₁·…·H_H·y}; shared by every sample (no
+   * context), Q is formed once per pass from the identity and applied as a matrix.
    *
    * @param vectors the reflection vectors (H×d), per sample when amortised
    * @param reflections H
-   * @param d the vector dimension
+   * @param identity the d×d identity (to form a Q shared by every sample)
    */
-  static Basis householder(Amortized vectors, int reflections, int d) {
+  static Basis householder(Amortized vectors, int reflections, NDArray identity) {
+    int d = Math.toIntExact(identity.getShape().get(0));
     return new Basis() {
       @Override
       public <T> Applied<T> at(TensorOps<T> ops, T context) {
@@ -86,23 +92,34 @@ final class OrthonormalBases {
         for (int k = 0; k < reflections; k++) {
           v.add(ops.slice(all, 1, (long) k * d, (long) (k + 1) * d));
         }
-        return new Applied<>() {
-          @Override
-          public T project(T z) {
-            for (int k = 0; k < reflections; k++) {
-              z = reflect(ops, z, v.get(k));
-            }
-            return z;
-          }
+        Applied<T> reflected = reflections(ops, v);
+        if (context != null) {
+          return reflected;
+        }
+        // One Q for every sample: formed once (its rows are Qᵀ's), then two products a pass.
+        return matrix(ops, ops.transpose(reflected.embed(ops.parameter(identity)), 1, 0));
+      }
+    };
+  }
 
-          @Override
-          public T embed(T y) {
-            for (int k = reflections - 1; k >= 0; k--) {
-              y = reflect(ops, y, v.get(k));
-            }
-            return y;
-          }
-        };
+  /** {@code H₁·…·H_H} applied reflection by reflection to a batch of vectors. */
+  private static <T> Applied<T> reflections(TensorOps<T> ops, List<T> v) {
+    int reflections = v.size();
+    return new Applied<>() {
+      @Override
+      public T project(T z) {
+        for (int k = 0; k < reflections; k++) {
+          z = reflect(ops, z, v.get(k));
+        }
+        return z;
+      }
+
+      @Override
+      public T embed(T y) {
+        for (int k = reflections - 1; k >= 0; k--) {
+          y = reflect(ops, y, v.get(k));
+        }
+        return y;
       }
     };
   }

@@ -19,8 +19,8 @@ import org.flowlab.api.ops.Traced;
 /**
  * A layer given in the latent → data direction only, written once in {@link #sample} over {@link
  * TensorOps}: {@link #sampleForward} and {@link #inverse} (latent → data) run it eagerly, {@link
- * #emitInverse} records it. {@link #forward} (data → latent) has no closed form and throws, and so
- * does the ONNX emission of that direction.
+ * #emitSampleForward} and {@link #emitInverse} record it (a sampler export). {@link #forward} (data
+ * → latent) has no closed form and throws, and so does the ONNX emission of that direction.
  *
  * <p>Context: a layer built with {@code contextDim} &gt; 0 is amortised ({@link Amortized}): its
  * parameters follow the context {@code (N, contextDim)}, which every pass then needs; one built
@@ -111,8 +111,16 @@ abstract class SamplingOnlyLayer implements Bijector, OnnxBijector {
 
   @Override
   public final OnnxTensor emitInverse(OnnxGraph graph, OnnxTensor z, OnnxTensor context) {
+    return emitSampleForward(graph, z, context).value();
+  }
+
+  /** Emits the latent → data map and its log-det: {@link #sample} recorded. */
+  @Override
+  public final OnnxTransformed emitSampleForward(
+      OnnxGraph graph, OnnxTensor z, OnnxTensor context) {
     Traced c = Contexts.emitted(context, contextDim, this) == null ? null : Traced.of(context);
-    return sample(new OnnxOps(graph), Traced.of(z), c).value().tensor();
+    Mapped<Traced> x = sample(new OnnxOps(graph), Traced.of(z), c);
+    return new OnnxTransformed(x.value().tensor(), x.logDet().name());
   }
 
   /** Row sums kept as a column: {@code (B, n)} → {@code (B, 1)}. */

@@ -74,7 +74,8 @@ public final class SylvesterFamily implements FlowFamily<SylvesterConfig> {
       case "householder" -> {
         int reflections = config.reflections() == null ? d : config.reflections();
         Amortized v = new Amortized(scope, "v", new Shape(reflections, d), init, contextDim);
-        OrthonormalBases.Basis basis = OrthonormalBases.householder(v, reflections, d);
+        NDArray identity = scope.manager().eye(d);
+        OrthonormalBases.Basis basis = OrthonormalBases.householder(v, reflections, identity);
         return new SylvesterLayer(scope, d, d, basis, contextDim);
       }
       default -> {

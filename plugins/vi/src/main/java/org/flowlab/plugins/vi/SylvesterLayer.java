@@ -33,6 +33,7 @@ final class SylvesterLayer extends SamplingOnlyLayer {
   private final Amortized b;
   private final NDArray diagonal;
   private final NDArray strictlyUpper;
+  private final Shape square;
 
   /**
    * @param scope where {@code r}, {@code r_tilde} and {@code b} are registered
@@ -48,6 +49,7 @@ final class SylvesterLayer extends SamplingOnlyLayer {
     this.r = new Amortized(scope, "r", new Shape(m, m), init, contextDim);
     this.rTilde = new Amortized(scope, "r_tilde", new Shape(m, m), init, contextDim);
     this.b = new Amortized(scope, "b", new Shape(m), init, contextDim);
+    this.square = new Shape(m, m);
     this.diagonal = scope.manager().eye(m).toType(r.base().getDataType(), false);
     float[] above = new float[m * m];
     for (int i = 0; i < m; i++) {
@@ -72,8 +74,14 @@ final class SylvesterLayer extends SamplingOnlyLayer {
         ops.mul(ops.tanh(raw), ops.parameter(diagonal)));
   }
 
-  /** {@code U·y} per sample: U (B×M×M), y (N×M) → (N×M). */
-  private static <T> T times(TensorOps<T> ops, T upper, T y) {
+  /**
+   * {@code U·y} for each sample y (N×M) → (N×M): one matrix product when every sample shares U
+   * (1×M×M, no context), else U (N×M×M) applied per sample.
+   */
+  private <T> T times(TensorOps<T> ops, T upper, T y, T context) {
+    if (context == null) {
+      return ops.matMul(y, ops.transpose(ops.reshape(upper, square), 1, 0));
+    }
     return ops.sum(ops.mul(upper, ops.unsqueeze(y, 1)), 2);
   }
 
@@ -82,8 +90,8 @@ final class SylvesterLayer extends SamplingOnlyLayer {
     T upper = triangular(ops, r.value(ops, context));
     T upperTilde = triangular(ops, rTilde.value(ops, context));
     OrthonormalBases.Applied<T> q = basis.at(ops, context);
-    T h = ops.tanh(ops.add(times(ops, upperTilde, q.project(z)), b.value(ops, context)));
-    T x = ops.add(z, q.embed(times(ops, upper, h)));
+    T h = ops.tanh(ops.add(times(ops, upperTilde, q.project(z), context), b.value(ops, context)));
+    T x = ops.add(z, q.embed(times(ops, upper, h, context)));
     T diagonalProduct = ops.sum(ops.mul(ops.mul(upper, upperTilde), ops.parameter(diagonal)), 2);
     T slope = ops.addScalar(ops.neg(ops.mul(h, h)), 1);
     T logDet = ops.log(ops.abs(ops.addScalar(ops.mul(slope, diagonalProduct), 1)));

@@ -1,5 +1,6 @@
 package org.flowlab.plugins.vi;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,6 +12,9 @@ import java.util.Map;
 import org.flowlab.core.cli.CliProcess;
 import org.flowlab.core.tracking.LocalRunStore;
 import org.flowlab.core.tracking.RunSummary;
+import org.flowlab.registry.ArrayFiles;
+import org.flowlab.registry.ModelCard;
+import org.flowlab.registry.ModelStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,8 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Reverse-KL training through the real CLI in a child JVM, the plugin loaded from the source tree:
  * a short planar fit to U1 trains on its own samples, reports the ELBO, log Z (importance-sampled
  * and by quadrature), the ESS and the reverse KL, and draws the target beside the samples; its
- * export fails in one line (sampling only); a planar run on data is a located config error, and so
- * is a Sylvester flow with more orthonormal vectors than the target has dimensions.
+ * export is a sampler that {@code flowlab sample} serves with log q and {@code score} refuses in
+ * one line; a planar run on data is a located config error, and so is a Sylvester flow with more
+ * orthonormal vectors than the target has dimensions.
  */
 class ViEndToEndTest {
   private static final String TINY =
@@ -70,11 +75,56 @@ class ViEndToEndTest {
     Path dir = store.runDir(run.id());
     assertTrue(Files.size(dir.resolve("artifacts/evaluation/target.png")) > 0);
 
-    CliProcess.Result export = cli.run(tmp.resolve("log-export"), "export", run.id());
-    assertEquals(1, export.exitCode(), export.stderr());
-    String line = export.stderr().strip();
+    assertSamplerExportServes(cli, run.id());
+  }
+
+  /**
+   * The run's export is a sampler: registered with a card that says so, it samples with log q
+   * through the CLI, and {@code score} refuses it in one line (exit 1).
+   */
+  private void assertSamplerExportServes(CliProcess cli, String runId) throws Exception {
+    Path models = tmp.resolve("models");
+    String dir = "--models-dir=" + models;
+    CliProcess.Result export =
+        cli.run(tmp.resolve("log-export"), "export", runId, "--name", "u1", dir);
+    assertEquals(0, export.exitCode(), export.stderr());
+    assertTrue(export.stdout().contains("sampler only: family 'planar'"), export.stdout());
+    assertTrue(export.stdout().contains("max |Δ log q|"), export.stdout());
+    ModelStore.Registered registered = new ModelStore(models).resolve("u1");
+    assertEquals(List.of(ModelCard.SAMPLER), List.copyOf(registered.card().graphs().keySet()));
+    assertTrue(registered.card().parity().passed());
+    assertTrue(Files.isRegularFile(registered.samplerFile()));
+    assertFalse(Files.exists(registered.logProbFile()), "no log_prob model");
+
+    Path x = tmp.resolve("x.npy");
+    Path q = tmp.resolve("q.npy");
+    CliProcess.Result sample =
+        cli.run(
+            tmp.resolve("log-sample"),
+            "sample",
+            "u1",
+            "-n",
+            "50",
+            "--out",
+            x.toString(),
+            "--log-q",
+            q.toString(),
+            dir);
+    assertEquals(0, sample.exitCode(), sample.stderr());
+    assertArrayEquals(new long[] {50, 2}, ArrayFiles.readNpy(x).shape());
+    float[] logQ = ArrayFiles.readNpy(q).values();
+    assertEquals(50, logQ.length);
+    for (float v : logQ) {
+      assertTrue(Float.isFinite(v) && v < 5, "log q of a sample: " + v);
+    }
+
+    CliProcess.Result score = cli.run(tmp.resolve("log-score"), "score", "u1", x.toString(), dir);
+    assertEquals(1, score.exitCode(), score.stderr());
+    String line = score.stderr().strip();
     assertFalse(line.contains("\n"), line);
-    assertTrue(line.startsWith("error: family 'planar' offers sampling only"), line);
+    assertTrue(
+        line.startsWith("error: u1:1 has no log_prob model: family 'planar' offers the sampling"),
+        line);
   }
 
   @Test
