@@ -2,7 +2,6 @@ package org.flowlab.api.nn;
 
 import java.util.BitSet;
 import java.util.List;
-import java.util.SplittableRandom;
 import org.flowlab.api.random.Seeds;
 
 /**
@@ -156,15 +155,7 @@ public final class Made extends LayerSequence {
    * #randomOrder(int, long)}).
    */
   public static int[] randomOrder(int d, long seed, long counter) {
-    int[] order = naturalOrder(d);
-    SplittableRandom rng = Seeds.stream(seed, "made-order", counter);
-    for (int i = d - 1; i > 0; i--) {
-      int j = rng.nextInt(i + 1);
-      int swap = order[i];
-      order[i] = order[j];
-      order[j] = swap;
-    }
-    return order;
+    return Seeds.permutation(Seeds.stream(seed, "made-order", counter), d);
   }
 
   /** The names {@link #orders} accepts. */

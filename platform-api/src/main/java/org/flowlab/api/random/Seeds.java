@@ -51,6 +51,23 @@ public final class Seeds {
     return out;
   }
 
+  /**
+   * A uniformly random order of 0..n−1: a Fisher–Yates shuffle of the identity on the generator.
+   */
+  public static int[] permutation(SplittableRandom rng, int n) {
+    int[] order = new int[n];
+    for (int i = 0; i < n; i++) {
+      order[i] = i;
+    }
+    for (int i = n - 1; i > 0; i--) {
+      int j = rng.nextInt(i + 1);
+      int swap = order[i];
+      order[i] = order[j];
+      order[j] = swap;
+    }
+    return order;
+  }
+
   private static long mix(long z) {
     z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
     z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;

@@ -627,18 +627,7 @@ public final class Trainer {
    * Seeds.stream(seed, "shuffle", epoch)}.
    */
   public static int[] permutation(int n, long seed, long epoch) {
-    int[] order = new int[n];
-    for (int i = 0; i < n; i++) {
-      order[i] = i;
-    }
-    SplittableRandom rng = Seeds.stream(seed, "shuffle", epoch);
-    for (int i = n - 1; i > 0; i--) {
-      int j = rng.nextInt(i + 1);
-      int t = order[i];
-      order[i] = order[j];
-      order[j] = t;
-    }
-    return order;
+    return Seeds.permutation(Seeds.stream(seed, "shuffle", epoch), n);
   }
 
   private void save(Path file, AdamW adam, long step, double bestVal, long bestStep)
