@@ -25,9 +25,4 @@ public interface BaseDistribution {
       default -> throw new IllegalArgumentException("unknown base distribution " + name);
     };
   }
-
-  /** Sums every non-batch axis of a per-element tensor. */
-  static NDArray sumEvent(NDArray perElement) {
-    return perElement.reshape(perElement.getShape().get(0), -1).sum(new int[] {1});
-  }
 }

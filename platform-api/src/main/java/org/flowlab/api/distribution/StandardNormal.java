@@ -4,27 +4,35 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.SplittableRandom;
-import org.flowlab.api.nn.Scalars;
+import org.flowlab.api.nn.EagerOps;
 import org.flowlab.api.onnx.OnnxDistribution;
 import org.flowlab.api.onnx.OnnxGraph;
 import org.flowlab.api.onnx.OnnxTensor;
+import org.flowlab.api.ops.OnnxOps;
+import org.flowlab.api.ops.TensorOps;
+import org.flowlab.api.ops.Traced;
 import org.flowlab.api.random.Seeds;
 
 /** The standard normal N(0, I); temperature T gives N(0, T²I). */
 public final class StandardNormal implements BaseDistribution, OnnxDistribution {
   private static final double HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
-  @Override
-  public NDArray logProb(NDArray z) {
-    return BaseDistribution.sumEvent(Scalars.mul(z.square(), -0.5).sub(HALF_LOG_2PI));
+  /**
+   * {@code Σ (−z²/2 − log(2π)/2)} per sample, written once: the eager log-density and the exported
+   * one derive from it.
+   */
+  public <T> T logProb(TensorOps<T> ops, T z) {
+    return ops.sumAfter(ops.addScalar(ops.mulScalar(ops.mul(z, z), -0.5), -HALF_LOG_2PI), 1);
   }
 
-  /** Emits {@code Σ (−z²/2 − log(2π)/2)} per sample. */
+  @Override
+  public NDArray logProb(NDArray z) {
+    return logProb(EagerOps.FLOAT32, z);
+  }
+
   @Override
   public String emitLogProb(OnnxGraph graph, OnnxTensor z) {
-    String perElement =
-        graph.addScalar(graph.mulScalar(graph.square(z.name()), -0.5), -HALF_LOG_2PI);
-    return graph.sumPerSample(z.with(perElement));
+    return logProb(new OnnxOps(graph), Traced.of(z)).name();
   }
 
   /** Emits {@code T·ε}. */

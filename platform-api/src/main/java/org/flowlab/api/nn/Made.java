@@ -155,7 +155,11 @@ public final class Made extends LayerSequence {
    * #randomOrder(int, long)}).
    */
   public static int[] randomOrder(int d, long seed, long counter) {
-    return Seeds.permutation(Seeds.stream(seed, "made-order", counter), d);
+    int[] order = Seeds.permutation(Seeds.stream(seed, "made-order", counter), d);
+    for (int i = 0; i < d; i++) {
+      order[i]++;
+    }
+    return order;
   }
 
   /** The names {@link #orders} accepts. */
