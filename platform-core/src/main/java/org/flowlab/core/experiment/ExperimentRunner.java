@@ -135,7 +135,6 @@ public final class ExperimentRunner {
     }
     DataSplits data = density != null ? null : vae ? loadBinarized(loaded) : loadData(loaded);
     Shape eventShape = density == null ? data.eventShape() : new Shape(density.target().dim());
-    Devices.applyThreadDefault(eventShape, device);
 
     TrackerFactory.FoundRun existing =
         resumeRunId == null
@@ -173,6 +172,8 @@ public final class ExperimentRunner {
         Outcome outcome =
             onComputeThread(
                 () -> {
+                  // Here, not on the caller: PyTorch sets MKL's thread count per thread.
+                  Devices.applyThreadDefault(eventShape, device);
                   Engine.getInstance().setRandomSeed((int) (config.seed() % Integer.MAX_VALUE));
                   return execute(
                       loaded,
