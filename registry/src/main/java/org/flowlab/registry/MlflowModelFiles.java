@@ -146,7 +146,9 @@ public final class MlflowModelFiles {
     lines.add("metadata:");
     lines.add("  flowlab.family: " + yamlString(card.family()));
     lines.add("  flowlab.source_run: " + yamlString(card.sourceRun()));
-    lines.add("  flowlab.graph: sampler (no log_prob model: the family offers sampling only)");
+    lines.add(
+        "  flowlab.graph: "
+            + yamlString("sampler (no log_prob model: the family offers sampling only)"));
     lines.add("model_uuid: " + UUID.randomUUID().toString().replace("-", ""));
     lines.add("signature:");
     lines.add("  inputs: " + yamlString(inputs));
@@ -176,8 +178,10 @@ public final class MlflowModelFiles {
     lines.add("  flowlab.family: " + yamlString(card.family()));
     lines.add("  flowlab.source_run: " + yamlString(card.sourceRun()));
     lines.add(
-        "  flowlab.graph: generator (a VAE's decoder means; no log_prob model: its likelihood is"
-            + " only estimated)");
+        "  flowlab.graph: "
+            + yamlString(
+                "generator (a VAE's decoder means; no log_prob model: its likelihood is only"
+                    + " estimated)"));
     lines.add("model_uuid: " + UUID.randomUUID().toString().replace("-", ""));
     lines.add("signature:");
     lines.add("  inputs: " + yamlString(inputs));
