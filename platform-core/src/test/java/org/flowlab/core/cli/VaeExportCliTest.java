@@ -7,9 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.flowlab.api.nn.Scalars;
@@ -29,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
  * A tiny plain VAE on 8×8 images, trained a few steps through {@code flowlab run}, is published by
  * {@code flowlab export} as a {@code generator} graph that passes the parity check; {@code flowlab
  * sample} writes the decoder's Bernoulli means of z ~ N(0, I)·T, equal to the JVM decoder's on the
- * same z; {@code flowlab score} exits 1 with one line (a VAE has no exact density).
+ * same z; MLflow reads the version's signature; {@code flowlab score} and {@code sample --log-q}
+ * exit 1 with one line (a VAE has no exact density).
  */
 class VaeExportCliTest {
   @TempDir Path tmp;
@@ -82,6 +85,13 @@ class VaeExportCliTest {
     String mlmodel = Files.readString(stored.dir().resolve("MLmodel"));
     assertTrue(mlmodel.contains("data: " + ModelStore.GENERATOR_FILE), mlmodel);
     assertTrue(mlmodel.contains("\"name\": \"temperature\""), mlmodel);
+    // MLflow itself reads the version folder: its signature, and the onnx flavour's model.
+    String signature = mlflowSignature(stored.dir());
+    assertTrue(
+        signature.contains("'z': Tensor('float32', (-1, 3))")
+            && signature.contains("'temperature': Tensor('float32', ())")
+            && signature.contains("'x': Tensor('float32', (-1, 1, 8, 8))"),
+        signature);
 
     int n = 16;
     long seed = 5;
@@ -131,6 +141,47 @@ class VaeExportCliTest {
     List<String> lines = scored.err().lines().toList();
     assertEquals(1, lines.size(), scored.err());
     assertTrue(lines.get(0).contains("no log_prob model"), scored.err());
+
+    Cli.Result logQ =
+        Cli.run(
+            "sample",
+            "tinyvae",
+            "-n",
+            "2",
+            "--out",
+            tmp.resolve("x.npy").toString(),
+            "--log-q",
+            tmp.resolve("q.npy").toString(),
+            "--models-dir",
+            models.toString());
+    assertEquals(1, logQ.code(), logQ.err());
+    assertEquals(1, logQ.err().lines().count(), logQ.err());
+    assertFalse(Files.exists(tmp.resolve("x.npy")), "nothing written");
+  }
+
+  /**
+   * The signature MLflow reads from a version folder's {@code MLmodel}, after loading its onnx
+   * flavour's model; fails (not skips) when python3 or mlflow is missing.
+   */
+  private static String mlflowSignature(Path dir) throws Exception {
+    String script =
+        "import sys, mlflow.onnx\n"
+            + "from mlflow.models import Model\n"
+            + "mlflow.onnx.load_model(sys.argv[1])\n"
+            + "print(Model.load(sys.argv[1]).signature)\n";
+    Process p;
+    try {
+      p =
+          new ProcessBuilder("python3", "-c", script, dir.toString())
+              .redirectErrorStream(true)
+              .start();
+    } catch (java.io.IOException e) {
+      throw new AssertionError("python3 is missing: apt-get install python3 python3-pip", e);
+    }
+    String printed = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(120, TimeUnit.SECONDS), "python finished");
+    assertEquals(0, p.exitValue(), "MLflow reads the model (pip install mlflow onnx): " + printed);
+    return printed;
   }
 
   private static String[] concat(String[] first, String... rest) {
