@@ -93,6 +93,14 @@ class VaeExportCliTest {
             && signature.contains("'x': Tensor('float32', (-1, 1, 8, 8))"),
         signature);
 
+    Cli.Result listed = Cli.run("models", "--models-dir", models.toString());
+    assertTrue(
+        listed
+            .out()
+            .lines()
+            .anyMatch(l -> l.startsWith("tinyvae:1") && l.contains(" vae ") && l.contains(" - ")),
+        "no log p error is listed for a generator: " + listed.out());
+
     int n = 16;
     long seed = 5;
     double temperature = 0.7;
