@@ -19,7 +19,8 @@ import java.util.stream.Collectors;
  * for {@code params={"mode": "sample", "n", "temperature", "seed"}}; a signature ({@code x}:
  * float32 {@code (-1, event…)} → {@code log_prob}: float32 {@code (-1)}), an input example, and the
  * environment ({@code requirements.txt}, {@code python_env.yaml}, {@code conda.yaml}). A
- * sampling-only flow's folder has the {@code onnx} flavour of {@code sampler.onnx} only.
+ * sampling-only flow's folder has the {@code onnx} flavour of {@code sampler.onnx} only, a VAE's
+ * the {@code onnx} flavour of {@code generator.onnx} only.
  */
 public final class MlflowModelFiles {
   /** MLflow's model descriptor. */
@@ -77,6 +78,9 @@ public final class MlflowModelFiles {
   private static String mlmodel(ModelCard card) {
     if (card.has(ModelCard.SAMPLER)) {
       return samplerMlmodel(card);
+    }
+    if (card.has(ModelCard.GENERATOR)) {
+      return generatorMlmodel(card);
     }
     String shape = dims(card.eventShape());
     String inputs =
@@ -142,7 +146,42 @@ public final class MlflowModelFiles {
     lines.add("metadata:");
     lines.add("  flowlab.family: " + yamlString(card.family()));
     lines.add("  flowlab.source_run: " + yamlString(card.sourceRun()));
-    lines.add("  flowlab.graph: sampler (no log_prob model: the family offers sampling only)");
+    lines.add(
+        "  flowlab.graph: "
+            + yamlString("sampler (no log_prob model: the family offers sampling only)"));
+    lines.add("model_uuid: " + UUID.randomUUID().toString().replace("-", ""));
+    lines.add("signature:");
+    lines.add("  inputs: " + yamlString(inputs));
+    lines.add("  outputs: " + yamlString(outputs));
+    lines.add("utc_time_created: " + yamlString(Instant.now().toString()));
+    return String.join("\n", lines) + "\n";
+  }
+
+  /**
+   * The {@code MLmodel} of a VAE: the {@code onnx} flavour of {@code generator.onnx} alone (the
+   * pyfunc loader serves {@code log_prob}, which a VAE has not), its signature z, temperature → x.
+   */
+  private static String generatorMlmodel(ModelCard card) {
+    String inputs =
+        "[{\"name\": \"z\", \"type\": \"tensor\", \"tensor-spec\": {\"dtype\": \"float32\","
+            + " \"shape\": [-1, "
+            + dims(card.latentShape())
+            + "]}}, {\"name\": \"temperature\", \"type\": \"tensor\", \"tensor-spec\":"
+            + " {\"dtype\": \"float32\", \"shape\": []}}]";
+    String outputs =
+        "[{\"name\": \"x\", \"type\": \"tensor\", \"tensor-spec\": {\"dtype\": \"float32\","
+            + " \"shape\": [-1, "
+            + dims(card.eventShape())
+            + "]}}]";
+    List<String> lines = onnxFlavour(ModelStore.GENERATOR_FILE);
+    lines.add("metadata:");
+    lines.add("  flowlab.family: " + yamlString(card.family()));
+    lines.add("  flowlab.source_run: " + yamlString(card.sourceRun()));
+    lines.add(
+        "  flowlab.graph: "
+            + yamlString(
+                "generator (a VAE's decoder means; no log_prob model: its likelihood is only"
+                    + " estimated)"));
     lines.add("model_uuid: " + UUID.randomUUID().toString().replace("-", ""));
     lines.add("signature:");
     lines.add("  inputs: " + yamlString(inputs));

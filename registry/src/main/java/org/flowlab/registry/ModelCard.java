@@ -26,8 +26,8 @@ import java.util.Map;
  * @param contextDim features of the context both models take as their {@code context} input (a
  *     conditional flow); 0 for an unconditional one (and for cards written before the key existed)
  * @param graphs the ONNX graphs stored with the card, by name ({@code log_prob}, {@code sample},
- *     {@code sampler}), each with a line saying what it computes; a card written before the key
- *     existed has {@link #DENSITY_GRAPHS}
+ *     {@code sampler}, {@code generator}), each with a line saying what it computes; a card written
+ *     before the key existed has {@link #DENSITY_GRAPHS}
  */
 public record ModelCard(
     String name,
@@ -55,6 +55,9 @@ public record ModelCard(
   /** The {@code sampler} graph of a sampling-only flow: z → x, log q(x). */
   public static final String SAMPLER = "sampler";
 
+  /** The {@code generator} graph of a VAE: z, temperature → the decoder's Bernoulli means. */
+  public static final String GENERATOR = "generator";
+
   /** The graphs of a flow with the density direction. */
   public static final Map<String, String> DENSITY_GRAPHS =
       ordered(
@@ -75,6 +78,17 @@ public record ModelCard(
             + family
             + "' offers the sampling direction only (no density of given data)");
   }
+
+  /**
+   * The graphs of a VAE: its generator, and why there is no density model (a VAE's marginal
+   * likelihood has no closed form; its run estimates it by importance sampling, IW-NLL).
+   */
+  public static final Map<String, String> GENERATOR_GRAPHS =
+      ordered(
+          GENERATOR,
+          "z (N, latent), temperature -> x (N, event...): the decoder's Bernoulli means"
+              + " sigmoid(decoder(temperature * z)), z ~ N(0, I); no log_prob graph: a VAE's"
+              + " log p(x) is only estimated (IW-NLL in its run), not computed");
 
   /** A card from before the {@code graphs} key: a flow with the density direction. */
   public ModelCard(
@@ -117,8 +131,8 @@ public record ModelCard(
   }
 
   /**
-   * Whether the graph {@code name} ({@link #LOG_PROB}, {@link #SAMPLE}, {@link #SAMPLER}) is
-   * stored.
+   * Whether the graph {@code name} ({@link #LOG_PROB}, {@link #SAMPLE}, {@link #SAMPLER}, {@link
+   * #GENERATOR}) is stored.
    */
   public boolean has(String graph) {
     return graphs().containsKey(graph);

@@ -16,9 +16,9 @@ import org.flowlab.api.onnx.OnnxModels;
 /**
  * A versioned model store laid out as {@code root/<name>/<version>/}, versions numbered from 1,
  * each holding {@value #LOG_PROB_FILE}, {@value #SAMPLE_FILE} and {@value #CARD_FILE} (a
- * sampling-only flow: {@value #SAMPLER_FILE} and the card, whose {@code graphs} say so). A version
- * appears whole or not at all: it is written into a hidden temporary folder beside its final place
- * and then moved there in one atomic rename.
+ * sampling-only flow: {@value #SAMPLER_FILE} and the card, whose {@code graphs} say so; a VAE:
+ * {@value #GENERATOR_FILE} and the card). A version appears whole or not at all: it is written into
+ * a hidden temporary folder beside its final place and then moved there in one atomic rename.
  */
 public final class ModelStore {
   /** The {@code log_prob} model (x → log p(x)). */
@@ -29,6 +29,9 @@ public final class ModelStore {
 
   /** The {@code sampler} model of a sampling-only flow (z → x, log q). */
   public static final String SAMPLER_FILE = "sampler.onnx";
+
+  /** The {@code generator} model of a VAE (z, temperature → Bernoulli means). */
+  public static final String GENERATOR_FILE = "generator.onnx";
 
   /** The model card. */
   public static final String CARD_FILE = "model-card.json";
@@ -105,6 +108,8 @@ public final class ModelStore {
     try {
       if (models.samplingOnly()) {
         Files.write(tmp.resolve(SAMPLER_FILE), models.sampler());
+      } else if (card.has(ModelCard.GENERATOR)) {
+        Files.write(tmp.resolve(GENERATOR_FILE), models.sample());
       } else {
         Files.write(tmp.resolve(LOG_PROB_FILE), models.logProb());
         Files.write(tmp.resolve(SAMPLE_FILE), models.sample());
@@ -211,6 +216,11 @@ public final class ModelStore {
     /** The {@code sampler} model file (a sampling-only flow). */
     public Path samplerFile() {
       return dir.resolve(SAMPLER_FILE);
+    }
+
+    /** The {@code generator} model file (a VAE). */
+    public Path generatorFile() {
+      return dir.resolve(GENERATOR_FILE);
     }
   }
 

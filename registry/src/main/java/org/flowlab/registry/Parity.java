@@ -21,7 +21,8 @@ public final class Parity {
    * The figures of one check.
    *
    * @param logProbMaxAbsError max |log p_ORT − log p_JVM| over the held-out points; for a
-   *     sampling-only flow's sampler, max |log q_ORT − log q_JVM| of the decoded latents
+   *     sampling-only flow's sampler, max |log q_ORT − log q_JVM| of the decoded latents; 0 for a
+   *     VAE's generator (no density is computed, {@code points} is 0)
    * @param sampleMaxAbsError max |x_ORT − x_JVM| over the decoded latents
    * @param points held-out points scored (a sampler: the latents whose log q was compared)
    * @param latents latents decoded
@@ -159,6 +160,37 @@ public final class Parity {
             flow.provider(),
             ExportTolerance.logProb(jvmLogQ),
             ExportTolerance.sample(jvmSamples));
+    if (!report.passed()) {
+      throw new Failure(report);
+    }
+    return report;
+  }
+
+  /**
+   * Runs a VAE's {@code generator} on standard latents at {@code temperature} and compares its
+   * Bernoulli means with the JVM decoder's (there is no density to compare: the report's log p
+   * error is 0 over 0 points).
+   *
+   * @param flow the exported generator (ONNX Runtime side)
+   * @param standardZ standard normal latents, row-major
+   * @param latents how many
+   * @param temperature the temperature to decode at
+   * @param jvmMeans the JVM decoder's means of {@code temperature · standardZ}
+   * @throws Failure when the tolerance is missed (or a value is not finite)
+   */
+  public static Report checkGenerator(
+      RegisteredFlow flow, float[] standardZ, int latents, double temperature, float[] jvmMeans) {
+    double xs = maxAbs(flow.decode(standardZ, latents, temperature), jvmMeans);
+    Report report =
+        new Report(
+            0,
+            xs,
+            0,
+            latents,
+            temperature,
+            flow.provider(),
+            ExportTolerance.LOG_PROB,
+            ExportTolerance.sample(jvmMeans));
     if (!report.passed()) {
       throw new Failure(report);
     }

@@ -11,7 +11,9 @@ import org.flowlab.api.onnx.runtime.OnnxSession;
  * runs {@code sample}. Each model's session opens on first use. Needs only the ONNX files and the
  * card — no training code. A conditional flow ({@link #contextDim()} &gt; 0) takes a context row
  * per point or sample. A sampling-only flow has its {@code sampler} instead (see {@link
- * OnnxModels}): {@link #decode} and {@link #sampleWithLogQ} run it, {@link #score} refuses.
+ * OnnxModels}): {@link #decode} and {@link #sampleWithLogQ} run it, {@link #score} refuses. A VAE
+ * has its {@code generator}, with the inputs of {@code sample}: {@link #decode} runs it, {@link
+ * #score} refuses.
  */
 public final class RegisteredFlow implements AutoCloseable {
   private final byte[] logProbModel;
@@ -59,10 +61,15 @@ public final class RegisteredFlow implements AutoCloseable {
   public static RegisteredFlow open(ModelStore.Registered model, OnnxSession.Provider wanted)
       throws IOException {
     ModelCard card = model.card();
+    byte[] logProb = read(card, ModelCard.LOG_PROB, model.logProbFile());
+    byte[] sample = read(card, ModelCard.SAMPLE, model.sampleFile());
+    if (sample == null) {
+      sample = read(card, ModelCard.GENERATOR, model.generatorFile());
+    }
     OnnxModels models =
         new OnnxModels(
-            read(card, ModelCard.LOG_PROB, model.logProbFile()),
-            read(card, ModelCard.SAMPLE, model.sampleFile()),
+            logProb,
+            sample,
             read(card, ModelCard.SAMPLER, model.samplerFile()),
             card.noise(),
             card.opset());

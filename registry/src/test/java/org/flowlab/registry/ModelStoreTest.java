@@ -15,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import org.flowlab.api.onnx.OnnxModels;
+import org.flowlab.api.onnx.runtime.OnnxSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -108,6 +109,38 @@ class ModelStoreTest {
     assertTrue(!withoutGraphs.contains("graphs"), withoutGraphs);
     assertEquals(ModelCard.DENSITY_GRAPHS, ModelCard.fromJson(withoutGraphs).graphs());
     assertTrue(ModelCard.fromJson(withoutGraphs).has(ModelCard.LOG_PROB));
+  }
+
+  @Test
+  void aVaeGeneratorIsStoredAloneAndServedWithoutADensity() throws Exception {
+    ModelStore store = new ModelStore(root);
+    ModelCard vae =
+        new ModelCard(
+            "ignored",
+            0,
+            "vae",
+            "seed: 1\n",
+            new long[] {1, 2, 2},
+            new long[] {3},
+            "normal",
+            List.of(),
+            Map.of(),
+            "run-3",
+            17,
+            card().parity(),
+            "2026-01-01T00:00:00Z",
+            0,
+            ModelCard.GENERATOR_GRAPHS);
+    store.publish("vae", new OnnxModels(null, new byte[] {7, 5}, "normal", 17), vae);
+    ModelStore.Registered found = store.resolve("vae");
+    assertArrayEquals(new byte[] {7, 5}, Files.readAllBytes(found.generatorFile()));
+    assertTrue(!Files.exists(found.logProbFile()) && !Files.exists(found.sampleFile()));
+    assertEquals(List.of(ModelCard.GENERATOR), List.copyOf(found.card().graphs().keySet()));
+    String mlmodel = Files.readString(found.dir().resolve(MlflowModelFiles.MLMODEL));
+    assertTrue(mlmodel.contains("data: generator.onnx"), mlmodel);
+    try (RegisteredFlow flow = RegisteredFlow.open(found, OnnxSession.Provider.CPU)) {
+      assertTrue(!flow.scores(), "a generator has no log_prob model");
+    }
   }
 
   @Test

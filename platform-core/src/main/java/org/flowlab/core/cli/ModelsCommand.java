@@ -46,12 +46,15 @@ final class ModelsCommand implements Callable<Integer> {
         }
         System.out.printf(
             Locale.ROOT,
-            "%-24s %-10s %-10s %-10s %-12.3g %-12.3g %-20s %s%n",
+            "%-24s %-10s %-10s %-10s %-12s %-12.3g %-20s %s%n",
             name + ":" + v,
             c.family(),
             java.util.Arrays.toString(c.eventShape()),
             java.util.Arrays.toString(c.latentShape()),
-            c.parity().logProbMaxAbsError(),
+            // a VAE's generator computes no density: no log p/q was compared
+            c.has(ModelCard.GENERATOR)
+                ? "-"
+                : String.format(Locale.ROOT, "%.3g", c.parity().logProbMaxAbsError()),
             c.parity().sampleMaxAbsError(),
             c.createdAt(),
             c.sourceRun());

@@ -5,6 +5,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.flowlab.core.config.ConfigException;
 import org.flowlab.registry.ArrayFiles;
+import org.flowlab.registry.ModelCard;
 import org.flowlab.registry.ModelStore;
 import org.flowlab.registry.RegisteredFlow;
 import picocli.CommandLine.Command;
@@ -14,8 +15,8 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code flowlab sample <name[:version]> -n N --out file.npy [--log-q q.npy]}: ONNX Runtime only; a
- * sampling-only model's {@code sampler} or another model's {@code sample} (and {@code log_prob} for
- * {@code --log-q}).
+ * sampling-only model's {@code sampler}, a VAE's {@code generator} (z ~ N(0, I)·T → the decoder's
+ * Bernoulli means) or another model's {@code sample} (and {@code log_prob} for {@code --log-q}).
  */
 @Command(
     name = "sample",
@@ -79,6 +80,15 @@ final class SampleCommand implements Callable<Integer> {
       RegistryOptions.checkOut("--log-q", logQ);
     }
     ModelStore.Registered found = resolve(registry.store(), model);
+    if (logQ != null && found.card().has(ModelCard.GENERATOR)) {
+      System.err.println(
+          "error: --log-q: "
+              + found.name()
+              + ":"
+              + found.version()
+              + " is a VAE's generator: it gives its decoder's Bernoulli means, with no density");
+      return 1;
+    }
     checkSize(count, found.card());
     float[] contexts = ContextFile.rows(context, found.card(), count);
     try (RegisteredFlow flow = RegisteredFlow.open(found, registry.provider())) {
@@ -110,7 +120,7 @@ final class SampleCommand implements Callable<Integer> {
    * Refuses before any work a sample count whose arrays (latents, samples, the file's buffer)
    * cannot fit a Java array or this JVM's heap.
    */
-  static void checkSize(long count, org.flowlab.registry.ModelCard card) {
+  static void checkSize(long count, ModelCard card) {
     long perSample = (long) card.eventSize() + card.latentSize();
     long values = count * Math.max(card.eventSize(), card.latentSize());
     long bytes = count * perSample * Float.BYTES * 2; // ORT's output and our copy of it

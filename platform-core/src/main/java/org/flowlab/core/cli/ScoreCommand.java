@@ -21,7 +21,7 @@ import picocli.CommandLine.Parameters;
     description =
         "Score data with a registered model through ONNX Runtime (no training code): per-sample"
             + " log p(x) in nats, then the mean. Exit code 1 for a sampling-only model (planar,"
-            + " radial, sylvester): it has no log_prob model.")
+            + " radial, sylvester) or a VAE's generator: it has no log_prob model.")
 final class ScoreCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "MODEL", description = "NAME or NAME:VERSION.")
   String model;
@@ -54,6 +54,16 @@ final class ScoreCommand implements Callable<Integer> {
       RegistryOptions.checkOut(out);
     }
     ModelStore.Registered found = SampleCommand.resolve(registry.store(), model);
+    if (found.card().has(ModelCard.GENERATOR)) {
+      System.err.println(
+          "error: "
+              + found.name()
+              + ":"
+              + found.version()
+              + " is a VAE's generator, with no log_prob model: a VAE's log p(x) is only estimated"
+              + " (the IW-NLL of its run), not computed; flowlab sample draws its decoder's means");
+      return 1;
+    }
     if (!found.card().has(ModelCard.LOG_PROB)) {
       System.err.println(
           "error: "

@@ -133,9 +133,10 @@ public final class ExportBenchmark {
       throw new org.flowlab.core.config.ConfigException(
           label,
           "",
-          "is a sampler (family '"
-              + card.family()
-              + "' offers sampling only); bench-export measures models with a log_prob model");
+          (card.has(ModelCard.GENERATOR)
+                  ? "is a VAE's generator"
+                  : "is a sampler (family '" + card.family() + "' offers sampling only)")
+              + "; bench-export measures models with a log_prob model");
     }
     Shape event = new Shape(card.eventShape());
     RunFlows.Source source = flows.source("bench-export " + label, card.sourceRun());

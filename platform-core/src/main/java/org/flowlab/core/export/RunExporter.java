@@ -22,7 +22,7 @@ import org.flowlab.api.flow.Flow;
 import org.flowlab.api.flow.LogDetMode;
 import org.flowlab.api.flow.Transformed;
 import org.flowlab.api.nn.Scalars;
-import org.flowlab.api.onnx.OnnxExportException;
+import org.flowlab.api.onnx.OnnxGraph;
 import org.flowlab.api.onnx.OnnxModels;
 import org.flowlab.api.onnx.runtime.OnnxSession;
 import org.flowlab.core.config.ConfigException;
@@ -39,6 +39,8 @@ import org.flowlab.core.tracking.RunSummary;
 import org.flowlab.core.tracking.TrackedRun;
 import org.flowlab.core.tracking.Tracker;
 import org.flowlab.core.train.Trainer;
+import org.flowlab.core.vae.VaeGenerator;
+import org.flowlab.core.vae.VaeModel;
 import org.flowlab.registry.ModelCard;
 import org.flowlab.registry.ModelStore;
 import org.flowlab.registry.Parity;
@@ -50,7 +52,8 @@ import org.flowlab.registry.RegisteredFlow;
  * both ONNX models, checks them in ONNX Runtime against the JVM flow on held-out test points (log
  * p) and on seeded latents (samples), and publishes them with a model card. A family with the
  * sampling direction only gets its {@code sampler} model instead, checked on seeded latents
- * (samples and log q). An export that misses a tolerance is not published ({@link Parity.Failure}).
+ * (samples and log q); a VAE run its {@code generator} (z → the decoder's Bernoulli means), checked
+ * on seeded latents. An export that misses a tolerance is not published ({@link Parity.Failure}).
  */
 public final class RunExporter {
   /** Held-out test points scored in the parity check (at most). */
@@ -92,15 +95,14 @@ public final class RunExporter {
     LoadedConfig loaded = source.loaded();
     ResolvedModel model = source.model();
     long seed = loaded.config().seed();
-    if (loaded.config().model().variationalAutoencoder()) {
-      throw new OnnxExportException(
-          "run "
-              + runId
-              + " is a VAE: publishing its generator (z -> Bernoulli means) is not built yet");
-    }
     String modelName = name != null ? name : loaded.config().name();
     Map<String, Double> metrics = new TreeMap<>();
     runs.run(runId).map(RunSummary::latestMetrics).ifPresent(metrics::putAll);
+    if (loaded.config().model().variationalAutoencoder()) {
+      ModelCard published = exportGenerator(source, modelName, metrics, store, provider, out);
+      record(runs, runId, loaded, published, store.versionDir(modelName, published.version()), out);
+      return published;
+    }
     if (!model.family().directions().contains(Direction.DENSITY)) {
       ModelCard published = exportSampler(source, modelName, metrics, store, provider, out);
       record(runs, runId, loaded, published, store.versionDir(modelName, published.version()), out);
@@ -257,6 +259,74 @@ public final class RunExporter {
               Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(),
               flow.contextDim(),
               ModelCard.samplerGraphs(family));
+      return store.publish(modelName, models, card);
+    }
+  }
+
+  /**
+   * Exports a VAE run (plain, or with a posterior flow): its {@code generator} model (z,
+   * temperature → the decoder's Bernoulli means; {@link VaeGenerator}), checked against the JVM
+   * decoder on seeded latents and published with a card whose {@code graphs} say there is no {@code
+   * log_prob} model.
+   */
+  private ModelCard exportGenerator(
+      RunFlows.Source source,
+      String modelName,
+      Map<String, Double> metrics,
+      ModelStore store,
+      OnnxSession.Provider provider,
+      PrintStream out)
+      throws IOException {
+    LoadedConfig loaded = source.loaded();
+    String family = source.model() == null ? "vae" : "vae/" + source.model().family().name();
+    Shape event = ExperimentRunner.loadBinarized(loaded).eventShape();
+    try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+      VaeModel vae = source.restoreVae(Math.toIntExact(event.size()), manager);
+      OnnxModels models =
+          new OnnxModels(null, VaeGenerator.toOnnx(vae, event), "normal", OnnxGraph.OPSET);
+      long[] latentShape = {vae.latentDim()};
+      out.println(
+          "generator only: a VAE has no log_prob model (its log p(x) is only estimated, by"
+              + " IW-NLL); "
+              + ModelStore.GENERATOR_FILE
+              + " maps z and the temperature to the decoder's Bernoulli means");
+      Parity.Report parity;
+      try (RegisteredFlow ort =
+          new RegisteredFlow(models, event.getShape(), latentShape, provider)) {
+        float[] z = ort.draws(PARITY_LATENTS, PARITY_SEED);
+        float[] jvmMeans =
+            vae.means(
+                    Scalars.mul(
+                        manager.create(z, new Shape(PARITY_LATENTS, vae.latentDim())),
+                        PARITY_TEMPERATURE))
+                .toFloatArray();
+        parity = Parity.checkGenerator(ort, z, PARITY_LATENTS, PARITY_TEMPERATURE, jvmMeans);
+        out.printf(
+            java.util.Locale.ROOT,
+            "parity (ONNX Runtime %s vs JVM, generator): max |Δ x| %.3g on %d latents (T=%.1f)%n",
+            parity.provider(),
+            parity.sampleMaxAbsError(),
+            PARITY_LATENTS,
+            PARITY_TEMPERATURE);
+        out.println("execution provider: " + ort.provider() + " (" + ort.providerNote() + ")");
+      }
+      ModelCard card =
+          new ModelCard(
+              modelName,
+              0,
+              family,
+              loaded.resolvedYaml(),
+              event.getShape(),
+              latentShape,
+              models.noise(),
+              List.of(),
+              metrics,
+              source.runId(),
+              models.opset(),
+              parity,
+              Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(),
+              0,
+              ModelCard.GENERATOR_GRAPHS);
       return store.publish(modelName, models, card);
     }
   }

@@ -16,6 +16,7 @@ import org.flowlab.core.experiment.TrackerFactory;
 import org.flowlab.core.plugins.PluginHost;
 import org.flowlab.core.train.Checkpoint;
 import org.flowlab.core.train.Trainer;
+import org.flowlab.core.vae.VaeModel;
 
 /**
  * A run's JVM flow rebuilt from its resolved {@code config.yaml} through the family plugin, with
@@ -39,7 +40,8 @@ public final class RunFlows {
    * @param runId the full run id
    * @param runDir the run's folder
    * @param loaded the run's resolved {@code config.yaml}
-   * @param model the family and its typed parameters
+   * @param model the family and its typed parameters (a VAE's: its posterior flow's; null for a
+   *     plain VAE)
    * @param best the best checkpoint
    */
   public record Source(
@@ -49,6 +51,22 @@ public final class RunFlows {
       Flow flow = model.build(eventShape, manager, loaded.config().seed());
       Trainer.restore(flow, Checkpoint.read(best, manager).params());
       return flow;
+    }
+
+    /**
+     * The run's VAE (a {@code model.kind: vae} run) for data points of {@code dataDim} values on
+     * {@code manager}, best weights restored: encoder, posterior flow and decoder.
+     */
+    public VaeModel restoreVae(int dataDim, NDManager manager) throws IOException {
+      VaeModel vae =
+          VaeModel.build(
+              loaded.config().model().vae(),
+              model == null ? null : model::buildInto,
+              dataDim,
+              manager,
+              loaded.config().seed());
+      Trainer.restore(vae.trainingView(), Checkpoint.read(best, manager).params());
+      return vae;
     }
   }
 
@@ -72,6 +90,10 @@ public final class RunFlows {
       }
     }
     LoadedConfig loaded = ConfigLoader.load(configFile);
-    return new Source(runId, runDir, loaded, ResolvedModel.resolve(loaded, plugins), best);
+    var config = loaded.config().model();
+    // a plain VAE has no flow family; a flow VAE's family is its posterior flow
+    boolean plainVae = config.variationalAutoencoder() && config.family() == null;
+    return new Source(
+        runId, runDir, loaded, plainVae ? null : ResolvedModel.resolve(loaded, plugins), best);
   }
 }
