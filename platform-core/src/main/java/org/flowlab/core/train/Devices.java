@@ -122,6 +122,10 @@ public final class Devices {
    * quickstart (a vector model, bound by per-op overhead) runs 97.4 / 94.5 steps/s with one thread
    * and 83.8 / 83.8 with two; Glow on Fashion-MNIST runs 3.6 / 3.5 with one and 5.7 / 5.8 with two.
    *
+   * <p>Call it on the thread that computes: MKL's count is kept per thread, and a count set on
+   * another thread leaves the compute thread's elementwise kernels opening OpenMP regions (a planar
+   * step 10× slower on a busy machine; {@code getNumThreads()} still says 1 there).
+   *
    * @return the thread count set, or 0 when the user's choice (or a GPU run) was left alone
    */
   public static int applyThreadDefault(ai.djl.ndarray.types.Shape event, Device device) {
