@@ -88,15 +88,34 @@ public final class Autoregressive implements DefinedBijector {
       Direction direction,
       boolean zeroLast,
       int contextDim) {
+    this(scope, order, hidden, activation, false, transform, direction, zeroLast, contextDim);
+  }
+
+  /**
+   * An autoregressive bijector whose conditioner may be a residual MADE ({@code residual}: see
+   * {@link Made#Made(ParameterScope, int[], List, int, Activation, boolean, boolean)}); the other
+   * parameters as above.
+   */
+  public Autoregressive(
+      ParameterScope scope,
+      int[] order,
+      List<Integer> hidden,
+      Activation activation,
+      boolean residual,
+      ElementwiseTransform transform,
+      Direction direction,
+      boolean zeroLast,
+      int contextDim) {
     int p = transform.paramsPerElement();
+    ParameterScope madeScope = scope.child("made");
     if (contextDim > 0) {
       this.conditional =
           new ConditionalMade(
-              scope.child("made"), order, hidden, p, activation, zeroLast, contextDim);
+              madeScope, order, hidden, p, activation, zeroLast, residual, contextDim);
       this.made = conditional.made();
     } else {
       this.conditional = null;
-      this.made = new Made(scope.child("made"), order, hidden, p, activation, zeroLast);
+      this.made = new Made(madeScope, order, hidden, p, activation, zeroLast, residual);
     }
     this.transform = transform;
     this.direction = direction;
@@ -136,6 +155,7 @@ public final class Autoregressive implements DefinedBijector {
    * @param ordering {@code natural}, {@code reversed} or {@code random} (see {@link Made#orders})
    * @param hidden each MADE's hidden widths
    * @param activation each MADE's nonlinearity
+   * @param residual whether each MADE is a residual MADE (equal hidden widths, at least two)
    * @param transform the elementwise map of every layer
    * @param direction which direction takes one pass
    * @param actnorm whether an actnorm (batch-free normalisation) precedes each layer
@@ -149,6 +169,7 @@ public final class Autoregressive implements DefinedBijector {
       String ordering,
       List<Integer> hidden,
       Activation activation,
+      boolean residual,
       ElementwiseTransform transform,
       Direction direction,
       boolean actnorm,
@@ -166,6 +187,7 @@ public final class Autoregressive implements DefinedBijector {
               orders[k],
               hidden,
               activation,
+              residual,
               transform,
               direction,
               zeroLast,

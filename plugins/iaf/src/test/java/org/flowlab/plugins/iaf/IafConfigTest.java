@@ -33,6 +33,7 @@ class IafConfigTest {
     assertEquals(List.of(64, 64), c.hidden());
     assertEquals("reversed", c.order());
     assertEquals("relu", c.activation());
+    assertFalse(c.residual());
     assertFalse(c.gated());
     assertFalse(c.actnorm());
     assertTrue(c.identityInit());
@@ -44,12 +45,14 @@ class IafConfigTest {
   void badValuesGiveOneLineErrorsNamingTheirKey() {
     List<Runnable> bad =
         List.of(
-            () -> new IafConfig(0, null, null, null, null, null, null, null, null),
-            () -> new IafConfig(null, List.of(), null, null, null, null, null, null, null),
-            () -> new IafConfig(null, null, "shuffled", null, null, null, null, null, null),
-            () -> new IafConfig(null, null, null, null, null, null, null, 0.0, null),
-            () -> new IafConfig(null, null, null, null, null, null, null, null, "cauchy"));
-    List<String> keys = List.of("layers", "hidden", "order", "log_scale_bound", "prior");
+            () -> new IafConfig(0, null, null, null, null, null, null, null, null, null),
+            () -> new IafConfig(null, List.of(), null, null, null, null, null, null, null, null),
+            () -> new IafConfig(null, null, "shuffled", null, null, null, null, null, null, null),
+            () -> new IafConfig(null, null, null, null, null, null, null, null, 0.0, null),
+            () -> new IafConfig(null, null, null, null, null, null, null, null, null, "cauchy"),
+            () ->
+                new IafConfig(null, List.of(8, 4), null, null, true, null, null, null, null, null));
+    List<String> keys = List.of("layers", "hidden", "order", "log_scale_bound", "prior", "hidden");
     for (int i = 0; i < bad.size(); i++) {
       InvalidValueException e = assertThrows(InvalidValueException.class, bad.get(i)::run);
       assertEquals(keys.get(i), e.key());
@@ -64,7 +67,8 @@ class IafConfigTest {
       Flow flow =
           new IafFamily()
               .build(
-                  new IafConfig(3, List.of(8), "random", "tanh", false, true, true, null, null),
+                  new IafConfig(
+                      3, List.of(8), "random", "tanh", null, false, true, true, null, null),
                   new BuildContext(new Shape(4), ParameterScope.root(m, 1)));
       assertEquals(6, flow.bijectors().size());
       for (int k = 0; k < 3; k++) {
@@ -89,7 +93,7 @@ class IafConfigTest {
       Flow flow =
           new IafFamily()
               .build(
-                  new IafConfig(2, List.of(8), null, null, true, null, null, null, null),
+                  new IafConfig(2, List.of(8), null, null, null, true, null, null, null, null),
                   new BuildContext(new Shape(3), ParameterScope.root(m, 1)));
       NDArray z = m.create(Seeds.normal(Seeds.stream(1, "z"), 12), new Shape(4, 3));
       // zero MADE outputs: σ = sigmoid(2), shift 0, so each layer maps z to σ·z

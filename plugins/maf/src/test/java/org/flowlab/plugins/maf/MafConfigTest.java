@@ -32,6 +32,7 @@ class MafConfigTest {
     assertEquals(List.of(64, 64), c.hidden());
     assertEquals("reversed", c.order());
     assertEquals("relu", c.activation());
+    assertFalse(c.residual());
     assertFalse(c.actnorm());
     assertTrue(c.identityInit());
     assertEquals(3.0, c.logScaleBound());
@@ -42,12 +43,13 @@ class MafConfigTest {
   void badValuesGiveOneLineErrorsNamingTheirKey() {
     List<Runnable> bad =
         List.of(
-            () -> new MafConfig(0, null, null, null, null, null, null, null),
-            () -> new MafConfig(null, List.of(), null, null, null, null, null, null),
-            () -> new MafConfig(null, null, "shuffled", null, null, null, null, null),
-            () -> new MafConfig(null, null, null, null, null, null, 0.0, null),
-            () -> new MafConfig(null, null, null, null, null, null, null, "cauchy"));
-    List<String> keys = List.of("layers", "hidden", "order", "log_scale_bound", "prior");
+            () -> new MafConfig(0, null, null, null, null, null, null, null, null),
+            () -> new MafConfig(null, List.of(), null, null, null, null, null, null, null),
+            () -> new MafConfig(null, null, "shuffled", null, null, null, null, null, null),
+            () -> new MafConfig(null, null, null, null, null, null, null, 0.0, null),
+            () -> new MafConfig(null, null, null, null, null, null, null, null, "cauchy"),
+            () -> new MafConfig(null, List.of(8, 4), null, null, true, null, null, null, null));
+    List<String> keys = List.of("layers", "hidden", "order", "log_scale_bound", "prior", "hidden");
     for (int i = 0; i < bad.size(); i++) {
       InvalidValueException e = assertThrows(InvalidValueException.class, bad.get(i)::run);
       assertEquals(keys.get(i), e.key());
@@ -62,7 +64,7 @@ class MafConfigTest {
       Flow flow =
           new MafFamily()
               .build(
-                  new MafConfig(3, List.of(8), "random", "tanh", true, true, null, null),
+                  new MafConfig(3, List.of(8), "random", "tanh", null, true, true, null, null),
                   new BuildContext(new Shape(4), ParameterScope.root(m, 1)));
       assertEquals(6, flow.bijectors().size());
       for (int k = 0; k < 3; k++) {
