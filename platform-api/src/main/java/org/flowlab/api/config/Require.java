@@ -104,4 +104,17 @@ public final class Require {
     }
     return List.copyOf(value);
   }
+
+  /**
+   * Requires at least {@code min} widths, all the same (the hidden layers of a residual network).
+   *
+   * @throws InvalidValueException naming {@code key} otherwise
+   */
+  public static List<Integer> sameWidths(String key, List<Integer> widths, int min) {
+    if (widths.size() < min || widths.stream().distinct().count() > 1) {
+      throw new InvalidValueException(
+          key, "must hold at least " + min + " widths, all the same, got " + widths);
+    }
+    return widths;
+  }
 }

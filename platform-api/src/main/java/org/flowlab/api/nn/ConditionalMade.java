@@ -35,6 +35,8 @@ public final class ConditionalMade {
    * @param paramsPerInput as {@link Made#Made}
    * @param activation as {@link Made#Made}
    * @param zeroLast as {@link Made#Made}
+   * @param residual as {@link Made#Made(ParameterScope, int[], List, int, Activation, boolean,
+   *     boolean)}: the context map feeds the first hidden layer either way
    * @param contextDim features of the context, at least 1
    */
   public ConditionalMade(
@@ -44,11 +46,12 @@ public final class ConditionalMade {
       int paramsPerInput,
       Activation activation,
       boolean zeroLast,
+      boolean residual,
       int contextDim) {
     if (contextDim < 1) {
       throw new IllegalArgumentException("a context needs at least 1 feature, got " + contextDim);
     }
-    this.made = new Made(scope, order, hidden, paramsPerInput, activation, zeroLast);
+    this.made = new Made(scope, order, hidden, paramsPerInput, activation, zeroLast, residual);
     this.context = new Linear(scope.child("context"), contextDim, hidden.get(0), false);
     int out = paramsPerInput * order.length;
     this.contextOut = new Linear(scope.child("context_out"), contextDim, out, zeroLast);
@@ -68,8 +71,18 @@ public final class ConditionalMade {
   /**
    * The MADE's output for inputs {@code x} {@code (N, d)} and contexts {@code c} {@code (N, k)}, in
    * the interpretation {@code ops}: the one definition {@link #forward} and {@link #emit} run.
+   *
+   * @throws IllegalArgumentException when {@code c} is null: the flow needs a context of size k
    */
   public <T> T apply(TensorOps<T> ops, T x, T c) {
+    if (c == null) {
+      throw new IllegalArgumentException(
+          "this MADE is conditioned on a context: the flow needs a context of size "
+              + contextDim
+              + " (shape (N, "
+              + contextDim
+              + ")), and none was given");
+    }
     List<DefinedLayer> layers = made.layers;
     T h = ops.add(layers.get(0).apply(ops, x), context.apply(ops, c));
     for (DefinedLayer layer : layers.subList(1, layers.size())) {

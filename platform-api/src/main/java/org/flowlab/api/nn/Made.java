@@ -16,6 +16,12 @@ import org.flowlab.api.random.Seeds;
  * d(j) > m(k)}. The Jacobian of the outputs for input {@code j} with respect to the inputs is
  * therefore zero on and after {@code j} in the order: strictly triangular.
  *
+ * <p>Residual (nflows' {@code ResidualMADE}): the first masked layer maps the inputs to the hidden
+ * width, each further hidden width is a pre-activation residual block {@code h ← h +
+ * W₂·act(W₁·act(h))} whose two masked layers connect units of the same degrees (so the block keeps
+ * the autoregressive property), and the output layer reads {@code act(h)}. Every hidden width must
+ * then be the same; each block's {@code W₂} starts at zero, so each block starts as the identity.
+ *
  * <p>The output has {@code paramsPerInput · d} features: block {@code p} (features {@code p·d} to
  * {@code p·d + d − 1}) holds parameter {@code p} (a shift, a log-scale, …) of each input, in input
  * position order, so {@code output[p·d + j]} belongs to input {@code j}.
@@ -42,6 +48,26 @@ public final class Made extends LayerSequence {
       int paramsPerInput,
       Activation activation,
       boolean zeroLast) {
+    this(scope, order, hidden, paramsPerInput, activation, zeroLast, false);
+  }
+
+  /**
+   * A plain or a residual MADE; the other parameters as in {@link #Made(ParameterScope, int[],
+   * List, int, Activation, boolean)}.
+   *
+   * @param residual whether the hidden widths after the first are residual blocks (see the class
+   *     comment; the scopes are then {@code 0.*} for the first layer, {@code k.0.*} and {@code
+   *     k.1.*} for block k and {@code n.*} for the output layer, n = hidden.size()); every width
+   *     must be the same and there must be at least two
+   */
+  public Made(
+      ParameterScope scope,
+      int[] order,
+      List<Integer> hidden,
+      int paramsPerInput,
+      Activation activation,
+      boolean zeroLast,
+      boolean residual) {
     super(scope);
     int d = order.length;
     checkOrder(order);
@@ -59,21 +85,30 @@ public final class Made extends LayerSequence {
       reach[i] = new BitSet(d);
       reach[i].set(i);
     }
+    if (residual) {
+      checkResidualWidths(hidden);
+    }
     for (int width : hidden) {
       int[] degrees = new int[width];
       for (int k = 0; k < width; k++) {
         degrees[k] = 1 + k % (d - 1);
       }
-      boolean[][] mask = new boolean[width][below.length];
-      for (int k = 0; k < width; k++) {
-        for (int i = 0; i < below.length; i++) {
-          mask[k][i] = degrees[k] >= below[i];
+      boolean[][] mask = hiddenMask(degrees, below);
+      ParameterScope layerScope = scope.child(Integer.toString(index++));
+      if (residual && index > 1) {
+        layers.add(new MaskedResidualBlock(layerScope, mask, activation));
+        reach = union(reach, propagate(propagate(reach, mask), mask));
+      } else {
+        layers.add(new MaskedLinear(layerScope, mask, false));
+        if (!residual) {
+          layers.add(activation);
         }
+        reach = propagate(reach, mask);
       }
-      layers.add(new MaskedLinear(scope.child(Integer.toString(index++)), mask, false));
-      layers.add(activation);
-      reach = propagate(reach, mask);
       below = degrees;
+    }
+    if (residual) {
+      layers.add(activation);
     }
     boolean[][] mask = new boolean[paramsPerInput * d][below.length];
     for (int o = 0; o < mask.length; o++) {
@@ -94,6 +129,36 @@ public final class Made extends LayerSequence {
    */
   public int inversePasses() {
     return inversePasses;
+  }
+
+  /** Hidden unit k sees unit i of the layer below when {@code m(k) ≥ m(i)}. */
+  private static boolean[][] hiddenMask(int[] degrees, int[] below) {
+    boolean[][] mask = new boolean[degrees.length][below.length];
+    for (int k = 0; k < degrees.length; k++) {
+      for (int i = 0; i < below.length; i++) {
+        mask[k][i] = degrees[k] >= below[i];
+      }
+    }
+    return mask;
+  }
+
+  private static void checkResidualWidths(List<Integer> hidden) {
+    if (hidden.size() < 2 || hidden.stream().distinct().count() != 1) {
+      throw new IllegalArgumentException(
+          "a residual MADE needs at least two hidden widths, all the same (the first layer, then"
+              + " one residual block per further width), got "
+              + hidden);
+    }
+  }
+
+  /** What a residual connection depends on: the unit's own inputs and the block's. */
+  private static BitSet[] union(BitSet[] a, BitSet[] b) {
+    BitSet[] union = new BitSet[a.length];
+    for (int k = 0; k < a.length; k++) {
+      union[k] = (BitSet) a[k].clone();
+      union[k].or(b[k]);
+    }
+    return union;
   }
 
   /** The inputs each unit of the next layer depends on: the union over the units it sees. */

@@ -1,5 +1,6 @@
 package org.flowlab.api.nn;
 
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
@@ -32,6 +33,29 @@ class ConditionalMadeTest {
   }
 
   @Test
+  void aResidualConditionalMadeStaysAutoregressiveInX() {
+    int[] order = Made.randomOrder(D, 11);
+    try (NDManager m = NDManager.newBaseManager()) {
+      ConditionalMade made = made(m, order, true);
+      NDArray x = normal(m, new Shape(2, D), "x");
+      NDArray c = normal(m, new Shape(2, K), "c");
+      MadeTest.assertStrictlyTriangular(
+          FlowChecks.jacobians(in -> made.forward(in, c), x), order, PARAMS);
+    }
+  }
+
+  @Test
+  void aMissingContextIsAClearErrorNamingItsSize() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      ConditionalMade made = made(m, Made.naturalOrder(D));
+      NDArray x = normal(m, new Shape(2, D), "x");
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> made.forward(x, null));
+      assertTrue(e.getMessage().contains("needs a context of size " + K), e.getMessage());
+    }
+  }
+
+  @Test
   void everyOutputDependsOnTheContext() {
     try (NDManager m = NDManager.newBaseManager()) {
       ConditionalMade made = made(m, Made.naturalOrder(D));
@@ -51,8 +75,19 @@ class ConditionalMadeTest {
   }
 
   private static ConditionalMade made(NDManager m, int[] order) {
+    return made(m, order, false);
+  }
+
+  private static ConditionalMade made(NDManager m, int[] order, boolean residual) {
     return new ConditionalMade(
-        ParameterScope.root(m, 5), order, List.of(12, 12), PARAMS, Activation.TANH, false, K);
+        ParameterScope.root(m, 5),
+        order,
+        List.of(12, 12),
+        PARAMS,
+        Activation.TANH,
+        false,
+        residual,
+        K);
   }
 
   private static NDArray normal(NDManager m, Shape shape, String purpose) {

@@ -37,6 +37,57 @@ class MadeTest {
   }
 
   @Test
+  void aResidualMadeIsStrictlyTriangularWithEveryBlockAtWork() {
+    int[] order = Made.randomOrder(D, 11);
+    try (NDManager m = NDManager.newBaseManager()) {
+      ParameterScope scope = ParameterScope.root(m, 5);
+      Made made = new Made(scope, order, List.of(12, 12, 12), PARAMS, Activation.TANH, false, true);
+      assertEquals(D, made.inversePasses(), "a full residual MADE chains every input");
+      NDArray x = normal(m, new Shape(2, D), "x");
+      NDArray plain = made.forward(x);
+      // the blocks' second layers start at zero (each block the identity): perturb every weight so
+      // that a mask wrong inside a block shows up in the Jacobian
+      for (Parameter p : scope.parameters()) {
+        if (p.trainable()) {
+          p.assign(p.value().add(Scalars.mul(normal(m, p.value().getShape(), p.name()), 0.3)));
+        }
+      }
+      assertTrue(FlowChecks.maxAbsDiff(plain, made.forward(x)) > 1e-3, "the blocks must act");
+      assertStrictlyTriangular(FlowChecks.jacobians(made::forward, x), order, PARAMS);
+    }
+  }
+
+  @Test
+  void aResidualMadeHasABlockPerFurtherWidthAndNeedsEqualWidths() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      int[] order = Made.naturalOrder(D);
+      List<Integer> widths = List.of(8, 8, 8);
+      Made residual =
+          new Made(ParameterScope.root(m, 5), order, widths, 1, Activation.TANH, false, true);
+      assertEquals(
+          2,
+          residual.layers.stream().filter(MaskedResidualBlock.class::isInstance).count(),
+          "one block per width after the first");
+      assertThrows(
+          IllegalArgumentException.class,
+          () ->
+              new Made(
+                  ParameterScope.root(m, 5),
+                  order,
+                  List.of(8, 6),
+                  1,
+                  Activation.TANH,
+                  false,
+                  true));
+      assertThrows(
+          IllegalArgumentException.class,
+          () ->
+              new Made(
+                  ParameterScope.root(m, 5), order, List.of(8), 1, Activation.TANH, false, true));
+    }
+  }
+
+  @Test
   void theSameSeedGivesTheSameOrderAndEveryOrderIsAPermutation() {
     assertArrayEquals(Made.randomOrder(7, 3), Made.randomOrder(7, 3));
     int[] sorted = Made.randomOrder(7, 3).clone();

@@ -14,6 +14,10 @@ import org.flowlab.api.nn.Made;
  * @param order the autoregressive order from one layer to the next: {@code reversed} (default),
  *     {@code natural} or {@code random} (a seeded permutation per layer)
  * @param activation nonlinearity of the MADEs: tanh, relu, elu, softplus or silu (default relu)
+ * @param residual whether each MADE is a residual MADE (nflows' ResidualMADE: the first masked
+ *     layer to the hidden width, then one pre-activation masked residual block of two layers per
+ *     further width, each starting as the identity); the widths must then be equal, at least two
+ *     (default false)
  * @param gated Kingma et al.'s gated update {@code x = σ⊙z + (1 − σ)⊙m}, {@code σ = sigmoid(s +
  *     2)}, instead of the affine {@code x = z·exp(ŝ) + m} (default false)
  * @param actnorm whether an actnorm (per-feature affine, initialised from the first batch) precedes
@@ -29,6 +33,7 @@ public record IafConfig(
     List<Integer> hidden,
     String order,
     String activation,
+    Boolean residual,
     Boolean gated,
     Boolean actnorm,
     Boolean identityInit,
@@ -45,6 +50,10 @@ public record IafConfig(
     order = Require.oneOf("order", order == null ? "reversed" : order, Made.ORDERINGS);
     activation =
         Require.oneOf("activation", activation == null ? "relu" : activation, Activation.names());
+    residual = residual != null && residual;
+    if (residual) {
+      Require.sameWidths("hidden", hidden, 2);
+    }
     gated = gated != null && gated;
     actnorm = actnorm != null && actnorm;
     identityInit = identityInit == null || identityInit;
@@ -55,6 +64,6 @@ public record IafConfig(
 
   /** Every key at its default. */
   public static IafConfig defaults() {
-    return new IafConfig(null, null, null, null, null, null, null, null, null);
+    return new IafConfig(null, null, null, null, null, null, null, null, null, null);
   }
 }

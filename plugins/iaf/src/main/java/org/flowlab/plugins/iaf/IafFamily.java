@@ -56,6 +56,7 @@ public final class IafFamily implements FlowFamily<IafConfig> {
             config.order(),
             config.hidden(),
             Activation.named(config.activation()),
+            config.residual(),
             config.gated()
                 ? AffineTransform.gated()
                 : AffineTransform.softClamped(config.logScaleBound()),

@@ -22,10 +22,15 @@ class IafConformanceTest extends FlowConformanceTest<IafConfig> {
         Named.of(
             "affine-reversed-actnorm",
             new IafConfig(
-                2, List.of(16, 16), "reversed", "tanh", false, true, true, 3.0, "normal")),
+                2, List.of(16, 16), "reversed", "tanh", null, false, true, true, 3.0, "normal")),
         Named.of(
             "gated-random-narrow-logistic",
-            new IafConfig(3, List.of(8), "random", "relu", true, false, false, null, "logistic")));
+            new IafConfig(
+                3, List.of(8), "random", "relu", null, true, false, false, null, "logistic")),
+        Named.of(
+            "residual-affine",
+            new IafConfig(
+                2, List.of(8, 8), "reversed", "elu", true, false, true, true, 3.0, null)));
   }
 
   /** Conditioned on a context: every vector shape, a fixed random context. */

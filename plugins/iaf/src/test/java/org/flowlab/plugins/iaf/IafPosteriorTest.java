@@ -104,7 +104,8 @@ class IafPosteriorTest {
   }
 
   private static Flow flow(NDManager m) {
-    IafConfig config = new IafConfig(3, List.of(16, 16), null, "elu", null, null, null, null, null);
+    IafConfig config =
+        new IafConfig(3, List.of(16, 16), null, "elu", null, null, null, null, null, null);
     return new IafFamily().build(config, new BuildContext(new Shape(2), ParameterScope.root(m, 7)));
   }
 

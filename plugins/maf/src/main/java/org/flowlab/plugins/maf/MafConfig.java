@@ -17,6 +17,10 @@ import org.flowlab.api.nn.Made;
  *     natural then reversed, alternating), {@code natural} (the same in every layer) or {@code
  *     random} (a seeded permutation per layer)
  * @param activation nonlinearity of the MADEs: tanh, relu, elu, softplus or silu (default relu)
+ * @param residual whether each MADE is a residual MADE (nflows' ResidualMADE: the first masked
+ *     layer to the hidden width, then one pre-activation masked residual block of two layers per
+ *     further width, each starting as the identity); the widths must then be equal, at least two
+ *     (default false)
  * @param actnorm whether an actnorm (per-feature affine, initialised from the first batch) precedes
  *     each layer: MAF's batch norm between layers without batch statistics (default false)
  * @param identityInit whether each MADE's output layer starts at zero, so that the flow starts as
@@ -30,6 +34,7 @@ public record MafConfig(
     List<Integer> hidden,
     String order,
     String activation,
+    Boolean residual,
     Boolean actnorm,
     Boolean identityInit,
     Double logScaleBound,
@@ -45,6 +50,10 @@ public record MafConfig(
     order = Require.oneOf("order", order == null ? "reversed" : order, Made.ORDERINGS);
     activation =
         Require.oneOf("activation", activation == null ? "relu" : activation, Activation.names());
+    residual = residual != null && residual;
+    if (residual) {
+      Require.sameWidths("hidden", hidden, 2);
+    }
     actnorm = actnorm != null && actnorm;
     identityInit = identityInit == null || identityInit;
     logScaleBound =
@@ -54,6 +63,6 @@ public record MafConfig(
 
   /** Every key at its default. */
   public static MafConfig defaults() {
-    return new MafConfig(null, null, null, null, null, null, null, null);
+    return new MafConfig(null, null, null, null, null, null, null, null, null);
   }
 }

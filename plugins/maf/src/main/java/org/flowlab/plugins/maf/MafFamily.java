@@ -56,6 +56,7 @@ public final class MafFamily implements FlowFamily<MafConfig> {
             config.order(),
             config.hidden(),
             Activation.named(config.activation()),
+            config.residual(),
             AffineTransform.softClamped(config.logScaleBound()),
             Direction.MAF,
             config.actnorm(),

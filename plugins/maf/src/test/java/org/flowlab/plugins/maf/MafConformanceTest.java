@@ -21,10 +21,13 @@ class MafConformanceTest extends FlowConformanceTest<MafConfig> {
     return List.of(
         Named.of(
             "reversed-actnorm",
-            new MafConfig(2, List.of(16, 16), "reversed", "tanh", true, true, 3.0, "normal")),
+            new MafConfig(2, List.of(16, 16), "reversed", "tanh", null, true, true, 3.0, "normal")),
         Named.of(
             "random-narrow-logistic",
-            new MafConfig(3, List.of(8), "random", "relu", false, false, 2.0, "logistic")));
+            new MafConfig(3, List.of(8), "random", "relu", null, false, false, 2.0, "logistic")),
+        Named.of(
+            "residual-elu",
+            new MafConfig(2, List.of(16, 16, 16), "reversed", "elu", true, true, true, 3.0, null)));
   }
 
   /** Conditioned on a context: every vector shape, a fixed random context. */
