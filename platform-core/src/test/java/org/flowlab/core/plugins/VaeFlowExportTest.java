@@ -59,7 +59,7 @@ class VaeFlowExportTest {
           int d = Math.toIntExact(context.eventShape().size());
           return new Flow(context.eventShape(), new StandardNormal(),
               Autoregressive.stack(context.parameters(), d, config.layers(), "reversed",
-                  List.of(8), Activation.ELU, AffineTransform.softClamped(3),
+                  List.of(8), Activation.ELU, false, AffineTransform.softClamped(3),
                   Autoregressive.Direction.IAF, false, true, context.contextDim()),
               context.parameters().parameters());
         }

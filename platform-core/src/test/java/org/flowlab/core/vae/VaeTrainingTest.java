@@ -71,6 +71,7 @@ class VaeTrainingTest {
               "reversed",
               List.of(16),
               Activation.ELU,
+              false,
               AffineTransform.softClamped(3),
               Autoregressive.Direction.IAF,
               false,
