@@ -5,16 +5,12 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import org.flowlab.api.linalg.Lu;
 
 /**
- * The exact {@code log|det(I + J)|} for small dimensions: the d columns of each sample's Jacobian
- * from d applications of the operator to basis vectors, then an LU factorisation with partial
- * pivoting in double precision on the host ({@link Lu}: DJL has no slogdet).
- *
- * <p>{@link #logAbsDetIdentityPlus} is differentiable: its value is the LU result and its gradient
- * that of {@code log|det A|}, {@code ∂/∂A = A^{−T}}, attached through the first-order term {@code Σ
- * A^{−T} ⊙ (J − stop(J))}, which is zero in value.
+ * A small dimension's Jacobians in full: the d columns of each sample's Jacobian from d
+ * applications of the operator to basis vectors. Their exact log-det is {@link
+ * org.flowlab.api.ops.TensorOps#logAbsDet} (eagerly an LU in double precision on the host,
+ * differentiable).
  */
 public final class ExactLogDet {
   private ExactLogDet() {}
@@ -57,42 +53,5 @@ public final class ExactLogDet {
       }
     }
     return out;
-  }
-
-  /**
-   * {@code log|det(I + J_b)|} per sample, shape (batch), differentiable through the operator.
-   *
-   * @param j the per-sample Jacobian
-   * @param like any array of shape (batch, d)
-   */
-  public static NDArray logAbsDetIdentityPlus(LinearOperator j, NDArray like) {
-    NDArray jac = jacobian(j, like);
-    int b = Math.toIntExact(jac.getShape().get(0));
-    int d = Math.toIntExact(jac.getShape().get(1));
-    float[] flat = jac.toFloatArray();
-    float[] values = new float[b];
-    float[] inverseTransposed = new float[b * d * d];
-    double[][] a = new double[d][d];
-    for (int s = 0; s < b; s++) {
-      for (int r = 0; r < d; r++) {
-        for (int c = 0; c < d; c++) {
-          a[r][c] = flat[(s * d + r) * d + c] + (r == c ? 1 : 0);
-        }
-      }
-      Lu lu = Lu.of(a);
-      values[s] = (float) lu.logAbsDet();
-      if (!lu.singular()) {
-        double[][] inv = lu.inverse();
-        for (int r = 0; r < d; r++) {
-          for (int c = 0; c < d; c++) {
-            inverseTransposed[(s * d + r) * d + c] = (float) inv[c][r];
-          }
-        }
-      }
-    }
-    NDManager m = like.getManager();
-    NDArray value = m.create(values, new Shape(b)).toType(like.getDataType(), false);
-    NDArray grad = m.create(inverseTransposed, new Shape(b, d, d)).toType(jac.getDataType(), false);
-    return value.add(grad.mul(jac.sub(jac.stopGradient())).sum(new int[] {1, 2}));
   }
 }

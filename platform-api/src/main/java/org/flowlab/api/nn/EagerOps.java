@@ -2,11 +2,14 @@ package org.flowlab.api.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
+import org.flowlab.api.linalg.Lu;
 import org.flowlab.api.ops.DualOps;
 import org.flowlab.api.ops.TangentLayout;
 import org.flowlab.api.ops.TensorOps;
@@ -267,5 +270,51 @@ public final class EagerOps implements TensorOps<NDArray> {
       out.add(part.squeeze(axis));
     }
     return out;
+  }
+
+  /**
+   * An LU with partial pivoting per matrix in double precision on the host ({@link Lu}: DJL has no
+   * slogdet). Differentiable: the value is the LU result and the gradient that of {@code log|det
+   * A|}, {@code ∂/∂A = A^{−T}}, attached through the first-order term {@code Σ A^{−T} ⊙ (A −
+   * stop(A))}, which is zero in value; a singular matrix gives {@code −∞} and a zero gradient.
+   */
+  @Override
+  public NDArray logAbsDet(NDArray squareMatrices) {
+    Shape shape = squareMatrices.getShape();
+    int rank = shape.dimension();
+    if (rank < 2 || shape.get(rank - 1) != shape.get(rank - 2)) {
+      throw new IllegalArgumentException(
+          "logAbsDet needs square matrices (..., d, d), got " + shape);
+    }
+    int d = Math.toIntExact(shape.get(rank - 1));
+    Shape batch = shape.slice(0, rank - 2);
+    int count = Math.toIntExact(batch.size());
+    float[] flat = squareMatrices.toType(DataType.FLOAT32, false).toFloatArray();
+    float[] values = new float[count];
+    float[] inverseTransposed = new float[count * d * d];
+    double[][] a = new double[d][d];
+    for (int s = 0; s < count; s++) {
+      for (int r = 0; r < d; r++) {
+        for (int c = 0; c < d; c++) {
+          a[r][c] = flat[(s * d + r) * d + c];
+        }
+      }
+      Lu lu = Lu.of(a);
+      values[s] = (float) lu.logAbsDet();
+      if (!lu.singular()) {
+        double[][] inv = lu.inverse();
+        for (int r = 0; r < d; r++) {
+          for (int c = 0; c < d; c++) {
+            inverseTransposed[(s * d + r) * d + c] = (float) inv[c][r];
+          }
+        }
+      }
+    }
+    NDManager m = squareMatrices.getManager();
+    DataType type = squareMatrices.getDataType();
+    NDArray value = m.create(values, batch).toType(type, false);
+    NDArray grad = m.create(inverseTransposed, shape).toType(type, false);
+    NDArray firstOrder = grad.mul(squareMatrices.sub(squareMatrices.stopGradient()));
+    return value.add(firstOrder.sum(new int[] {rank - 2, rank - 1}));
   }
 }

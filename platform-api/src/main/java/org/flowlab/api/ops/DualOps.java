@@ -356,4 +356,20 @@ public final class DualOps<T> implements TensorOps<Dual<T>> {
     }
     return out;
   }
+
+  /**
+   * The value only: a matrix with a tangent is refused with {@link UnsupportedOperationException},
+   * since its derivative {@code tr(A⁻¹ dA)} needs a matrix inverse, which ONNX's standard opset
+   * lacks, and no definition differentiates a determinant forward (the residual block's exact
+   * log-det takes J's columns from a JVP as plain values).
+   */
+  @Override
+  public Dual<T> logAbsDet(Dual<T> squareMatrices) {
+    if (squareMatrices.tangent() != null) {
+      throw new UnsupportedOperationException(
+          "logAbsDet has no forward-mode derivative (tr(A^-1 dA) needs a matrix inverse, which"
+              + " ONNX lacks): compute the matrices as plain values, not under a JVP");
+    }
+    return new Dual<>(base.logAbsDet(squareMatrices.primal()), null);
+  }
 }

@@ -440,4 +440,19 @@ public final class OnnxOps implements TensorOps<Traced> {
     }
     return out;
   }
+
+  /** {@code Log(Abs(Det(A)))}: ONNX Runtime's Det is an LU in float32. */
+  @Override
+  public Traced logAbsDet(Traced squareMatrices) {
+    String det = graph.op("Det", List.of(squareMatrices.name()), Map.of());
+    String name = graph.log(graph.abs(det));
+    if (squareMatrices.shape() == null) {
+      return new Traced(name, null, squareMatrices.batched());
+    }
+    long[] dims = full(squareMatrices);
+    return new Traced(
+        name,
+        stored(Arrays.copyOf(dims, dims.length - 2), squareMatrices.batched()),
+        squareMatrices.batched());
+  }
 }

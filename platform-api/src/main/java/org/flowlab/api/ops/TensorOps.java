@@ -159,4 +159,12 @@ public interface TensorOps<T> {
 
   /** {@code x} split into {@code count} equal blocks along {@code axis}, that axis dropped. */
   List<T> blocks(T x, int axis, int count);
+
+  /**
+   * {@code log|det A|} of each square matrix on the last two axes: {@code (N, d, d)} gives {@code
+   * (N)}; {@code −∞} for a singular one. Eagerly an LU in double precision on the host (DJL has no
+   * slogdet), differentiable by autograd; recorded as {@code Log(Abs(Det(A)))}. Dual numbers refuse
+   * a tangent (see {@link DualOps#logAbsDet}).
+   */
+  T logAbsDet(T squareMatrices);
 }

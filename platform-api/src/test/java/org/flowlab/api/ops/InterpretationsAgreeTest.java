@@ -304,6 +304,50 @@ class InterpretationsAgreeTest {
   }
 
   /**
+   * {@code logAbsDet}: the eager host LU and ONNX Runtime's {@code Log(Abs(Det))} agree on a batch
+   * of matrices (determinants of both signs); dual numbers pass a tangent-free value through and
+   * refuse a tangent with one clear exception.
+   */
+  @Test
+  void logAbsDetAgreesEagerAndInOnnxAndDualsRefuseATangent() {
+    int d = 3;
+    try (NDManager m = NDManager.newBaseManager()) {
+      NDArray a = normal(m, new Shape(N, d, d), "matrices");
+      float[] eager = EagerOps.FLOAT32.logAbsDet(a).toFloatArray();
+      float[] flat = a.toFloatArray();
+      boolean negative = false;
+      for (int s = 0; s < N; s++) {
+        double[][] matrix = new double[d][d];
+        for (int r = 0; r < d; r++) {
+          for (int c = 0; c < d; c++) {
+            matrix[r][c] = flat[(s * d + r) * d + c];
+          }
+        }
+        negative |= org.flowlab.api.linalg.Lu.of(matrix).determinantSign() < 0;
+      }
+      assertTrue(negative, "a negative determinant must be among the cases, or Abs is untested");
+
+      OnnxGraph g = new OnnxGraph("logdet");
+      OnnxTensor in = g.input("a", new Shape(d, d));
+      Traced logDet = new OnnxOps(g).logAbsDet(Traced.of(in));
+      assertEquals(new Shape(), logDet.shape(), "recorded shape");
+      g.output("log_det", logDet.tensor());
+      Map<String, Input> inputs = Map.of("a", new Input(flat, a.getShape().getShape()));
+      try (OnnxSession ort = OnnxSession.open(g.toBytes(), OnnxSession.Provider.CPU)) {
+        assertClose(eager, ort.run(inputs, "log_det"), 1e-5, "ONNX log|det|");
+      }
+
+      Dual<NDArray> plain = EagerOps.FLOAT32.dual().logAbsDet(new Dual<>(a, null));
+      assertClose(eager, plain.primal().toFloatArray(), 0, "dual value");
+      UnsupportedOperationException refused =
+          assertThrows(
+              UnsupportedOperationException.class,
+              () -> EagerOps.FLOAT32.dual().logAbsDet(new Dual<>(a, a.onesLike())));
+      assertTrue(refused.getMessage().contains("forward-mode"), refused.getMessage());
+    }
+  }
+
+  /**
    * Eager conv2d of images with a leading tangent axis {@code (k, N, c, h, w)} (a Jacobian's basis
    * as dual tangents) convolves each of the k stacks as the plain op does, keeping the axis.
    */

@@ -130,8 +130,9 @@ final class ResidualBlock implements Bijector, Instrumented, OnnxBijector {
       LinearOperator jacobian = lin.jacobian();
       LinearOperator flat =
           shape.dimension() == 2 ? jacobian : v -> jacobian.apply(v.reshape(shape)).reshape(n, dim);
+      NDArray jacobians = ExactLogDet.jacobian(flat, x.reshape(n, dim));
       return new Transformed(
-          y, ExactLogDet.logAbsDetIdentityPlus(flat, x.reshape(n, dim)), LogDetMode.EXACT);
+          y, logAbsDetIdentityPlus(net.eager(), jacobians, (int) dim), LogDetMode.EXACT);
     }
     if (mode == LogDetMode.EXPORTED) {
       return new Transformed(y, fixedProbeSeries(lin.jacobian(), x), LogDetMode.ESTIMATE);
@@ -246,10 +247,10 @@ final class ResidualBlock implements Bijector, Instrumented, OnnxBijector {
   /**
    * Emits {@code y = x + g(x)} with the evaluation weights and {@code log|det(I + J_g)|}: for d ≤
    * {@link #EXACT_MAX_DIM} exactly, the Jacobian's d columns from one application of g's emitted
-   * linearisation to the d unit tangents, then {@code Log(Abs(Det(I + J)))} (float32 LU inside ONNX
-   * Runtime); above, the JVM's {@code EXPORTED} series: {@code eval_terms} terms averaged over
-   * {@link #EXPORT_PROBES} fixed Gaussian probes (the same for every sample and every export), a
-   * deterministic estimate.
+   * linearisation to the d unit tangents, then {@link TensorOps#logAbsDet} of {@code I + J} as the
+   * eager forward takes it ({@code Log(Abs(Det))}, a float32 LU inside ONNX Runtime); above, the
+   * JVM's {@code EXPORTED} series: {@code eval_terms} terms averaged over {@link #EXPORT_PROBES}
+   * fixed Gaussian probes (the same for every sample and every export), a deterministic estimate.
    */
   @Override
   public OnnxTransformed emitForward(OnnxGraph graph, OnnxTensor x) {
@@ -262,17 +263,11 @@ final class ResidualBlock implements Bijector, Instrumented, OnnxBijector {
     Shape event = x.eventShape();
     String logDet;
     if (d <= EXACT_MAX_DIM) {
-      float[] eye = new float[d * d];
-      for (int i = 0; i < d; i++) {
-        eye[i * d + i] = 1f;
-      }
-      String tangents = graph.constant("eye", eye, withLeading(event, 1, d));
+      String tangents = graph.constant("eye", identity(d), withLeading(event, 1, d));
       Traced columns = lin.jacobian().apply(new Traced(tangents, new Shape(d).addAll(event), true));
-      // Row i of (N, d, d) is J·e_i, so the matrix is Jᵀ; det(I + Jᵀ) = det(I + J).
-      String matrix = graph.reshape(columns.name(), -1, d, d);
-      String plusEye = graph.add(matrix, graph.constant("eye", eye, 1, d, d));
-      String det = graph.op("Det", List.of(plusEye), Map.of());
-      logDet = graph.add(graph.zerosPerSample(x), graph.log(graph.abs(det)));
+      // Row i of (N, d, d) is J·e_i, so the matrices are Jᵀ; det(I + Jᵀ) = det(I + J).
+      Traced transposed = ops.reshape(columns, new Shape(-1, d, d));
+      logDet = ops.add(ops.zerosPerSample(in), logAbsDetIdentityPlus(ops, transposed, d)).name();
     } else {
       String probes = graph.constant("probe", onnxProbes(d), withLeading(event, 1, EXPORT_PROBES));
       Traced series =
@@ -312,6 +307,23 @@ final class ResidualBlock implements Bijector, Instrumented, OnnxBijector {
       x = inverseStep(ops, target, x, weights);
     }
     return x.tensor();
+  }
+
+  /**
+   * {@code log|det(I + J)|} per sample from the Jacobians {@code (N, d, d)} (or their transposes:
+   * the same determinant), written once for the eager and the exported exact log-det.
+   */
+  private static <T> T logAbsDetIdentityPlus(TensorOps<T> ops, T jacobians, int d) {
+    return ops.logAbsDet(ops.add(jacobians, ops.constant(jacobians, identity(d), new Shape(d, d))));
+  }
+
+  /** The d × d identity, row-major. */
+  private static float[] identity(int d) {
+    float[] eye = new float[d * d];
+    for (int i = 0; i < d; i++) {
+      eye[i * d + i] = 1f;
+    }
+    return eye;
   }
 
   private static long[] withLeading(Shape event, long... leading) {
