@@ -1,9 +1,6 @@
 package org.flowlab.api.bijector;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import java.util.Map;
 import org.flowlab.api.flow.Bijector;
@@ -12,10 +9,14 @@ import org.flowlab.api.flow.Instrumented;
 import org.flowlab.api.flow.LogDetMode;
 import org.flowlab.api.flow.Regularized;
 import org.flowlab.api.flow.Transformed;
+import org.flowlab.api.nn.EagerOps;
 import org.flowlab.api.onnx.OnnxBijector;
 import org.flowlab.api.onnx.OnnxGraph;
 import org.flowlab.api.onnx.OnnxTensor;
 import org.flowlab.api.onnx.OnnxTransformed;
+import org.flowlab.api.ops.OnnxOps;
+import org.flowlab.api.ops.TensorOps;
+import org.flowlab.api.ops.Traced;
 
 /**
  * The factor-out of multi-scale flows (RealNVP, Glow): forward (data → latent) keeps the first
@@ -62,63 +63,65 @@ public final class FactorOut implements Bijector, Instrumented, Regularized, Onn
 
   @Override
   public Transformed forward(NDArray x, LogDetMode mode) {
-    long n = x.getShape().get(0);
-    Transformed t = inner.forward(x.get(new NDIndex(":, :{}", kept)), mode);
-    NDArray out =
-        NDArrays.concat(
-            new NDList(t.value().reshape(n, -1), x.get(new NDIndex(":, {}:", kept)).reshape(n, -1)),
-            1);
-    return new Transformed(out, t.logDet(), t.mode());
+    Transformed t = inner.forward(keptChannels(EagerOps.FLOAT32, x), mode);
+    return new Transformed(joined(EagerOps.FLOAT32, t.value(), x), t.logDet(), t.mode());
   }
 
   @Override
   public NDArray inverse(NDArray z) {
-    long n = z.getShape().get(0);
-    long innerSize = innerLatentShape.size();
-    NDArray x =
-        z.get(new NDIndex(":, :{}", innerSize)).reshape(new Shape(n).addAll(innerLatentShape));
-    x = inner.inverse(x);
-    NDArray rest =
-        z.get(new NDIndex(":, {}:", innerSize))
-            .reshape(n, eventShape.get(0) - kept, eventShape.get(1), eventShape.get(2));
-    return NDArrays.concat(new NDList(x, rest), 1);
+    NDArray x = inner.inverse(innerLatent(EagerOps.FLOAT32, z));
+    return image(EagerOps.FLOAT32, x, z);
   }
 
   /** Emits the inner chain on the kept channels and concatenates both halves, flattened. */
   @Override
   public OnnxTransformed emitForward(OnnxGraph graph, OnnxTensor x) {
-    long c = eventShape.get(0);
-    long h = eventShape.get(1);
-    long w = eventShape.get(2);
-    OnnxTensor keptPart = new OnnxTensor(graph.slice(x.name(), 1, 0, kept), new Shape(kept, h, w));
-    OnnxTransformed t = inner.emitForward(graph, keptPart);
-    OnnxTensor rest = new OnnxTensor(graph.slice(x.name(), 1, kept, c), new Shape(c - kept, h, w));
-    String out = graph.concat(1, graph.flatten(t.value()).name(), graph.flatten(rest).name());
-    return new OnnxTransformed(new OnnxTensor(out, outputShape()), t.logDet());
+    OnnxOps ops = new OnnxOps(graph);
+    Traced in = Traced.of(x);
+    OnnxTransformed t = inner.emitForward(graph, keptChannels(ops, in).tensor());
+    return new OnnxTransformed(joined(ops, Traced.of(t.value()), in).tensor(), t.logDet());
   }
 
   /** Emits the inner chain's inverse on the first part of z and rebuilds the image. */
   @Override
   public OnnxTensor emitInverse(OnnxGraph graph, OnnxTensor z) {
-    long c = eventShape.get(0);
-    long h = eventShape.get(1);
-    long w = eventShape.get(2);
-    long innerSize = innerLatentShape.size();
-    OnnxTensor innerZ =
-        graph.reshape(
-            new OnnxTensor(graph.slice(z.name(), 1, 0, innerSize), new Shape(innerSize)),
-            innerLatentShape);
-    OnnxTensor x = inner.emitInverse(graph, innerZ);
-    String rest = graph.reshape(graph.slice(z.name(), 1, innerSize, z.size()), -1, c - kept, h, w);
-    return new OnnxTensor(graph.concat(1, x.name(), rest), eventShape);
+    OnnxOps ops = new OnnxOps(graph);
+    Traced latent = Traced.of(z);
+    OnnxTensor x = inner.emitInverse(graph, innerLatent(ops, latent).tensor());
+    return image(ops, Traced.of(x), latent).tensor();
   }
 
   @Override
   public NDArray initialize(NDArray x) {
-    long n = x.getShape().get(0);
-    NDArray z = inner.initialize(x.get(new NDIndex(":, :{}", kept)));
-    return NDArrays.concat(
-        new NDList(z.reshape(n, -1), x.get(new NDIndex(":, {}:", kept)).reshape(n, -1)), 1);
+    return joined(EagerOps.FLOAT32, inner.initialize(keptChannels(EagerOps.FLOAT32, x)), x);
+  }
+
+  /** The first {@code kept} channels of images x, for the inner chain. */
+  private <T> T keptChannels(TensorOps<T> ops, T x) {
+    return ops.slice(x, 1, 0, kept);
+  }
+
+  /** The inner latent, flattened, then x's factored-out channels, flattened: {@code (N, c·h·w)}. */
+  private <T> T joined(TensorOps<T> ops, T innerLatent, T x) {
+    long rest = eventShape.size() - innerLatentShape.size();
+    T factored = ops.slice(x, 1, kept, eventShape.get(0));
+    return ops.concat(
+        ops.reshape(innerLatent, new Shape(-1, innerLatentShape.size())),
+        ops.reshape(factored, new Shape(-1, rest)),
+        1);
+  }
+
+  /** The first part of flat latents z, shaped as the inner chain's latent. */
+  private <T> T innerLatent(TensorOps<T> ops, T z) {
+    T part = ops.slice(z, 1, 0, innerLatentShape.size());
+    return ops.reshape(part, new Shape(-1).addAll(innerLatentShape));
+  }
+
+  /** The image: x (the inner chain's inverse) then the factored-out channels read from z. */
+  private <T> T image(TensorOps<T> ops, T x, T z) {
+    T rest = ops.slice(z, 1, innerLatentShape.size(), eventShape.size());
+    Shape channels = new Shape(-1, eventShape.get(0) - kept, eventShape.get(1), eventShape.get(2));
+    return ops.concat(x, ops.reshape(rest, channels), 1);
   }
 
   @Override

@@ -9,6 +9,8 @@ import org.flowlab.api.onnx.OnnxBijector;
 import org.flowlab.api.onnx.OnnxGraph;
 import org.flowlab.api.onnx.OnnxTensor;
 import org.flowlab.api.onnx.OnnxTransformed;
+import org.flowlab.api.ops.OnnxOps;
+import org.flowlab.api.ops.Traced;
 
 /**
  * Bijectors composed in order: forward (data → latent) runs them first to last and sums their
@@ -170,16 +172,22 @@ public final class Chain implements Bijector, Instrumented, Regularized, OnnxBij
    */
   @Override
   public OnnxTransformed emitForward(OnnxGraph graph, OnnxTensor x, OnnxTensor context) {
-    String logDet = graph.zerosPerSample(x);
+    OnnxOps ops = new OnnxOps(graph);
+    Traced logDet = ops.zerosPerSample(Traced.of(x));
     for (Bijector bijector : bijectors) {
       OnnxTransformed step =
           bijector.contextDim() > 0
               ? OnnxBijector.forward(bijector, graph, x, context)
               : OnnxBijector.forward(bijector, graph, x);
       x = step.value();
-      logDet = graph.add(logDet, step.logDet());
+      logDet = ops.add(logDet, perSample(step.logDet()));
     }
-    return new OnnxTransformed(x, logDet);
+    return new OnnxTransformed(x, logDet.name());
+  }
+
+  /** A member's emitted per-sample log-det, shape (N). */
+  private static Traced perSample(String logDet) {
+    return new Traced(logDet, new Shape(), true);
   }
 
   /** Emits every member's inverse, last member first. */
@@ -209,16 +217,17 @@ public final class Chain implements Bijector, Instrumented, Regularized, OnnxBij
    */
   @Override
   public OnnxTransformed emitSampleForward(OnnxGraph graph, OnnxTensor z, OnnxTensor context) {
-    String logDet = graph.zerosPerSample(z);
+    OnnxOps ops = new OnnxOps(graph);
+    Traced logDet = ops.zerosPerSample(Traced.of(z));
     for (int i = bijectors.size() - 1; i >= 0; i--) {
       Bijector bijector = bijectors.get(i);
       OnnxTransformed step =
           OnnxBijector.sampleForward(
               bijector, graph, z, bijector.contextDim() > 0 ? context : null);
       z = step.value();
-      logDet = graph.add(logDet, step.logDet());
+      logDet = ops.add(logDet, perSample(step.logDet()));
     }
-    return new OnnxTransformed(z, logDet);
+    return new OnnxTransformed(z, logDet.name());
   }
 
   /** The members, data → latent order. */
