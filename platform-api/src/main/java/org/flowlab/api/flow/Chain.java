@@ -180,14 +180,9 @@ public final class Chain implements Bijector, Instrumented, Regularized, OnnxBij
               ? OnnxBijector.forward(bijector, graph, x, context)
               : OnnxBijector.forward(bijector, graph, x);
       x = step.value();
-      logDet = ops.add(logDet, perSample(step.logDet()));
+      logDet = ops.add(logDet, Traced.perSample(step.logDet()));
     }
     return new OnnxTransformed(x, logDet.name());
-  }
-
-  /** A member's emitted per-sample log-det, shape (N). */
-  private static Traced perSample(String logDet) {
-    return new Traced(logDet, new Shape(), true);
   }
 
   /** Emits every member's inverse, last member first. */
@@ -225,7 +220,7 @@ public final class Chain implements Bijector, Instrumented, Regularized, OnnxBij
           OnnxBijector.sampleForward(
               bijector, graph, z, bijector.contextDim() > 0 ? context : null);
       z = step.value();
-      logDet = ops.add(logDet, perSample(step.logDet()));
+      logDet = ops.add(logDet, Traced.perSample(step.logDet()));
     }
     return new OnnxTransformed(z, logDet.name());
   }

@@ -15,6 +15,8 @@ import org.flowlab.api.onnx.OnnxGraph;
 import org.flowlab.api.onnx.OnnxModels;
 import org.flowlab.api.onnx.OnnxTensor;
 import org.flowlab.api.onnx.OnnxTransformed;
+import org.flowlab.api.ops.OnnxOps;
+import org.flowlab.api.ops.Traced;
 
 /**
  * A normalizing flow: a base distribution and a chain of bijectors. Direction: {@link #encode} runs
@@ -216,13 +218,16 @@ public final class Flow {
       throw OnnxExportException.notExportable(base, OnnxDistribution.class);
     }
     OnnxGraph logProb = new OnnxGraph(OnnxModels.LOG_PROB);
+    OnnxOps logProbOps = new OnnxOps(logProb);
     OnnxTensor data = logProb.input(OnnxModels.X, eventShape);
     OnnxTransformed t = chain.emitForward(logProb, data, contextInput(logProb));
     OnnxTensor z = t.value();
     if (!z.eventShape().equals(latentShape)) {
       z = logProb.reshape(z, latentShape);
     }
-    logProb.output(OnnxModels.LOG_PROB, logProb.add(dist.emitLogProb(logProb, z), t.logDet()));
+    Traced density = Traced.perSample(dist.emitLogProb(logProb, z));
+    logProb.output(
+        OnnxModels.LOG_PROB, logProbOps.add(density, Traced.perSample(t.logDet())).name());
 
     OnnxGraph sample = new OnnxGraph("sample");
     OnnxTensor standard = sample.input(OnnxModels.Z, latentShape);
@@ -252,6 +257,7 @@ public final class Flow {
       throw OnnxExportException.notExportable(base, OnnxDistribution.class);
     }
     OnnxGraph graph = new OnnxGraph("sampler");
+    OnnxOps ops = new OnnxOps(graph);
     OnnxTensor z = graph.input(OnnxModels.Z, latentShape);
     OnnxTransformed t = chain.emitSampleForward(graph, z, contextInput(graph));
     OnnxTensor x = t.value();
@@ -259,7 +265,8 @@ public final class Flow {
       x = graph.reshape(x, eventShape);
     }
     graph.output(OnnxModels.X, x);
-    graph.output(OnnxModels.LOG_Q, graph.sub(dist.emitLogProb(graph, z), t.logDet()));
+    Traced density = Traced.perSample(dist.emitLogProb(graph, z));
+    graph.output(OnnxModels.LOG_Q, ops.sub(density, Traced.perSample(t.logDet())).name());
     return OnnxModels.sampler(graph.toBytes(), dist.noise(), OnnxGraph.OPSET);
   }
 

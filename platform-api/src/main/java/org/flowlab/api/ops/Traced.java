@@ -17,6 +17,11 @@ public record Traced(String name, Shape shape, boolean batched) {
     return new Traced(tensor.name(), tensor.eventShape(), true);
   }
 
+  /** The batched per-sample scalar {@code name}, shape {@code (N)}: an emitted log-det, say. */
+  public static Traced perSample(String name) {
+    return new Traced(name, new Shape(), true);
+  }
+
   /** The batched value {@code name} whose shape is not known: elementwise ops and blocks only. */
   public static Traced named(String name) {
     return new Traced(name, null, true);
