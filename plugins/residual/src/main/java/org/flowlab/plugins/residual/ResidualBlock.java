@@ -275,7 +275,7 @@ final class ResidualBlock implements Bijector, Instrumented, OnnxBijector {
               ops,
               lin.jacobian(),
               new Traced(probes, new Shape(EXPORT_PROBES).addAll(event), true));
-      logDet = graph.add(graph.zerosPerSample(x), series.name());
+      logDet = ops.add(ops.zerosPerSample(in), series).name();
     }
     return new OnnxTransformed(y.tensor(), logDet);
   }
