@@ -23,7 +23,9 @@ What the libraries cannot express, and how it is handled:
                  every coupling starts as the identity (as in Flowlab); widths and heights are not
                  divided by sqrt(hidden) (normflows does that only for its own ResidualNet).
   maf, zuko      zuko.flows.MAF (alternating natural/reversed orders, MADE with the same hidden sizes
-                 and activation, zeroed last layer); zuko has no actnorm (Flowlab's configs put one
+                 and activation, zuko's residual MADE blocks for `residual: true` (the same block
+                 count; zuko's block is linear-act-linear, Flowlab's nflows-like act-linear-act-linear), zeroed last
+                 layer); zuko has no actnorm (Flowlab's configs put one
                  before each layer) and soft-clamps the log-scale by s / (1 + |s / log(1e-3)|) instead
                  of Flowlab's 3 tanh(s / 3). normflows is skipped for MAF: its MaskedAffineAutoregressive
                  (nflows') has another affine map, scale sigmoid(s + 2) + 1e-3, residual MADE by default.
@@ -147,8 +149,12 @@ def zuko_maf(p):
         features=2,
         transforms=p.get("layers", 5),
         randperm=p.get("order", "reversed") == "random",
-        hidden_features=tuple(p.get("hidden", [64, 64])),
+        # zuko's residual MADE: an input layer, then one block (linear, activation, linear) per entry
+        # of hidden_features; Flowlab's: an input layer, then one block per further width. Drop one
+        # entry so both have the same number of blocks.
+        hidden_features=tuple(p.get("hidden", [64, 64])[1:] if p.get("residual") else p.get("hidden", [64, 64])),
         activation=activation_class(p.get("activation", "relu")),
+        residual=bool(p.get("residual", False)),
     )
     for t in flow.transform.transforms:
         zero_last_linear(t.hyper)
