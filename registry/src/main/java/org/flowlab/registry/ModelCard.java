@@ -90,40 +90,6 @@ public record ModelCard(
               + " sigmoid(decoder(temperature * z)), z ~ N(0, I); no log_prob graph: a VAE's"
               + " log p(x) is only estimated (IW-NLL in its run), not computed");
 
-  /** A card from before the {@code graphs} key: a flow with the density direction. */
-  public ModelCard(
-      String name,
-      int version,
-      String family,
-      String config,
-      long[] eventShape,
-      long[] latentShape,
-      String noise,
-      List<String> preprocessing,
-      Map<String, Double> metrics,
-      String sourceRun,
-      int opset,
-      Parity.Report parity,
-      String createdAt,
-      int contextDim) {
-    this(
-        name,
-        version,
-        family,
-        config,
-        eventShape,
-        latentShape,
-        noise,
-        preprocessing,
-        metrics,
-        sourceRun,
-        opset,
-        parity,
-        createdAt,
-        contextDim,
-        DENSITY_GRAPHS);
-  }
-
   /** The graphs stored with the card ({@link #DENSITY_GRAPHS} for a card without the key). */
   @Override
   public Map<String, String> graphs() {
@@ -144,39 +110,6 @@ public record ModelCard(
       map.put(keysAndValues[i], keysAndValues[i + 1]);
     }
     return java.util.Collections.unmodifiableMap(map);
-  }
-
-  /** The card of an unconditional flow. */
-  public ModelCard(
-      String name,
-      int version,
-      String family,
-      String config,
-      long[] eventShape,
-      long[] latentShape,
-      String noise,
-      List<String> preprocessing,
-      Map<String, Double> metrics,
-      String sourceRun,
-      int opset,
-      Parity.Report parity,
-      String createdAt) {
-    this(
-        name,
-        version,
-        family,
-        config,
-        eventShape,
-        latentShape,
-        noise,
-        preprocessing,
-        metrics,
-        sourceRun,
-        opset,
-        parity,
-        createdAt,
-        0,
-        DENSITY_GRAPHS);
   }
 
   private static final Gson GSON =

@@ -37,7 +37,9 @@ class ModelStoreTest {
         "run-1",
         17,
         new Parity.Report(1e-6, 2e-6, 512, 256, 0.8, "CPU", 1e-3, 1e-4),
-        "2026-01-01T00:00:00Z");
+        "2026-01-01T00:00:00Z",
+        0,
+        ModelCard.DENSITY_GRAPHS);
   }
 
   private static OnnxModels models(byte b) {

@@ -190,7 +190,8 @@ public final class RunExporter {
               models.opset(),
               parity,
               Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(),
-              flow.contextDim());
+              flow.contextDim(),
+              ModelCard.DENSITY_GRAPHS);
       ModelCard published = store.publish(modelName, models, card);
       record(runs, runId, loaded, published, store.versionDir(modelName, published.version()), out);
       return published;

@@ -90,7 +90,9 @@ class DamagedRecordsTest {
                   "run",
                   17,
                   new Parity.Report(1e-6, 1e-6, 1, 1, 0.8, "CPU", 1e-3, 1e-4),
-                  "2026-01-01T00:00:00Z")
+                  "2026-01-01T00:00:00Z",
+                  0,
+                  ModelCard.DENSITY_GRAPHS)
               .toJson();
     }
     Files.writeString(dir.resolve(ModelStore.CARD_FILE), text, StandardCharsets.UTF_8);
