@@ -1,15 +1,10 @@
 package org.flowlab.api.bijector;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.List;
-import org.flowlab.api.nn.EagerOps;
-import org.flowlab.api.onnx.OnnxGraph;
-import org.flowlab.api.ops.OnnxOps;
 import org.flowlab.api.ops.TensorOps;
-import org.flowlab.api.ops.Traced;
 
 /**
  * How a coupling divides axis 1 of a batch (the features of vectors {@code (n, d)}): the kept ones
@@ -106,26 +101,5 @@ public final class Partition {
           ops.matMul(changed, ops.parameter(joinChanged)));
     }
     return keptFirst ? ops.concat(kept, changed, 1) : ops.concat(changed, kept, 1);
-  }
-
-  /** {@link #split(TensorOps, Object)} eagerly. */
-  public NDList split(NDArray x) {
-    List<NDArray> parts = split(EagerOps.FLOAT32, x);
-    return parts instanceof NDList list ? list : new NDList(parts);
-  }
-
-  /** {@link #join(TensorOps, Object, Object)} eagerly. */
-  public NDArray join(NDArray kept, NDArray changed) {
-    return join(EagerOps.FLOAT32, kept, changed);
-  }
-
-  /** {@link #split(TensorOps, Object)} into an ONNX graph: the names of (kept, changed). */
-  public List<String> emitSplit(OnnxGraph graph, String x) {
-    return split(new OnnxOps(graph), Traced.named(x)).stream().map(Traced::name).toList();
-  }
-
-  /** {@link #join(TensorOps, Object, Object)} into an ONNX graph. */
-  public String emitJoin(OnnxGraph graph, String kept, String changed) {
-    return join(new OnnxOps(graph), Traced.named(kept), Traced.named(changed)).name();
   }
 }

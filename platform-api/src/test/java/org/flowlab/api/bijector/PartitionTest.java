@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import java.util.List;
+import org.flowlab.api.nn.EagerOps;
 import org.junit.jupiter.api.Test;
 
 class PartitionTest {
@@ -17,12 +19,15 @@ class PartitionTest {
     try (NDManager m = NDManager.newBaseManager()) {
       Partition p = new Partition(mask, m);
       var x = m.create(X, new Shape(2, 5));
-      NDList parts = p.split(x);
+      List<NDArray> parts = p.split(EagerOps.FLOAT32, x);
       assertEquals(kept.length / 2, p.keptSize());
       assertEquals(changed.length / 2, p.changedSize());
       assertArrayEquals(kept, parts.get(0).toFloatArray(), "kept features, in order");
       assertArrayEquals(changed, parts.get(1).toFloatArray(), "changed features, in order");
-      assertArrayEquals(X, p.join(parts.get(0), parts.get(1)).toFloatArray(), "join undoes split");
+      assertArrayEquals(
+          X,
+          p.join(EagerOps.FLOAT32, parts.get(0), parts.get(1)).toFloatArray(),
+          "join undoes split");
     }
   }
 

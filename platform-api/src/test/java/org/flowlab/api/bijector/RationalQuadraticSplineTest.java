@@ -12,12 +12,14 @@ import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Random;
-import org.flowlab.api.bijector.ElementwiseTransform.Emitted;
-import org.flowlab.api.bijector.ElementwiseTransform.Result;
+import org.flowlab.api.nn.EagerOps;
 import org.flowlab.api.onnx.OnnxGraph;
 import org.flowlab.api.onnx.OnnxTensor;
 import org.flowlab.api.onnx.runtime.OnnxSession;
 import org.flowlab.api.onnx.runtime.OnnxSession.Input;
+import org.flowlab.api.ops.Mapped;
+import org.flowlab.api.ops.OnnxOps;
+import org.flowlab.api.ops.Traced;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -96,13 +98,16 @@ class RationalQuadraticSplineTest {
           double[] start = points(knots(m, fromLatent, type));
           NDArray v = column(m, start, type);
           NDArray theta = params(m, start.length, type);
-          Result there = fromLatent ? SPLINE.inverse(v, theta) : SPLINE.forward(v, theta);
-          Result back =
+          Mapped<NDArray> there =
               fromLatent
-                  ? SPLINE.forward(there.value(), theta)
-                  : SPLINE.inverse(there.value(), theta);
+                  ? SPLINE.inverse(EagerOps.FLOAT32, v, theta)
+                  : SPLINE.forward(EagerOps.FLOAT32, v, theta);
+          Mapped<NDArray> back =
+              fromLatent
+                  ? SPLINE.forward(EagerOps.FLOAT32, there.value(), theta)
+                  : SPLINE.inverse(EagerOps.FLOAT32, there.value(), theta);
           double[] end = doubles(back.value());
-          double[] sum = doubles(there.logAbsDet().add(back.logAbsDet()));
+          double[] sum = doubles(there.logDet().add(back.logDet()));
           for (int i = 0; i < start.length; i++) {
             String at = type + (fromLatent ? " from latent " : " from data ") + start[i];
             assertEquals(start[i], end[i], tolerance * Math.max(1, Math.abs(start[i])), at);
@@ -120,15 +125,17 @@ class RationalQuadraticSplineTest {
       DataType type = DataType.FLOAT64;
       double[] x = points(knots(m, false, type));
       NDArray theta = params(m, x.length, type);
-      double[] logDet = doubles(SPLINE.forward(column(m, x, type), theta).logAbsDet());
+      double[] logDet =
+          doubles(SPLINE.forward(EagerOps.FLOAT32, column(m, x, type), theta).logDet());
       double[] plus = new double[x.length];
       double[] minus = new double[x.length];
       for (int i = 0; i < x.length; i++) {
         plus[i] = x[i] + h;
         minus[i] = x[i] - h;
       }
-      double[] up = doubles(SPLINE.forward(column(m, plus, type), theta).value());
-      double[] down = doubles(SPLINE.forward(column(m, minus, type), theta).value());
+      double[] up = doubles(SPLINE.forward(EagerOps.FLOAT32, column(m, plus, type), theta).value());
+      double[] down =
+          doubles(SPLINE.forward(EagerOps.FLOAT32, column(m, minus, type), theta).value());
       for (int i = 0; i < x.length; i++) {
         double slope = (up[i] - down[i]) / (2 * h);
         assertTrue(slope > 0, "monotonic at " + x[i]);
@@ -142,15 +149,19 @@ class RationalQuadraticSplineTest {
     try (NDManager m = NDManager.newBaseManager()) {
       DataType type = DataType.FLOAT64;
       double[] tails = {-1e3, -50, -B - 1e-3, B + 1e-3, 7, 1e3};
-      Result r = SPLINE.forward(column(m, tails, type), params(m, tails.length, type));
+      Mapped<NDArray> r =
+          SPLINE.forward(EagerOps.FLOAT32, column(m, tails, type), params(m, tails.length, type));
       assertArrayEquals(tails, doubles(r.value()), 0.0);
-      assertArrayEquals(new double[tails.length], doubles(r.logAbsDet()), 0.0);
+      assertArrayEquals(new double[tails.length], doubles(r.logDet()), 0.0);
       double[] xs = knots(m, false, type);
       double[] ys = knots(m, true, type);
       assertEquals(-B, xs[0], 0.0);
       assertEquals(B, xs[K], 0.0);
       double[] mapped =
-          doubles(SPLINE.forward(column(m, xs, type), params(m, K + 1, type)).value());
+          doubles(
+              SPLINE
+                  .forward(EagerOps.FLOAT32, column(m, xs, type), params(m, K + 1, type))
+                  .value());
       assertArrayEquals(ys, mapped, 1e-12, "knot k of x maps to knot k of y");
     }
   }
@@ -161,13 +172,13 @@ class RationalQuadraticSplineTest {
       double[] x = points(knots(m, false, DataType.FLOAT32));
       NDArray v = column(m, x, DataType.FLOAT32);
       NDArray zeros = m.zeros(new Shape(x.length, P, 1));
-      Result r = SPLINE.forward(v, zeros);
+      Mapped<NDArray> r = SPLINE.forward(EagerOps.FLOAT32, v, zeros);
       double[] y = doubles(r.value());
       for (int i = 0; i < x.length; i++) {
         assertEquals(x[i], y[i], 1e-5 * Math.max(1, Math.abs(x[i])), "at " + x[i]);
       }
       assertTrue(
-          Arrays.stream(doubles(r.logAbsDet())).allMatch(d -> Math.abs(d) < 1e-5),
+          Arrays.stream(doubles(r.logDet())).allMatch(d -> Math.abs(d) < 1e-5),
           "log-derivative 0 everywhere");
     }
   }
@@ -180,17 +191,21 @@ class RationalQuadraticSplineTest {
         double[] v = points(knots(m, inverse, type));
         NDArray input = column(m, v, type);
         NDArray theta = params(m, v.length, type);
-        Result jvm = inverse ? SPLINE.inverse(input, theta) : SPLINE.forward(input, theta);
+        Mapped<NDArray> jvm =
+            inverse
+                ? SPLINE.inverse(EagerOps.FLOAT32, input, theta)
+                : SPLINE.forward(EagerOps.FLOAT32, input, theta);
 
         OnnxGraph graph = new OnnxGraph("spline");
         OnnxTensor x = graph.input("x", new Shape(1));
         OnnxTensor p = graph.input("params", new Shape(P, 1));
-        Emitted e =
+        OnnxOps ops = new OnnxOps(graph);
+        Mapped<Traced> e =
             inverse
-                ? SPLINE.emitInverse(graph, x.name(), p.name())
-                : SPLINE.emitForward(graph, x.name(), p.name());
-        graph.output("value", x.with(e.value()));
-        graph.output("log_det", x.with(e.logAbsDet()));
+                ? SPLINE.inverse(ops, Traced.of(x), Traced.of(p))
+                : SPLINE.forward(ops, Traced.of(x), Traced.of(p));
+        graph.output("value", e.value().tensor());
+        graph.output("log_det", e.logDet().tensor());
         Map<String, Input> feed =
             Map.of(
                 "x", new Input(input.toFloatArray(), v.length, 1),
@@ -199,7 +214,7 @@ class RationalQuadraticSplineTest {
           float[] value = model.run(feed, "value");
           float[] logDet = model.run(feed, "log_det");
           float[] jvmValue = jvm.value().toFloatArray();
-          float[] jvmLogDet = jvm.logAbsDet().toFloatArray();
+          float[] jvmLogDet = jvm.logDet().toFloatArray();
           for (int i = 0; i < v.length; i++) {
             String at = (inverse ? "inverse at " : "forward at ") + v[i];
             assertEquals(jvmValue[i], value[i], 1e-5 * Math.max(1, Math.abs(v[i])), at);
