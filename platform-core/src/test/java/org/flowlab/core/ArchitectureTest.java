@@ -87,6 +87,11 @@ class ArchitectureTest {
   }
 
   @Test
+  void onnxNodesAreBuiltOnlyInOnnxOps() {
+    org.flowlab.api.testkit.PluginArchitecture.ONNX_NODES_ONLY_IN_ONNX_OPS.check(flowlab);
+  }
+
+  @Test
   void theImportSawBothModules() {
     // Guards the rules above against passing on an empty import.
     org.junit.jupiter.api.Assertions.assertTrue(

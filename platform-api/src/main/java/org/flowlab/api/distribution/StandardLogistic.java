@@ -4,41 +4,20 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.SplittableRandom;
-import org.flowlab.api.nn.EagerOps;
-import org.flowlab.api.onnx.OnnxDistribution;
-import org.flowlab.api.onnx.OnnxGraph;
-import org.flowlab.api.onnx.OnnxTensor;
-import org.flowlab.api.ops.OnnxOps;
 import org.flowlab.api.ops.TensorOps;
-import org.flowlab.api.ops.Traced;
 
 /**
  * The standard logistic distribution, NICE's prior: log p(z) = −softplus(z) − softplus(−z) per
  * element; temperature T scales samples by T.
  */
-public final class StandardLogistic implements BaseDistribution, OnnxDistribution {
+public final class StandardLogistic implements DefinedDistribution {
   /**
    * {@code −Σ (softplus(z) + softplus(−z))} per sample, written once: the eager log-density and the
    * exported one derive from it.
    */
+  @Override
   public <T> T logProb(TensorOps<T> ops, T z) {
     return ops.neg(ops.sumAfter(ops.add(ops.softplus(z), ops.softplus(ops.neg(z))), 1));
-  }
-
-  @Override
-  public NDArray logProb(NDArray z) {
-    return logProb(EagerOps.FLOAT32, z);
-  }
-
-  @Override
-  public String emitLogProb(OnnxGraph graph, OnnxTensor z) {
-    return logProb(new OnnxOps(graph), Traced.of(z)).name();
-  }
-
-  /** Emits {@code T·ε}. */
-  @Override
-  public OnnxTensor emitTemperature(OnnxGraph graph, OnnxTensor standard, String temperature) {
-    return standard.with(graph.mul(standard.name(), temperature));
   }
 
   /** {@code logistic}. */

@@ -4,41 +4,20 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.SplittableRandom;
-import org.flowlab.api.nn.EagerOps;
-import org.flowlab.api.onnx.OnnxDistribution;
-import org.flowlab.api.onnx.OnnxGraph;
-import org.flowlab.api.onnx.OnnxTensor;
-import org.flowlab.api.ops.OnnxOps;
 import org.flowlab.api.ops.TensorOps;
-import org.flowlab.api.ops.Traced;
 import org.flowlab.api.random.Seeds;
 
 /** The standard normal N(0, I); temperature T gives N(0, T²I). */
-public final class StandardNormal implements BaseDistribution, OnnxDistribution {
+public final class StandardNormal implements DefinedDistribution {
   private static final double HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
   /**
    * {@code Σ (−z²/2 − log(2π)/2)} per sample, written once: the eager log-density and the exported
    * one derive from it.
    */
+  @Override
   public <T> T logProb(TensorOps<T> ops, T z) {
     return ops.sumAfter(ops.addScalar(ops.mulScalar(ops.mul(z, z), -0.5), -HALF_LOG_2PI), 1);
-  }
-
-  @Override
-  public NDArray logProb(NDArray z) {
-    return logProb(EagerOps.FLOAT32, z);
-  }
-
-  @Override
-  public String emitLogProb(OnnxGraph graph, OnnxTensor z) {
-    return logProb(new OnnxOps(graph), Traced.of(z)).name();
-  }
-
-  /** Emits {@code T·ε}. */
-  @Override
-  public OnnxTensor emitTemperature(OnnxGraph graph, OnnxTensor standard, String temperature) {
-    return standard.with(graph.mul(standard.name(), temperature));
   }
 
   /** {@code normal}. */

@@ -223,20 +223,21 @@ public final class Flow {
     OnnxTransformed t = chain.emitForward(logProb, data, contextInput(logProb));
     OnnxTensor z = t.value();
     if (!z.eventShape().equals(latentShape)) {
-      z = logProb.reshape(z, latentShape);
+      z = reshaped(logProbOps, z, latentShape);
     }
     Traced density = Traced.perSample(dist.emitLogProb(logProb, z));
     logProb.output(
         OnnxModels.LOG_PROB, logProbOps.add(density, Traced.perSample(t.logDet())).name());
 
     OnnxGraph sample = new OnnxGraph("sample");
+    OnnxOps sampleOps = new OnnxOps(sample);
     OnnxTensor standard = sample.input(OnnxModels.Z, latentShape);
     String temperature = sample.scalarInput(OnnxModels.TEMPERATURE);
     OnnxTensor context = contextInput(sample);
     OnnxTensor x =
         chain.emitInverse(sample, dist.emitTemperature(sample, standard, temperature), context);
     if (!x.eventShape().equals(eventShape)) {
-      x = sample.reshape(x, eventShape);
+      x = reshaped(sampleOps, x, eventShape);
     }
     sample.output(OnnxModels.X, x);
     return new OnnxModels(logProb.toBytes(), sample.toBytes(), dist.noise(), OnnxGraph.OPSET);
@@ -262,12 +263,17 @@ public final class Flow {
     OnnxTransformed t = chain.emitSampleForward(graph, z, contextInput(graph));
     OnnxTensor x = t.value();
     if (!x.eventShape().equals(eventShape)) {
-      x = graph.reshape(x, eventShape);
+      x = reshaped(ops, x, eventShape);
     }
     graph.output(OnnxModels.X, x);
     Traced density = Traced.perSample(dist.emitLogProb(graph, z));
     graph.output(OnnxModels.LOG_Q, ops.sub(density, Traced.perSample(t.logDet())).name());
     return OnnxModels.sampler(graph.toBytes(), dist.noise(), OnnxGraph.OPSET);
+  }
+
+  /** {@code x} reshaped to {@code (N, shape...)}. */
+  private static OnnxTensor reshaped(OnnxOps ops, OnnxTensor x, Shape shape) {
+    return ops.reshape(Traced.of(x), new Shape(-1).addAll(shape)).tensor();
   }
 
   /** The {@value OnnxModels#CONTEXT} input of a conditional flow's graph; null otherwise. */

@@ -20,11 +20,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Builds one ONNX model (opset {@value #OPSET}, IR version {@value #IR_VERSION}) over the generated
- * ONNX protos: inputs and outputs with a dynamic batch axis named {@value #BATCH}, float32
- * initializers from NDArrays, and one helper per operator that flows need. Every helper adds a node
- * and returns the name of its (fresh, unique) output value; names derive from a hint so graphs stay
- * readable ({@code step.0.coupling.net.0.weight}, {@code Tanh_12}).
+ * Records one ONNX model (opset {@value #OPSET}, IR version {@value #IR_VERSION}) over the
+ * generated ONNX protos: inputs and outputs with a dynamic batch axis named {@value #BATCH},
+ * float32 initializers from NDArrays and constants, and nodes by operator name ({@link #op}). Each
+ * returns the name of its (fresh, unique) value; names derive from a hint so graphs stay readable
+ * ({@code step.0.coupling.net.0.weight}, {@code Tanh_12}).
+ *
+ * <p>This is the recorder only. The operators flows use, with the shapes of their results, are
+ * {@code org.flowlab.api.ops.OnnxOps}, the ONNX interpretation of the ops every layer and bijector
+ * is written in: each operator's ONNX form is written there once.
  *
  * <p>Not thread-safe; build one graph per thread.
  */
@@ -127,11 +131,6 @@ public final class OnnxGraph {
     return n;
   }
 
-  /** A float32 scalar constant. */
-  public String scalar(double value) {
-    return constant("c", new float[] {(float) value});
-  }
-
   /** An int64 vector constant (shapes, axes, split sizes, slice bounds). */
   public String longs(long... values) {
     String n = fresh("i64");
@@ -182,208 +181,6 @@ public final class OnnxGraph {
         .sorted(Map.Entry.comparingByKey())
         .forEach(e -> node.addAttribute(attribute(e.getKey(), e.getValue())));
     graph.addNode(node);
-  }
-
-  // ---- elementwise --------------------------------------------------------------------------
-
-  /** a + b (broadcasting). */
-  public String add(String a, String b) {
-    return op("Add", List.of(a, b), Map.of());
-  }
-
-  /** a − b (broadcasting). */
-  public String sub(String a, String b) {
-    return op("Sub", List.of(a, b), Map.of());
-  }
-
-  /** a · b (broadcasting). */
-  public String mul(String a, String b) {
-    return op("Mul", List.of(a, b), Map.of());
-  }
-
-  /** a / b (broadcasting). */
-  public String div(String a, String b) {
-    return op("Div", List.of(a, b), Map.of());
-  }
-
-  /** −x. */
-  public String neg(String x) {
-    return op("Neg", List.of(x), Map.of());
-  }
-
-  /** exp(x). */
-  public String exp(String x) {
-    return op("Exp", List.of(x), Map.of());
-  }
-
-  /** ln(x). */
-  public String log(String x) {
-    return op("Log", List.of(x), Map.of());
-  }
-
-  /** tanh(x). */
-  public String tanh(String x) {
-    return op("Tanh", List.of(x), Map.of());
-  }
-
-  /** 1 / (1 + exp(−x)). */
-  public String sigmoid(String x) {
-    return op("Sigmoid", List.of(x), Map.of());
-  }
-
-  /** max(x, 0). */
-  public String relu(String x) {
-    return op("Relu", List.of(x), Map.of());
-  }
-
-  /** x for x &gt; 0, alpha·(exp(x) − 1) otherwise. */
-  public String elu(String x, double alpha) {
-    return op("Elu", List.of(x), Map.of("alpha", alpha));
-  }
-
-  /** log(1 + exp(x)). */
-  public String softplus(String x) {
-    return op("Softplus", List.of(x), Map.of());
-  }
-
-  /** |x|. */
-  public String abs(String x) {
-    return op("Abs", List.of(x), Map.of());
-  }
-
-  /** x². */
-  public String square(String x) {
-    return mul(x, x);
-  }
-
-  /** min(a, b) elementwise (broadcasting). */
-  public String min(String a, String b) {
-    return op("Min", List.of(a, b), Map.of());
-  }
-
-  /** 1 where a &gt; b, else 0, as float32 (broadcasting). */
-  public String greaterAsFloat(String a, String b) {
-    String mask = op("Greater", List.of(a, b), Map.of());
-    return op("Cast", List.of(mask), Map.of("to", (long) TensorProto.DataType.FLOAT.getNumber()));
-  }
-
-  /** {@code x} with new axes of size 1 inserted at {@code axes} (batch axis = 0). */
-  public String unsqueeze(String x, long... axes) {
-    return op("Unsqueeze", List.of(x, longs(axes)), Map.of());
-  }
-
-  /** x + c for a float constant c. */
-  public String addScalar(String x, double c) {
-    return add(x, scalar(c));
-  }
-
-  /** x · c for a float constant c. */
-  public String mulScalar(String x, double c) {
-    return mul(x, scalar(c));
-  }
-
-  // ---- linear algebra -----------------------------------------------------------------------
-
-  /** Matrix product (numpy semantics). */
-  public String matMul(String a, String b) {
-    return op("MatMul", List.of(a, b), Map.of());
-  }
-
-  /** {@code a·bᵀ + c} when {@code transB}, else {@code a·b + c}; a and b are 2-D. */
-  public String gemm(String a, String b, String c, boolean transB) {
-    List<String> in = c == null ? List.of(a, b) : List.of(a, b, c);
-    return op("Gemm", in, transB ? Map.of("transB", 1L) : Map.of());
-  }
-
-  /**
-   * A 2-D convolution on {@code (N, C, H, W)} with stride 1.
-   *
-   * @param weight {@code (out, in, k, k)}
-   * @param bias {@code (out)}, or null
-   * @param kernel k
-   * @param pad zero padding on every side
-   */
-  public String conv(String x, String weight, String bias, int kernel, int pad) {
-    List<String> in = bias == null ? List.of(x, weight) : List.of(x, weight, bias);
-    return op(
-        "Conv",
-        in,
-        Map.of(
-            "kernel_shape",
-            new long[] {kernel, kernel},
-            "pads",
-            new long[] {pad, pad, pad, pad},
-            "strides",
-            new long[] {1, 1}));
-  }
-
-  // ---- shapes -------------------------------------------------------------------------------
-
-  /** Reshape to {@code (N, eventShape...)}: the batch axis stays. */
-  public OnnxTensor reshape(OnnxTensor x, Shape eventShape) {
-    long[] dims = new long[eventShape.dimension() + 1];
-    dims[0] = -1;
-    System.arraycopy(eventShape.getShape(), 0, dims, 1, eventShape.dimension());
-    if (eventShape.size() == 0) {
-      throw new IllegalArgumentException("cannot reshape to an empty event " + eventShape);
-    }
-    return new OnnxTensor(reshape(x.name(), dims), eventShape);
-  }
-
-  /** Reshape with an explicit target shape (ONNX semantics: −1 inferred, 0 copied). */
-  public String reshape(String x, long... shape) {
-    return op("Reshape", List.of(x, longs(shape)), Map.of());
-  }
-
-  /** Flattens every sample: {@code (N, ...) → (N, size)}. */
-  public OnnxTensor flatten(OnnxTensor x) {
-    return x.eventShape().dimension() == 1 ? x : reshape(x, new Shape(x.size()));
-  }
-
-  /** Permutes the axes. */
-  public String transpose(String x, long... perm) {
-    return op("Transpose", List.of(x), Map.of("perm", perm));
-  }
-
-  /** {@code x[..., start:end, ...]} along {@code axis} (batch axis = 0). */
-  public String slice(String x, int axis, long start, long end) {
-    return op("Slice", List.of(x, longs(start), longs(end), longs(axis)), Map.of());
-  }
-
-  /** Splits along {@code axis} into pieces of the given sizes. */
-  public List<String> split(String x, int axis, long... sizes) {
-    return ops("Split", List.of(x, longs(sizes)), sizes.length, Map.of("axis", (long) axis));
-  }
-
-  /** Concatenates along {@code axis}. */
-  public String concat(int axis, String... parts) {
-    return op("Concat", List.of(parts), Map.of("axis", (long) axis));
-  }
-
-  /** Sums over {@code axes}; without {@code keepDims} they disappear. */
-  public String reduceSum(String x, boolean keepDims, long... axes) {
-    return op("ReduceSum", List.of(x, longs(axes)), Map.of("keepdims", keepDims ? 1L : 0L));
-  }
-
-  /** The per-sample sum over every non-batch axis: {@code (N, ...) → (N)}. */
-  public String sumPerSample(OnnxTensor x) {
-    return reduceSum(flatten(x).name(), false, 1);
-  }
-
-  /** Zeros of shape {@code (N)}, N taken from {@code x}'s batch axis: an empty log-det. */
-  public String zerosPerSample(OnnxTensor x) {
-    String shape = op("Shape", List.of(x.name()), Map.of("start", 0L, "end", 1L));
-    return op("ConstantOfShape", List.of(shape), Map.of());
-  }
-
-  /** {@code c} broadcast to shape {@code (N)}, N taken from {@code x}: a constant log-det. */
-  public String perSample(OnnxTensor x, String scalarValue) {
-    return add(zerosPerSample(x), scalarValue);
-  }
-
-  /** A copy of {@code x} under a new name. */
-  public String identity(String x) {
-    return op("Identity", List.of(x), Map.of());
   }
 
   // ---- the model ----------------------------------------------------------------------------

@@ -2,13 +2,13 @@ package org.flowlab.api.ops;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import ai.onnx.proto.OnnxMl.TensorProto;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.flowlab.api.onnx.OnnxGraph;
-import org.flowlab.api.onnx.OnnxTensor;
 
 /**
  * The ONNX interpretation: every op adds its node to an {@link OnnxGraph} and returns the recorded
@@ -51,7 +51,7 @@ public final class OnnxOps implements TensorOps<Traced> {
               return primal;
             }
             Shape shape = primal.shape() == null ? null : new Shape(1).addAll(primal.shape());
-            return new Traced(graph.unsqueeze(primal.name(), 1), shape, true);
+            return new Traced(unsqueeze(primal.name(), 1), shape, true);
           }
 
           /** (−1, 0, rest...): ONNX's 0 keeps the k of the tangent axis. */
@@ -70,6 +70,19 @@ public final class OnnxOps implements TensorOps<Traced> {
   @Override
   public Traced constant(Traced like, float[] values, Shape shape) {
     return new Traced(graph.constant("const", values, shape.getShape()), shape, false);
+  }
+
+  /**
+   * A constant that every sample shares, recorded once with a leading axis of 1 that ONNX's
+   * broadcasting gives every sample: a batched value of per-sample shape {@code sampleShape}, for
+   * tangents or probes fixed at export time.
+   *
+   * @param hint the constant's name in the graph (made unique)
+   * @param values row-major, {@code sampleShape.size()} of them
+   */
+  public Traced sharedPerSample(String hint, float[] values, Shape sampleShape) {
+    long[] dims = new Shape(1).addAll(sampleShape).getShape();
+    return new Traced(graph.constant(hint, values, dims), sampleShape, true);
   }
 
   /** The constant {@code current}: {@code value} is not recorded. */
@@ -120,97 +133,97 @@ public final class OnnxOps implements TensorOps<Traced> {
 
   @Override
   public Traced add(Traced a, Traced b) {
-    return broadcast(graph.add(a.name(), b.name()), a, b);
+    return broadcast(node("Add", a.name(), b.name()), a, b);
   }
 
   @Override
   public Traced sub(Traced a, Traced b) {
-    return broadcast(graph.sub(a.name(), b.name()), a, b);
+    return broadcast(node("Sub", a.name(), b.name()), a, b);
   }
 
   @Override
   public Traced mul(Traced a, Traced b) {
-    return broadcast(graph.mul(a.name(), b.name()), a, b);
+    return broadcast(node("Mul", a.name(), b.name()), a, b);
   }
 
   @Override
   public Traced div(Traced a, Traced b) {
-    return broadcast(graph.div(a.name(), b.name()), a, b);
+    return broadcast(node("Div", a.name(), b.name()), a, b);
   }
 
   @Override
   public Traced neg(Traced x) {
-    return same(graph.neg(x.name()), x);
+    return same(node("Neg", x.name()), x);
   }
 
   @Override
   public Traced addScalar(Traced x, double c) {
-    return same(graph.addScalar(x.name(), c), x);
+    return same(node("Add", x.name(), scalar(c)), x);
   }
 
   @Override
   public Traced mulScalar(Traced x, double c) {
-    return same(graph.mulScalar(x.name(), c), x);
+    return same(node("Mul", x.name(), scalar(c)), x);
   }
 
   @Override
   public Traced minScalar(Traced x, double c) {
-    return same(graph.min(x.name(), graph.scalar(c)), x);
+    return same(node("Min", x.name(), scalar(c)), x);
   }
 
   @Override
   public Traced positive(Traced x) {
-    return same(graph.greaterAsFloat(x.name(), graph.scalar(0)), x);
+    return same(greaterAsFloat(x.name(), scalar(0)), x);
   }
 
   @Override
   public Traced maxScalar(Traced x, double c) {
-    return same(graph.op("Max", List.of(x.name(), graph.scalar(c)), Map.of()), x);
+    return same(node("Max", x.name(), scalar(c)), x);
   }
 
   @Override
   public Traced abs(Traced x) {
-    return same(graph.abs(x.name()), x);
+    return same(node("Abs", x.name()), x);
   }
 
   @Override
   public Traced sqrt(Traced x) {
-    return same(graph.op("Sqrt", List.of(x.name()), Map.of()), x);
+    return same(node("Sqrt", x.name()), x);
   }
 
   @Override
   public Traced exp(Traced x) {
-    return same(graph.exp(x.name()), x);
+    return same(node("Exp", x.name()), x);
   }
 
   @Override
   public Traced log(Traced x) {
-    return same(graph.log(x.name()), x);
+    return same(node("Log", x.name()), x);
   }
 
   @Override
   public Traced tanh(Traced x) {
-    return same(graph.tanh(x.name()), x);
+    return same(node("Tanh", x.name()), x);
   }
 
   @Override
   public Traced sigmoid(Traced x) {
-    return same(graph.sigmoid(x.name()), x);
+    return same(node("Sigmoid", x.name()), x);
   }
 
   @Override
   public Traced softplus(Traced x) {
-    return same(graph.softplus(x.name()), x);
+    return same(node("Softplus", x.name()), x);
   }
 
   @Override
   public Traced relu(Traced x) {
-    return same(graph.relu(x.name()), x);
+    return same(node("Relu", x.name()), x);
   }
 
   @Override
   public Traced elu(Traced x) {
-    return same(graph.elu(x.name(), 1.0), x);
+    return same(graph.op("Elu", List.of(x.name()), Map.of("alpha", 1.0)), x);
   }
 
   /** One Gemm for a batch of vectors with a bias, else MatMul by the transposed weight (+ Add). */
@@ -221,11 +234,11 @@ public final class OnnxOps implements TensorOps<Traced> {
     Shape shape = event.slice(0, event.dimension() - 1).add(out);
     String y;
     if (x.batched() && event.dimension() == 1 && bias != null) {
-      y = graph.gemm(x.name(), weight.name(), bias.name(), true);
+      y = graph.op("Gemm", List.of(x.name(), weight.name(), bias.name()), Map.of("transB", 1L));
     } else {
-      y = graph.matMul(x.name(), graph.transpose(weight.name(), 1, 0));
+      y = node("MatMul", x.name(), transpose(weight.name(), 1, 0));
       if (bias != null) {
-        y = graph.add(y, bias.name());
+        y = node("Add", y, bias.name());
       }
     }
     return new Traced(y, shape, x.batched());
@@ -245,21 +258,21 @@ public final class OnnxOps implements TensorOps<Traced> {
       Shape out =
           new Shape(
               w.get(0), event.get(1) + 2L * pad - kernel + 1, event.get(2) + 2L * pad - kernel + 1);
-      return new Traced(graph.conv(x.name(), weight.name(), b, kernel, pad), out, true);
+      return new Traced(conv(x.name(), weight.name(), b, kernel, pad), out, true);
     }
     if (event.dimension() != 4) {
       throw new IllegalArgumentException(
           "conv2d wants (c, h, w) or (k, c, h, w) samples, got " + event);
     }
-    String flat = graph.reshape(x.name(), -1, event.get(1), event.get(2), event.get(3));
-    String conv = graph.conv(flat, weight.name(), b, kernel, pad);
+    String flat = reshape(x.name(), -1, event.get(1), event.get(2), event.get(3));
+    String conv = conv(flat, weight.name(), b, kernel, pad);
     Shape out =
         new Shape(
             event.get(0),
             w.get(0),
             event.get(2) + 2L * pad - kernel + 1,
             event.get(3) + 2L * pad - kernel + 1);
-    String shaped = graph.reshape(conv, -1, out.get(0), out.get(1), out.get(2), out.get(3));
+    String shaped = reshape(conv, -1, out.get(0), out.get(1), out.get(2), out.get(3));
     return new Traced(shaped, out, true);
   }
 
@@ -270,7 +283,7 @@ public final class OnnxOps implements TensorOps<Traced> {
       Shape left = a.shape();
       shape = left.slice(0, left.dimension() - 1).add(b.shape().get(b.shape().dimension() - 1));
     }
-    return new Traced(graph.matMul(a.name(), b.name()), shape, a.batched() || b.batched());
+    return new Traced(node("MatMul", a.name(), b.name()), shape, a.batched() || b.batched());
   }
 
   /** One Slice node per piece, so the length of the last piece need not be known. */
@@ -294,19 +307,21 @@ public final class OnnxOps implements TensorOps<Traced> {
       dims[axis] += full(b)[axis];
       shape = stored(dims, a.batched());
     }
-    return new Traced(graph.concat(axis, a.name(), b.name()), shape, a.batched());
+    return new Traced(
+        graph.op("Concat", List.of(a.name(), b.name()), Map.of("axis", (long) axis)),
+        shape,
+        a.batched());
   }
 
   @Override
   public Traced zerosPerSample(Traced like) {
-    return new Traced(
-        graph.zerosPerSample(new OnnxTensor(like.name(), like.shape())), new Shape(), true);
+    return new Traced(zerosPerSample(like.name()), new Shape(), true);
   }
 
   @Override
   public Traced perSample(Traced like, Traced value) {
-    String zeros = graph.zerosPerSample(new OnnxTensor(like.name(), like.shape()));
-    return new Traced(graph.add(zeros, value.name()), new Shape(), true);
+    String zeros = zerosPerSample(like.name());
+    return new Traced(node("Add", zeros, value.name()), new Shape(), true);
   }
 
   /** An Expand node to the batch size read from {@code like}'s Shape. */
@@ -316,15 +331,14 @@ public final class OnnxOps implements TensorOps<Traced> {
     String target =
         graph.op(
             "Concat", List.of(batch, graph.longs(value.shape().getShape())), Map.of("axis", 0L));
-    return new Traced(
-        graph.op("Expand", List.of(value.name(), target), Map.of()), value.shape(), true);
+    return new Traced(node("Expand", value.name(), target), value.shape(), true);
   }
 
   /** A Reshape node; as in ONNX, a 0 in {@code shape} keeps the input's length on that axis. */
   @Override
   public Traced reshape(Traced x, Shape shape) {
     long[] dims = shape.getShape();
-    String name = graph.reshape(x.name(), dims);
+    String name = reshape(x.name(), dims);
     if (x.shape() == null) {
       return new Traced(name, null, x.batched());
     }
@@ -344,12 +358,12 @@ public final class OnnxOps implements TensorOps<Traced> {
   @Override
   public Traced cumSum(Traced x, int axis) {
     String axisValue = graph.op("Constant", List.of(), Map.of("value_int", (long) axis));
-    return same(graph.op("CumSum", List.of(x.name(), axisValue), Map.of()), x);
+    return same(node("CumSum", x.name(), axisValue), x);
   }
 
   @Override
   public Traced sum(Traced x, int axis) {
-    return reshaped(graph.reduceSum(x.name(), false, axis), x, axis, 0);
+    return reshaped(reduceSum(x.name(), axis), x, axis, 0);
   }
 
   @Override
@@ -360,12 +374,15 @@ public final class OnnxOps implements TensorOps<Traced> {
       dims[axis] = Math.min(end, dims[axis]) - start;
       shape = stored(dims, x.batched());
     }
-    return new Traced(graph.slice(x.name(), axis, start, end), shape, x.batched());
+    return new Traced(
+        node("Slice", x.name(), graph.longs(start), graph.longs(end), graph.longs(axis)),
+        shape,
+        x.batched());
   }
 
   @Override
   public Traced unsqueeze(Traced x, int axis) {
-    return reshaped(graph.unsqueeze(x.name(), axis), x, axis, 1);
+    return reshaped(unsqueeze(x.name(), axis), x, axis, 1);
   }
 
   /** {@code x}'s shape with {@code axis} removed (length 0) or inserted with length 1. */
@@ -392,7 +409,7 @@ public final class OnnxOps implements TensorOps<Traced> {
     for (int i = 0; i < axes.length; i++) {
       perm[i] = axes[i];
     }
-    String name = graph.transpose(x.name(), perm);
+    String name = transpose(x.name(), perm);
     if (x.shape() == null) {
       return new Traced(name, null, x.batched());
     }
@@ -416,7 +433,7 @@ public final class OnnxOps implements TensorOps<Traced> {
     }
     long[] dims = full(x);
     long[] kept = Arrays.copyOfRange(dims, x.batched() ? 1 : 0, leading);
-    return new Traced(graph.reduceSum(x.name(), false, axes), new Shape(kept), x.batched());
+    return new Traced(reduceSum(x.name(), axes), new Shape(kept), x.batched());
   }
 
   /** Equal blocks by one Split node (no sizes: ONNX splits evenly), each squeezed. */
@@ -435,7 +452,7 @@ public final class OnnxOps implements TensorOps<Traced> {
     }
     List<Traced> out = new ArrayList<>(count);
     for (String part : graph.ops("Split", List.of(x.name()), count, Map.of("axis", (long) axis))) {
-      String squeezed = graph.op("Squeeze", List.of(part, graph.longs(axis)), Map.of());
+      String squeezed = node("Squeeze", part, graph.longs(axis));
       out.add(new Traced(squeezed, shape, x.batched()));
     }
     return out;
@@ -444,8 +461,8 @@ public final class OnnxOps implements TensorOps<Traced> {
   /** {@code Log(Abs(Det(A)))}: ONNX Runtime's Det is an LU in float32. */
   @Override
   public Traced logAbsDet(Traced squareMatrices) {
-    String det = graph.op("Det", List.of(squareMatrices.name()), Map.of());
-    String name = graph.log(graph.abs(det));
+    String det = node("Det", squareMatrices.name());
+    String name = node("Log", node("Abs", det));
     if (squareMatrices.shape() == null) {
       return new Traced(name, null, squareMatrices.batched());
     }
@@ -454,5 +471,65 @@ public final class OnnxOps implements TensorOps<Traced> {
         name,
         stored(Arrays.copyOf(dims, dims.length - 2), squareMatrices.batched()),
         squareMatrices.batched());
+  }
+
+  // ---- ONNX nodes: each operator's form, written once ----------------------------------------
+
+  /** A node without attributes and with one output. */
+  private String node(String opType, String... inputs) {
+    return graph.op(opType, List.of(inputs), Map.of());
+  }
+
+  /** A float32 scalar constant. */
+  private String scalar(double value) {
+    return graph.constant("c", new float[] {(float) value});
+  }
+
+  /** 1 where a &gt; b, else 0, as float32 (broadcasting). */
+  private String greaterAsFloat(String a, String b) {
+    String mask = node("Greater", a, b);
+    return graph.op(
+        "Cast", List.of(mask), Map.of("to", (long) TensorProto.DataType.FLOAT.getNumber()));
+  }
+
+  /** {@code x} with new axes of size 1 inserted at {@code axes} (batch axis = 0). */
+  private String unsqueeze(String x, long... axes) {
+    return node("Unsqueeze", x, graph.longs(axes));
+  }
+
+  /** Reshape with an explicit target shape (ONNX semantics: −1 inferred, 0 copied). */
+  private String reshape(String x, long... shape) {
+    return node("Reshape", x, graph.longs(shape));
+  }
+
+  /** Permutes the axes. */
+  private String transpose(String x, long... perm) {
+    return graph.op("Transpose", List.of(x), Map.of("perm", perm));
+  }
+
+  /** Sums over {@code axes}, which disappear. */
+  private String reduceSum(String x, long... axes) {
+    return graph.op("ReduceSum", List.of(x, graph.longs(axes)), Map.of("keepdims", 0L));
+  }
+
+  /** Zeros of shape {@code (N)}, N taken from {@code x}'s batch axis. */
+  private String zerosPerSample(String x) {
+    String shape = graph.op("Shape", List.of(x), Map.of("start", 0L, "end", 1L));
+    return graph.op("ConstantOfShape", List.of(shape), Map.of());
+  }
+
+  /** A stride-1 Conv with {@code pad} zeros on every side; {@code bias} may be null. */
+  private String conv(String x, String weight, String bias, int kernel, int pad) {
+    List<String> in = bias == null ? List.of(x, weight) : List.of(x, weight, bias);
+    return graph.op(
+        "Conv",
+        in,
+        Map.of(
+            "kernel_shape",
+            new long[] {kernel, kernel},
+            "pads",
+            new long[] {pad, pad, pad, pad},
+            "strides",
+            new long[] {1, 1}));
   }
 }

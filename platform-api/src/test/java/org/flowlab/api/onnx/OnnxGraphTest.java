@@ -17,6 +17,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -27,8 +28,8 @@ class OnnxGraphTest {
     OnnxGraph g = new OnnxGraph("log_prob");
     OnnxTensor x = g.input("x", new Shape(3, 4, 4));
     String t = g.scalarInput("temperature");
-    g.output("y", x.with(g.mul(x.name(), t)));
-    g.output("s", g.sumPerSample(x));
+    g.output("y", x.with(g.op("Mul", List.of(x.name(), t), Map.of())));
+    g.output("s", g.op("ReduceSum", List.of(x.name(), g.longs(1, 2, 3)), Map.of("keepdims", 0L)));
     ModelProto m = ModelProto.parseFrom(g.toBytes());
     assertEquals(OnnxGraph.IR_VERSION, m.getIrVersion());
     assertEquals(1, m.getOpsetImportCount());
@@ -56,7 +57,8 @@ class OnnxGraphTest {
     OnnxTensor x = g.input("x", new Shape(2));
     String v = x.name();
     for (int i = 0; i < 20; i++) {
-      v = g.add(g.tanh(v), g.scalar(i));
+      String tanh = g.op("Tanh", List.of(v), Map.of());
+      v = g.op("Add", List.of(tanh, g.constant("c", new float[] {i})), Map.of());
     }
     g.output("out", x.with(v));
     GraphProto graph = ModelProto.parseFrom(g.toBytes()).getGraph();
@@ -84,7 +86,7 @@ class OnnxGraphTest {
       String b = g.initializer("w", w);
       assertEquals(a, b, "the same array is one initializer");
       assertEquals("net.0.weight", a);
-      g.output("y", x.with(g.gemm(x.name(), a, null, true)));
+      g.output("y", x.with(g.op("Gemm", List.of(x.name(), a), Map.of("transB", 1L))));
       TensorProto t = ModelProto.parseFrom(g.toBytes()).getGraph().getInitializer(0);
       assertEquals(TensorProto.DataType.FLOAT.getNumber(), t.getDataType());
       assertEquals(List.of(2L, 2L), t.getDimsList());
@@ -98,31 +100,28 @@ class OnnxGraphTest {
   }
 
   @Test
-  void shapeHelpersWriteTheirOperands() throws Exception {
+  void nodesWriteTheirOperandsAttributesAndOutputs() throws Exception {
     OnnxGraph g = new OnnxGraph("shapes");
-    OnnxTensor x = g.input("x", new Shape(4, 2, 2));
-    OnnxTensor flat = g.flatten(x);
-    assertEquals(new Shape(16), flat.eventShape());
-    List<String> halves = g.split(flat.name(), 1, 8, 8);
+    OnnxTensor x = g.input("x", new Shape(16));
+    List<String> halves = g.ops("Split", List.of(x.name(), g.longs(8, 8)), 2, Map.of("axis", 1L));
     assertEquals(2, halves.size());
-    String back = g.concat(1, halves.get(1), halves.get(0));
-    String sliced = g.slice(back, 1, 2, 6);
-    g.output("y", new OnnxTensor(sliced, new Shape(4)));
+    String back = g.op("Concat", List.of(halves.get(1), halves.get(0)), Map.of("axis", 1L));
+    g.output("y", x.with(back));
     GraphProto graph = ModelProto.parseFrom(g.toBytes()).getGraph();
-    NodeProto reshape = graph.getNode(0);
-    assertEquals("Reshape", reshape.getOpType());
-    TensorProto target =
+    NodeProto split = graph.getNode(0);
+    assertEquals("Split", split.getOpType());
+    TensorProto sizes =
         graph.getInitializerList().stream()
-            .filter(i -> i.getName().equals(reshape.getInput(1)))
+            .filter(i -> i.getName().equals(split.getInput(1)))
             .findFirst()
             .orElseThrow();
-    assertEquals(TensorProto.DataType.INT64.getNumber(), target.getDataType());
-    assertEquals(List.of(-1L, 16L), target.getInt64DataList());
-    NodeProto split = graph.getNode(1);
-    assertEquals("Split", split.getOpType());
+    assertEquals(TensorProto.DataType.INT64.getNumber(), sizes.getDataType());
+    assertEquals(List.of(8L, 8L), sizes.getInt64DataList());
     assertEquals("axis", split.getAttribute(0).getName());
     assertEquals(1, split.getAttribute(0).getI());
-    assertEquals(2, split.getOutputCount());
+    assertEquals(halves, split.getOutputList());
+    NodeProto concat = graph.getNode(1);
+    assertEquals(List.of(halves.get(1), halves.get(0)), concat.getInputList());
   }
 
   @Test

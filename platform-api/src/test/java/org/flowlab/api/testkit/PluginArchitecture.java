@@ -17,7 +17,9 @@ import com.tngtech.archunit.lang.ArchRule;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import org.flowlab.api.onnx.OnnxGraph;
 
 /**
  * The architecture rule every plugin module checks in its tests: a plugin's classes depend only on
@@ -69,6 +71,26 @@ public final class PluginArchitecture {
           .because(
               "DJL frees a Number operand's buffer while autograd still holds it; use"
                   + " org.flowlab.api.nn.Scalars");
+
+  /**
+   * No class but {@code org.flowlab.api.ops.OnnxOps} adds ONNX nodes ({@code OnnxGraph.op/ops}):
+   * each operator's ONNX form is written once there, and every export runs a definition written
+   * over {@code TensorOps} in {@code new OnnxOps(graph)}. Inputs, outputs and constants are the
+   * graph's own.
+   */
+  public static final ArchRule ONNX_NODES_ONLY_IN_ONNX_OPS =
+      noClasses()
+          .that()
+          .doNotHaveFullyQualifiedName("org.flowlab.api.ops.OnnxOps")
+          .and()
+          .doNotHaveFullyQualifiedName("org.flowlab.api.onnx.OnnxGraph")
+          .should()
+          .callMethod(OnnxGraph.class, "op", String.class, List.class, Map.class)
+          .orShould()
+          .callMethod(OnnxGraph.class, "ops", String.class, List.class, int.class, Map.class)
+          .because(
+              "each operator's ONNX form is written once, in org.flowlab.api.ops.OnnxOps; write"
+                  + " the math over TensorOps and record it with new OnnxOps(graph)");
 
   /** The calls that pick a device by themselves instead of following the run's manager. */
   private static final DescribedPredicate<JavaMethodCall> NAMES_A_DEVICE =
@@ -155,6 +177,7 @@ public final class PluginArchitecture {
     }
     seesOnlyTheApi(pluginPackage).check(plugin);
     SCALAR_OPERANDS.check(plugin);
+    ONNX_NODES_ONLY_IN_ONNX_OPS.check(plugin);
     ARRAYS_ON_THE_RUNS_DEVICE.check(plugin);
   }
 

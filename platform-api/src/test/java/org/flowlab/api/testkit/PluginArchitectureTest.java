@@ -60,6 +60,18 @@ class PluginArchitectureTest {
   }
 
   @Test
+  void onnxNodesBuiltOutsideOnnxOpsAreReported() {
+    String rawOnnx = "org.flowlab.api.testkit.fixture.rawonnx";
+    JavaClasses raw = new ClassFileImporter().importPackages(rawOnnx);
+    AssertionError e =
+        assertThrows(
+            AssertionError.class, () -> PluginArchitecture.ONNX_NODES_ONLY_IN_ONNX_OPS.check(raw));
+    assertTrue(e.getMessage().contains("HandWrittenTanh"), e.getMessage());
+    JavaClasses clean = new ClassFileImporter().importPackages(CLEAN);
+    PluginArchitecture.ONNX_NODES_ONLY_IN_ONNX_OPS.check(clean);
+  }
+
+  @Test
   void aPluginThatFollowsItsInputsManagerPasses() {
     JavaClasses clean = new ClassFileImporter().importPackages(CLEAN);
     PluginArchitecture.ARRAYS_ON_THE_RUNS_DEVICE.check(clean);

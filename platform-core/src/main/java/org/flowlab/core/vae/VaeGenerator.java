@@ -5,6 +5,8 @@ import org.flowlab.api.distribution.StandardNormal;
 import org.flowlab.api.onnx.OnnxGraph;
 import org.flowlab.api.onnx.OnnxModels;
 import org.flowlab.api.onnx.OnnxTensor;
+import org.flowlab.api.ops.OnnxOps;
+import org.flowlab.api.ops.Traced;
 
 /**
  * A VAE's generator as an ONNX model with the inputs of a flow's {@code sample} model ({@link
@@ -24,8 +26,9 @@ public final class VaeGenerator {
     String temperature = graph.scalarInput(OnnxModels.TEMPERATURE);
     OnnxTensor scaled = new StandardNormal().emitTemperature(graph, z, temperature);
     OnnxTensor logits = model.decoder().emit(graph, scaled);
-    OnnxTensor means = logits.with(graph.sigmoid(logits.name()));
-    graph.output(OnnxModels.X, graph.reshape(means, eventShape));
+    OnnxOps ops = new OnnxOps(graph);
+    Traced means = ops.sigmoid(Traced.of(logits));
+    graph.output(OnnxModels.X, ops.reshape(means, new Shape(-1).addAll(eventShape)).tensor());
     return graph.toBytes();
   }
 }

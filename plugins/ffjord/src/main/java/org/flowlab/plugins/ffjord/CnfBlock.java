@@ -504,7 +504,7 @@ final class CnfBlock implements Bijector, Instrumented, Regularized, OnnxBijecto
               ? m.eye(d).reshape(new Shape(1, d).addAll(eventShape))
               : fixedProbe(m).reshape(new Shape(1, 1).addAll(eventShape));
       Shape perSample = tangents.getShape().slice(1);
-      Traced basis = new Traced(graph.initializer("basis", tangents), perSample, true);
+      Traced basis = ops.sharedPerSample("basis", tangents.toFloatArray(), perSample);
       Field<Traced> field = forwardField(ops.tangents(), endTime(), basis, 1, false);
       Traced in = Traced.of(x);
       List<Traced> y =

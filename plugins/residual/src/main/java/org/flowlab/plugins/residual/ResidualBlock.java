@@ -263,18 +263,15 @@ final class ResidualBlock implements Bijector, Instrumented, OnnxBijector {
     Shape event = x.eventShape();
     String logDet;
     if (d <= EXACT_MAX_DIM) {
-      String tangents = graph.constant("eye", identity(d), withLeading(event, 1, d));
-      Traced columns = lin.jacobian().apply(new Traced(tangents, new Shape(d).addAll(event), true));
+      Traced tangents = ops.sharedPerSample("eye", identity(d), new Shape(d).addAll(event));
+      Traced columns = lin.jacobian().apply(tangents);
       // Row i of (N, d, d) is J·e_i, so the matrices are Jᵀ; det(I + Jᵀ) = det(I + J).
       Traced transposed = ops.reshape(columns, new Shape(-1, d, d));
       logDet = ops.add(ops.zerosPerSample(in), logAbsDetIdentityPlus(ops, transposed, d)).name();
     } else {
-      String probes = graph.constant("probe", onnxProbes(d), withLeading(event, 1, EXPORT_PROBES));
-      Traced series =
-          fixedProbeSeries(
-              ops,
-              lin.jacobian(),
-              new Traced(probes, new Shape(EXPORT_PROBES).addAll(event), true));
+      Shape probeShape = new Shape(EXPORT_PROBES).addAll(event);
+      Traced probes = ops.sharedPerSample("probe", onnxProbes(d), probeShape);
+      Traced series = fixedProbeSeries(ops, lin.jacobian(), probes);
       logDet = ops.add(ops.zerosPerSample(in), series).name();
     }
     return new OnnxTransformed(y.tensor(), logDet);
@@ -324,13 +321,6 @@ final class ResidualBlock implements Bijector, Instrumented, OnnxBijector {
       eye[i * d + i] = 1f;
     }
     return eye;
-  }
-
-  private static long[] withLeading(Shape event, long... leading) {
-    long[] dims = new long[leading.length + event.dimension()];
-    System.arraycopy(leading, 0, dims, 0, leading.length);
-    System.arraycopy(event.getShape(), 0, dims, leading.length, event.dimension());
-    return dims;
   }
 
   /** Seed of the fixed probes of the exported series (d > {@link #EXACT_MAX_DIM}). */
