@@ -14,23 +14,23 @@ import org.flowlab.api.ode.DormandPrince;
 import org.flowlab.api.ode.OdeSolver;
 import org.flowlab.api.ode.RungeKutta4;
 import org.flowlab.api.spi.BuildContext;
-import org.flowlab.api.spi.FamilyBuildException;
 import org.flowlab.api.spi.FlowFamily;
 import org.pf4j.Extension;
 
 /**
  * The {@code ffjord} family: for vector data of shape {@code (d)}, a stack of {@code blocks}
  * continuous normalizing flow blocks ({@link CnfBlock}) with time-conditioned MLPs ({@link
- * TimeMlp}), each optionally preceded by {@link ActNorm}, with a standard normal base. Parameters
- * are named {@code block.K.actnorm.*} and {@code block.K.cnf.*} ({@code net.L.weight}, {@code
- * end_time_raw}, …).
+ * TimeNet#vector}), each optionally preceded by {@link ActNorm}, with a standard normal base.
+ * Parameters are named {@code block.K.actnorm.*} and {@code block.K.cnf.*} ({@code net.L.weight},
+ * {@code end_time_raw}, …).
  *
  * <p>For images {@code (c, h, w)}: FFJORD's multiscale model (Grathwohl et al. 2019, after
- * RealNVP's) with time-conditioned conv nets ({@link TimeConvNet}). Each scale: {@code blocks} CNF
- * blocks on {@code (c, h, w)}; every scale but the last then squeezes to {@code (4c, h/2, w/2)},
- * runs {@code blocks} more CNF blocks and factors out half the channels, the kept {@code (2c, h/2,
- * w/2)} going on to the next scale. Parameters {@code scale.S.block.K.{actnorm,cnf}.*}. The latent
- * is reshaped to the data's shape. Logit preprocessing is the host's ({@code data.logit_alpha}).
+ * RealNVP's) with time-conditioned conv nets ({@link TimeNet#image}). Each scale: {@code blocks}
+ * CNF blocks on {@code (c, h, w)}; every scale but the last then squeezes to {@code (4c, h/2,
+ * w/2)}, runs {@code blocks} more CNF blocks and factors out half the channels, the kept {@code
+ * (2c, h/2, w/2)} going on to the next scale. Parameters {@code scale.S.block.K.{actnorm,cnf}.*}.
+ * The latent is reshaped to the data's shape. Logit preprocessing is the host's ({@code
+ * data.logit_alpha}).
  *
  * <p>Solvers: {@code dopri5} with {@code atol}/{@code rtol} for training (ESTIMATE) and {@code
  * eval_atol}/{@code eval_rtol} for exact-mode evaluation and sampling, controlling z and the
@@ -56,14 +56,10 @@ public final class FfjordFamily implements FlowFamily<FfjordConfig> {
 
   @Override
   public Flow build(FfjordConfig config, BuildContext context) {
-    Shape shape = context.eventShape();
-    if (shape.dimension() == 3) {
+    if (context.isImage(name())) {
       return buildImage(config, context);
     }
-    if (shape.dimension() != 1) {
-      throw new FamilyBuildException(
-          null, "ffjord supports vectors (d) and images (c, h, w), got event shape " + shape);
-    }
+    Shape shape = context.eventShape();
     int d = Math.toIntExact(shape.get(0));
     ParameterScope root = context.parameters();
     OdeSolver train = solver(config, config.atol(), config.rtol());
