@@ -20,17 +20,16 @@ import org.pf4j.Extension;
 /**
  * The {@code ffjord} family: for vector data of shape {@code (d)}, a stack of {@code blocks}
  * continuous normalizing flow blocks ({@link CnfBlock}) with time-conditioned MLPs ({@link
- * TimeNet#vector}), each optionally preceded by {@link ActNorm}, with a standard normal base.
- * Parameters are named {@code block.K.actnorm.*} and {@code block.K.cnf.*} ({@code net.L.weight},
- * {@code end_time_raw}, …).
+ * TimeNet}), each optionally preceded by {@link ActNorm}, with a standard normal base. Parameters
+ * are named {@code block.K.actnorm.*} and {@code block.K.cnf.*} ({@code net.L.weight}, {@code
+ * end_time_raw}, …).
  *
  * <p>For images {@code (c, h, w)}: FFJORD's multiscale model (Grathwohl et al. 2019, after
- * RealNVP's) with time-conditioned conv nets ({@link TimeNet#image}). Each scale: {@code blocks}
- * CNF blocks on {@code (c, h, w)}; every scale but the last then squeezes to {@code (4c, h/2,
- * w/2)}, runs {@code blocks} more CNF blocks and factors out half the channels, the kept {@code
- * (2c, h/2, w/2)} going on to the next scale. Parameters {@code scale.S.block.K.{actnorm,cnf}.*}.
- * The latent is reshaped to the data's shape. Logit preprocessing is the host's ({@code
- * data.logit_alpha}).
+ * RealNVP's) with time-conditioned conv nets ({@link TimeNet}). Each scale: {@code blocks} CNF
+ * blocks on {@code (c, h, w)}; every scale but the last then squeezes to {@code (4c, h/2, w/2)},
+ * runs {@code blocks} more CNF blocks and factors out half the channels, the kept {@code (2c, h/2,
+ * w/2)} going on to the next scale. Parameters {@code scale.S.block.K.{actnorm,cnf}.*}. The latent
+ * is reshaped to the data's shape. Logit preprocessing is the host's ({@code data.logit_alpha}).
  *
  * <p>Solvers: {@code dopri5} with {@code atol}/{@code rtol} for training (ESTIMATE) and {@code
  * eval_atol}/{@code eval_rtol} for exact-mode evaluation and sampling, controlling z and the
@@ -60,17 +59,12 @@ public final class FfjordFamily implements FlowFamily<FfjordConfig> {
       return buildImage(config, context);
     }
     Shape shape = context.eventShape();
-    int d = Math.toIntExact(shape.get(0));
     ParameterScope root = context.parameters();
     OdeSolver train = solver(config, config.atol(), config.rtol());
     OdeSolver eval = solver(config, config.evalAtol(), config.evalRtol());
     List<Bijector> steps = new ArrayList<>();
     for (int k = 0; k < config.blocks(); k++) {
-      ParameterScope block = root.child("block." + k);
-      if (config.actnorm()) {
-        steps.add(new ActNorm(block.child("actnorm"), shape));
-      }
-      steps.add(CnfBlock.vector(block.child("cnf"), d, config, train, eval));
+      addBlock(steps, root.child("block." + k), shape, config, train, eval);
     }
     return new Flow(shape, new StandardNormal(), steps, root.parameters());
   }
@@ -108,7 +102,7 @@ public final class FfjordFamily implements FlowFamily<FfjordConfig> {
     if (config.actnorm()) {
       out.add(new ActNorm(block.child("actnorm"), shape));
     }
-    out.add(CnfBlock.image(block.child("cnf"), shape, config, train, eval));
+    out.add(CnfBlock.of(block.child("cnf"), shape, config, train, eval));
   }
 
   /** The configured solver at the given tolerances (rk4 ignores them). */

@@ -19,10 +19,9 @@ import org.flowlab.api.ops.TensorOps;
  * layer is a plain layer of z whose output features (or channels) also see the time. With {@code
  * concatsquash} (FFJORD's ConcatSquashLinear and ConcatSquashConv2d) a layer is {@code layer(z) ⊙
  * σ(a t + c) + e t}; with {@code concat} it is {@code layer(z) + e t} (a layer on [z, t], up to the
- * border for a convolution). The layer is a {@link Linear} on vectors {@code (d)} ({@link #vector})
- * or a "same"-padded {@link Conv2d} on images {@code (c, h, w)} ({@link #image}). The last layer
- * maps back to the event's features (channels) and starts at zero, so the block starts as the
- * identity.
+ * border for a convolution). The layer is a {@link Linear} on vectors {@code (d)} or a
+ * "same"-padded {@link Conv2d} on images {@code (c, h, w)} ({@link #of}). The last layer maps back
+ * to the event's features (channels) and starts at zero, so the block starts as the identity.
  *
  * <p>Written once over {@link TensorOps}: {@link CnfBlock} runs it eagerly, as dual numbers for
  * {@code J_z f · v} (the time is not a tangent direction; the exact Jacobian of a small image
@@ -73,34 +72,26 @@ final class TimeNet {
   }
 
   /**
-   * The field on vectors {@code (d)}: time-conditioned {@link Linear} layers, the hidden widths
-   * {@code hidden}; the other parameters as in the constructor.
+   * The field {@code config} asks for on events of {@code eventShape}: time-conditioned {@link
+   * Linear} layers on vectors {@code (d)}, or {@link Conv2d} layers of the odd {@code kernel} with
+   * "same" padding on images {@code (c, h, w)}; the {@code hidden} widths (channels) and {@code
+   * activation}, ConcatSquash layers for {@code layer: concatsquash}.
    */
-  static TimeNet vector(
-      ParameterScope scope, int d, List<Integer> hidden, Activation activation, boolean squash) {
-    return new TimeNet(scope, d, hidden, activation, squash, 0, Linear::new);
-  }
-
-  /**
-   * The field on images {@code (c, h, w)}: time-conditioned {@link Conv2d} layers with the odd
-   * {@code kernel} size and "same" padding, {@code hidden} channels.
-   */
-  static TimeNet image(
-      ParameterScope scope,
-      Shape eventShape,
-      List<Integer> hidden,
-      int kernel,
-      Activation activation,
-      boolean squash) {
-    int c = Math.toIntExact(eventShape.get(0));
+  static TimeNet of(ParameterScope scope, Shape eventShape, FfjordConfig config) {
+    int features = Math.toIntExact(eventShape.get(0));
+    int kernel = config.kernel();
+    LayerKind kind =
+        eventShape.dimension() == 1
+            ? Linear::new
+            : (layer, in, out, zero) -> new Conv2d(layer, in, out, kernel, zero);
     return new TimeNet(
         scope,
-        c,
-        hidden,
-        activation,
-        squash,
-        2,
-        (layer, in, out, zero) -> new Conv2d(layer, in, out, kernel, zero));
+        features,
+        config.hidden(),
+        Activation.named(config.activation()),
+        config.layer().equals("concatsquash"),
+        eventShape.dimension() - 1,
+        kind);
   }
 
   /** The eager interpretation (the scope's autocast) the network computes in. */
