@@ -27,4 +27,21 @@ public record BuildContext(Shape eventShape, ParameterScope parameters, int cont
   public BuildContext(Shape eventShape, ParameterScope parameters) {
     this(eventShape, parameters, 0);
   }
+
+  /**
+   * Whether the event is an image {@code (c, h, w)} rather than a vector {@code (d)}: the dispatch
+   * of a family that builds both.
+   *
+   * @param family the family's name, for the message
+   * @throws FamilyBuildException for any other shape: "{@code <family>} supports vectors (d) and
+   *     images (c, h, w), got event shape …"
+   */
+  public boolean isImage(String family) {
+    if (eventShape.dimension() != 1 && eventShape.dimension() != 3) {
+      throw new FamilyBuildException(
+          null,
+          family + " supports vectors (d) and images (c, h, w), got event shape " + eventShape);
+    }
+    return eventShape.dimension() == 3;
+  }
 }

@@ -42,12 +42,12 @@ import org.flowlab.api.ops.Traced;
 import org.flowlab.api.random.Seeds;
 
 /**
- * One continuous normalizing flow block on events of any shape (vectors with a {@link TimeMlp},
- * images with a {@link TimeConvNet}). Forward (data → latent): {@code z(T) = x + ∫₀ᵀ f(z(t), t) dt}
- * with log-det {@code log|det ∂z(T)/∂x| = ∫₀ᵀ tr(∂f/∂z) dt} (instantaneous change of variables).
- * The end time {@code T = softplus(end_time_raw)} is learned unless configured otherwise. The solve
- * runs on {@code s ∈ [0, 1]} with {@code dz/ds = T·f(z, sT)}, so the solver's clock is a plain
- * double and T gets its gradient through the dynamics.
+ * One continuous normalizing flow block on events of any shape (vectors or images, the field a
+ * {@link TimeNet}). Forward (data → latent): {@code z(T) = x + ∫₀ᵀ f(z(t), t) dt} with log-det
+ * {@code log|det ∂z(T)/∂x| = ∫₀ᵀ tr(∂f/∂z) dt} (instantaneous change of variables). The end time
+ * {@code T = softplus(end_time_raw)} is learned unless configured otherwise. The solve runs on
+ * {@code s ∈ [0, 1]} with {@code dz/ds = T·f(z, sT)}, so the solver's clock is a plain double and T
+ * gets its gradient through the dynamics.
  *
  * <p>Trace: in {@code EXACT} mode (and in training with {@code trace: exact}) the exact trace from
  * d JVPs with the basis vectors (one forward pass, d batched tangent passes), when d ≤ {@code
@@ -172,32 +172,14 @@ final class CnfBlock implements Bijector, Instrumented, Regularized, OnnxBijecto
     this.jacobianWeight = config.jacobianNorm();
   }
 
-  /** A block on vectors {@code (d)} with a {@link TimeMlp} from the config. */
-  static CnfBlock vector(
-      ParameterScope scope, int d, FfjordConfig config, OdeSolver train, OdeSolver eval) {
-    int first = scope.parameters().size();
-    TimeMlp net =
-        new TimeMlp(
-            scope.child("net"),
-            d,
-            config.hidden(),
-            Activation.named(config.activation()),
-            config.layer().equals("concatsquash"));
-    return new CnfBlock(scope, new Shape(d), net, config, train, eval).owning(scope, first);
-  }
-
-  /** A block on images {@code (c, h, w)} with a {@link TimeConvNet} from the config. */
-  static CnfBlock image(
+  /**
+   * A block on events of {@code shape}, vectors {@code (d)} or images {@code (c, h, w)}, with the
+   * config's {@link TimeNet}.
+   */
+  static CnfBlock of(
       ParameterScope scope, Shape shape, FfjordConfig config, OdeSolver train, OdeSolver eval) {
     int first = scope.parameters().size();
-    TimeConvNet net =
-        new TimeConvNet(
-            scope.child("net"),
-            shape,
-            config.hidden(),
-            config.kernel(),
-            Activation.named(config.activation()),
-            config.layer().equals("concatsquash"));
+    TimeNet net = TimeNet.of(scope.child("net"), shape, config);
     return new CnfBlock(scope, shape, net, config, train, eval).owning(scope, first);
   }
 

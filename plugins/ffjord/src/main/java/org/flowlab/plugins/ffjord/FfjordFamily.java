@@ -14,19 +14,18 @@ import org.flowlab.api.ode.DormandPrince;
 import org.flowlab.api.ode.OdeSolver;
 import org.flowlab.api.ode.RungeKutta4;
 import org.flowlab.api.spi.BuildContext;
-import org.flowlab.api.spi.FamilyBuildException;
 import org.flowlab.api.spi.FlowFamily;
 import org.pf4j.Extension;
 
 /**
  * The {@code ffjord} family: for vector data of shape {@code (d)}, a stack of {@code blocks}
  * continuous normalizing flow blocks ({@link CnfBlock}) with time-conditioned MLPs ({@link
- * TimeMlp}), each optionally preceded by {@link ActNorm}, with a standard normal base. Parameters
+ * TimeNet}), each optionally preceded by {@link ActNorm}, with a standard normal base. Parameters
  * are named {@code block.K.actnorm.*} and {@code block.K.cnf.*} ({@code net.L.weight}, {@code
  * end_time_raw}, …).
  *
  * <p>For images {@code (c, h, w)}: FFJORD's multiscale model (Grathwohl et al. 2019, after
- * RealNVP's) with time-conditioned conv nets ({@link TimeConvNet}). Each scale: {@code blocks} CNF
+ * RealNVP's) with time-conditioned conv nets ({@link TimeNet}). Each scale: {@code blocks} CNF
  * blocks on {@code (c, h, w)}; every scale but the last then squeezes to {@code (4c, h/2, w/2)},
  * runs {@code blocks} more CNF blocks and factors out half the channels, the kept {@code (2c, h/2,
  * w/2)} going on to the next scale. Parameters {@code scale.S.block.K.{actnorm,cnf}.*}. The latent
@@ -56,25 +55,16 @@ public final class FfjordFamily implements FlowFamily<FfjordConfig> {
 
   @Override
   public Flow build(FfjordConfig config, BuildContext context) {
-    Shape shape = context.eventShape();
-    if (shape.dimension() == 3) {
+    if (context.isImage(name())) {
       return buildImage(config, context);
     }
-    if (shape.dimension() != 1) {
-      throw new FamilyBuildException(
-          null, "ffjord supports vectors (d) and images (c, h, w), got event shape " + shape);
-    }
-    int d = Math.toIntExact(shape.get(0));
+    Shape shape = context.eventShape();
     ParameterScope root = context.parameters();
     OdeSolver train = solver(config, config.atol(), config.rtol());
     OdeSolver eval = solver(config, config.evalAtol(), config.evalRtol());
     List<Bijector> steps = new ArrayList<>();
     for (int k = 0; k < config.blocks(); k++) {
-      ParameterScope block = root.child("block." + k);
-      if (config.actnorm()) {
-        steps.add(new ActNorm(block.child("actnorm"), shape));
-      }
-      steps.add(CnfBlock.vector(block.child("cnf"), d, config, train, eval));
+      addBlock(steps, root.child("block." + k), shape, config, train, eval);
     }
     return new Flow(shape, new StandardNormal(), steps, root.parameters());
   }
@@ -112,7 +102,7 @@ public final class FfjordFamily implements FlowFamily<FfjordConfig> {
     if (config.actnorm()) {
       out.add(new ActNorm(block.child("actnorm"), shape));
     }
-    out.add(CnfBlock.image(block.child("cnf"), shape, config, train, eval));
+    out.add(CnfBlock.of(block.child("cnf"), shape, config, train, eval));
   }
 
   /** The configured solver at the given tolerances (rk4 ignores them). */

@@ -1,16 +1,10 @@
 package org.flowlab.plugins.iaf;
 
-import ai.djl.ndarray.types.Shape;
-import java.util.List;
 import org.flowlab.api.bijector.AffineTransform;
 import org.flowlab.api.bijector.Autoregressive;
 import org.flowlab.api.bijector.Autoregressive.Direction;
-import org.flowlab.api.bijector.Reshape;
-import org.flowlab.api.distribution.BaseDistribution;
-import org.flowlab.api.flow.Bijector;
+import org.flowlab.api.bijector.ElementwiseTransform;
 import org.flowlab.api.flow.Flow;
-import org.flowlab.api.nn.Activation;
-import org.flowlab.api.nn.ParameterScope;
 import org.flowlab.api.spi.BuildContext;
 import org.flowlab.api.spi.FlowFamily;
 import org.pf4j.Extension;
@@ -45,29 +39,10 @@ public final class IafFamily implements FlowFamily<IafConfig> {
 
   @Override
   public Flow build(IafConfig config, BuildContext context) {
-    Shape shape = context.eventShape();
-    int d = Autoregressive.flattenedSize(name(), shape, context.contextDim());
-    ParameterScope root = context.parameters();
-    List<Bijector> steps =
-        Autoregressive.stack(
-            root,
-            d,
-            config.layers(),
-            config.order(),
-            config.hidden(),
-            Activation.named(config.activation()),
-            config.residual(),
-            config.gated()
-                ? AffineTransform.gated()
-                : AffineTransform.softClamped(config.logScaleBound()),
-            Direction.IAF,
-            config.actnorm(),
-            config.identityInit(),
-            context.contextDim());
-    return new Flow(
-        shape,
-        BaseDistribution.named(config.prior()),
-        Reshape.flattened(shape, steps),
-        root.parameters());
+    ElementwiseTransform transform =
+        config.gated()
+            ? AffineTransform.gated()
+            : AffineTransform.softClamped(config.logScaleBound());
+    return config.options().flow(name(), transform, Direction.IAF, context);
   }
 }

@@ -18,6 +18,8 @@ import org.flowlab.api.spi.BuildContext;
 import org.flowlab.api.testkit.AutoregressiveFamilyChecks;
 import org.flowlab.api.testkit.FlowChecks;
 import org.flowlab.api.testkit.PluginArchitecture;
+import org.flowlab.core.config.ConfigLoader;
+import org.flowlab.core.config.LoadedConfig;
 import org.junit.jupiter.api.Test;
 
 /** Config defaults and one-line errors, and the structure of the built flow. */
@@ -94,5 +96,22 @@ class IafConfigTest {
   void theExtensionIsIndexedForPf4j() {
     PluginArchitecture.assertIndexed(IafFamily.class);
     assertEquals("iaf", new IafFamily().name());
+  }
+
+  @Test
+  void gatedBindsFromYamlBesideTheSharedKeys() {
+    LoadedConfig loaded =
+        ConfigLoader.parse(
+            "name: a\ndata: {name: moons}\nmodel:\n  family: iaf\n"
+                + "  params: {gated: true, layers: 2, order: natural}\n",
+            "iaf.yaml",
+            List.of());
+    IafConfig c = loaded.bindParams(IafConfig.class);
+    assertTrue(c.gated());
+    assertEquals(2, c.layers());
+    assertEquals("natural", c.options().order());
+    assertEquals(List.of(64, 64), c.options().hidden());
+    assertTrue(loaded.config().model().params().get("gated").booleanValue());
+    assertEquals(10, loaded.config().model().params().size(), "every key resolved, no other");
   }
 }

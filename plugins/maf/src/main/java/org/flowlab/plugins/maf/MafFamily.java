@@ -1,16 +1,9 @@
 package org.flowlab.plugins.maf;
 
-import ai.djl.ndarray.types.Shape;
-import java.util.List;
 import org.flowlab.api.bijector.AffineTransform;
 import org.flowlab.api.bijector.Autoregressive;
 import org.flowlab.api.bijector.Autoregressive.Direction;
-import org.flowlab.api.bijector.Reshape;
-import org.flowlab.api.distribution.BaseDistribution;
-import org.flowlab.api.flow.Bijector;
 import org.flowlab.api.flow.Flow;
-import org.flowlab.api.nn.Activation;
-import org.flowlab.api.nn.ParameterScope;
 import org.flowlab.api.spi.BuildContext;
 import org.flowlab.api.spi.FlowFamily;
 import org.pf4j.Extension;
@@ -45,27 +38,8 @@ public final class MafFamily implements FlowFamily<MafConfig> {
 
   @Override
   public Flow build(MafConfig config, BuildContext context) {
-    Shape shape = context.eventShape();
-    int d = Autoregressive.flattenedSize(name(), shape, context.contextDim());
-    ParameterScope root = context.parameters();
-    List<Bijector> steps =
-        Autoregressive.stack(
-            root,
-            d,
-            config.layers(),
-            config.order(),
-            config.hidden(),
-            Activation.named(config.activation()),
-            config.residual(),
-            AffineTransform.softClamped(config.logScaleBound()),
-            Direction.MAF,
-            config.actnorm(),
-            config.identityInit(),
-            context.contextDim());
-    return new Flow(
-        shape,
-        BaseDistribution.named(config.prior()),
-        Reshape.flattened(shape, steps),
-        root.parameters());
+    return config
+        .options()
+        .flow(name(), AffineTransform.softClamped(config.logScaleBound()), Direction.MAF, context);
   }
 }

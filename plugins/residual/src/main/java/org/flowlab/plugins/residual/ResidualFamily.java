@@ -12,7 +12,6 @@ import org.flowlab.api.flow.Bijector;
 import org.flowlab.api.flow.Flow;
 import org.flowlab.api.nn.ParameterScope;
 import org.flowlab.api.spi.BuildContext;
-import org.flowlab.api.spi.FamilyBuildException;
 import org.flowlab.api.spi.FlowFamily;
 import org.pf4j.Extension;
 
@@ -57,14 +56,10 @@ public final class ResidualFamily implements FlowFamily<ResidualConfig> {
 
   @Override
   public Flow build(ResidualConfig config, BuildContext context) {
-    Shape shape = context.eventShape();
-    if (shape.dimension() == 3) {
+    if (context.isImage(name())) {
       return buildImage(config, context);
     }
-    if (shape.dimension() != 1) {
-      throw new FamilyBuildException(
-          null, "residual supports vectors (d) and images (c, h, w), got event shape " + shape);
-    }
+    Shape shape = context.eventShape();
     int d = Math.toIntExact(shape.get(0));
     ParameterScope root = context.parameters();
     List<Bijector> steps = new ArrayList<>();
