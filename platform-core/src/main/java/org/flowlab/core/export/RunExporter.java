@@ -14,6 +14,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.TreeMap;
 import org.flowlab.api.bijector.Logit;
 import org.flowlab.api.flow.Bijector;
@@ -108,31 +109,20 @@ public final class RunExporter {
       record(runs, runId, loaded, published, store.versionDir(modelName, published.version()), out);
       return published;
     }
-    DataSplits data = ExperimentRunner.loadData(loaded);
+    // A reverse-KL fit of a family with a density has no data: its event shape is the target's,
+    // there is no preprocessing, and the parity check scores the flow's own samples instead.
+    DataSplits data =
+        loaded.config().training().reverseKl() ? null : ExperimentRunner.loadData(loaded);
 
     try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
-      Flow flow = source.restore(data.eventShape(), manager);
+      Flow flow = source.restore(data == null ? targetEvent(loaded) : data.eventShape(), manager);
       OnnxModels models = flow.toOnnx();
 
       Shape event = flow.eventShape();
-      // Held-out points in data space, as evaluation sees them (pixels with the test split's
-      // fixed dequantisation noise).
-      int points = Math.min(PARITY_POINTS, data.test().count());
-      float[] rows = new float[points * data.rowDim()];
-      data.test()
-          .copyRange(0, points, rows, data.quantization(), Trainer.evaluationNoise(seed, "test"));
-      // Conditional data: each test row is a point and its context; the latents take the contexts
-      // of the first test rows.
-      NDList parts =
-          Trainer.rows(
-              manager.create(
-                  rows,
-                  data.conditional()
-                      ? new Shape(points, data.rowDim())
-                      : new Shape(points).addAll(event)),
-              data.contextDim());
-      NDArray xArray = parts.get(0);
-      NDArray cArray = parts.size() > 1 ? parts.get(1) : null;
+      ParityPoints points =
+          data == null ? flowSamples(flow, manager) : heldOut(data, flow, seed, manager);
+      NDArray xArray = points.x();
+      NDArray cArray = points.context();
       float[] x = xArray.toFloatArray();
       float[] xContext = cArray == null ? null : cArray.toFloatArray();
       float[] jvmLogProb = flow.logProb(xArray, cArray, LogDetMode.EXPORTED).value().toFloatArray();
@@ -145,7 +135,9 @@ public final class RunExporter {
                 manager.create(z, new Shape(PARITY_LATENTS).addAll(flow.latentShape())),
                 PARITY_TEMPERATURE);
         float[] zContext =
-            data.conditional() ? Evaluation.testContexts(data, PARITY_LATENTS) : null;
+            data != null && data.conditional()
+                ? Evaluation.testContexts(data, PARITY_LATENTS)
+                : null;
         NDArray latentContext =
             zContext == null
                 ? null
@@ -156,7 +148,7 @@ public final class RunExporter {
                 ort,
                 x,
                 xContext,
-                points,
+                points.count(),
                 jvmLogProb,
                 z,
                 zContext,
@@ -165,11 +157,12 @@ public final class RunExporter {
                 jvmSamples);
         out.printf(
             java.util.Locale.ROOT,
-            "parity (ONNX Runtime %s vs JVM): max |Δ log p| %.3g on %d test points, max |Δ x| %.3g"
+            "parity (ONNX Runtime %s vs JVM): max |Δ log p| %.3g on %d %s, max |Δ x| %.3g"
                 + " on %d latents (T=%.1f)%n",
             parity.provider(),
             parity.logProbMaxAbsError(),
-            points,
+            points.count(),
+            points.what(),
             parity.sampleMaxAbsError(),
             PARITY_LATENTS,
             PARITY_TEMPERATURE);
@@ -214,7 +207,7 @@ public final class RunExporter {
       throws IOException {
     LoadedConfig loaded = source.loaded();
     String family = source.model().family().name();
-    Shape event = new Shape(ResolvedTarget.resolve(loaded, plugins).target().dim());
+    Shape event = targetEvent(loaded);
     try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
       Flow flow = source.restore(event, manager);
       OnnxModels models = flow.toOnnxSampler();
@@ -332,6 +325,49 @@ public final class RunExporter {
     }
   }
 
+  /** A reverse-KL run's event shape: its target's dimension. */
+  private Shape targetEvent(LoadedConfig loaded) {
+    return new Shape(ResolvedTarget.resolve(loaded, plugins).target().dim());
+  }
+
+  /**
+   * The points whose log p the parity check compares, with their contexts (null when the flow takes
+   * none).
+   *
+   * @param what what they are, for the report line
+   */
+  private record ParityPoints(NDArray x, NDArray context, int count, String what) {}
+
+  /**
+   * Held-out points in data space, as evaluation sees them (pixels with the test split's fixed
+   * dequantisation noise); conditional data gives each point its context.
+   */
+  private static ParityPoints heldOut(DataSplits data, Flow flow, long seed, NDManager manager) {
+    int points = Math.min(PARITY_POINTS, data.test().count());
+    float[] rows = new float[points * data.rowDim()];
+    data.test()
+        .copyRange(0, points, rows, data.quantization(), Trainer.evaluationNoise(seed, "test"));
+    NDList parts =
+        Trainer.rows(
+            manager.create(
+                rows,
+                data.conditional()
+                    ? new Shape(points, data.rowDim())
+                    : new Shape(points).addAll(flow.eventShape())),
+            data.contextDim());
+    return new ParityPoints(
+        parts.get(0), parts.size() > 1 ? parts.get(1) : null, points, "test points");
+  }
+
+  /**
+   * A reverse-KL fit has no data: the flow's own seeded samples (where q puts its mass, so where
+   * its log p is used).
+   */
+  private static ParityPoints flowSamples(Flow flow, NDManager manager) {
+    NDArray x = flow.sample(manager, PARITY_POINTS, 1.0, new SplittableRandom(PARITY_SEED + 1));
+    return new ParityPoints(x, null, PARITY_POINTS, "samples of the flow");
+  }
+
   /** The exported models of {@code flow}, served by ONNX Runtime for the parity check. */
   private static RegisteredFlow onnxRuntime(
       OnnxModels models, Flow flow, OnnxSession.Provider provider) {
@@ -370,7 +406,7 @@ public final class RunExporter {
   /** The fixed preprocessing steps at the front of the flow, described. */
   private static List<String> preprocessing(Flow flow, DataSplits data) {
     List<String> steps = new ArrayList<>();
-    if (data.quantized()) {
+    if (data != null && data.quantized()) {
       steps.add(
           "dequantize(n_bits="
               + data.quantization().nBits()

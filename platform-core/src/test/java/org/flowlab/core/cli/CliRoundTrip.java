@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.flowlab.core.data.TestFiles;
 import org.flowlab.core.tracking.LocalRunStore;
 import org.flowlab.core.tracking.RunSummary;
@@ -99,5 +101,30 @@ public final class CliRoundTrip {
     Path eval = new LocalRunStore(runs).runDir(run.id()).resolve("artifacts/evaluation");
     assertTrue(Files.size(eval.resolve("samples_T0.png")) > 0);
     assertTrue(Files.size(eval.resolve("samples_T1.png")) > 0);
+  }
+
+  /**
+   * The signature MLflow reads from a version folder's {@code MLmodel}, after loading its onnx
+   * flavour's model; fails (not skips) when python3 or mlflow is missing.
+   */
+  public static String mlflowSignature(Path dir) throws Exception {
+    String script =
+        "import sys, mlflow.onnx\n"
+            + "from mlflow.models import Model\n"
+            + "mlflow.onnx.load_model(sys.argv[1])\n"
+            + "print(Model.load(sys.argv[1]).signature)\n";
+    Process p;
+    try {
+      p =
+          new ProcessBuilder("python3", "-c", script, dir.toString())
+              .redirectErrorStream(true)
+              .start();
+    } catch (java.io.IOException e) {
+      throw new AssertionError("python3 is missing: apt-get install python3 python3-pip", e);
+    }
+    String printed = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(120, TimeUnit.SECONDS), "python finished");
+    assertEquals(0, p.exitValue(), "MLflow reads the model (pip install mlflow onnx): " + printed);
+    return printed;
   }
 }
