@@ -31,7 +31,6 @@ import org.flowlab.core.config.LoadedConfig;
 import org.flowlab.core.data.DataSplits;
 import org.flowlab.core.eval.Evaluation;
 import org.flowlab.core.experiment.ExperimentRunner;
-import org.flowlab.core.experiment.ResolvedModel;
 import org.flowlab.core.experiment.ResolvedTarget;
 import org.flowlab.core.experiment.TrackerFactory;
 import org.flowlab.core.plugins.PluginHost;
@@ -51,10 +50,11 @@ import org.flowlab.registry.RegisteredFlow;
  * Exports one run: rebuilds its flow from the run's resolved {@code config.yaml} through the family
  * plugin (as {@code reproduce} and {@code run --resume} do), restores the best checkpoint, emits
  * both ONNX models, checks them in ONNX Runtime against the JVM flow on held-out test points (log
- * p) and on seeded latents (samples), and publishes them with a model card. A family with the
- * sampling direction only gets its {@code sampler} model instead, checked on seeded latents
- * (samples and log q); a VAE run its {@code generator} (z → the decoder's Bernoulli means), checked
- * on seeded latents. An export that misses a tolerance is not published ({@link Parity.Failure}).
+ * p; for a reverse-KL fit, which has no data, on the flow's own samples) and on seeded latents
+ * (samples), and publishes them with a model card. A family with the sampling direction only gets
+ * its {@code sampler} model instead, checked on seeded latents (samples and log q); a VAE run its
+ * {@code generator} (z → the decoder's Bernoulli means), checked on seeded latents. An export that
+ * misses a tolerance is not published ({@link Parity.Failure}).
  */
 public final class RunExporter {
   /** Held-out test points scored in the parity check (at most). */
@@ -91,24 +91,40 @@ public final class RunExporter {
       String run, String name, ModelStore store, OnnxSession.Provider provider, PrintStream out)
       throws IOException {
     RunFlows.Source source = new RunFlows(plugins, trackers).source("export", run);
-    String runId = source.runId();
     LocalRunStore runs = new LocalRunStore(source.runDir().getParent());
     LoadedConfig loaded = source.loaded();
-    ResolvedModel model = source.model();
-    long seed = loaded.config().seed();
     String modelName = name != null ? name : loaded.config().name();
     Map<String, Double> metrics = new TreeMap<>();
-    runs.run(runId).map(RunSummary::latestMetrics).ifPresent(metrics::putAll);
+    runs.run(source.runId()).map(RunSummary::latestMetrics).ifPresent(metrics::putAll);
+    Publication to = new Publication(source, modelName, metrics, store);
+    ModelCard published;
     if (loaded.config().model().variationalAutoencoder()) {
-      ModelCard published = exportGenerator(source, modelName, metrics, store, provider, out);
-      record(runs, runId, loaded, published, store.versionDir(modelName, published.version()), out);
-      return published;
+      published = exportGenerator(to, provider, out);
+    } else if (!source.model().family().directions().contains(Direction.DENSITY)) {
+      published = exportSampler(to, provider, out);
+    } else {
+      published = exportDensity(to, provider, out);
     }
-    if (!model.family().directions().contains(Direction.DENSITY)) {
-      ModelCard published = exportSampler(source, modelName, metrics, store, provider, out);
-      record(runs, runId, loaded, published, store.versionDir(modelName, published.version()), out);
-      return published;
-    }
+    record(
+        runs,
+        source.runId(),
+        loaded,
+        published,
+        store.versionDir(modelName, published.version()),
+        out);
+    return published;
+  }
+
+  /**
+   * Exports a run of a family with a density: its {@code log_prob} and {@code sample} models,
+   * checked on held-out test points (log p; a reverse-KL fit has no data, so on the flow's own
+   * seeded samples) and on seeded latents (samples).
+   */
+  private ModelCard exportDensity(Publication to, OnnxSession.Provider provider, PrintStream out)
+      throws IOException {
+    RunFlows.Source source = to.source();
+    LoadedConfig loaded = source.loaded();
+    long seed = loaded.config().seed();
     // A reverse-KL fit of a family with a density has no data: its event shape is the target's,
     // there is no preprocessing, and the parity check scores the flow's own samples instead.
     DataSplits data =
@@ -168,26 +184,15 @@ public final class RunExporter {
             PARITY_TEMPERATURE);
         out.println("execution provider: " + ort.provider() + " (" + ort.providerNote() + ")");
       }
-      ModelCard card =
-          new ModelCard(
-              modelName,
-              0,
-              model.family().name(),
-              loaded.resolvedYaml(),
-              event.getShape(),
-              flow.latentShape().getShape(),
-              models.noise(),
-              preprocessing(flow, data),
-              metrics,
-              runId,
-              models.opset(),
-              parity,
-              Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(),
-              flow.contextDim(),
-              ModelCard.DENSITY_GRAPHS);
-      ModelCard published = store.publish(modelName, models, card);
-      record(runs, runId, loaded, published, store.versionDir(modelName, published.version()), out);
-      return published;
+      return to.publish(
+          models,
+          parity,
+          source.model().family().name(),
+          event.getShape(),
+          flow.latentShape().getShape(),
+          preprocessing(flow, data),
+          flow.contextDim(),
+          ModelCard.DENSITY_GRAPHS);
     }
   }
 
@@ -197,14 +202,9 @@ public final class RunExporter {
    * samples and log q on seeded latents and published with a card whose {@code graphs} say there is
    * no {@code log_prob} model.
    */
-  private ModelCard exportSampler(
-      RunFlows.Source source,
-      String modelName,
-      Map<String, Double> metrics,
-      ModelStore store,
-      OnnxSession.Provider provider,
-      PrintStream out)
+  private ModelCard exportSampler(Publication to, OnnxSession.Provider provider, PrintStream out)
       throws IOException {
+    RunFlows.Source source = to.source();
     LoadedConfig loaded = source.loaded();
     String family = source.model().family().name();
     Shape event = targetEvent(loaded);
@@ -236,24 +236,15 @@ public final class RunExporter {
             PARITY_LATENTS);
         out.println("execution provider: " + ort.provider() + " (" + ort.providerNote() + ")");
       }
-      ModelCard card =
-          new ModelCard(
-              modelName,
-              0,
-              family,
-              loaded.resolvedYaml(),
-              event.getShape(),
-              flow.latentShape().getShape(),
-              models.noise(),
-              List.of(),
-              metrics,
-              source.runId(),
-              models.opset(),
-              parity,
-              Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(),
-              flow.contextDim(),
-              ModelCard.samplerGraphs(family));
-      return store.publish(modelName, models, card);
+      return to.publish(
+          models,
+          parity,
+          family,
+          event.getShape(),
+          flow.latentShape().getShape(),
+          List.of(),
+          flow.contextDim(),
+          ModelCard.samplerGraphs(family));
     }
   }
 
@@ -263,14 +254,9 @@ public final class RunExporter {
    * decoder on seeded latents and published with a card whose {@code graphs} say there is no {@code
    * log_prob} model.
    */
-  private ModelCard exportGenerator(
-      RunFlows.Source source,
-      String modelName,
-      Map<String, Double> metrics,
-      ModelStore store,
-      OnnxSession.Provider provider,
-      PrintStream out)
+  private ModelCard exportGenerator(Publication to, OnnxSession.Provider provider, PrintStream out)
       throws IOException {
+    RunFlows.Source source = to.source();
     LoadedConfig loaded = source.loaded();
     String family = source.model() == null ? "vae" : "vae/" + source.model().family().name();
     Shape event = ExperimentRunner.loadBinarized(loaded).eventShape();
@@ -304,23 +290,52 @@ public final class RunExporter {
             PARITY_TEMPERATURE);
         out.println("execution provider: " + ort.provider() + " (" + ort.providerNote() + ")");
       }
+      return to.publish(
+          models,
+          parity,
+          family,
+          event.getShape(),
+          latentShape,
+          List.of(),
+          0,
+          ModelCard.GENERATOR_GRAPHS);
+    }
+  }
+
+  /**
+   * Where an export goes: the version of {@code modelName} in {@code store}, with the source run's
+   * config, id and latest metrics on its card.
+   */
+  private record Publication(
+      RunFlows.Source source, String modelName, Map<String, Double> metrics, ModelStore store) {
+    /** Publishes {@code models} with their card: what the models are and how they were checked. */
+    ModelCard publish(
+        OnnxModels models,
+        Parity.Report parity,
+        String family,
+        long[] eventShape,
+        long[] latentShape,
+        List<String> preprocessing,
+        int contextDim,
+        Map<String, String> graphs)
+        throws IOException {
       ModelCard card =
           new ModelCard(
               modelName,
               0,
               family,
-              loaded.resolvedYaml(),
-              event.getShape(),
+              source.loaded().resolvedYaml(),
+              eventShape,
               latentShape,
               models.noise(),
-              List.of(),
+              preprocessing,
               metrics,
               source.runId(),
               models.opset(),
               parity,
               Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(),
-              0,
-              ModelCard.GENERATOR_GRAPHS);
+              contextDim,
+              graphs);
       return store.publish(modelName, models, card);
     }
   }

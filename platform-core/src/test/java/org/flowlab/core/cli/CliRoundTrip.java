@@ -86,9 +86,7 @@ public final class CliRoundTrip {
    * both sample grids.
    */
   public static void tinyImageRun(Path tmp, String yamlFormat) throws Exception {
-    Path data = Files.createDirectories(tmp.resolve("data"));
-    TestFiles.idx(data.resolve("train-images-idx3-ubyte"), 60, 4, 4);
-    TestFiles.idx(data.resolve("t10k-images-idx3-ubyte"), 20, 4, 4);
+    Path data = TestFiles.mnist(tmp.resolve("data"), 60, 20, 4);
     Path config = Files.writeString(tmp.resolve("images.yaml"), yamlFormat.formatted(data));
     Path runs = tmp.resolve("runs");
     CliProcess.Result r = CliProcess.dev(runs).run(tmp.resolve("log"), "run", config.toString());

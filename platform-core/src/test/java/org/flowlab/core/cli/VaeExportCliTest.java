@@ -37,9 +37,7 @@ class VaeExportCliTest {
 
   @Test
   void exportedGeneratorSamplesTheJvmDecoderMeansAndDoesNotScore() throws Exception {
-    Path data = Files.createDirectories(tmp.resolve("data"));
-    TestFiles.idx(data.resolve("train-images-idx3-ubyte"), 100, 8, 8);
-    TestFiles.idx(data.resolve("t10k-images-idx3-ubyte"), 20, 8, 8);
+    Path data = TestFiles.mnist(tmp.resolve("data"), 100, 20, 8);
     Path yaml =
         Files.writeString(
             tmp.resolve("vae.yaml"),

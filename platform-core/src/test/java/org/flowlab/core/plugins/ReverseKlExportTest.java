@@ -6,9 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -16,11 +13,7 @@ import org.flowlab.api.flow.Flow;
 import org.flowlab.api.onnx.ExportTolerance;
 import org.flowlab.api.onnx.runtime.OnnxSession;
 import org.flowlab.api.testkit.FlowChecks;
-import org.flowlab.core.config.ConfigLoader;
-import org.flowlab.core.experiment.ExperimentRunner;
-import org.flowlab.core.experiment.TrackerFactory;
 import org.flowlab.core.export.RunExporter;
-import org.flowlab.core.export.RunFlows;
 import org.flowlab.registry.ModelCard;
 import org.flowlab.registry.ModelStore;
 import org.flowlab.registry.RegisteredFlow;
@@ -39,44 +32,25 @@ class ReverseKlExportTest {
 
   @Test
   void aReverseKlFitOfADensityFamilyExportsLogProbAndSample() throws Exception {
-    Path plugins = Files.createDirectories(tmp.resolve("plugins"));
-    PluginJars.plugin("testiaf")
-        .source("org.flowlab.plugins.testiaf.TestIafFamily", VaeFlowExportTest.FAMILY)
-        .writeJar(plugins);
-    Path yaml =
-        Files.writeString(
-            tmp.resolve("u1.yaml"),
-            """
-            name: iaf-u1-tiny
-            seed: 2
-            target: {name: u1, anneal_steps: 10}
-            model: {family: test-iaf, params: {layers: 2}}
-            training:
-              objective: reverse_kl
-              device: cpu
-              batch_size: 64
-              steps: 20
-              checkpoint_every: 10
-              optimizer: {lr: 5.0e-3}
-            evaluation: {samples: 500, plots: false}
-            """);
-    try (PluginHost host = PluginHost.start(plugins, false, PluginHostTest.hostInjector())) {
-      TrackerFactory trackers = new TrackerFactory(tmp.resolve("runs"));
-      PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
-      ExperimentRunner.Outcome run =
-          new ExperimentRunner(host, trackers).run(ConfigLoader.load(yaml), (String) null, quiet);
-
-      ModelStore store = new ModelStore(tmp.resolve("models"));
-      ByteArrayOutputStream printed = new ByteArrayOutputStream();
-      ModelCard card =
-          new RunExporter(host, trackers)
-              .export(
-                  run.runId(),
-                  null,
-                  store,
-                  OnnxSession.Provider.CPU,
-                  new PrintStream(printed, true, StandardCharsets.UTF_8));
-      String text = printed.toString(StandardCharsets.UTF_8);
+    String yaml =
+        """
+        name: iaf-u1-tiny
+        seed: 2
+        target: {name: u1, anneal_steps: 10}
+        model: {family: test-iaf, params: {layers: 2}}
+        training:
+          objective: reverse_kl
+          device: cpu
+          batch_size: 64
+          steps: 20
+          checkpoint_every: 10
+          optimizer: {lr: 5.0e-3}
+        evaluation: {samples: 500, plots: false}
+        """;
+    try (PluginExport exported =
+        PluginExport.trainAndExport(
+            tmp, "testiaf", VaeFlowExportTest.FAMILY_CLASS, VaeFlowExportTest.FAMILY, yaml, null)) {
+      ModelCard card = exported.card();
       assertEquals("test-iaf", card.family());
       assertEquals(ModelCard.DENSITY_GRAPHS, card.graphs());
       assertArrayEquals(new long[] {2}, card.eventShape(), "the target's dimension");
@@ -84,8 +58,8 @@ class ReverseKlExportTest {
       assertEquals(RunExporter.PARITY_POINTS, card.parity().points());
       assertTrue(card.parity().passed(), card.parity().toString());
       assertTrue(card.metrics().containsKey("test/reverse_kl"), card.metrics().toString());
-      assertTrue(text.contains("on 512 samples of the flow"), text);
-      ModelStore.Registered stored = store.resolve("iaf-u1-tiny");
+      assertTrue(exported.printed().contains("on 512 samples of the flow"), exported.printed());
+      ModelStore.Registered stored = exported.store().resolve("iaf-u1-tiny");
       assertTrue(Files.size(stored.logProbFile()) > 0 && Files.size(stored.sampleFile()) > 0);
 
       // Independently of the export's own check: ONNX Runtime's log p of points the JVM flow
@@ -93,12 +67,10 @@ class ReverseKlExportTest {
       int n = 64;
       try (NDManager m = NDManager.newBaseManager();
           RegisteredFlow ort = RegisteredFlow.open(stored, OnnxSession.Provider.CPU)) {
-        Flow flow =
-            new RunFlows(host, trackers).source("test", run.runId()).restore(new Shape(2), m);
+        Flow flow = exported.source().restore(new Shape(2), m);
         float[] x = ort.decode(ort.draws(n, 7), n, 1.0);
         float[] jvm = flow.logProb(m.create(x, new Shape(n, 2))).toFloatArray();
-        float[] onnx = ort.score(x, n);
-        double worst = FlowChecks.maxAbsDiff(onnx, jvm);
+        double worst = FlowChecks.maxAbsDiff(ort.score(x, n), jvm);
         assertTrue(worst <= ExportTolerance.logProb(jvm), "max |Δ log p| " + worst);
       }
     }
