@@ -14,6 +14,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.TreeMap;
 import org.flowlab.api.bijector.Logit;
 import org.flowlab.api.flow.Bijector;
@@ -30,7 +31,6 @@ import org.flowlab.core.config.LoadedConfig;
 import org.flowlab.core.data.DataSplits;
 import org.flowlab.core.eval.Evaluation;
 import org.flowlab.core.experiment.ExperimentRunner;
-import org.flowlab.core.experiment.ResolvedModel;
 import org.flowlab.core.experiment.ResolvedTarget;
 import org.flowlab.core.experiment.TrackerFactory;
 import org.flowlab.core.plugins.PluginHost;
@@ -50,10 +50,11 @@ import org.flowlab.registry.RegisteredFlow;
  * Exports one run: rebuilds its flow from the run's resolved {@code config.yaml} through the family
  * plugin (as {@code reproduce} and {@code run --resume} do), restores the best checkpoint, emits
  * both ONNX models, checks them in ONNX Runtime against the JVM flow on held-out test points (log
- * p) and on seeded latents (samples), and publishes them with a model card. A family with the
- * sampling direction only gets its {@code sampler} model instead, checked on seeded latents
- * (samples and log q); a VAE run its {@code generator} (z → the decoder's Bernoulli means), checked
- * on seeded latents. An export that misses a tolerance is not published ({@link Parity.Failure}).
+ * p; for a reverse-KL fit, which has no data, on the flow's own samples) and on seeded latents
+ * (samples), and publishes them with a model card. A family with the sampling direction only gets
+ * its {@code sampler} model instead, checked on seeded latents (samples and log q); a VAE run its
+ * {@code generator} (z → the decoder's Bernoulli means), checked on seeded latents. An export that
+ * misses a tolerance is not published ({@link Parity.Failure}).
  */
 public final class RunExporter {
   /** Held-out test points scored in the parity check (at most). */
@@ -90,49 +91,54 @@ public final class RunExporter {
       String run, String name, ModelStore store, OnnxSession.Provider provider, PrintStream out)
       throws IOException {
     RunFlows.Source source = new RunFlows(plugins, trackers).source("export", run);
-    String runId = source.runId();
     LocalRunStore runs = new LocalRunStore(source.runDir().getParent());
     LoadedConfig loaded = source.loaded();
-    ResolvedModel model = source.model();
-    long seed = loaded.config().seed();
     String modelName = name != null ? name : loaded.config().name();
     Map<String, Double> metrics = new TreeMap<>();
-    runs.run(runId).map(RunSummary::latestMetrics).ifPresent(metrics::putAll);
+    runs.run(source.runId()).map(RunSummary::latestMetrics).ifPresent(metrics::putAll);
+    Publication to = new Publication(source, modelName, metrics, store);
+    ModelCard published;
     if (loaded.config().model().variationalAutoencoder()) {
-      ModelCard published = exportGenerator(source, modelName, metrics, store, provider, out);
-      record(runs, runId, loaded, published, store.versionDir(modelName, published.version()), out);
-      return published;
+      published = exportGenerator(to, provider, out);
+    } else if (!source.model().family().directions().contains(Direction.DENSITY)) {
+      published = exportSampler(to, provider, out);
+    } else {
+      published = exportDensity(to, provider, out);
     }
-    if (!model.family().directions().contains(Direction.DENSITY)) {
-      ModelCard published = exportSampler(source, modelName, metrics, store, provider, out);
-      record(runs, runId, loaded, published, store.versionDir(modelName, published.version()), out);
-      return published;
-    }
-    DataSplits data = ExperimentRunner.loadData(loaded);
+    record(
+        runs,
+        source.runId(),
+        loaded,
+        published,
+        store.versionDir(modelName, published.version()),
+        out);
+    return published;
+  }
+
+  /**
+   * Exports a run of a family with a density: its {@code log_prob} and {@code sample} models,
+   * checked on held-out test points (log p; a reverse-KL fit has no data, so on the flow's own
+   * seeded samples) and on seeded latents (samples).
+   */
+  private ModelCard exportDensity(Publication to, OnnxSession.Provider provider, PrintStream out)
+      throws IOException {
+    RunFlows.Source source = to.source();
+    LoadedConfig loaded = source.loaded();
+    long seed = loaded.config().seed();
+    // A reverse-KL fit of a family with a density has no data: its event shape is the target's,
+    // there is no preprocessing, and the parity check scores the flow's own samples instead.
+    DataSplits data =
+        loaded.config().training().reverseKl() ? null : ExperimentRunner.loadData(loaded);
 
     try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
-      Flow flow = source.restore(data.eventShape(), manager);
+      Flow flow = source.restore(data == null ? targetEvent(loaded) : data.eventShape(), manager);
       OnnxModels models = flow.toOnnx();
 
       Shape event = flow.eventShape();
-      // Held-out points in data space, as evaluation sees them (pixels with the test split's
-      // fixed dequantisation noise).
-      int points = Math.min(PARITY_POINTS, data.test().count());
-      float[] rows = new float[points * data.rowDim()];
-      data.test()
-          .copyRange(0, points, rows, data.quantization(), Trainer.evaluationNoise(seed, "test"));
-      // Conditional data: each test row is a point and its context; the latents take the contexts
-      // of the first test rows.
-      NDList parts =
-          Trainer.rows(
-              manager.create(
-                  rows,
-                  data.conditional()
-                      ? new Shape(points, data.rowDim())
-                      : new Shape(points).addAll(event)),
-              data.contextDim());
-      NDArray xArray = parts.get(0);
-      NDArray cArray = parts.size() > 1 ? parts.get(1) : null;
+      ParityPoints points =
+          data == null ? flowSamples(flow, manager) : heldOut(data, flow, seed, manager);
+      NDArray xArray = points.x();
+      NDArray cArray = points.context();
       float[] x = xArray.toFloatArray();
       float[] xContext = cArray == null ? null : cArray.toFloatArray();
       float[] jvmLogProb = flow.logProb(xArray, cArray, LogDetMode.EXPORTED).value().toFloatArray();
@@ -145,7 +151,9 @@ public final class RunExporter {
                 manager.create(z, new Shape(PARITY_LATENTS).addAll(flow.latentShape())),
                 PARITY_TEMPERATURE);
         float[] zContext =
-            data.conditional() ? Evaluation.testContexts(data, PARITY_LATENTS) : null;
+            data != null && data.conditional()
+                ? Evaluation.testContexts(data, PARITY_LATENTS)
+                : null;
         NDArray latentContext =
             zContext == null
                 ? null
@@ -156,7 +164,7 @@ public final class RunExporter {
                 ort,
                 x,
                 xContext,
-                points,
+                points.count(),
                 jvmLogProb,
                 z,
                 zContext,
@@ -165,36 +173,26 @@ public final class RunExporter {
                 jvmSamples);
         out.printf(
             java.util.Locale.ROOT,
-            "parity (ONNX Runtime %s vs JVM): max |Δ log p| %.3g on %d test points, max |Δ x| %.3g"
+            "parity (ONNX Runtime %s vs JVM): max |Δ log p| %.3g on %d %s, max |Δ x| %.3g"
                 + " on %d latents (T=%.1f)%n",
             parity.provider(),
             parity.logProbMaxAbsError(),
-            points,
+            points.count(),
+            points.what(),
             parity.sampleMaxAbsError(),
             PARITY_LATENTS,
             PARITY_TEMPERATURE);
         out.println("execution provider: " + ort.provider() + " (" + ort.providerNote() + ")");
       }
-      ModelCard card =
-          new ModelCard(
-              modelName,
-              0,
-              model.family().name(),
-              loaded.resolvedYaml(),
-              event.getShape(),
-              flow.latentShape().getShape(),
-              models.noise(),
-              preprocessing(flow, data),
-              metrics,
-              runId,
-              models.opset(),
-              parity,
-              Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(),
-              flow.contextDim(),
-              ModelCard.DENSITY_GRAPHS);
-      ModelCard published = store.publish(modelName, models, card);
-      record(runs, runId, loaded, published, store.versionDir(modelName, published.version()), out);
-      return published;
+      return to.publish(
+          models,
+          parity,
+          source.model().family().name(),
+          event.getShape(),
+          flow.latentShape().getShape(),
+          preprocessing(flow, data),
+          flow.contextDim(),
+          ModelCard.DENSITY_GRAPHS);
     }
   }
 
@@ -204,17 +202,12 @@ public final class RunExporter {
    * samples and log q on seeded latents and published with a card whose {@code graphs} say there is
    * no {@code log_prob} model.
    */
-  private ModelCard exportSampler(
-      RunFlows.Source source,
-      String modelName,
-      Map<String, Double> metrics,
-      ModelStore store,
-      OnnxSession.Provider provider,
-      PrintStream out)
+  private ModelCard exportSampler(Publication to, OnnxSession.Provider provider, PrintStream out)
       throws IOException {
+    RunFlows.Source source = to.source();
     LoadedConfig loaded = source.loaded();
     String family = source.model().family().name();
-    Shape event = new Shape(ResolvedTarget.resolve(loaded, plugins).target().dim());
+    Shape event = targetEvent(loaded);
     try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
       Flow flow = source.restore(event, manager);
       OnnxModels models = flow.toOnnxSampler();
@@ -243,24 +236,15 @@ public final class RunExporter {
             PARITY_LATENTS);
         out.println("execution provider: " + ort.provider() + " (" + ort.providerNote() + ")");
       }
-      ModelCard card =
-          new ModelCard(
-              modelName,
-              0,
-              family,
-              loaded.resolvedYaml(),
-              event.getShape(),
-              flow.latentShape().getShape(),
-              models.noise(),
-              List.of(),
-              metrics,
-              source.runId(),
-              models.opset(),
-              parity,
-              Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(),
-              flow.contextDim(),
-              ModelCard.samplerGraphs(family));
-      return store.publish(modelName, models, card);
+      return to.publish(
+          models,
+          parity,
+          family,
+          event.getShape(),
+          flow.latentShape().getShape(),
+          List.of(),
+          flow.contextDim(),
+          ModelCard.samplerGraphs(family));
     }
   }
 
@@ -270,14 +254,9 @@ public final class RunExporter {
    * decoder on seeded latents and published with a card whose {@code graphs} say there is no {@code
    * log_prob} model.
    */
-  private ModelCard exportGenerator(
-      RunFlows.Source source,
-      String modelName,
-      Map<String, Double> metrics,
-      ModelStore store,
-      OnnxSession.Provider provider,
-      PrintStream out)
+  private ModelCard exportGenerator(Publication to, OnnxSession.Provider provider, PrintStream out)
       throws IOException {
+    RunFlows.Source source = to.source();
     LoadedConfig loaded = source.loaded();
     String family = source.model() == null ? "vae" : "vae/" + source.model().family().name();
     Shape event = ExperimentRunner.loadBinarized(loaded).eventShape();
@@ -311,25 +290,97 @@ public final class RunExporter {
             PARITY_TEMPERATURE);
         out.println("execution provider: " + ort.provider() + " (" + ort.providerNote() + ")");
       }
+      return to.publish(
+          models,
+          parity,
+          family,
+          event.getShape(),
+          latentShape,
+          List.of(),
+          0,
+          ModelCard.GENERATOR_GRAPHS);
+    }
+  }
+
+  /**
+   * Where an export goes: the version of {@code modelName} in {@code store}, with the source run's
+   * config, id and latest metrics on its card.
+   */
+  private record Publication(
+      RunFlows.Source source, String modelName, Map<String, Double> metrics, ModelStore store) {
+    /** Publishes {@code models} with their card: what the models are and how they were checked. */
+    ModelCard publish(
+        OnnxModels models,
+        Parity.Report parity,
+        String family,
+        long[] eventShape,
+        long[] latentShape,
+        List<String> preprocessing,
+        int contextDim,
+        Map<String, String> graphs)
+        throws IOException {
       ModelCard card =
           new ModelCard(
               modelName,
               0,
               family,
-              loaded.resolvedYaml(),
-              event.getShape(),
+              source.loaded().resolvedYaml(),
+              eventShape,
               latentShape,
               models.noise(),
-              List.of(),
+              preprocessing,
               metrics,
               source.runId(),
               models.opset(),
               parity,
               Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(),
-              0,
-              ModelCard.GENERATOR_GRAPHS);
+              contextDim,
+              graphs);
       return store.publish(modelName, models, card);
     }
+  }
+
+  /** A reverse-KL run's event shape: its target's dimension. */
+  private Shape targetEvent(LoadedConfig loaded) {
+    return new Shape(ResolvedTarget.resolve(loaded, plugins).target().dim());
+  }
+
+  /**
+   * The points whose log p the parity check compares, with their contexts (null when the flow takes
+   * none).
+   *
+   * @param what what they are, for the report line
+   */
+  private record ParityPoints(NDArray x, NDArray context, int count, String what) {}
+
+  /**
+   * Held-out points in data space, as evaluation sees them (pixels with the test split's fixed
+   * dequantisation noise); conditional data gives each point its context.
+   */
+  private static ParityPoints heldOut(DataSplits data, Flow flow, long seed, NDManager manager) {
+    int points = Math.min(PARITY_POINTS, data.test().count());
+    float[] rows = new float[points * data.rowDim()];
+    data.test()
+        .copyRange(0, points, rows, data.quantization(), Trainer.evaluationNoise(seed, "test"));
+    NDList parts =
+        Trainer.rows(
+            manager.create(
+                rows,
+                data.conditional()
+                    ? new Shape(points, data.rowDim())
+                    : new Shape(points).addAll(flow.eventShape())),
+            data.contextDim());
+    return new ParityPoints(
+        parts.get(0), parts.size() > 1 ? parts.get(1) : null, points, "test points");
+  }
+
+  /**
+   * A reverse-KL fit has no data: the flow's own seeded samples (where q puts its mass, so where
+   * its log p is used).
+   */
+  private static ParityPoints flowSamples(Flow flow, NDManager manager) {
+    NDArray x = flow.sample(manager, PARITY_POINTS, 1.0, new SplittableRandom(PARITY_SEED + 1));
+    return new ParityPoints(x, null, PARITY_POINTS, "samples of the flow");
   }
 
   /** The exported models of {@code flow}, served by ONNX Runtime for the parity check. */
@@ -370,7 +421,7 @@ public final class RunExporter {
   /** The fixed preprocessing steps at the front of the flow, described. */
   private static List<String> preprocessing(Flow flow, DataSplits data) {
     List<String> steps = new ArrayList<>();
-    if (data.quantized()) {
+    if (data != null && data.quantized()) {
       steps.add(
           "dequantize(n_bits="
               + data.quantization().nBits()

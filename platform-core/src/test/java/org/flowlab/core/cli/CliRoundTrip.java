@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.flowlab.core.data.TestFiles;
 import org.flowlab.core.tracking.LocalRunStore;
 import org.flowlab.core.tracking.RunSummary;
@@ -84,9 +86,7 @@ public final class CliRoundTrip {
    * both sample grids.
    */
   public static void tinyImageRun(Path tmp, String yamlFormat) throws Exception {
-    Path data = Files.createDirectories(tmp.resolve("data"));
-    TestFiles.idx(data.resolve("train-images-idx3-ubyte"), 60, 4, 4);
-    TestFiles.idx(data.resolve("t10k-images-idx3-ubyte"), 20, 4, 4);
+    Path data = TestFiles.mnist(tmp.resolve("data"), 60, 20, 4);
     Path config = Files.writeString(tmp.resolve("images.yaml"), yamlFormat.formatted(data));
     Path runs = tmp.resolve("runs");
     CliProcess.Result r = CliProcess.dev(runs).run(tmp.resolve("log"), "run", config.toString());
@@ -99,5 +99,30 @@ public final class CliRoundTrip {
     Path eval = new LocalRunStore(runs).runDir(run.id()).resolve("artifacts/evaluation");
     assertTrue(Files.size(eval.resolve("samples_T0.png")) > 0);
     assertTrue(Files.size(eval.resolve("samples_T1.png")) > 0);
+  }
+
+  /**
+   * The signature MLflow reads from a version folder's {@code MLmodel}, after loading its onnx
+   * flavour's model; fails (not skips) when python3 or mlflow is missing.
+   */
+  public static String mlflowSignature(Path dir) throws Exception {
+    String script =
+        "import sys, mlflow.onnx\n"
+            + "from mlflow.models import Model\n"
+            + "mlflow.onnx.load_model(sys.argv[1])\n"
+            + "print(Model.load(sys.argv[1]).signature)\n";
+    Process p;
+    try {
+      p =
+          new ProcessBuilder("python3", "-c", script, dir.toString())
+              .redirectErrorStream(true)
+              .start();
+    } catch (java.io.IOException e) {
+      throw new AssertionError("python3 is missing: apt-get install python3 python3-pip", e);
+    }
+    String printed = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(120, TimeUnit.SECONDS), "python finished");
+    assertEquals(0, p.exitValue(), "MLflow reads the model (pip install mlflow onnx): " + printed);
+    return printed;
   }
 }

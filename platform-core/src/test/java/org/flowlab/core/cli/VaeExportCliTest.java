@@ -7,11 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.flowlab.api.nn.Scalars;
@@ -39,9 +37,7 @@ class VaeExportCliTest {
 
   @Test
   void exportedGeneratorSamplesTheJvmDecoderMeansAndDoesNotScore() throws Exception {
-    Path data = Files.createDirectories(tmp.resolve("data"));
-    TestFiles.idx(data.resolve("train-images-idx3-ubyte"), 100, 8, 8);
-    TestFiles.idx(data.resolve("t10k-images-idx3-ubyte"), 20, 8, 8);
+    Path data = TestFiles.mnist(tmp.resolve("data"), 100, 20, 8);
     Path yaml =
         Files.writeString(
             tmp.resolve("vae.yaml"),
@@ -86,7 +82,7 @@ class VaeExportCliTest {
     assertTrue(mlmodel.contains("data: " + ModelStore.GENERATOR_FILE), mlmodel);
     assertTrue(mlmodel.contains("\"name\": \"temperature\""), mlmodel);
     // MLflow itself reads the version folder: its signature, and the onnx flavour's model.
-    String signature = mlflowSignature(stored.dir());
+    String signature = CliRoundTrip.mlflowSignature(stored.dir());
     assertTrue(
         signature.contains("'z': Tensor('float32', (-1, 3))")
             && signature.contains("'temperature': Tensor('float32', ())")
@@ -165,31 +161,6 @@ class VaeExportCliTest {
     assertEquals(1, logQ.code(), logQ.err());
     assertEquals(1, logQ.err().lines().count(), logQ.err());
     assertFalse(Files.exists(tmp.resolve("x.npy")), "nothing written");
-  }
-
-  /**
-   * The signature MLflow reads from a version folder's {@code MLmodel}, after loading its onnx
-   * flavour's model; fails (not skips) when python3 or mlflow is missing.
-   */
-  private static String mlflowSignature(Path dir) throws Exception {
-    String script =
-        "import sys, mlflow.onnx\n"
-            + "from mlflow.models import Model\n"
-            + "mlflow.onnx.load_model(sys.argv[1])\n"
-            + "print(Model.load(sys.argv[1]).signature)\n";
-    Process p;
-    try {
-      p =
-          new ProcessBuilder("python3", "-c", script, dir.toString())
-              .redirectErrorStream(true)
-              .start();
-    } catch (java.io.IOException e) {
-      throw new AssertionError("python3 is missing: apt-get install python3 python3-pip", e);
-    }
-    String printed = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(120, TimeUnit.SECONDS), "python finished");
-    assertEquals(0, p.exitValue(), "MLflow reads the model (pip install mlflow onnx): " + printed);
-    return printed;
   }
 
   private static String[] concat(String[] first, String... rest) {

@@ -40,6 +40,17 @@ public final class TestFiles {
   }
 
   /**
+   * Creates {@code dir} as an MNIST folder ({@code data.path} of an {@code mnist} experiment): the
+   * training and test IDX files of {@code train} and {@code test} side×side images.
+   */
+  public static Path mnist(Path dir, int train, int test, int side) throws IOException {
+    Files.createDirectories(dir);
+    idx(dir.resolve("train-images-idx3-ubyte"), train, side, side);
+    idx(dir.resolve("t10k-images-idx3-ubyte"), test, side, side);
+    return dir;
+  }
+
+  /**
    * Writes a CIFAR-10 batch of n records: label i % 10, then 3072 pixels {@link #pixel}(first+i).
    */
   public static Path cifar(Path file, int first, int n) throws IOException {

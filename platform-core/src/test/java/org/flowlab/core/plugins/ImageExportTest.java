@@ -4,19 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.flowlab.api.onnx.runtime.OnnxSession;
-import org.flowlab.core.config.ConfigLoader;
 import org.flowlab.core.data.TestFiles;
-import org.flowlab.core.experiment.ExperimentRunner;
-import org.flowlab.core.experiment.TrackerFactory;
-import org.flowlab.core.export.RunExporter;
 import org.flowlab.registry.ModelCard;
-import org.flowlab.registry.ModelStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -68,41 +59,28 @@ class ImageExportTest {
 
   @Test
   void multiScaleImageFlowWithLogitExportsWithinTolerance() throws Exception {
-    Path plugins = Files.createDirectories(tmp.resolve("plugins"));
-    PluginJars.plugin("multiscale")
-        .source("org.flowlab.plugins.multiscale.MultiScaleFamily", FAMILY)
-        .writeJar(plugins);
     Path data = Files.createDirectories(tmp.resolve("data"));
     TestFiles.idx(data.resolve("train-images-idx3-ubyte.gz"), 60, 4, 4);
     TestFiles.idx(data.resolve("t10k-images-idx3-ubyte"), 20, 4, 4);
-    Path yaml =
-        Files.writeString(
-            tmp.resolve("img.yaml"),
-            """
-            name: img
-            seed: 3
-            data: {name: mnist, path: %s, n_bits: 5, logit_alpha: 0.05}
-            model: {family: multiscale}
-            training: {device: cpu, batch_size: 8, steps: 6, validate_every: 3, checkpoint_every: 3}
-            evaluation: {plots: false}
-            """
-                .formatted(data));
-    try (PluginHost host = PluginHost.start(plugins, false, PluginHostTest.hostInjector())) {
-      TrackerFactory trackers = new TrackerFactory(tmp.resolve("runs"));
-      PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
-      ExperimentRunner.Outcome run =
-          new ExperimentRunner(host, trackers).run(ConfigLoader.load(yaml), (String) null, quiet);
-
-      ModelStore store = new ModelStore(tmp.resolve("models"));
-      ByteArrayOutputStream printed = new ByteArrayOutputStream();
-      ModelCard card =
-          new RunExporter(host, trackers)
-              .export(
-                  run.runId(),
-                  "digits",
-                  store,
-                  OnnxSession.Provider.CPU,
-                  new PrintStream(printed, true, StandardCharsets.UTF_8));
+    String yaml =
+        """
+        name: img
+        seed: 3
+        data: {name: mnist, path: %s, n_bits: 5, logit_alpha: 0.05}
+        model: {family: multiscale}
+        training: {device: cpu, batch_size: 8, steps: 6, validate_every: 3, checkpoint_every: 3}
+        evaluation: {plots: false}
+        """
+            .formatted(data);
+    try (PluginExport exported =
+        PluginExport.trainAndExport(
+            tmp,
+            "multiscale",
+            "org.flowlab.plugins.multiscale.MultiScaleFamily",
+            FAMILY,
+            yaml,
+            "digits")) {
+      ModelCard card = exported.card();
       assertEquals(1, card.version());
       assertEquals("multiscale", card.family());
       assertArrayEquals(new long[] {1, 4, 4}, card.eventShape());
@@ -114,8 +92,9 @@ class ImageExportTest {
       assertTrue(card.parity().logProbMaxAbsError() <= 1e-3, card.parity().toString());
       assertTrue(card.parity().sampleMaxAbsError() <= 1e-4, card.parity().toString());
       assertTrue(card.metrics().containsKey("test/bits_per_dim"), card.metrics().toString());
-      assertEquals(card.toJson(), store.resolve("digits").card().toJson(), "the stored card");
-      assertTrue(printed.toString(StandardCharsets.UTF_8).contains("execution provider: CPU"));
+      assertEquals(
+          card.toJson(), exported.store().resolve("digits").card().toJson(), "the stored card");
+      assertTrue(exported.printed().contains("execution provider: CPU"));
       System.out.println("image export parity: " + card.parity());
     }
   }

@@ -5,23 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.flowlab.api.nn.Scalars;
 import org.flowlab.api.onnx.ExportTolerance;
 import org.flowlab.api.onnx.runtime.OnnxSession;
-import org.flowlab.core.config.ConfigLoader;
 import org.flowlab.core.data.TestFiles;
-import org.flowlab.core.experiment.ExperimentRunner;
-import org.flowlab.core.experiment.TrackerFactory;
-import org.flowlab.core.export.RunExporter;
-import org.flowlab.core.export.RunFlows;
 import org.flowlab.core.vae.VaeModel;
 import org.flowlab.registry.ModelCard;
-import org.flowlab.registry.ModelStore;
 import org.flowlab.registry.RegisteredFlow;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,6 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class VaeFlowExportTest {
   @TempDir Path tmp;
+
+  static final String FAMILY_CLASS = "org.flowlab.plugins.testiaf.TestIafFamily";
 
   static final String FAMILY =
       """
@@ -68,56 +60,36 @@ class VaeFlowExportTest {
 
   @Test
   void aVaeWithAFlowPosteriorPublishesItsTrainedGenerator() throws Exception {
-    Path plugins = Files.createDirectories(tmp.resolve("plugins"));
-    PluginJars.plugin("testiaf")
-        .source("org.flowlab.plugins.testiaf.TestIafFamily", FAMILY)
-        .writeJar(plugins);
-    Path data = Files.createDirectories(tmp.resolve("data"));
-    TestFiles.idx(data.resolve("train-images-idx3-ubyte"), 100, 8, 8);
-    TestFiles.idx(data.resolve("t10k-images-idx3-ubyte"), 20, 8, 8);
-    Path yaml =
-        Files.writeString(
-            tmp.resolve("vae.yaml"),
-            """
-            name: flowvae
-            seed: 4
-            data: {name: mnist, path: %s}
-            model:
-              kind: vae
-              vae: {latent_dim: 3, hidden: [16, 8], iw_samples: 4, iw_images: 5}
-              family: test-iaf
-              params: {layers: 2}
-            training: {device: cpu, batch_size: 10, steps: 6, validate_every: 3, checkpoint_every: 3}
-            evaluation: {plots: false}
-            """
-                .formatted(data));
-    try (PluginHost host = PluginHost.start(plugins, false, PluginHostTest.hostInjector())) {
-      TrackerFactory trackers = new TrackerFactory(tmp.resolve("runs"));
-      PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
-      ExperimentRunner.Outcome run =
-          new ExperimentRunner(host, trackers).run(ConfigLoader.load(yaml), (String) null, quiet);
-
-      ModelStore store = new ModelStore(tmp.resolve("models"));
-      ByteArrayOutputStream printed = new ByteArrayOutputStream();
-      ModelCard card =
-          new RunExporter(host, trackers)
-              .export(
-                  run.runId(),
-                  null,
-                  store,
-                  OnnxSession.Provider.CPU,
-                  new PrintStream(printed, true, StandardCharsets.UTF_8));
-      String text = printed.toString(StandardCharsets.UTF_8);
+    Path data = TestFiles.mnist(tmp.resolve("data"), 100, 20, 8);
+    String yaml =
+        """
+        name: flowvae
+        seed: 4
+        data: {name: mnist, path: %s}
+        model:
+          kind: vae
+          vae: {latent_dim: 3, hidden: [16, 8], iw_samples: 4, iw_images: 5}
+          family: test-iaf
+          params: {layers: 2}
+        training: {device: cpu, batch_size: 10, steps: 6, validate_every: 3, checkpoint_every: 3}
+        evaluation: {plots: false}
+        """
+            .formatted(data);
+    try (PluginExport exported =
+        PluginExport.trainAndExport(tmp, "testiaf", FAMILY_CLASS, FAMILY, yaml, null)) {
+      ModelCard card = exported.card();
       assertEquals("vae/test-iaf", card.family());
       assertTrue(card.has(ModelCard.GENERATOR) && !card.has(ModelCard.LOG_PROB), card.toJson());
       assertEquals(256, card.parity().latents());
-      assertTrue(text.contains("parity (ONNX Runtime CPU vs JVM, generator)"), text);
+      assertTrue(
+          exported.printed().contains("parity (ONNX Runtime CPU vs JVM, generator)"),
+          exported.printed());
 
       int n = 8;
       try (NDManager m = NDManager.newBaseManager();
           RegisteredFlow ort =
-              RegisteredFlow.open(store.resolve("flowvae"), OnnxSession.Provider.CPU)) {
-        VaeModel vae = new RunFlows(host, trackers).source("test", run.runId()).restoreVae(64, m);
+              RegisteredFlow.open(exported.store().resolve("flowvae"), OnnxSession.Provider.CPU)) {
+        VaeModel vae = exported.source().restoreVae(64, m);
         assertTrue(vae.hasFlow());
         float[] z = ort.draws(n, 11);
         float[] onnx = ort.decode(z, n, 1.0);
