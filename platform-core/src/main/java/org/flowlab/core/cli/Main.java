@@ -109,14 +109,7 @@ public final class Main implements Runnable {
           Path.of(
               System.getProperty(
                   "flowlab.home", System.getenv().getOrDefault("FLOWLAB_HOME", ".")));
-      // The launcher runs the JVM from a snapshot of the build and names its plugin jars there
-      // (flowlab.plugins), so a rebuild cannot rewrite them under a running run; --dev reads the
-      // source tree's modules instead.
-      String snapshotPlugins = development ? null : System.getProperty("flowlab.plugins");
-      Path plugins =
-          pluginsDir != null
-              ? pluginsDir
-              : snapshotPlugins != null ? Path.of(snapshotPlugins) : home.resolve("plugins");
+      Path plugins = pluginsDir != null ? pluginsDir : home.resolve("plugins");
       if (pluginsDir != null && !java.nio.file.Files.isDirectory(pluginsDir)) {
         throw new ConfigException("--plugins-dir " + pluginsDir, "", "no such folder");
       }
