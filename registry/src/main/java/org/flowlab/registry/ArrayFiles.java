@@ -36,7 +36,7 @@ import org.jetbrains.bio.npy.NpyFile;
  * refuses Fortran order and format 3.0 (NumPy writes 3.0 only for non-ASCII field names).
  */
 public final class ArrayFiles {
-  /** The npy preamble: magic (6), version (2), header length (2 in format 1, 4 after). */
+  /** The npy preamble of format 1: magic (6), version (2), header length (2; 4 after format 1). */
   private static final int PREAMBLE = 10;
 
   /** Headers longer than this are refused (NumPy's own are a few hundred bytes). */
@@ -119,16 +119,20 @@ public final class ArrayFiles {
         || !"NUMPY".equals(new String(head, 1, 5, StandardCharsets.US_ASCII))) {
       throw new IllegalArgumentException(file + ": not a .npy file (no \\x93NUMPY magic)");
     }
+    int dataStart = head[6] == 1 ? PREAMBLE : PREAMBLE + 2; // format 1: a 2-byte length, else 4
+    if (size < dataStart) {
+      throw new IllegalArgumentException(file + ": not a .npy file (" + size + " bytes)");
+    }
     ByteBuffer buf = ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN);
     long headerLength =
         head[6] == 1 ? Short.toUnsignedInt(buf.getShort(8)) : Integer.toUnsignedLong(buf.getInt(8));
-    if (headerLength > MAX_HEADER || headerLength > size - PREAMBLE) {
+    if (headerLength > MAX_HEADER || headerLength > size - dataStart) {
       throw new IllegalArgumentException(
           file
               + ": truncated .npy header (says "
               + headerLength
               + " bytes, file has "
-              + (size - PREAMBLE)
+              + (size - dataStart)
               + ")");
     }
     NpyFile.Header header;
@@ -137,7 +141,14 @@ public final class ArrayFiles {
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(
           file + ": .npy shape holds too many values or is not a shape (" + e.getMessage() + ")");
-    } catch (IllegalStateException | BufferUnderflowException | NullPointerException e) {
+    } catch (IllegalStateException e) {
+      if (String.valueOf(e.getMessage()).contains("Fortran")) {
+        throw new IllegalArgumentException(
+            file + ": a Fortran-ordered array is not read; save np.ascontiguousarray(x) instead");
+      }
+      throw new IllegalArgumentException(
+          file + ": not a .npy file this reader takes (" + e.getMessage() + ")");
+    } catch (BufferUnderflowException | NullPointerException e) {
       throw new IllegalArgumentException(
           file + ": not a .npy file this reader takes (" + e.getMessage() + ")");
     }

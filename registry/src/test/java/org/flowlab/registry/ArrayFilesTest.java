@@ -66,7 +66,7 @@ class ArrayFilesTest {
   @Test
   void aBadNpyFileIsOneLineNamingIt() throws IOException {
     Path fortran = npy("f.npy", "<f4", true, "(1, 1)", new byte[4]);
-    assertMessage(fortran, fortran + ": not a .npy file this reader takes (Fortran");
+    assertMessage(fortran, fortran + ": a Fortran-ordered array is not read; save np.ascontiguous");
     Path torn = npy("t.npy", "<f4", false, "(4, 2)", new byte[12]);
     assertMessage(
         torn, torn + ": truncated (shape [4, 2] needs 32 bytes of data, the file has 12)");
