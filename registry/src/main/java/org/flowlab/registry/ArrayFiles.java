@@ -32,8 +32,8 @@ import org.jetbrains.bio.npy.NpyFile;
  * <p>What the npy library lacks is checked here first, so a bad file gets a clear message instead
  * of a wrong array: a header length or data size the file does not hold (the library would allocate
  * it or read past the end), unsigned integers (it returns them as signed), gzip (it maps plain
- * files only). It reads format 1.0/2.0, C order, either byte order, float16-free numeric dtypes; it
- * refuses Fortran order and format 3.0 (NumPy writes 3.0 only for non-ASCII field names).
+ * files only). It reads format 1.0/2.0, C order, either byte order, float32/float64 and (u)int8–64;
+ * it refuses Fortran order and format 3.0 (NumPy writes 3.0 only for non-ASCII field names).
  */
 public final class ArrayFiles {
   /** The npy preamble of format 1: magic (6), version (2), header length (2; 4 after format 1). */
