@@ -57,6 +57,10 @@ class LuTest {
     assertEquals(1, Lu.of(new double[][] {{0, 2}, {-3, 4}}).determinantSign(), "det 6, one swap");
     assertEquals(-1, Lu.of(new double[][] {{-1, 0}, {0, 2}}).determinantSign(), "det −2, none");
     assertEquals(0, Lu.of(new double[][] {{1, 2}, {2, 4}}).determinantSign(), "singular");
+    // A 3-cycle of rows is an even permutation: det of the cyclic shift of diag(1, 2, 3) is +6.
+    double[][] cycled = {{0, 2, 0}, {0, 0, 3}, {1, 0, 0}};
+    assertEquals(1, Lu.of(cycled).determinantSign(), "det 6, a 3-cycle");
+    assertEquals(Math.log(6), Lu.logAbsDet(cycled), 1e-14);
   }
 
   @Test
@@ -65,6 +69,10 @@ class LuTest {
     assertEquals(Math.log(6), Lu.logAbsDet(new double[][] {{0, 2}, {3, 4}}), 1e-14);
     double[][] a = {{2, -1, 0}, {-1, 2, -1}, {0, -1, 2}}; // det 4
     assertEquals(Math.log(4), Lu.logAbsDet(a), 1e-14);
+    // A fixed 4×4 with det −88 (numpy.linalg.det); its pivoting swaps rows.
+    double[][] b = {{1, 2, 3, 4}, {5, 6, 7, 8}, {2, 0, 1, 1}, {0, 3, 1, 8}};
+    assertEquals(Math.log(88), Lu.logAbsDet(b), 1e-13);
+    assertEquals(-1, Lu.of(b).determinantSign());
     assertEquals(2.0, a[0][0], "the input is not modified");
   }
 
@@ -74,6 +82,7 @@ class LuTest {
     assertTrue(lu.singular());
     assertEquals(Double.NEGATIVE_INFINITY, lu.logAbsDet());
     assertThrows(IllegalStateException.class, lu::inverse);
+    assertThrows(IllegalStateException.class, lu::upper);
     assertThrows(IllegalArgumentException.class, () -> Lu.of(new double[][] {{1, 2}}));
   }
 }

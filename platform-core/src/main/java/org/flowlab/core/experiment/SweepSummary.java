@@ -1,5 +1,10 @@
 package org.flowlab.core.experiment;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.dataformat.csv.CsvGenerator;
+import com.fasterxml.jackson.dataformat.csv.CsvMapper;
+import com.fasterxml.jackson.dataformat.csv.CsvSchema;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -14,6 +19,9 @@ import org.flowlab.core.tracking.Tracker;
  * A finished sweep's summary: the table printed, {@code summary.csv}, and one plot per swept key.
  */
 final class SweepSummary {
+  private static final CsvMapper CSV =
+      CsvMapper.builder().enable(CsvGenerator.Feature.STRICT_CHECK_FOR_QUOTING).build();
+
   private SweepSummary() {}
 
   private static List<String> sweptKeys(List<SweepRunner.TrialResult> results) {
@@ -72,37 +80,34 @@ final class SweepSummary {
     return sb.toString();
   }
 
+  /**
+   * {@code summary.csv}: one row per trial, the swept values, the metric and any failure, written
+   * by Jackson's CSV generator (quoted only where a cell needs it).
+   */
   static String csv(List<SweepRunner.TrialResult> results, SweepConfig sweep) {
     List<String> keys = sweptKeys(results);
-    StringBuilder sb = new StringBuilder("trial,run_id,status,trial_hash");
-    for (String k : keys) {
-      sb.append(',').append(cell(k));
-    }
-    sb.append(',').append(cell(sweep.metric())).append(",failure\n");
+    List<String> header = new ArrayList<>(List.of("trial", "run_id", "status", "trial_hash"));
+    header.addAll(keys);
+    header.addAll(List.of(sweep.metric(), "failure"));
+    List<List<String>> rows = new ArrayList<>(List.of(header));
     for (SweepRunner.TrialResult r : results) {
-      sb.append(r.trial().index())
-          .append(',')
-          .append(r.runId() == null ? "" : r.runId())
-          .append(',')
-          .append(r.status())
-          .append(',')
-          .append(r.trial().hash());
+      List<String> row = new ArrayList<>();
+      row.add(Integer.toString(r.trial().index()));
+      row.add(r.runId() == null ? "" : r.runId());
+      row.add(r.status().toString());
+      row.add(r.trial().hash());
       for (String k : keys) {
-        sb.append(',').append(cell(r.trial().values().getOrDefault(k, "")));
+        row.add(r.trial().values().getOrDefault(k, ""));
       }
-      sb.append(',')
-          .append(r.metric() == null ? "" : Double.toString(r.metric()))
-          .append(',')
-          .append(r.failure() == null ? "" : cell(r.failure()))
-          .append('\n');
+      row.add(r.metric() == null ? "" : Double.toString(r.metric()));
+      row.add(r.failure() == null ? "" : r.failure());
+      rows.add(row);
     }
-    return sb.toString();
-  }
-
-  private static String cell(String s) {
-    return s.contains(",") || s.contains("\"") || s.contains("\n")
-        ? "\"" + s.replace("\"", "\"\"").replace("\n", " ") + "\""
-        : s;
+    try {
+      return CSV.writer(CsvSchema.emptySchema().withLineSeparator("\n")).writeValueAsString(rows);
+    } catch (JsonProcessingException e) {
+      throw new UncheckedIOException(e); // strings only: cannot happen
+    }
   }
 
   /** One PNG per swept parameter: the metric of each finished trial against its value. */

@@ -69,7 +69,7 @@ class TabularDatasetsTest {
   @ValueSource(booleans = {true, false})
   void readsNpyFloat64AndFloat32(boolean float64) throws IOException {
     double[] v = matrix(5, 3);
-    TableFiles.Table t = TableFiles.readNpy(TestFiles.npy(tmp.resolve("m.npy"), 5, 3, v, float64));
+    TableFiles.Table t = TableFiles.read(TestFiles.npy(tmp.resolve("m.npy"), 5, 3, v, float64));
     assertEquals(5, t.rows());
     assertEquals(3, t.cols());
     for (int i = 0; i < v.length; i++) {
@@ -81,17 +81,17 @@ class TabularDatasetsTest {
   void readsCsvWithAndWithoutHeaderAndNamesTheBadLine() throws IOException {
     Path a = Files.writeString(tmp.resolve("a.csv"), "x,y\n1,2\n3,4.5\n\n-1e3,7\n");
     Path b = Files.writeString(tmp.resolve("b.csv"), "1, 2\n3, 4.5\n-1e3, 7\n");
-    TableFiles.Table ta = TableFiles.readCsv(a);
-    TableFiles.Table tb = TableFiles.readCsv(b);
+    TableFiles.Table ta = TableFiles.read(a);
+    TableFiles.Table tb = TableFiles.read(b);
     assertEquals(3, ta.rows());
     assertEquals(2, ta.cols());
     assertArrayEquals(new float[] {1, 2, 3, 4.5f, -1000, 7}, ta.values());
     assertArrayEquals(ta.values(), tb.values());
     Path bad = Files.writeString(tmp.resolve("c.csv"), "1,2\n3,4\n5\n");
-    IOException e = assertThrows(IOException.class, () -> TableFiles.readCsv(bad));
+    IOException e = assertThrows(IOException.class, () -> TableFiles.read(bad));
     assertTrue(e.getMessage().contains("c.csv:3: 1 columns, expected 2"), e.getMessage());
     Path word = Files.writeString(tmp.resolve("d.csv"), "1,2\n3,x\n");
-    e = assertThrows(IOException.class, () -> TableFiles.readCsv(word));
+    e = assertThrows(IOException.class, () -> TableFiles.read(word));
     assertTrue(e.getMessage().contains("d.csv:2: not a number"), e.getMessage());
   }
 

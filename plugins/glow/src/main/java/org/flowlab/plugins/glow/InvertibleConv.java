@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import org.flowlab.api.bijector.DefinedBijector;
 import org.flowlab.api.linalg.Lu;
+import org.flowlab.api.linalg.RandomRotation;
 import org.flowlab.api.nn.EagerOps;
 import org.flowlab.api.nn.ParameterScope;
 import org.flowlab.api.ops.Mapped;
@@ -84,7 +85,7 @@ final class InvertibleConv implements DefinedBijector {
     if (!lu) {
       this.weight =
           scope.trainable(
-              "weight", square, (s, rng) -> Matrices.toFloats(Matrices.randomRotation(rng, c)));
+              "weight", square, (s, rng) -> Matrices.toFloats(RandomRotation.draw(rng, c)));
       this.p = this.sign = this.lower = this.upper = this.logS = null;
       this.eye = this.lowerMask = this.upperMask = null;
       return;
@@ -98,7 +99,7 @@ final class InvertibleConv implements DefinedBijector {
             "p",
             square,
             (s, rng) -> {
-              decomposition[0] = Lu.of(Matrices.randomRotation(rng, c));
+              decomposition[0] = Lu.of(RandomRotation.draw(rng, c));
               return Matrices.toFloats(decomposition[0].permutation());
             });
     Lu d = decomposition[0];
