@@ -6,10 +6,10 @@ import org.flowlab.api.ops.TensorOps;
 
 /**
  * An invertible scalar map applied to every element of a tensor, each element with its own
- * parameters θ that a conditioner computes: a coupling from the features it keeps, an
- * autoregressive step from the features before each one. Affine maps (MAF, IAF, RealNVP) and
- * rational-quadratic splines (neural spline flows) are the two kinds; the conditioner and the
- * transform are chosen independently.
+ * parameters θ that a conditioner computes: a {@link Coupling} from the features it keeps, an
+ * autoregressive step from the features before each one. Shifts ({@link AdditiveTransform}, NICE),
+ * affine maps ({@link AffineTransform}: MAF, IAF, RealNVP, Glow) and rational-quadratic splines
+ * (neural spline flows) are the kinds; the conditioner and the transform are chosen independently.
  *
  * <p>Direction: {@link #forward} is data → latent. Parameters come as one tensor of shape {@code
  * (N, P, event...)}, {@code P = paramsPerElement()}: block {@code p} holds parameter {@code p} of
