@@ -30,6 +30,14 @@ public interface DefinedLayer extends Layer, OnnxLayer, OnnxJvpLayer {
     return apply(eager(), x);
   }
 
+  /**
+   * {@link #forward} on the first training batch; a layer with data-dependent initialisation (an
+   * actnorm inside) sets itself from it. The default is the plain forward pass.
+   */
+  default NDArray initialize(NDArray x) {
+    return forward(x);
+  }
+
   @Override
   default Jvp jvp(NDArray x, NDArray v) {
     Dual<NDArray> y = apply(eager().dual(), new Dual<>(x, v));

@@ -20,7 +20,7 @@ import org.flowlab.api.ops.TensorOps;
  * written once over {@link TensorOps} ({@link #apply}); {@link #initialize} runs the same stages on
  * the first training batch, where each actnorm sets itself from its input.
  */
-final class Conditioner {
+final class Conditioner implements DefinedLayer {
   private final List<Stage> stages;
   private final EagerOps eager;
 
@@ -79,7 +79,8 @@ final class Conditioner {
    * The {@code 2·out} features or channels of the conditioning half {@code x} (batch first), in the
    * interpretation {@code ops}.
    */
-  <T> T apply(TensorOps<T> ops, T x) {
+  @Override
+  public <T> T apply(TensorOps<T> ops, T x) {
     for (Stage stage : stages) {
       x = stage.apply(ops, x);
     }
@@ -87,11 +88,17 @@ final class Conditioner {
   }
 
   /** {@link #apply} eagerly on the first training batch: actnorm stages set themselves from it. */
-  NDArray initialize(NDArray x) {
+  @Override
+  public NDArray initialize(NDArray x) {
     for (Stage stage : stages) {
       x = stage.initialize(eager, x);
     }
     return x;
+  }
+
+  @Override
+  public EagerOps eager() {
+    return eager;
   }
 
   /** One stage: its map over {@link TensorOps}, and what it does on the first batch. */

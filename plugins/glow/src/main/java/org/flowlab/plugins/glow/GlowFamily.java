@@ -2,10 +2,14 @@ package org.flowlab.plugins.glow;
 
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.flowlab.api.bijector.ActNorm;
+import org.flowlab.api.bijector.AffineTransform;
+import org.flowlab.api.bijector.Coupling;
 import org.flowlab.api.bijector.FactorOut;
 import org.flowlab.api.bijector.MultiScale;
+import org.flowlab.api.bijector.Partition;
 import org.flowlab.api.bijector.Squeeze;
 import org.flowlab.api.distribution.StandardNormal;
 import org.flowlab.api.flow.Bijector;
@@ -24,11 +28,12 @@ import org.pf4j.Extension;
  * <ul>
  *   <li>Images {@code (c, h, w)}: L levels; each squeezes ({@code (c, h, w) → (4c, h/2, w/2)}) and
  *       runs K steps; every level but the last then splits: a learned conditional Gaussian prior
- *       for the second half of the channels given the first (a {@link Coupling.Kind#GAUSSIAN}
- *       coupling), and a {@link FactorOut} that sends that half to the latent and the first half to
- *       the next levels. A final reshape gives the latent the data's shape; the base is a standard
- *       normal, so sampling at temperature T scales every level's noise by T. Parameters {@code
- *       level.L.step.K.{actnorm,invconv,coupling.net}.*}, {@code level.L.prior.*}, {@code top.*}.
+ *       for the second half of the channels given the first (a {@link Coupling} with {@link
+ *       AffineTransform#standardizing}), and a {@link FactorOut} that sends that half to the latent
+ *       and the first half to the next levels. A final reshape gives the latent the data's shape;
+ *       the base is a standard normal, so sampling at temperature T scales every level's noise by
+ *       T. Parameters {@code level.L.step.K.{actnorm,invconv,coupling.net}.*}, {@code
+ *       level.L.prior.*}, {@code top.*}.
  *   <li>Vectors {@code (d)}, d ≥ 2: K steps whose 1×1 convolution is a dense invertible linear map
  *       and whose coupling network is an MLP. Parameters {@code step.K.{actnorm,invconv,
  *       coupling.net}.*}.
@@ -83,7 +88,7 @@ public final class GlowFamily implements FlowFamily<GlowConfig> {
       steps.add(new InvertibleConv(step.child("invconv"), shape, config.invconv().equals("lu")));
       Conditioner net =
           Conditioner.mlp(step.child("coupling.net"), kept, config.hidden(), d - kept, activation);
-      steps.add(new Coupling(step.child("coupling"), kept, d - kept, net, Coupling.Kind.SIGMOID));
+      steps.add(coupling(step.child("coupling"), shape, net, AffineTransform.sigmoidScaled()));
     }
     return steps;
   }
@@ -129,7 +134,7 @@ public final class GlowFamily implements FlowFamily<GlowConfig> {
               c - kept,
               actnorm,
               activation);
-      out.add(new Coupling(step.child("coupling"), kept, c - kept, net, Coupling.Kind.SIGMOID));
+      out.add(coupling(step.child("coupling"), s, net, AffineTransform.sigmoidScaled()));
     }
     if (last) {
       if (config.learnTop()) {
@@ -138,7 +143,20 @@ public final class GlowFamily implements FlowFamily<GlowConfig> {
     } else if (config.splitPrior().equals("learned")) {
       ParameterScope scope = root.child("level." + l + ".prior");
       Conditioner prior = Conditioner.zeroConv(scope, kept, c - kept);
-      out.add(new Coupling(scope, kept, c - kept, prior, Coupling.Kind.GAUSSIAN));
+      out.add(coupling(scope, s, prior, AffineTransform.standardizing()));
     }
+  }
+
+  /**
+   * Glow's channel-split coupling on {@code shape}: the first half of axis 1 ({@code c/2} entries)
+   * passes unchanged and conditions the rest through {@code net} (shift first, then raw scale).
+   */
+  private static Coupling coupling(
+      ParameterScope scope, Shape shape, Conditioner net, AffineTransform transform) {
+    int c = Math.toIntExact(shape.get(0));
+    float[] mask = new float[c];
+    Arrays.fill(mask, 0, c / 2, 1f);
+    Shape changed = new Shape(c - c / 2).addAll(shape.slice(1));
+    return new Coupling(new Partition(mask, scope.manager()), changed, net, transform, 0);
   }
 }

@@ -1,28 +1,23 @@
 package org.flowlab.plugins.nice;
 
+import ai.djl.ndarray.types.Shape;
 import java.util.List;
-import org.flowlab.api.bijector.DefinedBijector;
+import org.flowlab.api.bijector.AdditiveTransform;
+import org.flowlab.api.bijector.Coupling;
 import org.flowlab.api.bijector.Partition;
 import org.flowlab.api.nn.Activation;
-import org.flowlab.api.nn.EagerOps;
 import org.flowlab.api.nn.Mlp;
 import org.flowlab.api.nn.ParameterScope;
-import org.flowlab.api.ops.Mapped;
-import org.flowlab.api.ops.TensorOps;
 
 /**
- * NICE's additive coupling on vectors (d). The partition mask k (1 on x₁, the kept part, 0 on x₂)
- * divides the features ({@link Partition}); forward (data → latent): {@code z₁ = x₁, z₂ = x₂ +
- * m(x₁)}; the Jacobian is unit triangular, so the log-det is 0. Inverse: {@code x₂ = z₂ − m(z₁)},
- * exact because {@code z₁ = x₁}.
- *
- * <p>The coupling function m is an {@link Mlp} from x₁ to x₂'s size, as in the paper; when its last
- * layer starts at zero, the coupling starts as the identity.
+ * NICE's additive coupling on vectors (d): a {@link Coupling} with the shift {@link
+ * AdditiveTransform}. The partition mask k (1 on x₁, the kept part, 0 on x₂) divides the features;
+ * forward (data → latent): {@code z₁ = x₁, z₂ = x₂ + m(x₁)}, log-det 0; inverse {@code x₂ = z₂ −
+ * m(z₁)}. The coupling function m is an {@link Mlp} from x₁ to x₂'s size, as in the paper; when its
+ * last layer starts at zero, the coupling starts as the identity.
  */
-final class AdditiveCoupling implements DefinedBijector {
-  private final Partition partition;
-  private final Mlp net;
-  private final EagerOps eager;
+final class AdditiveCoupling {
+  private AdditiveCoupling() {}
 
   /**
    * @param scope where {@code net.*} is registered
@@ -31,40 +26,17 @@ final class AdditiveCoupling implements DefinedBijector {
    * @param activation the MLP's nonlinearity
    * @param identityInit whether the MLP's last layer starts at zero
    */
-  AdditiveCoupling(
+  static Coupling create(
       ParameterScope scope,
       float[] keep,
       List<Integer> hidden,
       Activation activation,
       boolean identityInit) {
-    this.partition = new Partition(keep, scope.manager());
-    this.eager = EagerOps.of(scope.autocast());
-    this.net =
+    Partition partition = new Partition(keep, scope.manager());
+    int changed = partition.changedSize();
+    Mlp net =
         new Mlp(
-            scope.child("net"),
-            partition.keptSize(),
-            hidden,
-            partition.changedSize(),
-            activation,
-            identityInit);
-  }
-
-  @Override
-  public <T> Mapped<T> forward(TensorOps<T> ops, T x) {
-    List<T> parts = partition.split(ops, x);
-    T changed = ops.add(parts.get(1), net.apply(ops, parts.get(0)));
-    return new Mapped<>(partition.join(ops, parts.get(0), changed), ops.zerosPerSample(x));
-  }
-
-  @Override
-  public <T> T inverse(TensorOps<T> ops, T z) {
-    List<T> parts = partition.split(ops, z);
-    T changed = ops.sub(parts.get(1), net.apply(ops, parts.get(0)));
-    return partition.join(ops, parts.get(0), changed);
-  }
-
-  @Override
-  public EagerOps eager() {
-    return eager;
+            scope.child("net"), partition.keptSize(), hidden, changed, activation, identityInit);
+    return new Coupling(partition, new Shape(changed), net, AdditiveTransform.SHIFT, 0);
   }
 }

@@ -55,7 +55,7 @@ public final class NiceFamily implements FlowFamily<NiceConfig> {
     List<Bijector> steps = new ArrayList<>();
     for (int k = 0; k < config.couplings(); k++) {
       steps.add(
-          new AdditiveCoupling(
+          AdditiveCoupling.create(
               root.child("coupling." + k),
               partition(config.partition(), d, k % 2 == 1),
               config.hidden(),

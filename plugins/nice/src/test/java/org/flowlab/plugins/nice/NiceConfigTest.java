@@ -11,6 +11,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.List;
 import java.util.Map;
+import org.flowlab.api.bijector.Coupling;
 import org.flowlab.api.config.InvalidValueException;
 import org.flowlab.api.distribution.StandardLogistic;
 import org.flowlab.api.distribution.StandardNormal;
@@ -82,7 +83,7 @@ class NiceConfigTest {
           family.build(
               NiceConfig.defaults(), new BuildContext(new Shape(2), ParameterScope.root(m, 1)));
       assertEquals(5, flow.bijectors().size());
-      assertTrue(flow.bijectors().get(0) instanceof AdditiveCoupling);
+      assertTrue(flow.bijectors().get(0) instanceof Coupling);
       assertTrue(flow.bijectors().get(4) instanceof DiagonalScaling);
       assertTrue(flow.base() instanceof StandardLogistic, "the paper's prior by default");
       List<String> names = flow.parameters().stream().map(Parameter::name).toList();

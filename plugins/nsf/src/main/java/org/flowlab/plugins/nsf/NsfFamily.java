@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.flowlab.api.bijector.ActNorm;
 import org.flowlab.api.bijector.Autoregressive;
+import org.flowlab.api.bijector.Coupling;
 import org.flowlab.api.bijector.MultiScale;
 import org.flowlab.api.bijector.Partition;
 import org.flowlab.api.bijector.RationalQuadraticSpline;
@@ -27,8 +28,8 @@ import org.pf4j.Extension;
  *
  * <ul>
  *   <li>Vectors {@code (d)}, d ≥ 2: {@code layers} couplings, each an optional {@link ActNorm} and
- *       a {@link SplineCoupling} whose MLP sees the kept half (the first ⌈d/2⌉ features, then the
- *       rest, alternating). Parameters {@code layer.K.{actnorm,coupling.net}.*}.
+ *       a {@link Coupling} (RQ-NSF(C)) whose MLP sees the kept half (the first ⌈d/2⌉ features, then
+ *       the rest, alternating). Parameters {@code layer.K.{actnorm,coupling.net}.*}.
  *   <li>Autoregressive, vectors {@code (d)}, d ≥ 2: {@code layers} {@link Autoregressive} layers in
  *       the MAF direction (density in one pass, sampling in d passes), each an optional {@link
  *       ActNorm} and a MADE conditioner; the order is natural, then reversed, alternating.
@@ -115,7 +116,7 @@ public final class NsfFamily implements FlowFamily<NsfConfig> {
               config.hidden(),
               spline.paramsPerElement() * changed,
               activation);
-      out.add(new SplineCoupling(partition, new Shape(changed), net, spline, contextDim));
+      out.add(new Coupling(partition, new Shape(changed), net, spline, contextDim));
     }
     return out;
   }
@@ -195,7 +196,7 @@ public final class NsfFamily implements FlowFamily<NsfConfig> {
               config.hiddenChannels(),
               spline.paramsPerElement() * changed,
               activation);
-      out.add(new SplineCoupling(partition, new Shape(changed, h, w), net, spline, 0));
+      out.add(new Coupling(partition, new Shape(changed, h, w), net, spline, 0));
     }
   }
 

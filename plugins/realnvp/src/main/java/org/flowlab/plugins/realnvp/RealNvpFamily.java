@@ -74,7 +74,7 @@ public final class RealNvpFamily implements FlowFamily<RealNvpConfig> {
         steps.add(new ActNorm(step.child("actnorm"), shape));
       }
       steps.add(
-          new AffineCoupling(
+          AffineCoupling.create(
               step.child("coupling"),
               mask(config.mask(), d, k % 2 == 1),
               config.hidden(),

@@ -10,6 +10,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.List;
 import org.flowlab.api.bijector.ActNorm;
+import org.flowlab.api.bijector.Coupling;
 import org.flowlab.api.bijector.FactorOut;
 import org.flowlab.api.bijector.Squeeze;
 import org.flowlab.api.flow.Bijector;
@@ -57,7 +58,7 @@ class RealNvpImageTest {
       // Scale 0: 3 × (actnorm, coupling), squeeze, 3 × (actnorm, coupling), factor-out; unflatten.
       assertEquals(6 + 1 + 6 + 1 + 1, top.size());
       assertTrue(top.get(0) instanceof ActNorm);
-      assertTrue(top.get(1) instanceof ImageCoupling);
+      assertTrue(top.get(1) instanceof Coupling);
       assertTrue(top.get(6) instanceof Squeeze);
       FactorOut outer = (FactorOut) top.get(13);
       assertEquals(new Shape(64), outer.outputShape());
@@ -122,7 +123,7 @@ class RealNvpImageTest {
           build(
               m, RealNvpConfig.image(1, 1, 4, null, "softclamp", "none", null), new Shape(3, 2, 3));
       assertEquals(4, flow.bijectors().size());
-      assertTrue(flow.bijectors().stream().allMatch(b -> b instanceof ImageCoupling));
+      assertTrue(flow.bijectors().stream().allMatch(b -> b instanceof Coupling));
       assertEquals(new Shape(3, 2, 3), flow.latentShape());
     }
   }
