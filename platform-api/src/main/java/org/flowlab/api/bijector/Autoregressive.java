@@ -43,7 +43,7 @@ import org.flowlab.api.spi.FamilyBuildException;
  * maps {@code made.context.*} and {@code made.context_out.*}): τ's parameters for element j depend
  * on the elements before j and on the context, and every method needs a context {@code (N, k)}.
  */
-public final class Autoregressive implements DefinedBijector {
+public final class Autoregressive implements ConditionalBijector {
   /** Which direction of an autoregressive bijector takes a single pass. */
   public enum Direction {
     /** Data → latent in one pass (masked autoregressive flow): fast density, slow sampling. */
@@ -222,16 +222,6 @@ public final class Autoregressive implements DefinedBijector {
     return conditional == null ? 0 : conditional.contextDim();
   }
 
-  @Override
-  public <T> Mapped<T> forward(TensorOps<T> ops, T x) {
-    return forward(ops, x, null);
-  }
-
-  @Override
-  public <T> T inverse(TensorOps<T> ops, T z) {
-    return inverse(ops, z, null);
-  }
-
   /** Data → latent: g for MAF, the passes for IAF; log-det {@code Σ_j} of the log-derivatives. */
   @Override
   public <T> Mapped<T> forward(TensorOps<T> ops, T x, T context) {
@@ -255,14 +245,14 @@ public final class Autoregressive implements DefinedBijector {
   public Transformed sampleForward(NDArray z) {
     return direction == Direction.IAF
         ? onePassSample(z, null)
-        : DefinedBijector.super.sampleForward(z);
+        : ConditionalBijector.super.sampleForward(z);
   }
 
   @Override
   public Transformed sampleForward(NDArray z, NDArray context) {
     return direction == Direction.IAF
         ? onePassSample(z, Contexts.checked(context, contextDim(), z, this))
-        : DefinedBijector.super.sampleForward(z, context);
+        : ConditionalBijector.super.sampleForward(z, context);
   }
 
   private Transformed onePassSample(NDArray z, NDArray context) {

@@ -33,7 +33,7 @@ import org.flowlab.api.ops.TensorOps;
  *       is only to rounding).
  * </ul>
  */
-public final class Coupling implements DefinedBijector {
+public final class Coupling implements ConditionalBijector {
   private final Partition partition;
 
   /** The mask (1 = kept), shape {@code (1, event...)}; null for a partition. */
@@ -132,16 +132,6 @@ public final class Coupling implements DefinedBijector {
   }
 
   @Override
-  public <T> Mapped<T> forward(TensorOps<T> ops, T x) {
-    return forward(ops, x, null);
-  }
-
-  @Override
-  public <T> T inverse(TensorOps<T> ops, T z) {
-    return inverse(ops, z, null);
-  }
-
-  @Override
   public <T> Mapped<T> forward(TensorOps<T> ops, T x, T context) {
     return couple(ops, x, context, kept -> conditioner.apply(ops, kept));
   }
@@ -161,7 +151,7 @@ public final class Coupling implements DefinedBijector {
   @Override
   public NDArray initialize(NDArray x) {
     if (contextDim > 0) {
-      return DefinedBijector.super.initialize(x);
+      return ConditionalBijector.super.initialize(x);
     }
     return couple(eager(), x, null, conditioner::initialize).value();
   }

@@ -23,11 +23,12 @@ import org.flowlab.api.ops.Traced;
  * <p>Context: an unconditional bijector writes only the two-argument definitions {@code
  * forward(ops, x)} and {@code inverse(ops, z)}; the three-argument ones default to them and refuse
  * a context. A conditional bijector reports {@link #contextDim()} &gt; 0, writes its math once in
- * {@code forward(ops, x, context)} and {@code inverse(ops, z, context)}, and implements the
- * two-argument ones as those with a null context. Every JVM pass and emission, plain or
- * context-taking, runs the three-argument definitions after one check ({@link Contexts}): a
- * conditional bijector gets a context of {@code (N, contextDim)}, an unconditional one none, so a
- * definition may rely on {@code context} being null exactly when {@code contextDim() == 0}.
+ * {@code forward(ops, x, context)} and {@code inverse(ops, z, context)}, and gets the two-argument
+ * ones as those with a null context by implementing {@link ConditionalBijector}. Every JVM pass and
+ * emission, plain or context-taking, runs the three-argument definitions after one check ({@link
+ * Contexts}): a conditional bijector gets a context of {@code (N, contextDim)}, an unconditional
+ * one none, so a definition may rely on {@code context} being null exactly when {@code contextDim()
+ * == 0}.
  */
 public interface DefinedBijector extends Bijector, OnnxBijector {
   /** Data → latent and the per-sample {@code log|det ∂z/∂x|}, in the interpretation {@code ops}. */
