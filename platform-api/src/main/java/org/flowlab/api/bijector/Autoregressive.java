@@ -17,6 +17,7 @@ import org.flowlab.api.nn.Made;
 import org.flowlab.api.nn.ParameterScope;
 import org.flowlab.api.ops.Mapped;
 import org.flowlab.api.ops.TensorOps;
+import org.flowlab.api.spi.BuildContext;
 import org.flowlab.api.spi.FamilyBuildException;
 
 /**
@@ -136,16 +137,14 @@ public final class Autoregressive implements ConditionalBijector {
    * @param family the family's name, for the messages
    * @throws FamilyBuildException for any other shape, or a context with images
    */
-  public static int flattenedSize(String family, Shape shape, int contextDim) {
+  public static int flattenedSize(String family, BuildContext context) {
+    Shape shape = context.eventShape();
     if ((shape.dimension() != 1 && shape.dimension() != 3) || shape.size() < 2) {
       throw new FamilyBuildException(
           null,
           family + " supports vectors (d ≥ 2) and images (c, h, w), got event shape " + shape);
     }
-    if (contextDim > 0 && shape.dimension() != 1) {
-      throw new FamilyBuildException(
-          null, family + " reads a context with vector data only, not images " + shape);
-    }
+    context.requireVectorsForContext(family);
     return Math.toIntExact(shape.size());
   }
 

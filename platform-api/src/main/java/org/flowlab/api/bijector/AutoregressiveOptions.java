@@ -89,7 +89,7 @@ public record AutoregressiveOptions(
   public Flow flow(
       String family, ElementwiseTransform transform, Direction direction, BuildContext context) {
     Shape shape = context.eventShape();
-    int d = Autoregressive.flattenedSize(family, shape, context.contextDim());
+    int d = Autoregressive.flattenedSize(family, context);
     ParameterScope root = context.parameters();
     List<Bijector> steps =
         Autoregressive.stack(

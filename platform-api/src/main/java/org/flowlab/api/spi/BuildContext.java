@@ -44,4 +44,19 @@ public record BuildContext(Shape eventShape, ParameterScope parameters, int cont
     }
     return eventShape.dimension() == 3;
   }
+
+  /**
+   * Refuses a context for anything but vectors: the families whose conditioners read a context do
+   * so for vector data only.
+   *
+   * @param family the family's name, for the message
+   * @throws FamilyBuildException "{@code <family>} reads a context with vector data only, not
+   *     images …" when {@link #contextDim()} &gt; 0 and the event is not a vector
+   */
+  public void requireVectorsForContext(String family) {
+    if (contextDim > 0 && eventShape.dimension() != 1) {
+      throw new FamilyBuildException(
+          null, family + " reads a context with vector data only, not images " + eventShape);
+    }
+  }
 }

@@ -31,4 +31,18 @@ class BuildContextTest {
       }
     }
   }
+
+  @Test
+  void aContextIsRefusedForImagesOnly() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      ParameterScope root = ParameterScope.root(m, 1);
+      new BuildContext(new Shape(5), root, 3).requireVectorsForContext("f");
+      new BuildContext(new Shape(1, 4, 4), root, 0).requireVectorsForContext("f");
+      FamilyBuildException e =
+          assertThrows(
+              FamilyBuildException.class,
+              () -> new BuildContext(new Shape(1, 4, 4), root, 3).requireVectorsForContext("nsf"));
+      assertEquals("nsf reads a context with vector data only, not images (1, 4, 4)", e.problem());
+    }
+  }
 }

@@ -61,15 +61,10 @@ public final class GlowFamily implements FlowFamily<GlowConfig> {
   public Flow build(GlowConfig config, BuildContext context) {
     Shape shape = context.eventShape();
     ParameterScope root = context.parameters();
-    List<Bijector> bijectors;
-    if (shape.dimension() == 1) {
-      bijectors = vectorSteps(config, root, shape);
-    } else if (shape.dimension() == 3) {
-      bijectors = imageLevels(config, root, shape);
-    } else {
-      throw new FamilyBuildException(
-          null, "glow supports vectors (d) and images (c, h, w), got event shape " + shape);
-    }
+    List<Bijector> bijectors =
+        context.isImage(name())
+            ? imageLevels(config, root, shape)
+            : vectorSteps(config, root, shape);
     return new Flow(shape, new StandardNormal(), bijectors, root.parameters());
   }
 

@@ -41,10 +41,7 @@ public final class NiceFamily implements FlowFamily<NiceConfig> {
   @Override
   public Flow build(NiceConfig config, BuildContext context) {
     Shape shape = context.eventShape();
-    if (shape.dimension() != 1 && shape.dimension() != 3) {
-      throw new FamilyBuildException(
-          null, "nice supports vectors (d) and images (c, h, w), got event shape " + shape);
-    }
+    context.isImage(name()); // images are flattened: only the shape check matters
     int d = Math.toIntExact(shape.size());
     if (d < 2) {
       throw new FamilyBuildException(

@@ -68,7 +68,7 @@ public final class NsfFamily implements FlowFamily<NsfConfig> {
     ParameterScope root = context.parameters();
     List<Bijector> bijectors;
     boolean autoregressive = config.variant().equals("autoregressive");
-    if (shape.dimension() == 1) {
+    if (!context.isImage(name())) {
       bijectors =
           autoregressive
               ? autoregressiveLayers(config, root, shape, context.contextDim())
@@ -79,14 +79,9 @@ public final class NsfFamily implements FlowFamily<NsfConfig> {
           "the autoregressive variant supports vectors (d), got event shape "
               + shape
               + "; use variant: coupling for images");
-    } else if (shape.dimension() == 3 && context.contextDim() > 0) {
-      throw new FamilyBuildException(
-          null, "nsf reads a context with vector data only, not images " + shape);
-    } else if (shape.dimension() == 3) {
-      bijectors = imageLevels(config, root, shape);
     } else {
-      throw new FamilyBuildException(
-          null, "nsf supports vectors (d) and images (c, h, w), got event shape " + shape);
+      context.requireVectorsForContext(name());
+      bijectors = imageLevels(config, root, shape);
     }
     return new Flow(shape, new StandardNormal(), bijectors, root.parameters());
   }

@@ -48,16 +48,9 @@ public final class RealNvpFamily implements FlowFamily<RealNvpConfig> {
   @Override
   public Flow build(RealNvpConfig config, BuildContext context) {
     Shape shape = context.eventShape();
-    if (shape.dimension() == 3) {
-      if (context.contextDim() > 0) {
-        throw new FamilyBuildException(
-            null, "realnvp reads a context with vector data only, not images " + shape);
-      }
+    if (context.isImage(name())) {
+      context.requireVectorsForContext(name());
       return buildImage(config, context);
-    }
-    if (shape.dimension() != 1) {
-      throw new FamilyBuildException(
-          null, "realnvp supports vectors (d) and images (c, h, w), got event shape " + shape);
     }
     int d = Math.toIntExact(shape.get(0));
     if (d < 2) {
