@@ -82,15 +82,8 @@ public final class MlflowModelFiles {
     if (card.has(ModelCard.GENERATOR)) {
       return generatorMlmodel(card);
     }
-    String shape = dims(card.eventShape());
-    String inputs =
-        "[{\"name\": \"x\", \"type\": \"tensor\", \"tensor-spec\": {\"dtype\": \"float32\","
-            + " \"shape\": [-1, "
-            + shape
-            + "]}}]";
-    String outputs =
-        "[{\"name\": \"log_prob\", \"type\": \"tensor\", \"tensor-spec\": {\"dtype\":"
-            + " \"float32\", \"shape\": [-1]}}]";
+    String inputs = tensors(tensor("x", batched(card.eventShape())));
+    String outputs = tensors(tensor("log_prob", batched()));
     String params =
         "[{\"name\": \"mode\", \"default\": \"log_prob\", \"shape\": null, \"type\": \"string\"},"
             + " {\"name\": \"n\", \"default\": 1, \"shape\": null, \"type\": \"long\"},"
@@ -129,26 +122,35 @@ public final class MlflowModelFiles {
    * x, log_q.
    */
   private static String samplerMlmodel(ModelCard card) {
-    String latent = dims(card.latentShape());
-    String event = dims(card.eventShape());
-    String inputs =
-        "[{\"name\": \"z\", \"type\": \"tensor\", \"tensor-spec\": {\"dtype\": \"float32\","
-            + " \"shape\": [-1, "
-            + latent
-            + "]}}]";
-    String outputs =
-        "[{\"name\": \"x\", \"type\": \"tensor\", \"tensor-spec\": {\"dtype\": \"float32\","
-            + " \"shape\": [-1, "
-            + event
-            + "]}}, {\"name\": \"log_q\", \"type\": \"tensor\", \"tensor-spec\": {\"dtype\":"
-            + " \"float32\", \"shape\": [-1]}}]";
-    List<String> lines = onnxFlavour(ModelStore.SAMPLER_FILE);
+    return onnxOnlyMlmodel(
+        card,
+        ModelStore.SAMPLER_FILE,
+        "sampler (no log_prob model: the family offers sampling only)",
+        tensors(tensor("z", batched(card.latentShape()))),
+        tensors(tensor("x", batched(card.eventShape())), tensor("log_q", batched())));
+  }
+
+  /**
+   * The {@code MLmodel} of a VAE: the {@code onnx} flavour of {@code generator.onnx} alone (the
+   * pyfunc loader serves {@code log_prob}, which a VAE has not), its signature z, temperature → x.
+   */
+  private static String generatorMlmodel(ModelCard card) {
+    return onnxOnlyMlmodel(
+        card,
+        ModelStore.GENERATOR_FILE,
+        "generator (a VAE's decoder means; no log_prob model: its likelihood is only estimated)",
+        tensors(tensor("z", batched(card.latentShape())), tensor("temperature", new long[0])),
+        tensors(tensor("x", batched(card.eventShape()))));
+  }
+
+  /** An {@code MLmodel} with the {@code onnx} flavour of {@code file} alone and its signature. */
+  private static String onnxOnlyMlmodel(
+      ModelCard card, String file, String graph, String inputs, String outputs) {
+    List<String> lines = onnxFlavour(file);
     lines.add("metadata:");
     lines.add("  flowlab.family: " + yamlString(card.family()));
     lines.add("  flowlab.source_run: " + yamlString(card.sourceRun()));
-    lines.add(
-        "  flowlab.graph: "
-            + yamlString("sampler (no log_prob model: the family offers sampling only)"));
+    lines.add("  flowlab.graph: " + yamlString(graph));
     lines.add("model_uuid: " + UUID.randomUUID().toString().replace("-", ""));
     lines.add("signature:");
     lines.add("  inputs: " + yamlString(inputs));
@@ -157,37 +159,26 @@ public final class MlflowModelFiles {
     return String.join("\n", lines) + "\n";
   }
 
-  /**
-   * The {@code MLmodel} of a VAE: the {@code onnx} flavour of {@code generator.onnx} alone (the
-   * pyfunc loader serves {@code log_prob}, which a VAE has not), its signature z, temperature → x.
-   */
-  private static String generatorMlmodel(ModelCard card) {
-    String inputs =
-        "[{\"name\": \"z\", \"type\": \"tensor\", \"tensor-spec\": {\"dtype\": \"float32\","
-            + " \"shape\": [-1, "
-            + dims(card.latentShape())
-            + "]}}, {\"name\": \"temperature\", \"type\": \"tensor\", \"tensor-spec\":"
-            + " {\"dtype\": \"float32\", \"shape\": []}}]";
-    String outputs =
-        "[{\"name\": \"x\", \"type\": \"tensor\", \"tensor-spec\": {\"dtype\": \"float32\","
-            + " \"shape\": [-1, "
-            + dims(card.eventShape())
-            + "]}}]";
-    List<String> lines = onnxFlavour(ModelStore.GENERATOR_FILE);
-    lines.add("metadata:");
-    lines.add("  flowlab.family: " + yamlString(card.family()));
-    lines.add("  flowlab.source_run: " + yamlString(card.sourceRun()));
-    lines.add(
-        "  flowlab.graph: "
-            + yamlString(
-                "generator (a VAE's decoder means; no log_prob model: its likelihood is only"
-                    + " estimated)"));
-    lines.add("model_uuid: " + UUID.randomUUID().toString().replace("-", ""));
-    lines.add("signature:");
-    lines.add("  inputs: " + yamlString(inputs));
-    lines.add("  outputs: " + yamlString(outputs));
-    lines.add("utc_time_created: " + yamlString(Instant.now().toString()));
-    return String.join("\n", lines) + "\n";
+  /** A signature's tensor list (JSON). */
+  private static String tensors(String... specs) {
+    return "[" + String.join(", ", specs) + "]";
+  }
+
+  /** One float32 tensor of a signature (JSON); {@code shape}'s lengths, −1 for the batch axis. */
+  private static String tensor(String name, long[] shape) {
+    return "{\"name\": \""
+        + name
+        + "\", \"type\": \"tensor\", \"tensor-spec\": {\"dtype\": \"float32\", \"shape\": ["
+        + dims(shape)
+        + "]}}";
+  }
+
+  /** {@code eventShape} with the batch axis (−1) first. */
+  private static long[] batched(long... eventShape) {
+    long[] shape = new long[eventShape.length + 1];
+    shape[0] = -1;
+    System.arraycopy(eventShape, 0, shape, 1, eventShape.length);
+    return shape;
   }
 
   /** A shape's lengths as a JSON list's items, e.g. {@code 1, 28, 28}. */
