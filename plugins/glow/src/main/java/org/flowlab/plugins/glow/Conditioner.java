@@ -21,10 +21,10 @@ import org.flowlab.api.ops.TensorOps;
  * the first training batch, where each actnorm sets itself from its input.
  */
 final class Conditioner implements DefinedLayer {
-  private final List<Stage> stages;
+  private final List<DefinedLayer> stages;
   private final EagerOps eager;
 
-  private Conditioner(ParameterScope scope, List<Stage> stages) {
+  private Conditioner(ParameterScope scope, List<DefinedLayer> stages) {
     this.stages = stages;
     this.eager = EagerOps.of(scope.autocast());
   }
@@ -32,8 +32,7 @@ final class Conditioner implements DefinedLayer {
   /** An MLP for vectors: {@code in → hidden… → 2·out}, zero-initialised last layer. */
   static Conditioner mlp(
       ParameterScope scope, int in, List<Integer> hidden, int out, Activation activation) {
-    return new Conditioner(
-        scope, List.of(layer(new Mlp(scope, in, hidden, 2 * out, activation, true))));
+    return new Conditioner(scope, List.of(new Mlp(scope, in, hidden, 2 * out, activation, true)));
   }
 
   /**
@@ -52,18 +51,18 @@ final class Conditioner implements DefinedLayer {
       boolean actnorm,
       Activation activation) {
     Shape features = new Shape(hidden, h, w);
-    List<Stage> stages = new ArrayList<>();
-    stages.add(layer(new Conv2d(scope.child("0"), in, hidden, 3, false)));
+    List<DefinedLayer> stages = new ArrayList<>();
+    stages.add(new Conv2d(scope.child("0"), in, hidden, 3, false));
     if (actnorm) {
       stages.add(norm(new ActNorm(scope.child("0.actnorm"), features)));
     }
-    stages.add(layer(activation));
-    stages.add(layer(new Conv2d(scope.child("1"), hidden, hidden, 1, false)));
+    stages.add(activation);
+    stages.add(new Conv2d(scope.child("1"), hidden, hidden, 1, false));
     if (actnorm) {
       stages.add(norm(new ActNorm(scope.child("1.actnorm"), features)));
     }
-    stages.add(layer(activation));
-    stages.add(layer(new Conv2d(scope.child("2"), hidden, 2 * out, 3, true)));
+    stages.add(activation);
+    stages.add(new Conv2d(scope.child("2"), hidden, 2 * out, 3, true));
     return new Conditioner(scope, stages);
   }
 
@@ -72,7 +71,7 @@ final class Conditioner implements DefinedLayer {
    * Glow's learned split prior. Parameters {@code weight}, {@code bias}.
    */
   static Conditioner zeroConv(ParameterScope scope, int in, int out) {
-    return new Conditioner(scope, List.of(layer(new Conv2d(scope, in, 2 * out, 3, true))));
+    return new Conditioner(scope, List.of(new Conv2d(scope, in, 2 * out, 3, true)));
   }
 
   /**
@@ -81,7 +80,7 @@ final class Conditioner implements DefinedLayer {
    */
   @Override
   public <T> T apply(TensorOps<T> ops, T x) {
-    for (Stage stage : stages) {
+    for (DefinedLayer stage : stages) {
       x = stage.apply(ops, x);
     }
     return x;
@@ -90,8 +89,8 @@ final class Conditioner implements DefinedLayer {
   /** {@link #apply} eagerly on the first training batch: actnorm stages set themselves from it. */
   @Override
   public NDArray initialize(NDArray x) {
-    for (Stage stage : stages) {
-      x = stage.initialize(eager, x);
+    for (DefinedLayer stage : stages) {
+      x = stage.initialize(x);
     }
     return x;
   }
@@ -101,34 +100,16 @@ final class Conditioner implements DefinedLayer {
     return eager;
   }
 
-  /** One stage: its map over {@link TensorOps}, and what it does on the first batch. */
-  private interface Stage {
-    <T> T apply(TensorOps<T> ops, T x);
-
-    default NDArray initialize(EagerOps eager, NDArray x) {
-      return apply(eager, x);
-    }
-  }
-
-  private static Stage layer(DefinedLayer layer) {
-    return new Stage() {
-      @Override
-      public <T> T apply(TensorOps<T> ops, T x) {
-        return layer.apply(ops, x);
-      }
-    };
-  }
-
   /** An actnorm's forward value (its log-det belongs to no flow here). */
-  private static Stage norm(ActNorm norm) {
-    return new Stage() {
+  private static DefinedLayer norm(ActNorm norm) {
+    return new DefinedLayer() {
       @Override
       public <T> T apply(TensorOps<T> ops, T x) {
         return norm.forward(ops, x).value();
       }
 
       @Override
-      public NDArray initialize(EagerOps eager, NDArray x) {
+      public NDArray initialize(NDArray x) {
         return norm.initialize(x);
       }
     };
